@@ -1,0 +1,18 @@
+"""The op vocabulary of ``host_state`` apply: defined once here.
+
+A test keeps these names equal to the dispatcher in ``plugins/modules/host_state.ps1`` and to the
+simulator in ``tests/simhost``. See ``docs/ENGINE.md`` for the arguments of each op.
+"""
+
+from __future__ import annotations
+
+OP_NAMES: frozenset[str] = frozenset(
+    {
+        "store_create",
+        "cert_import",
+        "cert_move",
+        "cert_remove",
+        "schannel_set",
+        "schannel_unset",
+    }
+)

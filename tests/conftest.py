@@ -1,0 +1,3 @@
+from support.collection import make_importable
+
+make_importable()

@@ -1,0 +1,35 @@
+"""Make this checkout importable and loadable as the collection ``mtls.iis``.
+
+The repository root is the collection root. Ansible finds collections under
+``<path>/ansible_collections/<namespace>/<name>``, so tests and ``make demo`` point
+``ANSIBLE_COLLECTIONS_PATH`` at ``.build/collections`` where a symlink names this checkout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TESTS_DIR = REPO_ROOT / "tests"
+COLLECTIONS_DIR = REPO_ROOT / ".build" / "collections"
+CONNECTION_PLUGINS_DIR = TESTS_DIR / "plugins" / "connection"
+
+
+def ensure_collection_link() -> Path:
+    """Create ``.build/collections/ansible_collections/mtls/iis`` -> repo root; return the collections dir."""
+    link = COLLECTIONS_DIR / "ansible_collections" / "mtls" / "iis"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.is_symlink():
+        tmp = link.with_name(f".iis.{os.getpid()}")
+        tmp.symlink_to(REPO_ROOT, target_is_directory=True)
+        os.replace(tmp, link)
+    return COLLECTIONS_DIR
+
+
+def make_importable() -> None:
+    """Put ``ansible_collections.mtls.iis`` on ``sys.path`` for plain pytest imports."""
+    root = str(ensure_collection_link())
+    if root not in sys.path:
+        sys.path.insert(0, root)
