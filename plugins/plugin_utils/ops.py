@@ -16,3 +16,6 @@ OP_NAMES: frozenset[str] = frozenset(
         "schannel_unset",
     }
 )
+
+#: Ops whose change takes effect only after a reboot (Schannel lives in LSASS).
+REBOOT_OPS: frozenset[str] = frozenset({"schannel_set", "schannel_unset"})

@@ -1,0 +1,154 @@
+"""One action flow for every module: validate -> gather -> plan -> (check/diff) -> apply -> result.
+
+Each module run on the host costs a PowerShell process, a ~150 KB upload and a C# compile, so an
+action makes at most two: one gather, and one apply when the plan is not empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ansible.errors import AnsibleAction, AnsibleError
+from ansible.module_utils.common.text.converters import to_text
+from ansible.plugins.action import ActionBase
+
+from .certs import utcnow
+from .diff import View, diff_for
+from .errors import HostStateError, OptionError
+from .ops import REBOOT_OPS
+from .plan import Plan
+from .snapshot import Scope, Snapshot
+
+HOST_STATE = "mtls.iis.host_state"
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one task asks for: the scope to gather and the part-specific desired state."""
+
+    scope: Scope
+    desired: Any
+
+
+class HostStateAction(ActionBase):
+    """Base of the user-facing modules. Subclasses set the spec and implement the hooks."""
+
+    TRANSFERS_FILES = False
+    ARGUMENT_SPEC: dict[str, Any] = {}
+    VALIDATION_RULES: dict[str, Any] = {}
+    DIFF_HEADER = "client certificate state"
+    READ_ONLY = False
+
+    # -- hooks -------------------------------------------------------------------------------
+    def build_request(self, args: dict[str, Any], now: datetime) -> Request:
+        raise NotImplementedError
+
+    def make_plan(self, desired: Any, snapshot: Snapshot, now: datetime) -> Plan:
+        return Plan()
+
+    def before_view(self, desired: Any, snapshot: Snapshot) -> View:
+        return {}
+
+    def report(self, desired: Any, snapshot: Snapshot, plan: Plan, now: datetime) -> dict[str, Any]:
+        """Extra result keys of this module."""
+        return {}
+
+    # -- flow --------------------------------------------------------------------------------
+    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        try:
+            _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC, **self.VALIDATION_RULES)
+            now = utcnow()
+            request = self.build_request(args, now)
+            snapshot = self._gather(request.scope, task_vars)
+            plan = self.make_plan(request.desired, snapshot, now)
+        except AnsibleAction as exc:
+            result.update(exc.result)
+            return result
+        except (OptionError, HostStateError) as exc:
+            result.update(failed=True, changed=False, msg=str(exc))
+            return result
+
+        result.update(self.report(request.desired, snapshot, plan, now))
+        result["warnings"] = [*result.get("warnings", []), *plan.warnings]
+        if self.READ_ONLY:
+            result["changed"] = False
+            return result
+        result.update(
+            changed=bool(plan.ops),
+            plan=plan.describe(),
+            reboot_required=plan.reboot_required,
+            diff=diff_for(self.before_view(request.desired, snapshot), plan, self.DIFF_HEADER),
+        )
+        if not plan.ops or self._task.check_mode:
+            result["reboot_required"] = plan.reboot_required and not self._task.check_mode
+            return result
+        result.update(self._apply(plan, task_vars))
+        return result
+
+    def read_controller_file(self, path: str, option: str) -> bytes:
+        """A file on the controller, searched like ``copy`` does (role/playbook ``files/``), vault-aware."""
+        try:
+            found = self._find_needle("files", path)
+        except AnsibleError:
+            raise OptionError(
+                option,
+                f"file {path} was not found on the controller.",
+                "give an absolute path or one relative to the playbook's or role's files/ directory.",
+            ) from None
+        real = self._loader.get_real_file(found, decrypt=True)
+        try:
+            with open(real, "rb") as handle:
+                return handle.read()
+        except OSError as exc:
+            raise OptionError(option, f"file {path} cannot be read ({exc.strerror}).") from None
+        finally:
+            self._loader.cleanup_tmp_file(real)
+
+    # -- the two module runs -----------------------------------------------------------------
+    def _host_state(self, module_args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self._execute_module(module_name=HOST_STATE, module_args=module_args, task_vars=task_vars)
+        except AnsibleError as exc:
+            raise HostStateError(f"running {HOST_STATE} failed: {to_text(exc)}") from exc
+
+    def _gather(self, scope: Scope, task_vars: dict[str, Any]) -> Snapshot:
+        reply = self._host_state({"mode": "gather", "scope": scope.to_wire()}, task_vars)
+        if reply.get("failed"):
+            raise HostStateError(f"gathering the host state failed: {reply.get('msg', 'no message')}")
+        return Snapshot.from_wire(reply.get("snapshot") or {})
+
+    def _apply(self, plan: Plan, task_vars: dict[str, Any]) -> dict[str, Any]:
+        reply = self._host_state({"mode": "apply", "ops": plan.to_wire()}, task_vars)
+        ran = reply.get("results") or []
+        described = plan.describe()
+        ops_ran = [{**described[r["index"]], **_op_outcome(r)} for r in ran if 0 <= r.get("index", -1) < len(described)]
+        returned = [
+            {"thumbprint": described[r["index"]].get("thumbprint"), "der": r["returned"]["der"]}
+            for r in ran
+            if r.get("returned")
+        ]
+        changed_ops = {r["op"] for r in ran if r.get("changed")}
+        outcome: dict[str, Any] = {
+            "changed": bool(changed_ops),
+            "reboot_required": bool(changed_ops & REBOOT_OPS),
+            "ops_ran": ops_ran,
+            "returned_certificates": returned,
+        }
+        if reply.get("failed"):
+            outcome.update(
+                failed=True,
+                msg=f"applying the plan stopped: {reply.get('msg', 'no message')}. "
+                f"{len(ran) - 1 if ran else 0} of {len(described)} op(s) completed (see ops_ran); "
+                "fix the cause and run again: the plan is recomputed from the host's state.",
+            )
+        return outcome
+
+
+def _op_outcome(result: dict[str, Any]) -> dict[str, Any]:
+    status = "failed" if result.get("failed") else "changed" if result.get("changed") else "ok"
+    return {"status": status}

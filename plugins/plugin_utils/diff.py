@@ -1,0 +1,99 @@
+"""Readable before/after views for diff mode.
+
+The *after* view is derived from the *before* view by projecting the planned ops onto it, so a diff
+can never show something the plan does not do.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from . import schannel_values
+from .plan import Op, Plan
+
+View = dict[str, Any]
+_MISSING_STORE = "(store does not exist)"
+
+
+def store_view(name: str, exists: bool, entries: dict[str, str]) -> dict[str, str] | str:
+    """A store in a view: thumbprint -> label, or a marker for a store that does not exist."""
+    return dict(entries) if exists else _MISSING_STORE
+
+
+def _store(view: View, name: str) -> dict[str, str]:
+    stores = view.setdefault("stores", {})
+    for key in stores:
+        if key.lower() == name.lower():
+            if stores[key] == _MISSING_STORE:
+                stores[key] = {}
+            return stores[key]
+    stores[name] = {}
+    return stores[name]
+
+
+def _project_cert_import(view: View, op: Op, labels: dict[str, str]) -> None:
+    tp = op.args["thumbprint"]
+    _store(view, op.args["store"])[tp] = labels.get(tp, tp)
+
+
+def _project_cert_move(view: View, op: Op, labels: dict[str, str]) -> None:
+    tp = op.args["thumbprint"]
+    label = _store(view, op.args["from_store"]).pop(tp, labels.get(tp, tp))
+    _store(view, op.args["to_store"])[tp] = label
+
+
+def _project_cert_remove(view: View, op: Op, labels: dict[str, str]) -> None:
+    _store(view, op.args["store"]).pop(op.args["thumbprint"], None)
+
+
+def _project_schannel_set(view: View, op: Op, labels: dict[str, str]) -> None:
+    view.setdefault("schannel", {})[op.args["name"]] = op.args["value"]
+
+
+def _project_schannel_unset(view: View, op: Op, labels: dict[str, str]) -> None:
+    view.setdefault("schannel", {})[op.args["name"]] = None
+
+
+_PROJECTIONS: dict[str, Callable[[View, Op, dict[str, str]], None]] = {
+    "store_create": lambda view, op, labels: _store(view, op.args["store"]),
+    "cert_import": _project_cert_import,
+    "cert_move": _project_cert_move,
+    "cert_remove": _project_cert_remove,
+    "schannel_set": _project_schannel_set,
+    "schannel_unset": _project_schannel_unset,
+}
+
+
+def project(before: View, plan: Plan) -> View:
+    after = copy.deepcopy(before)
+    for op in plan.ops:
+        _PROJECTIONS[op.name](after, op, plan.labels)
+    return after
+
+
+def render(view: View) -> str:
+    """YAML text a person reads: stores as sorted certificate labels, Schannel values explained."""
+    shown: dict[str, Any] = {}
+    if "stores" in view:
+        shown["certificate stores (LocalMachine)"] = {
+            name: sorted(body.values()) if isinstance(body, dict) else body
+            for name, body in sorted(view["stores"].items(), key=lambda kv: kv[0].lower())
+        }
+    if "schannel" in view:
+        shown[f"schannel ({schannel_values.SCHANNEL_KEY})"] = {
+            name: schannel_values.display(name, value) for name, value in sorted(view["schannel"].items())
+        }
+    return yaml.safe_dump(shown, default_flow_style=False, sort_keys=False, width=200, allow_unicode=True)
+
+
+def diff_for(before: View, plan: Plan, header: str) -> dict[str, str]:
+    return {
+        "before": render(before),
+        "after": render(project(before, plan)),
+        "before_header": f"{header} (before)",
+        "after_header": f"{header} (after)",
+    }

@@ -1,0 +1,78 @@
+"""Plans: ordered ops with the warnings found while planning. Pure data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from .ops import OP_NAMES
+
+#: Op arguments that are bulky or binary: never echoed in results or plans shown to users.
+_HIDDEN_ARGS = frozenset({"der", "pfx"})
+
+
+class Phase(IntEnum):
+    """Global order of a converge (DESIGN.md): nothing that could lock clients out happens before
+    what lets them in; certificates leave stores last."""
+
+    FEATURES = 10
+    STORES = 20
+    CERTS_IN = 30
+    BINDINGS = 40
+    HTTPSYS = 50
+    SITE_CONFIG = 60
+    REGISTRY = 70
+    CERTS_OUT = 80
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    args: dict[str, Any]
+    phase: Phase
+    summary: str
+
+    def __post_init__(self) -> None:
+        if self.name not in OP_NAMES:
+            raise ValueError(f"unknown op {self.name!r}")
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"op": self.name, **self.args}
+
+    def describe(self) -> dict[str, Any]:
+        shown = {k: v for k, v in self.args.items() if k not in _HIDDEN_ARGS}
+        return {"op": self.name, "summary": self.summary, **shown}
+
+
+@dataclass(frozen=True)
+class Plan:
+    ops: tuple[Op, ...] = ()
+    warnings: tuple[str, ...] = ()
+    reboot_required: bool = False
+    labels: dict[str, str] = field(default_factory=dict)  # thumbprint -> "subject (thumbprint)"
+
+    @classmethod
+    def build(
+        cls,
+        ops: list[Op],
+        warnings: list[str] | None = None,
+        reboot_required: bool = False,
+        labels: dict[str, str] | None = None,
+    ) -> Plan:
+        ordered = sorted(ops, key=lambda op: op.phase)  # stable: keeps each part's own order
+        return cls(tuple(ordered), tuple(warnings or ()), reboot_required, dict(labels or {}))
+
+    def merge(self, other: Plan) -> Plan:
+        return Plan.build(
+            [*self.ops, *other.ops],
+            [*self.warnings, *other.warnings],
+            self.reboot_required or other.reboot_required,
+            {**self.labels, **other.labels},
+        )
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [op.describe() for op in self.ops]
+
+    def to_wire(self) -> list[dict[str, Any]]:
+        return [op.to_wire() for op in self.ops]

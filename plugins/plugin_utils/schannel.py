@@ -1,0 +1,115 @@
+"""Schannel part: ClientAuthTrustMode and SendTrustedIssuerList. Pure.
+
+Facts used (REFERENCE.md, Schannel): absent value = Windows default; write only the values we own;
+Schannel lives in LSASS, so a change needs a reboot to take effect; trust modes 1 and 2 check the
+client chain against the binding's client-auth issuer store (HTTP.sys ``sslctlstorename``), so
+without one on any binding every client certificate is rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from .diff import View
+from .errors import OptionError
+from .plan import Op, Phase, Plan
+from .schannel_values import (
+    CLIENT_AUTH_TRUST_MODE,
+    SEND_TRUSTED_ISSUER_LIST,
+    TRUST_MODE_NAMES,
+    TRUST_MODES,
+    effective,
+)
+from .snapshot import Scope, Snapshot
+
+#: int: write this REG_DWORD; "default": remove the value; None: leave it as it is.
+Setting = int | Literal["default"] | None
+
+
+@dataclass(frozen=True)
+class SchannelDesired:
+    client_auth_trust_mode: Setting = None
+    send_trusted_issuer_list: Setting = None
+
+    def scope(self) -> Scope:
+        return Scope(schannel=True, httpsys=True)
+
+    @classmethod
+    def from_options(cls, args: dict[str, Any], prefix: str = "") -> SchannelDesired:
+        mode = args.get("client_auth_trust_mode")
+        return cls(
+            client_auth_trust_mode=mode if mode in (None, "default") else TRUST_MODES[mode],
+            send_trusted_issuer_list=_tristate(
+                args.get("send_trusted_issuer_list"), f"{prefix}send_trusted_issuer_list"
+            ),
+        )
+
+    def settings(self) -> dict[str, Setting]:
+        return {
+            CLIENT_AUTH_TRUST_MODE: self.client_auth_trust_mode,
+            SEND_TRUSTED_ISSUER_LIST: self.send_trusted_issuer_list,
+        }
+
+
+def _tristate(value: Any, option: str) -> Setting:
+    """true / false / default (or omitted) -> 1 / 0 / "default" / None."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() == "default":
+        return "default"
+    try:
+        return 1 if boolean(value, strict=True) else 0
+    except TypeError:
+        raise OptionError(
+            option, f"{value!r} is not true, false or default.", "use true (send the list), false, or default."
+        ) from None
+
+
+def _op_for(name: str, wanted: Setting, current: int | str | None) -> Op | None:
+    if wanted is None:
+        return None
+    if wanted == "default":
+        if current is None:
+            return None
+        return Op("schannel_unset", {"name": name}, Phase.REGISTRY, f"remove {name} (back to the Windows default)")
+    if isinstance(current, int) and not isinstance(current, bool) and current == wanted:
+        return None
+    return Op("schannel_set", {"name": name, "value": wanted}, Phase.REGISTRY, f"set {name} to {wanted} (REG_DWORD)")
+
+
+def _trust_mode_warning(mode: int | None, snapshot: Snapshot) -> str | None:
+    if mode not in (1, 2) or snapshot.httpsys is None:
+        return None
+    if any(b.ctl_store_name for b in snapshot.httpsys):
+        return None
+    return (
+        f"ClientAuthTrustMode={mode} ({TRUST_MODE_NAMES[mode]}) accepts only client certificates that chain "
+        "to the HTTPS binding's client-auth issuer store, and no HTTPS binding on this host has one "
+        "(HTTP.sys sslctlstorename): every client certificate will be rejected with 403.16. Give the "
+        "binding a client-auth issuer store (netsh http update sslcert ... sslctlstorename=ClientAuthIssuer) "
+        "and put the trusted issuers there (mtls.iis.trusted_certs client_auth_issuers)."
+    )
+
+
+def plan_schannel(desired: SchannelDesired, snapshot: Snapshot) -> Plan:
+    current = snapshot.schannel or {}
+    ops = [
+        op
+        for name, wanted in desired.settings().items()
+        if (op := _op_for(name, wanted, current.get(name))) is not None
+    ]
+    wanted_mode = desired.client_auth_trust_mode
+    if wanted_mode is None:
+        mode = effective(CLIENT_AUTH_TRUST_MODE, current.get(CLIENT_AUTH_TRUST_MODE))
+    else:
+        mode = 0 if wanted_mode == "default" else wanted_mode
+    warning = _trust_mode_warning(mode, snapshot)
+    return Plan.build(ops, [warning] if warning else [], reboot_required=bool(ops))
+
+
+def schannel_view(snapshot: Snapshot) -> View:
+    current = snapshot.schannel or {}
+    return {"schannel": {name: current.get(name) for name in (CLIENT_AUTH_TRUST_MODE, SEND_TRUSTED_ISSUER_LIST)}}
