@@ -119,9 +119,6 @@ notes:
 seealso:
   - module: mtls.iis.schannel
   - module: mtls.iis.client_cert_info
-  - name: "IIS 403.16 when a non-self-signed certificate is in the Trusted Root store"
-    description: Microsoft's explanation of the cause and fix that O(non_self_signed_roots) automates.
-    link: https://learn.microsoft.com/troubleshoot/developer/webapps/iis/health-diagnostic-performance/http-403-forbidden-access-website
 author:
   - mtls.iis contributors
 """
