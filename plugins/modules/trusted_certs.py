@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: mtls.iis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Documentation only: the module is the action plugin plugins/action/trusted_certs.py.

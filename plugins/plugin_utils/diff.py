@@ -80,8 +80,7 @@ def render(view: View) -> str:
     shown: dict[str, Any] = {}
     if "stores" in view:
         shown["certificate stores (LocalMachine)"] = {
-            name: sorted(body.values()) if isinstance(body, dict) else body
-            for name, body in sorted(view["stores"].items(), key=lambda kv: kv[0].lower())
+            name: sorted(body.values()) if isinstance(body, dict) else body for name, body in view["stores"].items()
         }
     if "schannel" in view:
         shown[f"schannel ({schannel_values.SCHANNEL_KEY})"] = {

@@ -1,0 +1,46 @@
+# mtls.iis — every set-up step is here; nothing needs installing by hand.
+#   make demo   converge playbook against the simulated Windows host: plan (check+diff), apply, rerun changed=0
+#   make test   lint, static PowerShell checks and every test, on the newest ansible-core and on 2.16
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+VENV        ?= .venv
+VENV_OLDEST ?= .venv-oldest
+OLDEST_CORE ?= ansible-core>=2.16,<2.17
+PY_NEWEST   := $(shell tools/pick-python newest)
+PY_OLDEST   := $(shell tools/pick-python oldest)
+PIP_FLAGS   := --disable-pip-version-check --quiet
+
+.PHONY: demo test lint unit-newest unit-oldest docs-check clean
+
+$(VENV)/.installed: requirements.txt tests/requirements.txt
+	$(PY_NEWEST) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_FLAGS) --upgrade pip
+	$(VENV)/bin/pip install $(PIP_FLAGS) ansible-core -r requirements.txt -r tests/requirements.txt
+	touch $@
+
+$(VENV_OLDEST)/.installed: requirements.txt tests/requirements.txt
+	$(PY_OLDEST) -m venv $(VENV_OLDEST)
+	$(VENV_OLDEST)/bin/pip install $(PIP_FLAGS) --upgrade pip
+	$(VENV_OLDEST)/bin/pip install $(PIP_FLAGS) '$(OLDEST_CORE)' -r requirements.txt -r tests/requirements.txt
+	touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/python tools/demo.py
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+unit-newest: $(VENV)/.installed
+	@$(VENV)/bin/ansible --version | head -1
+	$(VENV)/bin/python -m pytest -q
+
+unit-oldest: $(VENV_OLDEST)/.installed
+	@$(VENV_OLDEST)/bin/ansible --version | head -1
+	$(VENV_OLDEST)/bin/python -m pytest -q
+
+test: lint unit-newest unit-oldest
+
+clean:
+	rm -rf $(VENV) $(VENV_OLDEST) .build

@@ -1,0 +1,46 @@
+"""Build host snapshots (the gather wire format of docs/ENGINE.md) for planner tests."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from ansible_collections.mtls.iis.plugins.plugin_utils.snapshot import Snapshot
+
+
+def wire_cert(der: bytes, has_private_key: bool = False) -> dict[str, Any]:
+    return {
+        "thumbprint": hashlib.sha1(der).hexdigest().upper(),
+        "der": base64.b64encode(der).decode(),
+        "has_private_key": has_private_key,
+    }
+
+
+def snapshot(
+    stores: dict[str, list[bytes] | None] | None = None,
+    schannel: dict[str, Any] | None = None,
+    httpsys: list[dict[str, Any]] | None = None,
+) -> Snapshot:
+    """``stores`` maps a store name to DER blobs, or to None for a store that does not exist."""
+    wire: dict[str, Any] = {"host": {"os_version": "10.0.20348"}, "stores": {}}
+    for name, ders in (stores or {}).items():
+        wire["stores"][name] = {
+            "exists": ders is not None,
+            "certificates": [wire_cert(d) for d in ders or []],
+        }
+    if schannel is not None:
+        wire["schannel"] = schannel
+    if httpsys is not None:
+        wire["httpsys"] = httpsys
+    return Snapshot.from_wire(wire)
+
+
+def trust_snapshot(
+    root: list[bytes] | None = None,
+    ca: list[bytes] | None = None,
+    issuers: list[bytes] | None = None,
+    issuer_store: str = "ClientAuthIssuer",
+) -> Snapshot:
+    """The three stores the trust part gathers; ``issuers=None`` means the issuer store is missing."""
+    return snapshot({"Root": root or [], "CA": ca or [], issuer_store: issuers})
