@@ -1,0 +1,131 @@
+"""LocalMachine certificate stores.
+
+Windows facts followed (see /work/shared/REFERENCE.md, "Certificates on the controller" and
+"The 403 family"):
+
+- store names are case-insensitive (``Root`` and ``root`` are the same store);
+- a certificate is identified by its thumbprint, the SHA-1 of its DER, upper-case hex;
+- reading a store never creates it; ``X509Store.Open(ReadWrite)`` creates a missing store, so
+  importing into a missing store creates it.
+
+State layout: ``state["stores"][<name as created>] = {"certificates": [{"der": b64, "has_private_key": bool}]}``.
+The thumbprint is always recomputed from the DER, so a seeded file cannot hold a wrong one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from typing import Any
+
+from cryptography import x509
+
+from simhost.errors import OpError
+from simhost.state import State
+
+Cert = dict[str, Any]
+
+
+def thumbprint_of(der: bytes) -> str:
+    """SHA-1 of the DER, upper-case hex: what Windows shows as the thumbprint."""
+    return hashlib.sha1(der).hexdigest().upper()
+
+
+def normalise_thumbprint(value: str) -> str:
+    """Upper-case hex without spaces, colons or the U+200E that MMC copy-paste leaves behind."""
+    return "".join(ch for ch in value if ch not in " :\u200e\t").upper()
+
+
+def decode_der(der_b64: str) -> bytes:
+    """Base64 DER of an X.509 certificate, rejected the way ``X509Certificate2`` would reject it."""
+    try:
+        der = base64.b64decode(der_b64, validate=True)
+    except (binascii.Error, ValueError, TypeError) as err:
+        raise OpError(f"der is not valid base64: {err}") from err
+    try:
+        x509.load_der_x509_certificate(der)
+    except ValueError as err:
+        raise OpError(f"der is not an X.509 certificate: {err}") from err
+    return der
+
+
+def find_store_name(state: State, store: str) -> str | None:
+    """The stored name of ``store`` (case-insensitive), or None when the store does not exist."""
+    wanted = store.casefold()
+    for name in state["stores"]:
+        if name.casefold() == wanted:
+            return name
+    return None
+
+
+def store_exists(state: State, store: str) -> bool:
+    return find_store_name(state, store) is not None
+
+
+def create_store(state: State, store: str) -> bool:
+    """Create the store when missing; True when it was created."""
+    if store_exists(state, store):
+        return False
+    state["stores"][store] = {"certificates": []}
+    return True
+
+
+def certificates(state: State, store: str) -> list[Cert]:
+    """Certificates of a store as the snapshot shows them; empty for a missing store."""
+    name = find_store_name(state, store)
+    if name is None:
+        return []
+    return [
+        {
+            "thumbprint": thumbprint_of(base64.b64decode(entry["der"])),
+            "der": entry["der"],
+            "has_private_key": bool(entry.get("has_private_key", False)),
+        }
+        for entry in state["stores"][name]["certificates"]
+    ]
+
+
+def gather_store(state: State, store: str) -> dict[str, Any]:
+    """One ``snapshot.stores`` entry. Never creates the store."""
+    return {"exists": store_exists(state, store), "certificates": certificates(state, store)}
+
+
+def find_certificate(state: State, store: str, thumbprint: str) -> Cert | None:
+    wanted = normalise_thumbprint(thumbprint)
+    for cert in certificates(state, store):
+        if cert["thumbprint"] == wanted:
+            return cert
+    return None
+
+
+def add_certificate(state: State, store: str, der: bytes, has_private_key: bool = False) -> bool:
+    """Add a certificate; True when added, False when that thumbprint was already there.
+
+    Like ``X509Store.Open(ReadWrite)`` followed by ``Add``, this creates a missing store.
+    """
+    create_store(state, store)
+    if find_certificate(state, store, thumbprint_of(der)) is not None:
+        return False
+    name = find_store_name(state, store)
+    assert name is not None
+    state["stores"][name]["certificates"].append(
+        {"der": base64.b64encode(der).decode("ascii"), "has_private_key": has_private_key}
+    )
+    return True
+
+
+def remove_certificate(state: State, store: str, thumbprint: str) -> Cert | None:
+    """Remove a certificate; return it (with its DER), or None when it was not there.
+
+    A missing store stays missing (the real module opens it with ``OpenExistingOnly``).
+    """
+    name = find_store_name(state, store)
+    found = find_certificate(state, store, thumbprint)
+    if name is None or found is None:
+        return None
+    entries = state["stores"][name]["certificates"]
+    state["stores"][name]["certificates"] = [
+        entry for entry in entries if thumbprint_of(base64.b64decode(entry["der"])) != found["thumbprint"]
+    ]
+    return found

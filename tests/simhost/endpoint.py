@@ -1,0 +1,111 @@
+"""What the simulated host does with each connection call; the ``mtls_sim`` plugin only forwards.
+
+Files of host ``H`` under the state directory: ``H.json`` (the host), ``H.runs.jsonl`` (the run log,
+:mod:`simhost.recorder`), ``H.files/`` (files sent with ``put_file``) and, when payload dumping is on,
+``H.payloads/0001.bin``… (the raw bytes of each module payload, for tests that decode them).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from simhost.payload import DecodedPayload, PayloadError, decode_payload
+from simhost.recorder import make_entry, record_run
+from simhost.runner import run_module, short_module_name
+
+
+def _checked_host(host: str) -> str:
+    if not host or host in {".", ".."} or "/" in host or "\0" in host:
+        raise ValueError(f"host name {host!r} cannot name a simulated host file")
+    return host
+
+
+def host_file(state_dir: Path, host: str) -> Path:
+    return Path(state_dir) / f"{_checked_host(host)}.json"
+
+
+def payload_dir(state_dir: Path, host: str) -> Path:
+    return Path(state_dir) / f"{_checked_host(host)}.payloads"
+
+
+def _remote_file(state_dir: Path, host: str, remote_path: str) -> Path:
+    return Path(state_dir) / f"{_checked_host(host)}.files" / quote(remote_path, safe="")
+
+
+def dumped_payloads(state_dir: Path, host: str) -> list[Path]:
+    """Raw payloads saved for a host, oldest first."""
+    return sorted(payload_dir(state_dir, host).glob("*.bin"))
+
+
+def _dump(state_dir: Path, host: str, data: bytes) -> None:
+    directory = payload_dir(state_dir, host)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{len(list(directory.glob('*.bin'))) + 1:04d}.bin").write_bytes(data)
+
+
+def _details(payload: DecodedPayload) -> dict[str, Any]:
+    args = payload.module_args
+    mode = args.get("mode") if isinstance(args.get("mode"), str) else None
+    ops = args.get("ops") if mode == "apply" and isinstance(args.get("ops"), list) else None
+    return {
+        "mode": mode,
+        "ops": None if ops is None else [op.get("op") if isinstance(op, dict) else None for op in ops],
+        "format": payload.format,
+        "check_mode": bool(args.get("_ansible_check_mode", False)),
+        "powershell_utils": list(payload.powershell_utils),
+        "csharp_utils": list(payload.csharp_utils),
+    }
+
+
+def exec_command(state_dir: Path, host: str, in_data: bytes | None, dump: bool = False) -> tuple[int, bytes, bytes]:
+    """Answer one ``exec_command``: a module payload runs on the host; anything else is ``raw``."""
+    if in_data is None:
+        record_run(state_dir, host, make_entry("raw"))
+        return 0, b"", b""
+    if dump:
+        _dump(state_dir, host, in_data)
+    try:
+        payload = decode_payload(in_data)
+    except PayloadError as err:
+        message = f"mtls_sim: cannot decode the payload: {err}"
+        record_run(state_dir, host, make_entry("undecodable", bytes_in=len(in_data), rc=1, reply=message))
+        return 1, b"", message.encode()
+    name = payload.module_name or (payload.actions[-1] if payload.actions else "unknown")
+    rc, result = run_module(host_file(state_dir, host), name, payload.module_args)
+    reply = json.dumps(result)
+    details = _details(payload)
+    entry = make_entry(
+        short_module_name(name),
+        mode=details.pop("mode"),
+        ops=details.pop("ops"),
+        bytes_in=payload.byte_count,
+        bytes_out=len(reply.encode()),
+        rc=rc,
+        reply=reply,
+        **details,
+    )
+    record_run(state_dir, host, entry)
+    return rc, reply.encode(), b""
+
+
+def put_file(state_dir: Path, host: str, in_path: str, out_path: str) -> None:
+    """Keep a copy of the file as the host's ``out_path`` and record the transfer."""
+    target = _remote_file(state_dir, host, out_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(in_path, target)
+    size = target.stat().st_size
+    record_run(state_dir, host, make_entry("put_file", bytes_in=size, path=out_path))
+
+
+def fetch_file(state_dir: Path, host: str, in_path: str, out_path: str) -> None:
+    """Copy the host's ``in_path`` (a file sent earlier with put_file) to ``out_path``."""
+    source = _remote_file(state_dir, host, in_path)
+    if not source.is_file():
+        record_run(state_dir, host, make_entry("fetch_file", rc=1, path=in_path))
+        raise FileNotFoundError(f"{in_path} does not exist on the simulated host {host}")
+    shutil.copyfile(source, out_path)
+    record_run(state_dir, host, make_entry("fetch_file", bytes_out=source.stat().st_size, path=in_path))

@@ -1,0 +1,19 @@
+"""Errors raised inside the simulated host."""
+
+from __future__ import annotations
+
+
+class OpError(Exception):
+    """An op failed the way the real ``host_state`` module would fail it.
+
+    ``changed`` tells whether the op changed the host before it failed (a ``cert_move`` that added
+    the certificate to its target and then failed to remove it from its source).
+    """
+
+    def __init__(self, message: str, *, changed: bool = False) -> None:
+        super().__init__(message)
+        self.changed = changed
+
+
+class StateError(ValueError):
+    """A state file or a seed call describes something Windows cannot hold."""

@@ -1,0 +1,75 @@
+"""``SimulatedHost``: the gather/apply contract of docs/ENGINE.md over one host's state dict."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from simhost import certstore, httpsys, registry
+from simhost.errors import OpError
+from simhost.ops import OP_HANDLERS, OpContext, check_args
+from simhost.state import State
+
+Result = dict[str, Any]
+
+
+class SimulatedHost:
+    """One Windows host. Mutates the state dict it is given; the caller persists it."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def gather(self, scope: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The snapshot of exactly the scope asked for. Reads only: never creates a store."""
+        scope = scope or {}
+        snapshot: dict[str, Any] = {"host": copy.deepcopy(self.state["host"])}
+        if scope.get("stores") is not None:
+            snapshot["stores"] = {name: certstore.gather_store(self.state, name) for name in scope["stores"]}
+        if scope.get("schannel"):
+            snapshot["schannel"] = registry.gather_schannel(self.state)
+        if scope.get("httpsys"):
+            snapshot["httpsys"] = httpsys.gather(self.state)
+        return snapshot
+
+    def apply(
+        self, ops: Sequence[Mapping[str, Any]], secrets: Mapping[str, Any] | None = None, check_mode: bool = False
+    ) -> Result:
+        """Run ops in order; the first failure stops the run and the result says which ops ran."""
+        results: list[dict[str, Any]] = []
+        if check_mode:
+            return _failure("apply does not run in check mode (the controller plans in check mode)", results)
+        for index, op in enumerate(ops):
+            name = op.get("op") if isinstance(op, Mapping) else None
+            if not isinstance(name, str):
+                results.append({"index": index, "op": name, "changed": False, "failed": True})
+                return _failure(f"op {index} is not a dict with an 'op' name", results, index)
+            args = {key: value for key, value in op.items() if key != "op"}
+            handler = OP_HANDLERS.get(name)
+            try:
+                if handler is None:
+                    raise OpError("unknown op")
+                check_args(name, args)
+                context = OpContext(self.state, name, args, secrets or {})
+                context.check_fault()
+                outcome = handler(context)
+            except OpError as err:
+                results.append({"index": index, "op": name, "changed": err.changed, "failed": True, "msg": str(err)})
+                return _failure(f"op {index} ({name}) failed: {err}", results, index)
+            entry: dict[str, Any] = {"index": index, "op": name, "changed": outcome.changed}
+            if outcome.returned is not None:
+                entry["returned"] = outcome.returned
+            results.append(entry)
+        return {"changed": any(entry["changed"] for entry in results), "results": results}
+
+
+def _failure(msg: str, results: list[dict[str, Any]], failed_index: int | None = None) -> Result:
+    result: Result = {
+        "changed": any(entry["changed"] for entry in results),
+        "failed": True,
+        "msg": msg,
+        "results": results,
+    }
+    if failed_index is not None:
+        result["failed_index"] = failed_index
+    return result

@@ -1,0 +1,125 @@
+"""The registry, as far as the collection touches it: the Schannel key.
+
+Windows facts followed (REFERENCE.md, "Schannel"): ``ClientAuthTrustMode`` and
+``SendTrustedIssuerList`` are REG_DWORD values under
+``HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL``; an absent value means the
+Windows default; only those two values are ours, siblings (``EventLogging``, protocol subkeys…) are
+never touched. Registry key paths and value names are case-insensitive.
+
+State layout: ``state["registry"][<key path>][<value name>] = {"type": "REG_DWORD", "value": 1}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simhost.errors import OpError, StateError
+from simhost.state import SCHANNEL_KEY, State
+
+#: The Schannel values this collection owns, in their canonical spelling.
+SCHANNEL_VALUES: tuple[str, ...] = ("ClientAuthTrustMode", "SendTrustedIssuerList")
+
+REG_TYPES: frozenset[str] = frozenset(
+    {"REG_DWORD", "REG_QWORD", "REG_SZ", "REG_EXPAND_SZ", "REG_MULTI_SZ", "REG_BINARY"}
+)
+
+DWORD_MAX = 0xFFFFFFFF
+
+
+def _key(state: State, key: str, create: bool = False) -> dict[str, Any] | None:
+    registry: dict[str, dict[str, Any]] = state.setdefault("registry", {})
+    for path, values in registry.items():
+        if path.casefold() == key.casefold():
+            return values
+    if not create:
+        return None
+    registry[key] = {}
+    return registry[key]
+
+
+def _value_name(values: dict[str, Any], name: str) -> str | None:
+    for existing in values:
+        if existing.casefold() == name.casefold():
+            return existing
+    return None
+
+
+def get_value(state: State, key: str, name: str) -> dict[str, Any] | None:
+    """``{"type": ..., "value": ...}`` of a value, or None when absent."""
+    values = _key(state, key)
+    if values is None:
+        return None
+    existing = _value_name(values, name)
+    return None if existing is None else dict(values[existing])
+
+
+def all_values(state: State, key: str) -> dict[str, dict[str, Any]]:
+    """Every value under a key, siblings included, keyed by their stored names."""
+    values = _key(state, key) or {}
+    return {name: dict(entry) for name, entry in values.items()}
+
+
+def set_value(state: State, key: str, name: str, value: Any, reg_type: str = "REG_DWORD") -> bool:
+    """Write a value (keeping the stored spelling of an existing name); True when it changed."""
+    if reg_type not in REG_TYPES:
+        raise StateError(f"unknown registry type {reg_type!r}")
+    values = _key(state, key, create=True)
+    assert values is not None
+    stored = _value_name(values, name) or name
+    new = {"type": reg_type, "value": value}
+    if values.get(stored) == new:
+        return False
+    values[stored] = new
+    return True
+
+
+def delete_value(state: State, key: str, name: str) -> bool:
+    """Delete a value; True when it was there."""
+    values = _key(state, key)
+    existing = None if values is None else _value_name(values, name)
+    if values is None or existing is None:
+        return False
+    del values[existing]
+    return True
+
+
+def _as_powershell_string(value: Any) -> str:
+    # PowerShell's [string] of an array (REG_MULTI_SZ, REG_BINARY) joins the items with spaces.
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return str(value)
+
+
+def gather_schannel(state: State) -> dict[str, int | str | None]:
+    """``snapshot.schannel``: int for a REG_DWORD, a string for any other type, None when absent."""
+    result: dict[str, int | str | None] = {}
+    for name in SCHANNEL_VALUES:
+        entry = get_value(state, SCHANNEL_KEY, name)
+        if entry is None:
+            result[name] = None
+        elif entry["type"] == "REG_DWORD":
+            result[name] = int(entry["value"])
+        else:
+            result[name] = _as_powershell_string(entry["value"])
+    return result
+
+
+def owned_schannel_name(name: str) -> str:
+    """The canonical name of an owned Schannel value; any other name is refused like the module does."""
+    for owned in SCHANNEL_VALUES:
+        if owned.casefold() == name.casefold():
+            return owned
+    raise OpError(f"Schannel value {name!r} is not managed by host_state; allowed: {', '.join(SCHANNEL_VALUES)}")
+
+
+def schannel_set(state: State, name: str, value: int) -> bool:
+    """Write one owned value as REG_DWORD; True when the stored type or value differed."""
+    owned = owned_schannel_name(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= DWORD_MAX:
+        raise OpError(f"Schannel value {owned} must be a REG_DWORD integer 0..{DWORD_MAX}, got {value!r}")
+    return set_value(state, SCHANNEL_KEY, owned, value, "REG_DWORD")
+
+
+def schannel_unset(state: State, name: str) -> bool:
+    """Delete one owned value (absent = Windows default); True when it was there."""
+    return delete_value(state, SCHANNEL_KEY, owned_schannel_name(name))

@@ -1,0 +1,114 @@
+"""Run one module on a simulated host file: what the connection plugin does for every payload."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from simhost.argspec import HOST_STATE_REQUIRED_IF, HOST_STATE_SPEC, ArgSpecError, validate
+from simhost.host import SimulatedHost
+from simhost.state import load_state, save_state
+
+NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+SIMULATED_MODULES: frozenset[str] = frozenset({"host_state"})
+
+Result = dict[str, Any]
+
+
+def short_module_name(name: str) -> str:
+    """``host_state`` from ``mtls.iis.host_state``, ``ansible_collections.mtls.iis.plugins.modules.host_state.ps1``…"""
+    base = name[:-4] if name.lower().endswith(".ps1") else name
+    return base.rsplit(".", 1)[-1]
+
+
+def _to_bool(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in {"yes", "on", "1", "true", "y", "t"}
+
+
+def _leaf_strings(value: Any) -> Iterator[str]:
+    # Like AnsibleModule's no_log handling: every scalar inside a no_log value is secret.
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _leaf_strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _leaf_strings(item)
+    elif value is not None and not isinstance(value, bool):
+        text = str(value)
+        if text:
+            yield text
+
+
+def scrub(value: Any, secrets: frozenset[str]) -> Any:
+    """Replace every secret in a result: whole values by the no_log placeholder, substrings by ``********``.
+
+    Ansible.Basic itself masks a no_log *dict* only by its ``ToString()`` (so leaves inside it would
+    leak into ``invocation``); the simulator models the behaviour the real module must achieve.
+    """
+    if not secrets:
+        return value
+    if isinstance(value, Mapping):
+        return {key: scrub(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrub(item, secrets) for item in value]
+    if isinstance(value, str):
+        if value in secrets:
+            return NO_LOG_PLACEHOLDER
+        for secret in secrets:
+            value = value.replace(secret, "********")
+        return value
+    if value is not None and not isinstance(value, bool) and str(value) in secrets:
+        return NO_LOG_PLACEHOLDER
+    return value
+
+
+def _run_host_state(state_path: Path, params: Mapping[str, Any], check_mode: bool, display_name: str) -> Result:
+    try:
+        args = validate(HOST_STATE_SPEC, params, display_name, required_if=HOST_STATE_REQUIRED_IF)
+    except ArgSpecError as err:
+        return {"changed": False, "failed": True, "msg": str(err), "_module_args": dict(params)}
+    state = load_state(state_path)
+    host = SimulatedHost(state)
+    if args["mode"] == "gather":
+        result: Result = {"changed": False, "snapshot": host.gather(args["scope"])}
+    else:
+        result = host.apply(args["ops"], args["secrets"] or {}, check_mode=check_mode)
+        if result["changed"]:
+            save_state(state_path, state)
+    result["_module_args"] = args
+    return result
+
+
+def run_module(state_path: Path, module_name: str, module_args: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Run a module against the host file ``state_path``; return ``(rc, result)`` as the host would.
+
+    ``_ansible_*`` keys are internal (only ``_ansible_check_mode`` and ``_ansible_module_name`` are
+    used); the result carries ``invocation.module_args`` with ``secrets`` masked, and no secret
+    value anywhere.
+    """
+    short = short_module_name(module_name)
+    if short not in SIMULATED_MODULES:
+        return 1, {"changed": False, "failed": True, "msg": f"module {module_name} is not simulated"}
+
+    params = {key: value for key, value in module_args.items() if not key.startswith("_ansible_")}
+    check_mode = _to_bool(module_args.get("_ansible_check_mode", False))
+    display_name = str(module_args.get("_ansible_module_name") or short)
+    secrets = params.get("secrets")
+    try:
+        result = _run_host_state(Path(state_path), params, check_mode, display_name)
+    except Exception as err:  # a simulator bug surfaces like an unhandled PowerShell exception
+        result = {
+            "changed": False,
+            "failed": True,
+            "msg": f"Unhandled exception while executing module: {err}",
+            "exception": traceback.format_exc(),
+            "_module_args": dict(params),
+        }
+    invocation_args = dict(result.pop("_module_args"))
+    if invocation_args.get("secrets") is not None:
+        invocation_args["secrets"] = NO_LOG_PLACEHOLDER
+    result["invocation"] = {"module_args": invocation_args}
+    result = scrub(result, frozenset(_leaf_strings(secrets)))
+    return (1 if result.get("failed") else 0), result

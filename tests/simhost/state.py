@@ -1,0 +1,76 @@
+"""The state file of one simulated host: a fresh Windows Server 2022, load and atomic save.
+
+Ansible runs every task in a forked worker process, so the host lives in a JSON file, one per host,
+replaced atomically (temporary file in the same directory + ``os.replace``) on every write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from simhost.errors import StateError
+
+SCHEMA_VERSION = 1
+
+SCHANNEL_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"
+
+#: LocalMachine stores present on a fresh Windows Server 2022 that matter here. ``ClientAuthIssuer``
+#: is deliberately absent: it exists only once someone creates it.
+DEFAULT_STORES: tuple[str, ...] = ("My", "Root", "CA", "Trust", "Disallowed", "WebHosting")
+
+State = dict[str, Any]
+
+
+def new_state(computer_name: str = "WEB01") -> State:
+    """A fresh Windows Server 2022 host: empty default stores, one Schannel value we do not own."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "host": {"os_version": "10.0.20348", "computer_name": computer_name},
+        "stores": {name: {"certificates": []} for name in DEFAULT_STORES},
+        "registry": {
+            # A sibling value under the Schannel key that this collection must never touch.
+            SCHANNEL_KEY: {"EventLogging": {"type": "REG_DWORD", "value": 1}},
+        },
+        "httpsys": [],
+        "faults": [],
+    }
+
+
+def computer_name_for(host: str) -> str:
+    """The NetBIOS-style computer name Windows would show for an inventory host name."""
+    label = host.split(".", 1)[0] if not host.replace(".", "").isdigit() else "WIN-" + host.replace(".", "")
+    return (label or "WIN").upper()[:15]
+
+
+def load_state(path: Path) -> State:
+    """Read a host file; a missing file is a fresh host named after the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return new_state(computer_name_for(path.stem))
+    state = json.loads(text)
+    if not isinstance(state, dict) or state.get("schema") != SCHEMA_VERSION:
+        raise StateError(f"{path}: not a simulated host state file (schema {SCHEMA_VERSION})")
+    return state
+
+
+def save_state(path: Path, state: State) -> None:
+    """Write a host file atomically, so a concurrent reader sees either the old or the new host."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(state, handle, indent=1, sort_keys=True)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,35 @@
+"""Fixtures for the simulated-host tests: real certificates and a fresh host."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from simhost.state import State, new_state
+from support.pki import Issued, make_intermediate, make_leaf, make_root
+
+
+@dataclass(frozen=True)
+class Chain:
+    root: Issued
+    intermediate: Issued
+    leaf: Issued
+
+
+@pytest.fixture(scope="session")
+def chain() -> Chain:
+    root = make_root("Sim Test Root")
+    intermediate = make_intermediate("Sim Test Issuing CA", root)
+    leaf = make_leaf("alice", intermediate)
+    return Chain(root, intermediate, leaf)
+
+
+@pytest.fixture
+def state() -> State:
+    return new_state()
+
+
+@pytest.fixture
+def host_file(tmp_path: Path) -> Path:
+    return tmp_path / "web01.json"

@@ -1,0 +1,122 @@
+"""``run_module``: option checks, module names, persistence and secrets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from simhost import seed
+from simhost.runner import NO_LOG_PLACEHOLDER, run_module
+from simhost.state import load_state, new_state, save_state
+
+SECRET = "Pa55-w0rd-never-shown"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "host_state",
+        "mtls.iis.host_state",
+        "ansible_collections.mtls.iis.plugins.modules.host_state",
+        "ansible_collections.mtls.iis.plugins.modules.host_state.ps1",
+    ],
+)
+def test_host_state_runs_under_any_spelling_of_its_name(host_file: Path, name: str) -> None:
+    rc, result = run_module(host_file, name, {"mode": "gather", "scope": {"stores": ["Root"]}})
+    assert rc == 0
+    assert result["snapshot"]["stores"]["Root"]["exists"] is True
+
+
+def test_other_modules_are_not_simulated(host_file: Path) -> None:
+    rc, result = run_module(host_file, "ansible.windows.win_ping", {})
+    assert rc == 1
+    assert result["msg"] == "module ansible.windows.win_ping is not simulated"
+
+
+def test_unknown_option_fails_like_ansible_basic(host_file: Path) -> None:
+    rc, result = run_module(host_file, "mtls.iis.host_state", {"mode": "gather", "scopes": {}})
+    assert rc == 1
+    assert result["msg"].startswith("Unsupported parameters for (host_state) module: scopes.")
+
+
+def test_unknown_scope_key_fails(host_file: Path) -> None:
+    rc, result = run_module(host_file, "host_state", {"mode": "gather", "scope": {"iis": True}})
+    assert rc == 1
+    assert "iis found in scope" in result["msg"]
+
+
+def test_apply_without_ops_fails(host_file: Path) -> None:
+    rc, result = run_module(host_file, "host_state", {"mode": "apply"})
+    assert rc == 1
+    assert result["msg"] == "mode is apply but all of the following are missing: ops"
+
+
+def test_internal_ansible_keys_are_accepted_and_not_echoed(host_file: Path) -> None:
+    args = {"mode": "gather", "_ansible_check_mode": True, "_ansible_version": "2.21.5", "_ansible_future_key": 1}
+    rc, result = run_module(host_file, "host_state", args)
+    assert rc == 0
+    assert not any(key.startswith("_ansible_") for key in result["invocation"]["module_args"])
+
+
+def test_gather_does_not_write_the_host_file(host_file: Path) -> None:
+    run_module(host_file, "host_state", {"mode": "gather", "scope": {"stores": ["ClientAuthIssuer"]}})
+    assert not host_file.exists()
+
+
+def test_apply_that_changes_something_is_saved(host_file: Path) -> None:
+    ops = [{"op": "store_create", "store": "ClientAuthIssuer"}]
+    rc, _ = run_module(host_file, "host_state", {"mode": "apply", "ops": ops})
+    assert rc == 0
+    assert seed.store_exists(load_state(host_file), "ClientAuthIssuer")
+
+
+def test_apply_that_changes_nothing_leaves_the_file_alone(host_file: Path) -> None:
+    save_state(host_file, new_state())
+    before = host_file.stat().st_mtime_ns
+    run_module(host_file, "host_state", {"mode": "apply", "ops": [{"op": "store_create", "store": "Root"}]})
+    assert host_file.stat().st_mtime_ns == before
+
+
+def test_apply_in_check_mode_fails_with_rc_1(host_file: Path) -> None:
+    args = {"mode": "apply", "ops": [{"op": "store_create", "store": "X"}], "_ansible_check_mode": True}
+    rc, result = run_module(host_file, "host_state", args)
+    assert (rc, result["failed"]) == (1, True)
+    assert not host_file.exists()
+
+
+def test_partial_failure_is_saved_with_what_ran(host_file: Path, chain) -> None:
+    state = new_state()
+    seed.add_cert(state, "Root", chain.intermediate.der)
+    seed.add_fault(state, "cert_move", {}, "The handle is invalid.", stage="remove")
+    save_state(host_file, state)
+    op = {"op": "cert_move", "from_store": "Root", "to_store": "CA", "thumbprint": chain.intermediate.thumbprint}
+    rc, result = run_module(host_file, "host_state", {"mode": "apply", "ops": [op]})
+    assert (rc, result["changed"]) == (1, True)
+    assert seed.thumbprints(load_state(host_file), "CA") == {chain.intermediate.thumbprint}
+
+
+def test_invocation_masks_secrets(host_file: Path) -> None:
+    args = {"mode": "apply", "ops": [{"op": "store_create", "store": "X"}], "secrets": {"map1": SECRET}}
+    _, result = run_module(host_file, "host_state", args)
+    assert result["invocation"]["module_args"]["secrets"] == NO_LOG_PLACEHOLDER
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["success", "op_failure", "fault_message", "option_failure"],
+)
+def test_no_secret_appears_anywhere_in_the_result(host_file: Path, case: str) -> None:
+    state = new_state()
+    ops: list[dict] = [{"op": "store_create", "store": "Partners"}]
+    extra: dict = {}
+    if case == "op_failure":
+        ops = [{"op": "store_create", "store": f"name-{SECRET}"}, {"op": "cert_remove", "store": SECRET}]
+    elif case == "fault_message":
+        seed.add_fault(state, "store_create", {}, f"logon failure for password {SECRET}")
+    elif case == "option_failure":
+        extra = {"unexpected": SECRET}
+    save_state(host_file, state)
+    args = {"mode": "apply", "ops": ops, "secrets": {"nested": {"password": SECRET}}, **extra}
+    _, result = run_module(host_file, "host_state", args)
+    assert SECRET not in json.dumps(result)
