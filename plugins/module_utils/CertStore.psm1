@@ -1,0 +1,381 @@
+# Copyright: (c) 2025, mtls.iis maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# LocalMachine certificate stores for the host_state engine: gather one store, create a store, import,
+# move and remove certificates. Every function opens and closes its own X509Store handles.
+
+Set-StrictMode -Version 2.0
+$ErrorActionPreference = 'Stop'
+
+Function Open-MtlsCertStore {
+    <#
+    .SYNOPSIS
+    Opens a LocalMachine store; the caller closes it. With -ExistingOnly a missing store gives $null.
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Name,
+
+        [switch]
+        $Write,
+
+        [switch]
+        $ExistingOnly
+    )
+
+    $openFlags = [System.Security.Cryptography.X509Certificates.OpenFlags]::ReadOnly
+    if ($Write) {
+        # Without OpenExistingOnly, opening ReadWrite creates a missing store (documented X509Store.Open behaviour).
+        $openFlags = [System.Security.Cryptography.X509Certificates.OpenFlags]::ReadWrite
+    }
+    if ($ExistingOnly) {
+        $openFlags = $openFlags -bor [System.Security.Cryptography.X509Certificates.OpenFlags]::OpenExistingOnly
+    }
+
+    $location = [System.Security.Cryptography.X509Certificates.StoreLocation]::LocalMachine
+    $store = New-Object -TypeName System.Security.Cryptography.X509Certificates.X509Store -ArgumentList $Name, $location
+    try {
+        $store.Open($openFlags)
+    }
+    catch [System.Security.Cryptography.CryptographicException] {
+        $store.Close()
+        if (-not $ExistingOnly) {
+            throw
+        }
+        # X509Store.Open raises CryptographicException when CertOpenStore fails: with OpenExistingOnly that
+        # is a missing store. Access denied lands here too, but reading LocalMachine stores needs no
+        # administrator rights, so it is not expected for a module running over WinRM.
+        return $null
+    }
+    $store
+}
+
+Function ConvertTo-MtlsThumbprint {
+    <#
+    .SYNOPSIS
+    Validates a SHA-1 thumbprint and returns it as upper-case hex.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Thumbprint
+    )
+
+    $normalised = $Thumbprint.Trim().ToUpperInvariant()
+    if ($normalised -notmatch '^[0-9A-F]{40}$') {
+        throw "thumbprint '$Thumbprint' is not 40 hexadecimal characters (a SHA-1 thumbprint)"
+    }
+    $normalised
+}
+
+Function ConvertFrom-MtlsDer {
+    <#
+    .SYNOPSIS
+    Builds an X509Certificate2 from base64 DER.
+    #>
+    [CmdletBinding()]
+    [OutputType([System.Security.Cryptography.X509Certificates.X509Certificate2])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Der
+    )
+
+    try {
+        $bytes = [System.Convert]::FromBase64String($Der)
+    }
+    catch {
+        throw "der is not valid base64: $($_.Exception.Message)"
+    }
+    try {
+        [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($bytes)
+    }
+    catch {
+        throw "der does not decode to an X.509 certificate: $($_.Exception.Message)"
+    }
+}
+
+Function ConvertTo-MtlsDerString {
+    <#
+    .SYNOPSIS
+    Returns the base64 DER of a certificate.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [System.Security.Cryptography.X509Certificates.X509Certificate2]
+        $Certificate
+    )
+
+    [System.Convert]::ToBase64String($Certificate.RawData)
+}
+
+Function Find-MtlsCertificate {
+    <#
+    .SYNOPSIS
+    Returns the certificate with this thumbprint from an open store, or $null.
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)]
+        [System.Security.Cryptography.X509Certificates.X509Store]
+        $Store,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Thumbprint
+    )
+
+    foreach ($certificate in $Store.Certificates) {
+        if ($certificate.Thumbprint -eq $Thumbprint) {
+            return $certificate
+        }
+    }
+    return $null
+}
+
+Function Test-MtlsCertificatePresent {
+    <#
+    .SYNOPSIS
+    Opens the named store afresh (read-only, never creating it) and tells whether it holds the thumbprint.
+    #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $StoreName,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Thumbprint
+    )
+
+    $store = Open-MtlsCertStore -Name $StoreName -ExistingOnly
+    if ($null -eq $store) {
+        return $false
+    }
+    try {
+        return ($null -ne (Find-MtlsCertificate -Store $store -Thumbprint $Thumbprint))
+    }
+    finally {
+        $store.Close()
+    }
+}
+
+Function Add-MtlsCertificateToStore {
+    <#
+    .SYNOPSIS
+    Adds a certificate to a LocalMachine store unless it is already there; tells whether it added it.
+    #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $StoreName,
+
+        [Parameter(Mandatory = $true)]
+        [System.Security.Cryptography.X509Certificates.X509Certificate2]
+        $Certificate
+    )
+
+    # ReadWrite without OpenExistingOnly: a missing store is created, as store_create would.
+    $store = Open-MtlsCertStore -Name $StoreName -Write
+    try {
+        if ($null -ne (Find-MtlsCertificate -Store $store -Thumbprint $Certificate.Thumbprint)) {
+            return $false
+        }
+        $store.Add($Certificate)
+        return $true
+    }
+    finally {
+        $store.Close()
+    }
+}
+
+Function Get-MtlsCertStoreSnapshot {
+    <#
+    .SYNOPSIS
+    Reads one LocalMachine store without creating it: exists, and thumbprint/der/has_private_key per certificate.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Name
+    )
+
+    $store = Open-MtlsCertStore -Name $Name -ExistingOnly
+    if ($null -eq $store) {
+        return @{ exists = $false; certificates = @() }
+    }
+    try {
+        $certificates = @(
+            foreach ($certificate in $store.Certificates) {
+                @{
+                    thumbprint = $certificate.Thumbprint.ToUpperInvariant()
+                    der = ConvertTo-MtlsDerString -Certificate $certificate
+                    has_private_key = $certificate.HasPrivateKey
+                }
+            }
+        )
+        return @{ exists = $true; certificates = $certificates }
+    }
+    finally {
+        $store.Close()
+    }
+}
+
+Function New-MtlsCertStore {
+    <#
+    .SYNOPSIS
+    Op store_create: creates the LocalMachine store when it is missing.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Name
+    )
+
+    $existing = Open-MtlsCertStore -Name $Name -ExistingOnly
+    if ($null -ne $existing) {
+        $existing.Close()
+        return @{ changed = $false }
+    }
+    $created = Open-MtlsCertStore -Name $Name -Write
+    $created.Close()
+    @{ changed = $true }
+}
+
+Function Add-MtlsCertificate {
+    <#
+    .SYNOPSIS
+    Op cert_import: adds a certificate (base64 DER) to a LocalMachine store unless it is already there.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $StoreName,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Der
+    )
+
+    $certificate = ConvertFrom-MtlsDer -Der $Der
+    $added = Add-MtlsCertificateToStore -StoreName $StoreName -Certificate $certificate
+    @{ changed = $added }
+}
+
+Function Move-MtlsCertificate {
+    <#
+    .SYNOPSIS
+    Op cert_move: adds the certificate to the target store, checks it is there, then removes it from the source.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $FromStore,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $ToStore,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Thumbprint
+    )
+
+    $wanted = ConvertTo-MtlsThumbprint -Thumbprint $Thumbprint
+    if ($FromStore -eq $ToStore) {
+        # -eq is case-insensitive, like store names; adding then removing would delete the certificate.
+        throw "from_store and to_store are the same store '$FromStore'"
+    }
+
+    $source = Open-MtlsCertStore -Name $FromStore -Write -ExistingOnly
+    try {
+        $certificate = $null
+        if ($null -ne $source) {
+            $certificate = Find-MtlsCertificate -Store $source -Thumbprint $wanted
+        }
+        if ($null -eq $certificate) {
+            if (Test-MtlsCertificatePresent -StoreName $ToStore -Thumbprint $wanted) {
+                return @{ changed = $false }
+            }
+            throw "certificate $wanted is in neither '$FromStore' nor '$ToStore'; gather again and re-plan"
+        }
+
+        $null = Add-MtlsCertificateToStore -StoreName $ToStore -Certificate $certificate
+        if (-not (Test-MtlsCertificatePresent -StoreName $ToStore -Thumbprint $wanted)) {
+            throw "certificate $wanted was not found in '$ToStore' after adding it; it was left in '$FromStore'"
+        }
+        $der = ConvertTo-MtlsDerString -Certificate $certificate
+        $source.Remove($certificate)
+        return @{ changed = $true; der = $der }
+    }
+    finally {
+        if ($null -ne $source) {
+            $source.Close()
+        }
+    }
+}
+
+Function Remove-MtlsCertificate {
+    <#
+    .SYNOPSIS
+    Op cert_remove: removes a certificate from a LocalMachine store and returns its base64 DER.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $StoreName,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Thumbprint
+    )
+
+    $wanted = ConvertTo-MtlsThumbprint -Thumbprint $Thumbprint
+    $store = Open-MtlsCertStore -Name $StoreName -Write -ExistingOnly
+    if ($null -eq $store) {
+        return @{ changed = $false }
+    }
+    try {
+        $certificate = Find-MtlsCertificate -Store $store -Thumbprint $wanted
+        if ($null -eq $certificate) {
+            return @{ changed = $false }
+        }
+        $der = ConvertTo-MtlsDerString -Certificate $certificate
+        $store.Remove($certificate)
+        return @{ changed = $true; der = $der }
+    }
+    finally {
+        $store.Close()
+    }
+}
+
+Export-ModuleMember -Function Get-MtlsCertStoreSnapshot
+Export-ModuleMember -Function New-MtlsCertStore
+Export-ModuleMember -Function Add-MtlsCertificate
+Export-ModuleMember -Function Move-MtlsCertificate
+Export-ModuleMember -Function Remove-MtlsCertificate
