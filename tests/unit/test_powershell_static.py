@@ -1,0 +1,313 @@
+"""Static checks of the collection's PowerShell. Nothing here runs PowerShell: it is parsed with tree-sitter.
+
+What a Windows host would reject at load time, or what would silently drift from the controller, is checked
+here: syntax (against a baseline of known parser false positives), ``#AnsibleRequires`` targets, the util
+functions the module calls, the op dispatcher against the Python vocabulary, and ``$spec`` against the
+module documentation.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from ansible_collections.mtls.iis.plugins.plugin_utils.ops import OP_NAMES
+from support import psparse
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PLUGINS_DIR = REPO_ROOT / "plugins"
+UTILS_DIR = PLUGINS_DIR / "module_utils"
+MODULE = PLUGINS_DIR / "modules" / "host_state.ps1"
+MODULE_DOC = PLUGINS_DIR / "modules" / "host_state.py"
+BASELINE = REPO_ROOT / "tests" / "sanity" / "powershell_parse_baseline.json"
+COLLECTION_UTILS_PREFIX = "ansible_collections.mtls.iis.plugins.module_utils."
+UTIL_NOUN_PREFIX = "Mtls"
+
+POWERSHELL_FILES = sorted(path for pattern in ("*.ps1", "*.psm1") for path in PLUGINS_DIR.rglob(pattern))
+UTIL_FILES = sorted(UTILS_DIR.glob("*.psm1"))
+
+# Get-Verb of Windows PowerShell 5.1 by group (Build and Deploy arrived in PowerShell 6 and are left out).
+_APPROVED_VERBS_TEXT = """
+common: Add Clear Close Copy Enter Exit Find Format Get Hide Join Lock Move New Open Optimize Pop Push Redo
+    Remove Rename Reset Resize Search Select Set Show Skip Split Step Switch Undo Unlock Watch
+communications: Connect Disconnect Read Receive Send Write
+data: Backup Checkpoint Compare Compress Convert ConvertFrom ConvertTo Dismount Edit Expand Export Group Import
+    Initialize Limit Merge Mount Out Publish Restore Save Sync Unpublish Update
+diagnostic: Debug Measure Ping Repair Resolve Test Trace
+lifecycle: Approve Assert Complete Confirm Deny Disable Enable Install Invoke Register Request Restart Resume
+    Start Stop Submit Suspend Uninstall Unregister Wait
+security: Block Grant Protect Revoke Unblock Unprotect
+other: Use
+"""
+APPROVED_VERBS = frozenset(word for word in _APPROVED_VERBS_TEXT.split() if not word.endswith(":"))
+
+TYPE_ALIASES = {"string": "str", "dictionary": "dict", "boolean": "bool", "integer": "int"}
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(REPO_ROOT).as_posix()
+
+
+def load_baseline() -> dict[str, list[str]]:
+    return json.loads(BASELINE.read_text(encoding="utf-8"))["errors"]
+
+
+def resolve_util(name: str, requiring: Path) -> Path | None:
+    """The file an ``#AnsibleRequires -PowerShell`` name loads, if it is a util of this collection."""
+    if name.startswith(COLLECTION_UTILS_PREFIX):
+        parts = ["plugins", "module_utils", *name[len(COLLECTION_UTILS_PREFIX) :].split(".")]
+    elif name.startswith("."):
+        # Python-style relative name: one dot is the requiring file's package, each further dot its parent.
+        levels_up = len(name) - len(name.lstrip(".")) - 1
+        package = list(requiring.relative_to(REPO_ROOT).parent.parts)
+        if levels_up > len(package):
+            return None
+        parts = [*package[: len(package) - levels_up], *name.lstrip(".").split(".")]
+    else:
+        return None
+    candidate = REPO_ROOT.joinpath(*parts[:-1], parts[-1] + ".psm1")
+    if candidate.parent != UTILS_DIR or not candidate.is_file():
+        return None
+    return candidate
+
+
+def module_util_exports() -> dict[str, Path]:
+    """Exported function name -> the util that exports it, for the utils host_state.ps1 requires."""
+    exports: dict[str, Path] = {}
+    for name in psparse.requires_utils(MODULE):
+        util = resolve_util(name, MODULE)
+        assert util is not None, f"{name} does not resolve"
+        for function in psparse.exported_functions(util):
+            exports[function] = util
+    return exports
+
+
+def documented_options() -> dict[str, dict[str, Any]]:
+    tree = ast.parse(MODULE_DOC.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "DOCUMENTATION" for t in node.targets
+        ):
+            return yaml.safe_load(ast.literal_eval(node.value))["options"]
+    raise AssertionError(f"{rel(MODULE_DOC)} has no DOCUMENTATION")
+
+
+def normalised_option(option: dict[str, Any], *, no_log: bool) -> dict[str, Any]:
+    kind = option.get("type", "str")
+    elements = option.get("elements")
+    return {
+        "type": TYPE_ALIASES.get(kind, kind),
+        "elements": TYPE_ALIASES.get(elements, elements) if elements else None,
+        "choices": list(option["choices"]) if option.get("choices") is not None else None,
+        "required": bool(option.get("required", False)),
+        "default": option.get("default"),
+        "no_log": no_log,
+    }
+
+
+def doc_says_no_log(option: dict[str, Any]) -> bool:
+    description = option.get("description", "")
+    text = " ".join(description) if isinstance(description, list) else str(description)
+    return "C(no_log)" in text
+
+
+# --- the files this file checks ------------------------------------------------------------------------------
+
+
+def test_the_engine_module_and_its_three_utils_are_found():
+    assert MODULE in POWERSHELL_FILES
+    assert {path.name for path in UTIL_FILES} >= {"CertStore.psm1", "Schannel.psm1", "HttpSys.psm1"}
+
+
+# --- syntax against the baseline -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", POWERSHELL_FILES, ids=rel)
+def test_powershell_file_has_exactly_its_baselined_parse_errors(path: Path):
+    actual = psparse.parse_errors(path)
+    expected = load_baseline().get(rel(path), [])
+    new = [e for e in actual if e not in expected]
+    gone = [e for e in expected if e not in actual]
+    assert not new, f"{rel(path)}: new parse errors {new}; fix the code (or, for a proven false positive, baseline it)"
+    assert not gone, f"{rel(path)}: baselined errors {gone} no longer occur; remove them from {rel(BASELINE)}"
+
+
+def test_parse_baseline_names_only_existing_powershell_files():
+    listed = set(load_baseline())
+    stale = listed - {rel(path) for path in POWERSHELL_FILES}
+    assert not stale, f"{rel(BASELINE)} lists files that are not PowerShell files under plugins/: {sorted(stale)}"
+
+
+# --- module_utils ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", POWERSHELL_FILES, ids=rel)
+def test_every_ansible_requires_powershell_target_is_a_util_file_of_this_collection(path: Path):
+    unresolved = [name for name in psparse.requires_utils(path) if resolve_util(name, path) is None]
+    assert not unresolved, f"{rel(path)} requires utils that are not files under plugins/module_utils: {unresolved}"
+
+
+def test_host_state_requires_the_certstore_schannel_and_httpsys_utils():
+    required = {resolve_util(name, MODULE) for name in psparse.requires_utils(MODULE)}
+    assert required == {UTILS_DIR / "CertStore.psm1", UTILS_DIR / "Schannel.psm1", UTILS_DIR / "HttpSys.psm1"}
+
+
+def test_every_util_function_host_state_calls_is_exported_by_a_required_util():
+    exports = module_util_exports()
+    defined_in_utils = set().union(*(psparse.defined_functions(util) for util in UTIL_FILES))
+    called = psparse.called_commands(MODULE)
+    util_calls = {c for c in called if c in defined_in_utils or c.split("-", 1)[-1].startswith(UTIL_NOUN_PREFIX)}
+    assert util_calls, "host_state.ps1 calls no util function: the check would be vacuous"
+    missing = sorted(util_calls - set(exports))
+    assert not missing, f"host_state.ps1 calls util functions that no required util exports: {missing}"
+
+
+@pytest.mark.parametrize("path", UTIL_FILES, ids=rel)
+def test_util_exports_only_functions_it_defines(path: Path):
+    exported = psparse.exported_functions(path)
+    assert exported, f"{rel(path)} exports nothing"
+    undefined = exported - psparse.defined_functions(path)
+    assert not undefined, f"{rel(path)} exports functions it does not define: {sorted(undefined)}"
+
+
+@pytest.mark.parametrize("path", UTIL_FILES, ids=rel)
+def test_util_functions_are_named_approved_verb_dash_mtls_noun(path: Path):
+    bad = []
+    for name in sorted(psparse.defined_functions(path)):
+        verb, _, noun = name.partition("-")
+        if verb not in APPROVED_VERBS or not noun.startswith(UTIL_NOUN_PREFIX):
+            bad.append(name)
+    assert not bad, f"{rel(path)}: not <ApprovedVerb>-{UTIL_NOUN_PREFIX}<Noun>: {bad}"
+
+
+def test_module_functions_use_approved_verbs_and_leave_the_util_prefix_to_utils():
+    bad = []
+    for name in sorted(psparse.defined_functions(MODULE)):
+        verb, _, noun = name.partition("-")
+        if verb not in APPROVED_VERBS or noun.startswith(UTIL_NOUN_PREFIX):
+            bad.append(name)
+    assert not bad, f"host_state.ps1 functions named against the convention: {bad}"
+
+
+def test_util_exports_do_not_collide_between_utils():
+    seen: dict[str, str] = {}
+    for util in UTIL_FILES:
+        for name in psparse.exported_functions(util):
+            assert name not in seen, f"{name} is exported by both {seen[name]} and {rel(util)}"
+            seen[name] = rel(util)
+
+
+# --- op dispatcher ---------------------------------------------------------------------------------------------
+
+
+def test_dispatcher_op_names_equal_the_python_op_vocabulary():
+    assert psparse.dispatcher_op_names(MODULE) == set(OP_NAMES)
+
+
+def test_every_dispatcher_handler_is_a_scriptblock():
+    kinds = psparse.dispatcher_handler_kinds(MODULE)
+    assert {name: kind for name, kind in kinds.items() if kind != "script_block_expression"} == {}
+
+
+# --- $spec against the documentation ---------------------------------------------------------------------------
+
+
+def test_spec_options_equal_the_documented_options():
+    spec = psparse.spec_options(MODULE)
+    docs = documented_options()
+    assert set(spec) == set(docs)
+    for name in spec:
+        from_spec = normalised_option(spec[name], no_log=bool(spec[name].get("no_log", False)))
+        from_docs = normalised_option(docs[name], no_log=doc_says_no_log(docs[name]))
+        assert from_spec == from_docs, f"option {name}: $spec {from_spec} != documentation {from_docs}"
+
+
+def test_spec_marks_only_secrets_no_log():
+    no_log = {name for name, option in psparse.spec_options(MODULE).items() if option.get("no_log")}
+    assert no_log == {"secrets"}
+
+
+def test_spec_supports_check_mode_so_gather_runs_in_check_mode():
+    assert psparse.spec_value(MODULE, "supports_check_mode") is True
+
+
+# --- the parsing helpers themselves ----------------------------------------------------------------------------
+
+
+def write(tmp_path: Path, text: str, name: str = "sample.ps1") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_parse_errors_reports_a_syntax_error_with_its_position(tmp_path: Path):
+    path = write(tmp_path, "$ok = 1\nif ($x {\n")
+    errors = psparse.parse_errors(path)
+    assert errors
+    assert all(e.split(" ", 1)[0].split(":")[0].isdigit() for e in errors)
+
+
+def test_parse_errors_is_empty_for_valid_code(tmp_path: Path):
+    assert psparse.parse_errors(write(tmp_path, "Function Get-X {\n    param ($A)\n    $A\n}\n")) == []
+
+
+def test_dispatcher_op_names_reads_top_level_keys_only(tmp_path: Path):
+    path = write(
+        tmp_path,
+        "# $OpHandlers = @{ commented = { } }\n"
+        "$OpHandlers = @{\n"
+        "    first = { param($Op, $Secrets) @{ nested = 1 } }\n"
+        "    'second' = { param($Op, $Secrets) }\n"
+        "}\n",
+    )
+    assert psparse.dispatcher_op_names(path) == {"first", "second"}
+
+
+def test_dispatcher_op_names_refuses_a_file_without_exactly_one_dispatcher(tmp_path: Path):
+    with pytest.raises(LookupError):
+        psparse.dispatcher_op_names(write(tmp_path, "$Other = @{ a = { } }\n"))
+
+
+def test_spec_options_reads_literals_and_leaves_out_the_rest(tmp_path: Path):
+    path = write(
+        tmp_path,
+        "$spec = @{\n"
+        "    options = @{\n"
+        "        mode = @{ type = 'str'; required = $true; choices = 'a', \"b\" }\n"
+        "        items = @{ type = 'list'; elements = 'dict'; default = @() }\n"
+        "        computed = @{ type = $someType; no_log = $true }\n"
+        "    }\n"
+        "}\n",
+    )
+    assert psparse.spec_options(path) == {
+        "mode": {"type": "str", "required": True, "choices": ["a", "b"]},
+        "items": {"type": "list", "elements": "dict", "default": []},
+        "computed": {"no_log": True},
+    }
+
+
+def test_requires_utils_reads_line_start_comments_in_any_case(tmp_path: Path):
+    path = write(
+        tmp_path,
+        "#AnsibleRequires -PowerShell ..module_utils.One\n"
+        "#ansiblerequires -powershell ansible_collections.mtls.iis.plugins.module_utils.Two\n"
+        "#AnsibleRequires -CSharpUtil Ansible.Basic\n"
+        "$x = '#AnsibleRequires -PowerShell ..module_utils.NotAComment'\n",
+    )
+    assert psparse.requires_utils(path) == [
+        "..module_utils.One",
+        "ansible_collections.mtls.iis.plugins.module_utils.Two",
+    ]
+
+
+def test_exported_functions_reads_each_export_call(tmp_path: Path):
+    path = write(
+        tmp_path,
+        "Function Get-MtlsA { }\nExport-ModuleMember -Function Get-MtlsA\nExport-ModuleMember -Function @('B', 'C')\n",
+        name="sample.psm1",
+    )
+    assert psparse.exported_functions(path) == {"Get-MtlsA", "B", "C"}
