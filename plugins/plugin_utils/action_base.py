@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ansible.errors import AnsibleAction, AnsibleError
+from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
@@ -60,15 +60,13 @@ class HostStateAction(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         task_vars = task_vars or {}
+        # A bad option raises AnsibleActionFail naming it; Ansible reports it as the task's failure.
+        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC, **self.VALIDATION_RULES)
         try:
-            _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC, **self.VALIDATION_RULES)
             now = utcnow()
             request = self.build_request(args, now)
             snapshot = self._gather(request.scope, task_vars)
             plan = self.make_plan(request.desired, snapshot, now)
-        except AnsibleAction as exc:
-            result.update(exc.result)
-            return result
         except (OptionError, HostStateError) as exc:
             result.update(failed=True, changed=False, msg=str(exc))
             return result

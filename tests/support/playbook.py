@@ -1,0 +1,129 @@
+"""Run real ansible-playbook against simulated Windows hosts and read what happened."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from simhost import recorder
+from simhost.state import load_state, save_state
+
+from support.collection import CONNECTION_PLUGINS_DIR, TESTS_DIR, ensure_collection_link
+
+CALLBACK_PLUGINS_DIR = TESTS_DIR / "plugins" / "callback"
+_RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
+
+
+@dataclass
+class PlaybookRun:
+    rc: int
+    stdout: str
+    stderr: str
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    def result(self, task: str, host: str) -> dict[str, Any]:
+        found = [r["result"] for r in self.results if r["task"] == task and r["host"] == host]
+        assert found, f"no result for task {task!r} on {host}; stdout:\n{self.stdout}\n{self.stderr}"
+        return found[-1]
+
+    def recap(self) -> dict[str, dict[str, int]]:
+        return {
+            m[1]: {"ok": int(m[2]), "changed": int(m[3]), "unreachable": int(m[4]), "failed": int(m[5])}
+            for m in _RECAP.finditer(self.stdout)
+        }
+
+
+class SimFleet:
+    """Simulated Windows hosts in one state directory, and a way to run plays against them."""
+
+    def __init__(self, workdir: Path, hosts: tuple[str, ...] = ("win01",)) -> None:
+        self.workdir = workdir
+        self.hosts = hosts
+        self.state_dir = workdir / "hosts"
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.files = workdir / "files"
+        self.files.mkdir(exist_ok=True)
+        self._count = 0
+
+    # -- host state ----------------------------------------------------------------------------
+    def state_path(self, host: str) -> Path:
+        return self.state_dir / f"{host}.json"
+
+    def state(self, host: str) -> dict[str, Any]:
+        return load_state(self.state_path(host))
+
+    def save(self, host: str, state: dict[str, Any]) -> None:
+        save_state(self.state_path(host), state)
+
+    def module_runs(self, host: str) -> list[dict[str, Any]]:
+        return [r for r in recorder.read_runs(self.state_dir, host) if r["module"] != "raw"]
+
+    def clear_runs(self) -> None:
+        for host in self.hosts:
+            recorder.clear_runs(self.state_dir, host)
+
+    def write_file(self, name: str, content: str | bytes) -> Path:
+        path = self.files / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+        return path
+
+    # -- running -------------------------------------------------------------------------------
+    def inventory(self) -> Path:
+        path = self.workdir / "inventory.yml"
+        inventory = {
+            "windows": {
+                "hosts": {host: None for host in self.hosts},
+                "vars": {"ansible_connection": "mtls_sim", "ansible_mtls_sim_state_dir": str(self.state_dir)},
+            }
+        }
+        path.write_text(yaml.safe_dump(inventory))
+        return path
+
+    def env(self, results_file: Path) -> dict[str, str]:
+        return {
+            **os.environ,
+            "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link()),
+            "ANSIBLE_CONNECTION_PLUGINS": str(CONNECTION_PLUGINS_DIR),
+            "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACK_PLUGINS_DIR),
+            "ANSIBLE_CALLBACKS_ENABLED": "mtls_results",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_RETRY_FILES_ENABLED": "false",
+            "ANSIBLE_LOCAL_TEMP": str(self.workdir / "tmp"),
+            "MTLS_RESULTS_FILE": str(results_file),
+        }
+
+    def run_playbook(self, playbook: Path, *args: str) -> PlaybookRun:
+        self._count += 1
+        results_file = self.workdir / f"results-{self._count}.jsonl"
+        cmd = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(self.inventory()), str(playbook)]
+        proc = subprocess.run(
+            [*cmd, *args], env=self.env(results_file), capture_output=True, text=True, check=False, timeout=600
+        )
+        results = []
+        if results_file.exists():
+            results = [json.loads(line) for line in results_file.read_text().splitlines() if line]
+        return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, results)
+
+    def run_tasks(
+        self, tasks: list[dict[str, Any]], *args: str, check: bool = False, diff: bool = False
+    ) -> PlaybookRun:
+        """One play over every host with these tasks (gather_facts off)."""
+        play = [{"name": "test play", "hosts": "windows", "gather_facts": False, "tasks": tasks}]
+        playbook = self.workdir / f"play-{self._count + 1}.yml"
+        playbook.write_text(yaml.safe_dump(play, sort_keys=False))
+        flags = [*(["--check"] if check else []), *(["--diff"] if diff else [])]
+        return self.run_playbook(playbook, *flags, *args)
+
+    def run_module(self, module: str, args: dict[str, Any], **kwargs: Any) -> PlaybookRun:
+        return self.run_tasks([{"name": "under test", module: args}], **kwargs)
