@@ -2,7 +2,9 @@
 
 Only what ``host_state`` needs: types str/bool/int/dict/list (with ``elements``), ``required``,
 ``choices``, ``default``, nested ``options``, ``required_if``. Messages follow Ansible.Basic's wording
-so tests read the same failure they would get from Windows.
+so tests read the same failure they would get from Windows. :data:`HOST_STATE_SPEC` mirrors the
+``$spec`` of ``plugins/modules/host_state.ps1`` (``scope`` is a plain dict there: its keys are
+checked by gather, see :meth:`simhost.host.SimulatedHost.gather`).
 """
 
 from __future__ import annotations
@@ -24,19 +26,10 @@ class ArgSpecError(ValueError):
 
 HOST_STATE_SPEC: dict[str, dict[str, Any]] = {
     "mode": {"type": "str", "required": True, "choices": ["gather", "apply"]},
-    "scope": {
-        "type": "dict",
-        "options": {
-            "stores": {"type": "list", "elements": "str"},
-            "schannel": {"type": "bool", "default": False},
-            "httpsys": {"type": "bool", "default": False},
-        },
-    },
+    "scope": {"type": "dict"},
     "ops": {"type": "list", "elements": "dict"},
     "secrets": {"type": "dict", "no_log": True},
 }
-
-HOST_STATE_REQUIRED_IF: tuple[tuple[str, Any, tuple[str, ...]], ...] = (("mode", "apply", ("ops",)),)
 
 
 def _convert(kind: str, value: Any, where: str) -> Any:

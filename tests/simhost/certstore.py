@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from typing import Any
 
 from cryptography import x509
@@ -26,6 +27,8 @@ from simhost.state import State
 
 Cert = dict[str, Any]
 
+_THUMBPRINT = re.compile(r"[0-9A-F]{40}")
+
 
 def thumbprint_of(der: bytes) -> str:
     """SHA-1 of the DER, upper-case hex: what Windows shows as the thumbprint."""
@@ -33,8 +36,16 @@ def thumbprint_of(der: bytes) -> str:
 
 
 def normalise_thumbprint(value: str) -> str:
-    """Upper-case hex without spaces, colons or the U+200E that MMC copy-paste leaves behind."""
-    return "".join(ch for ch in value if ch not in " :\u200e\t").upper()
+    """Trimmed, upper-case: the module compares thumbprints case-insensitively."""
+    return value.strip().upper()
+
+
+def parse_thumbprint(value: str) -> str:
+    """An op's thumbprint, refused unless it is 40 hex characters (as the module refuses it)."""
+    normalised = normalise_thumbprint(value)
+    if not _THUMBPRINT.fullmatch(normalised):
+        raise OpError(f"thumbprint '{value}' is not 40 hexadecimal characters (a SHA-1 thumbprint)")
+    return normalised
 
 
 def decode_der(der_b64: str) -> bytes:

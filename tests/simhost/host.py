@@ -13,6 +13,22 @@ from simhost.state import State
 
 Result = dict[str, Any]
 
+#: The keys ``scope`` may hold, in the module's order.
+SCOPE_KEYS: tuple[str, ...] = ("stores", "schannel", "httpsys")
+
+
+def _flag(scope: Mapping[str, Any], key: str) -> bool:
+    """A boolean scope key, parsed like ``AnsibleModule.ParseBool``; absent or null is false."""
+    value = scope.get(key)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in {"yes", "on", "1", "true", "y", "t"}:
+        return True
+    if text in {"no", "off", "0", "false", "n", "f"}:
+        return False
+    raise OpError(f"scope.{key}: the value '{value}' is not a valid boolean")
+
 
 class SimulatedHost:
     """One Windows host. Mutates the state dict it is given; the caller persists it."""
@@ -21,14 +37,23 @@ class SimulatedHost:
         self.state = state
 
     def gather(self, scope: Mapping[str, Any] | None) -> dict[str, Any]:
-        """The snapshot of exactly the scope asked for. Reads only: never creates a store."""
+        """The snapshot of exactly the scope asked for. Reads only: never creates a store.
+
+        Raises :class:`OpError` for a scope the module refuses (unknown key, empty store name).
+        """
         scope = scope or {}
+        unknown = [key for key in scope if key not in SCOPE_KEYS]
+        if unknown:
+            raise OpError(f"unknown scope key '{unknown[0]}'; known keys are {', '.join(SCOPE_KEYS)}")
         snapshot: dict[str, Any] = {"host": copy.deepcopy(self.state["host"])}
         if scope.get("stores") is not None:
-            snapshot["stores"] = {name: certstore.gather_store(self.state, name) for name in scope["stores"]}
-        if scope.get("schannel"):
+            names = [str(name) for name in scope["stores"]]
+            if any(not name.strip() for name in names):
+                raise OpError("scope.stores contains an empty store name")
+            snapshot["stores"] = {name: certstore.gather_store(self.state, name) for name in names}
+        if _flag(scope, "schannel"):
             snapshot["schannel"] = registry.gather_schannel(self.state)
-        if scope.get("httpsys"):
+        if _flag(scope, "httpsys"):
             snapshot["httpsys"] = httpsys.gather(self.state)
         return snapshot
 
@@ -38,7 +63,7 @@ class SimulatedHost:
         """Run ops in order; the first failure stops the run and the result says which ops ran."""
         results: list[dict[str, Any]] = []
         if check_mode:
-            return _failure("apply does not run in check mode (the controller plans in check mode)", results)
+            return _failure("host_state apply does not run in check mode", results)
         for index, op in enumerate(ops):
             name = op.get("op") if isinstance(op, Mapping) else None
             if not isinstance(name, str):

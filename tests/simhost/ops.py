@@ -44,7 +44,7 @@ Handler = Callable[[OpContext], OpOutcome]
 #: Arguments of each op and their types; every argument is required, no other is accepted.
 OP_ARGS: dict[str, dict[str, type]] = {
     "store_create": {"store": str},
-    "cert_import": {"store": str, "der": str},
+    "cert_import": {"store": str, "der": str, "thumbprint": str},
     "cert_move": {"from_store": str, "to_store": str, "thumbprint": str},
     "cert_remove": {"store": str, "thumbprint": str},
     "schannel_set": {"name": str, "value": int},
@@ -73,18 +73,25 @@ def store_create(ctx: OpContext) -> OpOutcome:
 
 
 def cert_import(ctx: OpContext) -> OpOutcome:
+    wanted = certstore.parse_thumbprint(ctx.args["thumbprint"])
     der = certstore.decode_der(ctx.args["der"])
+    actual = certstore.thumbprint_of(der)
+    if actual != wanted:
+        raise OpError(f"der has thumbprint {actual}, the op says {wanted}: the op was damaged on its way")
     # Windows behaviour: X509Store.Open(ReadWrite) creates a missing store, so the import does too.
     return OpOutcome(changed=certstore.add_certificate(ctx.state, ctx.args["store"], der))
 
 
 def cert_move(ctx: OpContext) -> OpOutcome:
-    source, target, thumbprint = ctx.args["from_store"], ctx.args["to_store"], ctx.args["thumbprint"]
+    source, target = ctx.args["from_store"], ctx.args["to_store"]
+    thumbprint = certstore.parse_thumbprint(ctx.args["thumbprint"])
+    if source.casefold() == target.casefold():
+        raise OpError(f"from_store and to_store are the same store '{source}'")
     cert = certstore.find_certificate(ctx.state, source, thumbprint)
     if cert is None:
         if certstore.find_certificate(ctx.state, target, thumbprint) is not None:
             return OpOutcome(changed=False)  # already moved: repeating a done move changes nothing
-        raise OpError(f"certificate {certstore.normalise_thumbprint(thumbprint)} is in neither {source} nor {target}")
+        raise OpError(f"certificate {thumbprint} is in neither '{source}' nor '{target}'")
     # Add to the target first, so a failure midway never leaves the certificate in no store.
     added = certstore.add_certificate(
         ctx.state, target, base64.b64decode(cert["der"]), has_private_key=cert["has_private_key"]
@@ -95,7 +102,8 @@ def cert_move(ctx: OpContext) -> OpOutcome:
 
 
 def cert_remove(ctx: OpContext) -> OpOutcome:
-    removed = certstore.remove_certificate(ctx.state, ctx.args["store"], ctx.args["thumbprint"])
+    thumbprint = certstore.parse_thumbprint(ctx.args["thumbprint"])
+    removed = certstore.remove_certificate(ctx.state, ctx.args["store"], thumbprint)
     if removed is None:
         return OpOutcome(changed=False)
     return OpOutcome(changed=True, returned={"der": removed["der"]})

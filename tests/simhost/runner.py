@@ -7,7 +7,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from simhost.argspec import HOST_STATE_REQUIRED_IF, HOST_STATE_SPEC, ArgSpecError, validate
+from simhost.argspec import HOST_STATE_SPEC, ArgSpecError, validate
+from simhost.errors import OpError
 from simhost.host import SimulatedHost
 from simhost.state import load_state, save_state
 
@@ -66,15 +67,18 @@ def scrub(value: Any, secrets: frozenset[str]) -> Any:
 
 def _run_host_state(state_path: Path, params: Mapping[str, Any], check_mode: bool, display_name: str) -> Result:
     try:
-        args = validate(HOST_STATE_SPEC, params, display_name, required_if=HOST_STATE_REQUIRED_IF)
+        args = validate(HOST_STATE_SPEC, params, display_name)
     except ArgSpecError as err:
         return {"changed": False, "failed": True, "msg": str(err), "_module_args": dict(params)}
     state = load_state(state_path)
     host = SimulatedHost(state)
     if args["mode"] == "gather":
-        result: Result = {"changed": False, "snapshot": host.gather(args["scope"])}
+        try:
+            result: Result = {"changed": False, "snapshot": host.gather(args["scope"])}
+        except OpError as err:
+            result = {"changed": False, "failed": True, "msg": f"gather failed: {err} - nothing was changed"}
     else:
-        result = host.apply(args["ops"], args["secrets"] or {}, check_mode=check_mode)
+        result = host.apply(args["ops"] or [], args["secrets"] or {}, check_mode=check_mode)
         if result["changed"]:
             save_state(state_path, state)
     result["_module_args"] = args

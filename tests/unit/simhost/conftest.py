@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from simhost.state import State, new_state
@@ -33,3 +35,13 @@ def state() -> State:
 @pytest.fixture
 def host_file(tmp_path: Path) -> Path:
     return tmp_path / "web01.json"
+
+
+@pytest.fixture
+def import_op() -> Callable[[str, Issued], dict[str, Any]]:
+    """Build a ``cert_import`` op as the planner does (thumbprint computed on the controller)."""
+
+    def build(store: str, cert: Issued) -> dict[str, Any]:
+        return {"op": "cert_import", "store": store, "der": cert.der_b64, "thumbprint": cert.thumbprint}
+
+    return build

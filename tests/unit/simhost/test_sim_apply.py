@@ -16,10 +16,10 @@ def test_the_simulator_handles_exactly_the_op_vocabulary() -> None:
     assert set(OP_ARGS) == OP_NAMES
 
 
-def test_ops_run_in_order_and_report_each(state: State, chain) -> None:
+def test_ops_run_in_order_and_report_each(state: State, chain, import_op) -> None:
     ops = [
         {"op": "store_create", "store": "ClientAuthIssuer"},
-        {"op": "cert_import", "store": "ClientAuthIssuer", "der": chain.intermediate.der_b64},
+        import_op("ClientAuthIssuer", chain.intermediate),
         {"op": "store_create", "store": "ClientAuthIssuer"},
     ]
     result = SimulatedHost(state).apply(ops)
@@ -60,6 +60,7 @@ def test_unknown_op_fails_naming_it_and_its_index(state: State) -> None:
         ({"op": "cert_remove", "store": "Root"}, "missing argument(s): thumbprint"),
         ({"op": "store_create", "store": "Root", "force": True}, "unsupported argument(s): force"),
         ({"op": "schannel_set", "name": "ClientAuthTrustMode", "value": "1"}, "argument value must be int"),
+        ({"op": "cert_remove", "store": "Root", "thumbprint": "AB:CD"}, "is not 40 hexadecimal characters"),
     ],
 )
 def test_malformed_op_fails_before_doing_anything(state: State, op: dict, complaint: str) -> None:
@@ -68,11 +69,11 @@ def test_malformed_op_fails_before_doing_anything(state: State, op: dict, compla
     assert complaint in result["msg"]
 
 
-def test_fault_stops_the_run_and_reports_which_ops_ran(state: State, chain) -> None:
+def test_fault_stops_the_run_and_reports_which_ops_ran(state: State, chain, import_op) -> None:
     seed.add_cert(state, "Root", chain.intermediate.der)
     seed.add_fault(state, "cert_remove", {"store": "root"}, "Access is denied.")
     ops = [
-        {"op": "cert_import", "store": "CA", "der": chain.intermediate.der_b64},
+        import_op("CA", chain.intermediate),
         {"op": "cert_remove", "store": "Root", "thumbprint": chain.intermediate.thumbprint},
         {"op": "schannel_set", "name": "ClientAuthTrustMode", "value": 2},
     ]

@@ -40,24 +40,33 @@ def test_store_create_creates_a_missing_store(state: State) -> None:
     assert seed.store_exists(state, "ClientAuthIssuer")
 
 
-def test_cert_import_is_idempotent(state: State, chain) -> None:
+def test_cert_import_is_idempotent(state: State, chain, import_op) -> None:
     host = SimulatedHost(state)
-    op = {"op": "cert_import", "store": "Root", "der": chain.root.der_b64}
+    op = import_op("Root", chain.root)
     first, second = host.apply([op]), host.apply([op])
     assert (first["changed"], second["changed"]) == (True, False)
     assert len(host.gather({"stores": ["Root"]})["stores"]["Root"]["certificates"]) == 1
 
 
-def test_cert_import_into_a_missing_store_creates_it(state: State, chain) -> None:
-    SimulatedHost(state).apply([{"op": "cert_import", "store": "ClientAuthIssuer", "der": chain.root.der_b64}])
+def test_cert_import_into_a_missing_store_creates_it(state: State, chain, import_op) -> None:
+    SimulatedHost(state).apply([import_op("ClientAuthIssuer", chain.root)])
     assert seed.thumbprints(state, "ClientAuthIssuer") == {chain.root.thumbprint}
 
 
-def test_cert_import_of_something_that_is_not_a_certificate_fails(state: State) -> None:
-    result = SimulatedHost(state).apply(
-        [{"op": "cert_import", "store": "Root", "der": base64.b64encode(b"x").decode()}]
-    )
+def test_cert_import_with_a_thumbprint_that_is_not_the_ders_fails(state: State, chain, import_op) -> None:
+    op = {**import_op("Root", chain.root), "thumbprint": chain.intermediate.thumbprint}
+    result = SimulatedHost(state).apply([op])
     assert result["failed"] is True
+    assert chain.root.thumbprint in result["msg"]
+    assert seed.thumbprints(state, "Root") == set()
+
+
+def test_cert_import_of_something_that_is_not_a_certificate_fails(state: State) -> None:
+    der = base64.b64encode(b"not a certificate").decode()
+    op = {"op": "cert_import", "store": "Root", "der": der, "thumbprint": "A" * 40}
+    result = SimulatedHost(state).apply([op])
+    assert result["failed"] is True
+    assert "not an X.509 certificate" in result["msg"]
     assert seed.thumbprints(state, "Root") == set()
 
 
@@ -93,6 +102,14 @@ def test_cert_move_of_a_certificate_in_neither_store_fails(state: State, chain) 
     result = SimulatedHost(state).apply([op])
     assert result["failed"] is True
     assert chain.intermediate.thumbprint in result["msg"]
+
+
+def test_cert_move_within_one_store_fails_and_keeps_the_certificate(state: State, chain) -> None:
+    seed.add_cert(state, "Root", chain.root.der)
+    op = {"op": "cert_move", "from_store": "Root", "to_store": "ROOT", "thumbprint": chain.root.thumbprint}
+    result = SimulatedHost(state).apply([op])
+    assert result["failed"] is True
+    assert seed.thumbprints(state, "Root") == {chain.root.thumbprint}
 
 
 def test_cert_remove_returns_the_removed_der(state: State, chain) -> None:

@@ -40,16 +40,25 @@ def test_unknown_option_fails_like_ansible_basic(host_file: Path) -> None:
     assert result["msg"].startswith("Unsupported parameters for (host_state) module: scopes.")
 
 
-def test_unknown_scope_key_fails(host_file: Path) -> None:
+def test_unknown_scope_key_fails_the_gather(host_file: Path) -> None:
     rc, result = run_module(host_file, "host_state", {"mode": "gather", "scope": {"iis": True}})
     assert rc == 1
-    assert "iis found in scope" in result["msg"]
+    assert result["msg"].startswith("gather failed: unknown scope key 'iis'")
 
 
-def test_apply_without_ops_fails(host_file: Path) -> None:
+def test_missing_mode_fails(host_file: Path) -> None:
+    rc, result = run_module(host_file, "host_state", {"scope": {}})
+    assert (rc, result["msg"]) == (1, "missing required arguments: mode")
+
+
+def test_unknown_mode_fails(host_file: Path) -> None:
+    rc, result = run_module(host_file, "host_state", {"mode": "converge"})
+    assert (rc, result["msg"]) == (1, "value of mode must be one of: gather, apply. Got no match for: converge")
+
+
+def test_apply_without_ops_changes_nothing(host_file: Path) -> None:
     rc, result = run_module(host_file, "host_state", {"mode": "apply"})
-    assert rc == 1
-    assert result["msg"] == "mode is apply but all of the following are missing: ops"
+    assert (rc, result["changed"], result["results"]) == (0, False, [])
 
 
 def test_internal_ansible_keys_are_accepted_and_not_echoed(host_file: Path) -> None:
