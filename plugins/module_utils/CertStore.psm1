@@ -40,6 +40,8 @@ Function Open-MtlsCertStore {
         $store.Open($openFlags)
     }
     catch [System.Security.Cryptography.CryptographicException] {
+        # PowerShell matches catch types against the inner exception of the MethodInvocationException that
+        # wraps an exception thrown by a .NET method.
         $store.Close()
         if (-not $ExistingOnly) {
             throw
@@ -48,6 +50,10 @@ Function Open-MtlsCertStore {
         # is a missing store. Access denied lands here too, but reading LocalMachine stores needs no
         # administrator rights, so it is not expected for a module running over WinRM.
         return $null
+    }
+    catch {
+        $store.Close()
+        throw
     }
     $store
 }
@@ -170,6 +176,30 @@ Function Test-MtlsCertificatePresent {
     }
 }
 
+Function Assert-MtlsCertificateGone {
+    <#
+    .SYNOPSIS
+    Re-opens a store after a removal and fails if the certificate is still there.
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $StoreName,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Thumbprint
+    )
+
+    # A system store such as LocalMachine\Root also shows certificates of other physical stores (Group Policy,
+    # Enterprise); removing one of those through the system store may not take effect, or it may come back at
+    # the next policy refresh (uncertain: not verified on a real host). Check instead of assuming.
+    if (Test-MtlsCertificatePresent -StoreName $StoreName -Thumbprint $Thumbprint) {
+        throw "certificate $Thumbprint is still in '$StoreName' after removing it; it may be deployed by Group Policy or another physical store - remove it at its source"
+    }
+}
+
 Function Add-MtlsCertificateToStore {
     <#
     .SYNOPSIS
@@ -261,7 +291,8 @@ Function New-MtlsCertStore {
 Function Add-MtlsCertificate {
     <#
     .SYNOPSIS
-    Op cert_import: adds a certificate (base64 DER) to a LocalMachine store unless it is already there.
+    Op cert_import: adds a certificate (base64 DER) to a LocalMachine store unless it is already there. The
+    thumbprint is the controller's SHA-1 of the DER; a mismatch means the op was damaged and nothing is added.
     #>
     [CmdletBinding()]
     [OutputType([hashtable])]
@@ -273,10 +304,20 @@ Function Add-MtlsCertificate {
         [Parameter(Mandatory = $true)]
         [AllowEmptyString()]
         [string]
-        $Der
+        $Der,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Thumbprint
     )
 
+    $wanted = ConvertTo-MtlsThumbprint -Thumbprint $Thumbprint
     $certificate = ConvertFrom-MtlsDer -Der $Der
+    $actual = $certificate.Thumbprint.ToUpperInvariant()
+    if ($actual -ne $wanted) {
+        throw "der has thumbprint $actual but the op says $wanted, so the op was damaged on its way"
+    }
     $added = Add-MtlsCertificateToStore -StoreName $StoreName -Certificate $certificate
     @{ changed = $added }
 }
@@ -328,6 +369,7 @@ Function Move-MtlsCertificate {
         }
         $der = ConvertTo-MtlsDerString -Certificate $certificate
         $source.Remove($certificate)
+        Assert-MtlsCertificateGone -StoreName $FromStore -Thumbprint $wanted
         return @{ changed = $true; der = $der }
     }
     finally {
@@ -367,6 +409,7 @@ Function Remove-MtlsCertificate {
         }
         $der = ConvertTo-MtlsDerString -Certificate $certificate
         $store.Remove($certificate)
+        Assert-MtlsCertificateGone -StoreName $StoreName -Thumbprint $wanted
         return @{ changed = $true; der = $der }
     }
     finally {

@@ -24,7 +24,8 @@ Function Assert-MtlsSchannelValueName {
         $Name
     )
 
-    if ($script:SchannelValueNames -notcontains $Name) {
+    # Case-sensitive: a value created under another casing would keep that casing in the registry.
+    if ($script:SchannelValueNames -cnotcontains $Name) {
         throw "'$Name' is not a Schannel value this collection manages; only $($script:SchannelValueNames -join ' and ') are"
     }
 }
@@ -46,7 +47,9 @@ Function ConvertTo-MtlsDword {
     $number = 0L
     $style = [System.Globalization.NumberStyles]::Integer
     $culture = [System.Globalization.CultureInfo]::InvariantCulture
-    if ($null -eq $Value -or $Value -is [bool] -or -not [long]::TryParse([string]$Value, $style, $culture, [ref]$number)) {
+    # JSON integers arrive as Int32 or Int64; a bool or a string is a damaged op, not something to coerce.
+    $isNumber = $null -ne $Value -and $Value -isnot [bool] -and $Value -isnot [string]
+    if (-not $isNumber -or -not [long]::TryParse([string]$Value, $style, $culture, [ref]$number)) {
         throw "value '$Value' is not an integer"
     }
     if ($number -lt 0 -or $number -gt 4294967295) {

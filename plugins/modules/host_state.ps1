@@ -26,6 +26,17 @@ $spec = @{
 
 $ScopeKeys = @('stores', 'schannel', 'httpsys')
 
+# The arguments each op takes besides 'op'; any other argument fails the op before it touches the host, so a
+# controller and an engine of different versions cannot silently disagree.
+$OpArguments = @{
+    store_create = @('store')
+    cert_import = @('store', 'der', 'thumbprint')
+    cert_move = @('from_store', 'to_store', 'thumbprint')
+    cert_remove = @('store', 'thumbprint')
+    schannel_set = @('name', 'value')
+    schannel_unset = @('name')
+}
+
 # One handler per op name; the names equal OP_NAMES in plugins/plugin_utils/ops.py (a test keeps them equal).
 # Each handler takes the op dict and the secrets dict and returns @{ changed = bool } plus, for ops that take a
 # certificate out of a store, der = base64 DER of that certificate.
@@ -36,7 +47,9 @@ $OpHandlers = @{
     }
     cert_import = {
         param($Op, $Secrets)
-        Add-MtlsCertificate -StoreName (Get-OpArgument -Op $Op -Name 'store') -Der (Get-OpArgument -Op $Op -Name 'der')
+        $storeName = Get-OpArgument -Op $Op -Name 'store'
+        $der = Get-OpArgument -Op $Op -Name 'der'
+        Add-MtlsCertificate -StoreName $storeName -Der $der -Thumbprint (Get-OpArgument -Op $Op -Name 'thumbprint')
     }
     cert_move = {
         param($Op, $Secrets)
@@ -163,7 +176,8 @@ Function Get-HostSnapshot {
         return $snapshot
     }
     foreach ($key in @($Scope.Keys)) {
-        if ($ScopeKeys -notcontains $key) {
+        # Case-sensitive like the ContainsKey lookups below: a 'Stores' key must not be silently ignored.
+        if ($ScopeKeys -cnotcontains $key) {
             throw "unknown scope key '$key'; known keys are $($ScopeKeys -join ', ')"
         }
     }
@@ -203,6 +217,10 @@ Function Invoke-Op {
 
     if (-not $OpHandlers.ContainsKey($Name)) {
         throw "unknown op; this host_state knows $((@($OpHandlers.Keys) | Sort-Object) -join ', ') - use the same mtls.iis version for the action plugins and this module"
+    }
+    $unknown = @($Op.Keys | Where-Object { $_ -cne 'op' -and $OpArguments[$Name] -cnotcontains $_ })
+    if ($unknown.Count -gt 0) {
+        throw "unsupported argument(s): $(($unknown | Sort-Object) -join ', ')"
     }
     $handler = $OpHandlers[$Name]
     $outcome = @(& $handler $Op $Secrets)

@@ -38,10 +38,12 @@ options:
     description:
       - What O(mode=apply) does, in execution order. Each operation is a dictionary with an C(op) key naming it
         and its arguments.
-      - C(store_create) (C(store)), C(cert_import) (C(store), C(der) base64 DER), C(cert_move) (C(from_store),
+      - C(store_create) (C(store)), C(cert_import) (C(store), C(der) base64 DER, C(thumbprint) its SHA-1 as computed
+        on the controller; a mismatch fails the operation), C(cert_move) (C(from_store),
         C(to_store), C(thumbprint); adds to the target store before removing from the source), C(cert_remove)
         (C(store), C(thumbprint)), C(schannel_set) (C(name), C(value)), C(schannel_unset) (C(name)).
       - C(schannel_set) and C(schannel_unset) accept only C(ClientAuthTrustMode) and C(SendTrustedIssuerList).
+      - An argument not listed for an operation fails that operation before it changes anything.
       - Every operation is safe to repeat; one that finds the host already as asked reports C(changed=false).
     type: list
     elements: dict
