@@ -217,6 +217,37 @@ def dispatcher_op_names(path: str | Path) -> set[str]:
     return {key for key, _ in hash_entries(table)}
 
 
+def top_level_hashtable(path: str | Path, variable: str) -> dict[str, Any]:
+    """The literal value of the single top-level ``$<variable> = @{...}`` assignment."""
+    value = _literal(_single_hashtable_assignment(path, variable))
+    if not isinstance(value, dict):
+        raise NotLiteral(f"{path}: ${variable} is not a hashtable literal")
+    return value
+
+
+def _named_parameter_values(command: Node, parameter: str) -> list[Any]:
+    arguments = _command_arguments(command)
+    values = []
+    for position, argument in enumerate(arguments[:-1]):
+        if argument.type == "command_parameter" and _text(argument).lower() == f"-{parameter.lower()}":
+            values.append(_literal(arguments[position + 1]))
+    return values
+
+
+def dispatcher_argument_reads(path: str | Path, reader: str = "Get-OpArgument") -> dict[str, set[str]]:
+    """Op name -> the literal ``-Name`` values its handler passes to ``reader`` (the op arguments it reads)."""
+    table = _single_hashtable_assignment(path, DISPATCHER_VARIABLE)
+    reads: dict[str, set[str]] = {}
+    for key, handler in hash_entries(table):
+        names: set[str] = set()
+        for node in _walk(handler):
+            command_name = next((c for c in node.named_children if c.type == "command_name"), None)
+            if node.type == "command" and command_name is not None and _text(command_name).lower() == reader.lower():
+                names.update(_named_parameter_values(node, "Name"))
+        reads[key] = names
+    return reads
+
+
 def dispatcher_handler_kinds(path: str | Path) -> dict[str, str]:
     """Op name -> syntax node kind of its handler (``script_block_expression`` for a scriptblock)."""
     table = _single_hashtable_assignment(path, DISPATCHER_VARIABLE)
@@ -320,3 +351,24 @@ def exported_functions(path: str | Path) -> set[str]:
         if name is not None and _text(name).lower() == "export-modulemember":
             names.update(_function_parameter_value(node))
     return names
+
+
+def variable_colon_hazards(path: str | Path) -> list[str]:
+    """``"$name: ..."`` inside double-quoted strings, as ``"line:col $name:"``.
+
+    PowerShell reads ``$name:`` as a scope- or drive-qualified variable, so ``"$wanted: text"`` does not parse
+    on Windows ("':' was not followed by a valid variable name character") although tree-sitter accepts it.
+    Write ``${wanted}:`` or ``$($wanted):`` instead.
+    """
+    source = Path(path).read_bytes()
+    hazards: list[str] = []
+    for node in _walk(parse(path).root_node):
+        if node.type not in ("expandable_string_literal", "expandable_here_string_literal"):
+            continue
+        for child in node.named_children:
+            text = _text(child)
+            if child.type != "variable" or text.startswith("${") or ":" in text:
+                continue
+            if source[child.end_byte : child.end_byte + 1] == b":":
+                hazards.append(f"{_position(child)} {text}:")
+    return hazards

@@ -136,6 +136,11 @@ def test_powershell_file_has_exactly_its_baselined_parse_errors(path: Path):
     assert not gone, f"{rel(path)}: baselined errors {gone} no longer occur; remove them from {rel(BASELINE)}"
 
 
+@pytest.mark.parametrize("path", POWERSHELL_FILES, ids=rel)
+def test_no_double_quoted_string_puts_a_colon_right_after_a_variable(path: Path):
+    assert psparse.variable_colon_hazards(path) == [], "PowerShell reads $name: as a qualified variable; use ${name}:"
+
+
 def test_parse_baseline_names_only_existing_powershell_files():
     listed = set(load_baseline())
     stale = listed - {rel(path) for path in POWERSHELL_FILES}
@@ -211,6 +216,15 @@ def test_dispatcher_op_names_equal_the_python_op_vocabulary():
 def test_every_dispatcher_handler_is_a_scriptblock():
     kinds = psparse.dispatcher_handler_kinds(MODULE)
     assert {name: kind for name, kind in kinds.items() if kind != "script_block_expression"} == {}
+
+
+def test_the_argument_table_lists_exactly_the_dispatched_ops():
+    assert set(psparse.top_level_hashtable(MODULE, "OpArguments")) == psparse.dispatcher_op_names(MODULE)
+
+
+def test_every_handler_reads_exactly_the_arguments_its_op_declares():
+    declared = {name: set(args) for name, args in psparse.top_level_hashtable(MODULE, "OpArguments").items()}
+    assert psparse.dispatcher_argument_reads(MODULE) == declared
 
 
 # --- $spec against the documentation ---------------------------------------------------------------------------
@@ -311,3 +325,8 @@ def test_exported_functions_reads_each_export_call(tmp_path: Path):
         name="sample.psm1",
     )
     assert psparse.exported_functions(path) == {"Get-MtlsA", "B", "C"}
+
+
+def test_variable_colon_hazards_finds_a_variable_followed_by_a_colon_in_a_double_quoted_string(tmp_path: Path):
+    path = write(tmp_path, "$a = \"x $wanted: y $env:TEMP ${ok}: $($ok): \"\n$b = 'literal $no: z'\n")
+    assert psparse.variable_colon_hazards(path) == ["1:9 $wanted:"]
