@@ -105,10 +105,13 @@ def gather_schannel(state: State) -> dict[str, int | str | None]:
 
 
 def owned_schannel_name(name: str) -> str:
-    """The canonical name of an owned Schannel value; any other name is refused like the module does."""
-    for owned in SCHANNEL_VALUES:
-        if owned.casefold() == name.casefold():
-            return owned
+    """An owned Schannel value name; any other name is refused like the module does.
+
+    Case-sensitive, as in ``Schannel.psm1``: a value written under another casing would keep that
+    casing in the registry (the registry itself matches names case-insensitively).
+    """
+    if name in SCHANNEL_VALUES:
+        return name
     raise OpError(f"Schannel value {name!r} is not managed by host_state; allowed: {', '.join(SCHANNEL_VALUES)}")
 
 

@@ -68,3 +68,16 @@ def test_schannel_set_refuses_a_value_outside_dword_range(state: State) -> None:
     result = SimulatedHost(state).apply([{"op": "schannel_set", "name": "ClientAuthTrustMode", "value": -1}])
     assert result["failed"] is True
     assert seed.schannel_value(state, "ClientAuthTrustMode") is None
+
+
+def test_schannel_names_in_ops_are_case_sensitive(state: State) -> None:
+    result = SimulatedHost(state).apply([{"op": "schannel_set", "name": "clientauthtrustmode", "value": 1}])
+    assert result["failed"] is True
+    assert seed.registry_values(state) == SIBLING
+
+
+def test_a_stored_value_in_other_casing_is_still_ours(state: State) -> None:
+    seed.set_registry_value(state, "clientauthtrustmode", 1)
+    assert SimulatedHost(state).gather({"schannel": True})["schannel"]["ClientAuthTrustMode"] == 1
+    SimulatedHost(state).apply([{"op": "schannel_unset", "name": "ClientAuthTrustMode"}])
+    assert seed.registry_values(state) == SIBLING
