@@ -121,7 +121,10 @@ class HostStateAction(ActionBase):
         return Snapshot.from_wire(reply.get("snapshot") or {})
 
     def _apply(self, plan: Plan, task_vars: dict[str, Any]) -> dict[str, Any]:
-        reply = self._host_state({"mode": "apply", "ops": plan.to_wire()}, task_vars)
+        module_args: dict[str, Any] = {"mode": "apply", "ops": plan.to_wire()}
+        if plan.secrets:
+            module_args["secrets"] = plan.secrets
+        reply = self._host_state(module_args, task_vars)
         ran = reply.get("results") or []
         described = plan.describe()
         ops_ran = [{**described[r["index"]], **_op_outcome(r)} for r in ran if 0 <= r.get("index", -1) < len(described)]

@@ -177,3 +177,27 @@ def parse_certificates(data: bytes, option: str, origin: str) -> list[x509.Certi
         f"{origin} is not a certificate.",
         "give a PEM file (-----BEGIN CERTIFICATE-----, bundles allowed) or a DER-encoded .cer/.crt file.",
     )
+
+
+def load_pfx(data: bytes, password: str | None, option: str, origin: str) -> CertInfo:
+    """The certificate of a PKCS#12 file; a wrong password or a PFX without key is an OptionError.
+
+    The password never appears in a message.
+    """
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        key, cert, _chain = pkcs12.load_key_and_certificates(data, password.encode() if password else None)
+    except ValueError:
+        raise OptionError(
+            f"{option}.password",
+            f"the password does not open {origin}, or it is not a PKCS#12 (.pfx/.p12) file.",
+            "check the password (keep it in Ansible Vault) and that the file is the PFX exported with its key.",
+        ) from None
+    if cert is None or key is None:
+        raise OptionError(
+            f"{option}.pfx",
+            f"{origin} holds no certificate with its private key.",
+            "export the server certificate with its private key (PFX) for the binding.",
+        )
+    return describe(cert, source=f"{option}.pfx ({origin})")

@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml
 
-from . import schannel_values
+from . import flags, schannel_values
+from .httpsys import httpsys_key, iis_default_record
 from .plan import Op, Plan
 
 View = dict[str, Any]
@@ -58,6 +59,43 @@ def _project_schannel_unset(view: View, op: Op, labels: dict[str, str]) -> None:
     view.setdefault("schannel", {})[op.args["name"]] = None
 
 
+def _binding_entry(view: View, op: Op) -> dict[str, Any]:
+    label = f"{op.args['site']} {op.args['binding_information']}"
+    return view.setdefault("bindings", {}).setdefault(
+        label, {"site": op.args["site"], "binding_information": op.args["binding_information"], "ssl_flags": 0}
+    )
+
+
+def _project_binding_change(view: View, op: Op, labels: dict[str, str]) -> None:
+    """IIS rewrites the HTTP.sys record of a changed binding and drops its client-certificate options."""
+    entry = _binding_entry(view, op)
+    old_key = httpsys_key(entry["binding_information"], entry["ssl_flags"])
+    entry.update({k: v for k, v in op.args.items() if k not in ("site", "binding_information")})
+    records = view.setdefault("httpsys", {})
+    records.pop(" ".join(old_key), None)
+    kind, key = httpsys_key(entry["binding_information"], entry["ssl_flags"])
+    records[f"{kind} {key}"] = iis_default_record(
+        entry["certificate_hash"], entry["certificate_store"], entry["ssl_flags"]
+    ).to_args(kind, key)
+
+
+def _project_binding_remove(view: View, op: Op, labels: dict[str, str]) -> None:
+    view.setdefault("bindings", {}).pop(f"{op.args['site']} {op.args['binding_information']}", None)
+
+
+def _project_httpsys_set(view: View, op: Op, labels: dict[str, str]) -> None:
+    view.setdefault("httpsys", {})[f"{op.args['kind']} {op.args['key']}"] = dict(op.args)
+
+
+def _project_httpsys_remove(view: View, op: Op, labels: dict[str, str]) -> None:
+    view.setdefault("httpsys", {}).pop(f"{op.args['kind']} {op.args['key']}", None)
+
+
+def _project_access(view: View, op: Op, labels: dict[str, str]) -> None:
+    entry = view.setdefault("ssl", {}).setdefault(op.args["location"], {"explicit": None, "effective": 0})
+    entry["explicit"] = op.args.get("ssl_flags")
+
+
 _PROJECTIONS: dict[str, Callable[[View, Op, dict[str, str]], None]] = {
     "store_create": lambda view, op, labels: _store(view, op.args["store"]),
     "cert_import": _project_cert_import,
@@ -65,6 +103,15 @@ _PROJECTIONS: dict[str, Callable[[View, Op, dict[str, str]], None]] = {
     "cert_remove": _project_cert_remove,
     "schannel_set": _project_schannel_set,
     "schannel_unset": _project_schannel_unset,
+    "pfx_import": _project_cert_import,
+    "binding_add": _project_binding_change,
+    "binding_set_cert": _project_binding_change,
+    "binding_set_flags": _project_binding_change,
+    "binding_remove": _project_binding_remove,
+    "httpsys_set": _project_httpsys_set,
+    "httpsys_remove": _project_httpsys_remove,
+    "access_set": _project_access,
+    "access_unset": _project_access,
 }
 
 
@@ -85,6 +132,26 @@ def render(view: View) -> str:
     if "schannel" in view:
         shown[f"schannel ({schannel_values.SCHANNEL_KEY})"] = {
             name: schannel_values.display(name, value) for name, value in sorted(view["schannel"].items())
+        }
+    if "bindings" in view:
+        shown["https bindings"] = {
+            label: {
+                "certificate": f"{b.get('certificate_store', '')}\\{b.get('certificate_hash', '')}",
+                "sslFlags": flags.describe_binding_flags(b["ssl_flags"]),
+            }
+            for label, b in sorted(view["bindings"].items())
+        } or "(none)"
+    if "httpsys" in view:
+        shown["HTTP.sys SSL records"] = {
+            label: {k: v for k, v in record.items() if k not in ("key", "kind")}
+            for label, record in sorted(view["httpsys"].items())
+        } or "(none)"
+    if "ssl" in view:
+        shown["SSL settings (applicationHost.config)"] = {
+            path: flags.describe_access(entry["explicit"])
+            if entry["explicit"] is not None
+            else f"inherited: {flags.describe_access(entry['effective'])}"
+            for path, entry in sorted(view["ssl"].items())
         }
     return yaml.safe_dump(shown, default_flow_style=False, sort_keys=False, width=200, allow_unicode=True)
 

@@ -51,6 +51,8 @@ class Plan:
     warnings: tuple[str, ...] = ()
     reboot_required: bool = False
     labels: dict[str, str] = field(default_factory=dict)  # thumbprint -> "subject (thumbprint)"
+    #: values ops refer to by key (``password_ref``); sent in host_state's no_log option, never shown
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -59,9 +61,10 @@ class Plan:
         warnings: list[str] | None = None,
         reboot_required: bool = False,
         labels: dict[str, str] | None = None,
+        secrets: dict[str, str] | None = None,
     ) -> Plan:
         ordered = sorted(ops, key=lambda op: op.phase)  # stable: keeps each part's own order
-        return cls(tuple(ordered), tuple(warnings or ()), reboot_required, dict(labels or {}))
+        return cls(tuple(ordered), tuple(warnings or ()), reboot_required, dict(labels or {}), dict(secrets or {}))
 
     def merge(self, other: Plan) -> Plan:
         return Plan.build(
@@ -69,6 +72,7 @@ class Plan:
             [*self.warnings, *other.warnings],
             self.reboot_required or other.reboot_required,
             {**self.labels, **other.labels},
+            {**self.secrets, **other.secrets},
         )
 
     def describe(self) -> list[dict[str, Any]]:

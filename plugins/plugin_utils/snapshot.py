@@ -9,6 +9,7 @@ from typing import Any
 
 from .certs import CertInfo, from_b64
 from .errors import HostStateError
+from .flags import HTTPSYS_NEGOTIATE_CLIENT_CERT, access_flags_from_text
 
 
 @dataclass(frozen=True)
@@ -18,18 +19,23 @@ class Scope:
     stores: frozenset[str] = frozenset()
     schannel: bool = False
     httpsys: bool = False
+    sites: frozenset[str] = frozenset()
+    access_paths: frozenset[str] = frozenset()
 
     def union(self, other: Scope) -> Scope:
         return Scope(
-            stores=_merge_store_names(self.stores, other.stores),
+            stores=_merge_names(self.stores, other.stores),
             schannel=self.schannel or other.schannel,
             httpsys=self.httpsys or other.httpsys,
+            sites=_merge_names(self.sites, other.sites),
+            access_paths=_merge_names(self.access_paths, other.access_paths),
         )
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {}
-        if self.stores:
-            wire["stores"] = sorted(self.stores)
+        for key in ("stores", "sites", "access_paths"):
+            if getattr(self, key):
+                wire[key] = sorted(getattr(self, key))
         if self.schannel:
             wire["schannel"] = True
         if self.httpsys:
@@ -37,7 +43,8 @@ class Scope:
         return wire
 
 
-def _merge_store_names(a: Iterable[str], b: Iterable[str]) -> frozenset[str]:
+def _merge_names(a: Iterable[str], b: Iterable[str]) -> frozenset[str]:
+    """Union of store, site or location names, which Windows and IIS compare case-insensitively."""
     merged: dict[str, str] = {}
     for name in [*a, *b]:
         merged.setdefault(name.lower(), name)
@@ -90,6 +97,57 @@ class HttpSysBinding:
     cert_check_mode: int = 0
     revocation_freshness_time: int = 0
 
+    @property
+    def negotiates_client_certificate(self) -> bool:
+        return bool(self.default_flags & HTTPSYS_NEGOTIATE_CLIENT_CERT)
+
+
+@dataclass(frozen=True)
+class SiteBinding:
+    """One https binding of an IIS site."""
+
+    binding_information: str
+    ssl_flags: int = 0
+    certificate_hash: str = ""
+    certificate_store: str = ""
+    protocol: str = "https"
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    id: int
+    bindings: tuple[SiteBinding, ...] = ()
+
+    def binding(self, binding_information: str) -> SiteBinding | None:
+        wanted = binding_information.lower()
+        return next((b for b in self.bindings if b.binding_information.lower() == wanted), None)
+
+
+@dataclass(frozen=True)
+class Access:
+    """sslFlags at one location path: what applies there, and what is written for exactly that path."""
+
+    effective: int
+    explicit: int | None
+
+
+@dataclass(frozen=True)
+class Iis:
+    available: bool = False
+    sites: dict[str, Site] = field(default_factory=dict)  # keyed by lower-case name
+    access: dict[str, Access] = field(default_factory=dict)  # keyed by lower-case location path
+
+    def site(self, name: str) -> Site | None:
+        return self.sites.get(name.lower())
+
+    def access_at(self, path: str) -> Access | None:
+        return self.access.get(path.lower())
+
+    def locations_of(self, site: str) -> dict[str, Access]:
+        prefix = site.lower()
+        return {p: a for p, a in self.access.items() if p == prefix or p.startswith(prefix + "/")}
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -97,6 +155,18 @@ class Snapshot:
     stores: dict[str, Store]  # keyed by lower-case name
     schannel: dict[str, int | str | None] | None = None
     httpsys: tuple[HttpSysBinding, ...] | None = None
+    iis: Iis | None = None
+
+    @property
+    def os_build(self) -> int | None:
+        parts = str(self.host.get("os_version", "")).split(".")
+        return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
+
+    def httpsys_record(self, kind: str, key: str) -> HttpSysBinding | None:
+        return next(
+            (r for r in self.httpsys or () if r.kind == kind and r.key.lower() == key.lower()),
+            None,
+        )
 
     def store(self, name: str) -> Store:
         try:
@@ -130,6 +200,7 @@ class Snapshot:
                 httpsys=tuple(HttpSysBinding(**_known(HttpSysBinding, b)) for b in httpsys)
                 if httpsys is not None
                 else None,
+                iis=_iis_from_wire(data["iis"]) if data.get("iis") is not None else None,
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise HostStateError(f"host_state returned a snapshot this controller cannot read: {exc!r}") from exc
@@ -138,3 +209,26 @@ class Snapshot:
 def _known(kind: type, data: dict[str, Any]) -> dict[str, Any]:
     names = kind.__dataclass_fields__.keys()
     return {k: v for k, v in data.items() if k in names}
+
+
+def _iis_from_wire(data: dict[str, Any]) -> Iis:
+    sites = {
+        name.lower(): Site(
+            name=name,
+            id=int(body.get("id") or 0),
+            bindings=tuple(
+                SiteBinding(**_known(SiteBinding, b))
+                for b in body.get("bindings") or []
+                if str(b.get("protocol", "https")).lower() == "https"
+            ),
+        )
+        for name, body in (data.get("sites") or {}).items()
+    }
+    access = {
+        path.lower(): Access(
+            effective=int(body.get("effective") or 0),
+            explicit=access_flags_from_text(str(body["explicit"])) if body.get("explicit") is not None else None,
+        )
+        for path, body in (data.get("access") or {}).items()
+    }
+    return Iis(available=bool(data.get("available")), sites=sites, access=access)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .httpsys import REVOCATION_MODES
 from .sources import CERT_SOURCE_SPEC
 
 TRUST_OPTIONS: dict[str, Any] = {
@@ -33,4 +34,43 @@ INFO_OPTIONS: dict[str, Any] = {
     "schannel": {"type": "bool", "default": True},
     "httpsys": {"type": "bool", "default": True},
     "include_der": {"type": "bool", "default": False},
+}
+
+SITE_BINDING_OPTIONS: dict[str, Any] = {
+    "site": {"type": "str", "required": True},
+    "ip": {"type": "str", "default": "*"},
+    "port": {"type": "int", "default": 443},
+    "host": {"type": "str", "default": ""},
+    "sni": {"type": "bool"},
+    "certificate": {
+        "type": "dict",
+        "options": {
+            "thumbprint": {"type": "str"},
+            "store": {"type": "str", "default": "My", "choices": ["My", "WebHosting"]},
+            "pfx": {"type": "path"},
+            "password": {"type": "str", "no_log": True},
+        },
+        "mutually_exclusive": [("thumbprint", "pfx")],
+        "required_one_of": [("thumbprint", "pfx")],
+    },
+    "expiry_warning_days": {"type": "int", "default": 30},
+    "disable_tls13": {"type": "bool"},
+    "disable_legacy_tls": {"type": "bool"},
+    "disable_http2": {"type": "bool"},
+    "disable_quic": {"type": "bool"},
+    "disable_ocsp_stapling": {"type": "bool"},
+    "negotiate_client_certificate": {"type": "bool"},
+    "client_auth_issuer_store": {"type": "str"},
+    "revocation_check": {"type": "str", "choices": list(REVOCATION_MODES)},
+    "revocation_freshness_seconds": {"type": "int"},
+    "ds_mapper": {"type": "bool"},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+}
+
+SSL_SETTINGS_OPTIONS: dict[str, Any] = {
+    "path": {"type": "str", "required": True},
+    "require_ssl": {"type": "bool"},
+    "require_128bit": {"type": "bool"},
+    "client_certificates": {"type": "str", "choices": ["ignore", "accept", "require"]},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
 }

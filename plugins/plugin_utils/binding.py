@@ -1,0 +1,384 @@
+"""Site binding part: one HTTPS binding with its certificate, TLS bits and HTTP.sys options. Pure."""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from . import flags
+from .certs import CertInfo, load_pfx
+from .diff import View
+from .errors import OptionError
+from .httpsys import Record, httpsys_key, iis_default_record, with_binding_tls
+from .names import canonical_store_name, normalize_thumbprint
+from .plan import Op, Phase, Plan
+from .snapshot import Scope, Site, Snapshot
+from .sources import FileReader
+from .tls13 import BindingTls, trap_warnings
+
+SERVER_CERT_STORES = ("My", "WebHosting")
+PFX_SECRET = "pfx0"
+HTTPSYS_OPTIONS = (
+    "negotiate_client_certificate",
+    "client_auth_issuer_store",
+    "revocation_check",
+    "revocation_freshness_seconds",
+    "ds_mapper",
+)
+
+
+@dataclass(frozen=True)
+class ServerCertificate:
+    thumbprint: str
+    store: str
+    info: CertInfo | None = None  # known on the controller when given as PFX
+    pfx_b64: str = field(default="", repr=False)
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class BindingDesired:
+    site: str
+    ip: str
+    port: int
+    host: str
+    sni: bool
+    certificate: ServerCertificate | None
+    tls: dict[str, bool | None]  # disable_* -> True/False, None = leave the bit as it is
+    httpsys: dict[str, Any]  # HTTPSYS_OPTIONS -> value, None = keep the current one
+    state: str = "present"
+    expiry_warning_days: int = 30
+
+    @property
+    def binding_information(self) -> str:
+        return f"{self.ip}:{self.port}:{self.host}"
+
+    def scope(self) -> Scope:
+        stores = frozenset({self.certificate.store}) if self.certificate else frozenset()
+        return Scope(sites=frozenset({self.site}), stores=stores, httpsys=True)
+
+    @classmethod
+    def from_options(cls, args: dict[str, Any], read: FileReader, prefix: str = "") -> BindingDesired:
+        port = args["port"]
+        if not 1 <= port <= 65535:
+            raise OptionError(f"{prefix}port", f"{port} is not a TCP port.", "use a port between 1 and 65535 (443).")
+        host = (args.get("host") or "").strip().lower()
+        sni = bool(host) if args.get("sni") is None else args["sni"]
+        if sni and not host:
+            raise OptionError(
+                f"{prefix}sni", "SNI needs a host name.", "give host (e.g. www.contoso.com) or set sni: false."
+            )
+        store = args.get("client_auth_issuer_store")
+        httpsys = {name: args.get(name) for name in HTTPSYS_OPTIONS}
+        if store is not None:
+            httpsys["client_auth_issuer_store"] = (
+                canonical_store_name(store, f"{prefix}client_auth_issuer_store") if store.strip() else ""
+            )
+        freshness = args.get("revocation_freshness_seconds")
+        if freshness is not None and freshness < 0:
+            raise OptionError(f"{prefix}revocation_freshness_seconds", "must not be negative.", "use 0 to turn it off.")
+        return cls(
+            site=args["site"],
+            ip=_normalize_ip(args.get("ip") or "*", f"{prefix}ip"),
+            port=port,
+            host=host,
+            sni=sni,
+            certificate=_server_certificate(args.get("certificate"), read, f"{prefix}certificate"),
+            tls={name: args.get(name) for name in flags.TLS_OPTIONS},
+            httpsys=httpsys,
+            state=args.get("state", "present"),
+            expiry_warning_days=args.get("expiry_warning_days", 30),
+        )
+
+
+def _normalize_ip(value: str, option: str) -> str:
+    text = value.strip().strip("[]")
+    if text == "*":
+        return "*"
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        raise OptionError(
+            option, f"{value!r} is not an IP address.", "use * (all addresses) or an IPv4/IPv6 address."
+        ) from None
+    return f"[{address}]" if address.version == 6 else str(address)
+
+
+def _server_certificate(spec: dict[str, Any] | None, read: FileReader, option: str) -> ServerCertificate | None:
+    if not spec:
+        return None
+    store = canonical_store_name(spec.get("store") or "My", f"{option}.store")
+    if store not in SERVER_CERT_STORES:
+        raise OptionError(f"{option}.store", f"IIS binds server certificates from My or WebHosting, not {store}.")
+    if spec.get("pfx"):
+        data = read(spec["pfx"], f"{option}.pfx")
+        info = load_pfx(data, spec.get("password"), option, f"file {spec['pfx']}")
+        return ServerCertificate(info.thumbprint, store, info, base64.b64encode(data).decode(), spec.get("password"))
+    if spec.get("thumbprint"):
+        return ServerCertificate(normalize_thumbprint(spec["thumbprint"], f"{option}.thumbprint"), store)
+    raise OptionError(option, "needs thumbprint (a certificate on the host) or pfx (a file on the controller).")
+
+
+def require_site(snapshot: Snapshot, name: str, option: str = "site") -> Site:
+    if snapshot.iis is None or not snapshot.iis.available:
+        raise OptionError(option, "IIS is not installed on this host.", "install the Web-Server feature first.")
+    site = snapshot.iis.site(name)
+    if site is None:
+        raise OptionError(
+            option,
+            f"the IIS site {name!r} does not exist on this host.",
+            "create the site first (for example with microsoft.iis.website) or correct the name.",
+        )
+    return site
+
+
+def _certificate_ops(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> tuple[list[Op], list[str], dict]:
+    cert = desired.certificate
+    assert cert is not None
+    ops: list[Op] = []
+    secrets: dict[str, str] = {}
+    found = snapshot.store(cert.store).get(cert.thumbprint)
+    info = cert.info
+    if cert.pfx_b64:
+        if found is None or not found.has_private_key:
+            secrets[PFX_SECRET] = cert.password or ""
+            ops.append(
+                Op(
+                    "pfx_import",
+                    {
+                        "store": cert.store,
+                        "pfx": cert.pfx_b64,
+                        "password_ref": PFX_SECRET,
+                        "thumbprint": cert.thumbprint,
+                    },
+                    Phase.CERTS_IN,
+                    f"import {info.label if info else cert.thumbprint} with its private key "
+                    f"into LocalMachine\\{cert.store}",
+                )
+            )
+    elif found is None:
+        raise OptionError(
+            "certificate.thumbprint",
+            f"{cert.thumbprint} is not in LocalMachine\\{cert.store} on this host.",
+            "import the certificate first, or give certificate.pfx (and password) to ship it from the controller.",
+        )
+    elif not found.has_private_key:
+        raise OptionError(
+            "certificate.thumbprint",
+            f"{cert.thumbprint} in LocalMachine\\{cert.store} has no private key, so HTTPS handshakes would fail.",
+            "import the certificate with its key (certificate.pfx).",
+        )
+    else:
+        info = found.info
+    return ops, _server_cert_warnings(info, desired.expiry_warning_days, now), secrets
+
+
+def _server_cert_warnings(info: CertInfo | None, days: int, now: datetime) -> list[str]:
+    if info is None:
+        return []
+    warnings = []
+    if info.expired(now):
+        warnings.append(f"the server certificate {info.label} expired on {info.not_after:%Y-%m-%d}.")
+    elif info.expires_within(now, days):
+        warnings.append(
+            f"the server certificate {info.label} expires on {info.not_after:%Y-%m-%d}, within {days} days."
+        )
+    if info.server_auth_eku is False:
+        warnings.append(
+            f"the server certificate {info.label} lacks the serverAuth extended key usage; clients will reject it."
+        )
+    return warnings
+
+
+def _binding_flags(current: int, desired: BindingDesired) -> int:
+    value = (current | flags.BINDING_SNI) if desired.sni else (current & ~flags.BINDING_SNI)
+    for name, (bit, _) in flags.TLS_OPTIONS.items():
+        wanted = desired.tls.get(name)
+        if wanted is True:
+            value |= bit
+        elif wanted is False:
+            value &= ~bit
+    return value
+
+
+def _desired_record(base: Record | None, cert_hash: str, cert_store: str, binding_flags: int, options: dict) -> Record:
+    record = base or iis_default_record(cert_hash, cert_store, binding_flags)
+    changes: dict[str, Any] = {"certificate_hash": cert_hash.upper(), "certificate_store": cert_store}
+    if options.get("negotiate_client_certificate") is not None:
+        changes["negotiate_client_certificate"] = options["negotiate_client_certificate"]
+    if options.get("client_auth_issuer_store") is not None:
+        changes["ctl_store_name"] = options["client_auth_issuer_store"] or None
+    if options.get("ds_mapper") is not None:
+        changes["ds_mapper"] = options["ds_mapper"]
+    if options.get("revocation_check") is not None:
+        changes["revocation"] = options["revocation_check"]
+    if options.get("revocation_freshness_seconds") is not None:
+        changes["revocation_freshness_seconds"] = options["revocation_freshness_seconds"]
+    return with_binding_tls(replace(record, **changes), binding_flags)
+
+
+def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> Plan:
+    site = require_site(snapshot, desired.site)
+    bi = desired.binding_information
+    current = site.binding(bi)
+    if desired.state == "absent":
+        return _plan_absent(desired, snapshot, site)
+
+    ops: list[Op] = []
+    warnings: list[str] = []
+    secrets: dict[str, str] = {}
+    if desired.certificate is None and current is None:
+        raise OptionError(
+            "certificate",
+            f"the binding {bi} of site {site.name!r} does not exist yet and no certificate was given.",
+            "give certificate.thumbprint (and store) of a certificate on the host, "
+            "or certificate.pfx from the controller.",
+        )
+    if desired.certificate is not None:
+        ops, warnings, secrets = _certificate_ops(desired, snapshot, now)
+        cert_hash, cert_store = desired.certificate.thumbprint, desired.certificate.store
+    else:
+        assert current is not None
+        cert_hash, cert_store = current.certificate_hash, current.certificate_store
+
+    current_flags = current.ssl_flags if current else 0
+    wanted_flags = _binding_flags(current_flags, desired)
+    label = f"{site.name} https {bi}"
+    if current is None:
+        ops.append(
+            Op(
+                "binding_add",
+                {
+                    "site": site.name,
+                    "binding_information": bi,
+                    "ssl_flags": wanted_flags,
+                    "certificate_hash": cert_hash,
+                    "certificate_store": cert_store,
+                },
+                Phase.BINDINGS,
+                f"add binding {label} with certificate {cert_hash} from {cert_store}",
+            )
+        )
+    else:
+        if (
+            current.certificate_hash.upper() != cert_hash.upper()
+            or current.certificate_store.lower() != cert_store.lower()
+        ):
+            ops.append(
+                Op(
+                    "binding_set_cert",
+                    {
+                        "site": site.name,
+                        "binding_information": bi,
+                        "certificate_hash": cert_hash,
+                        "certificate_store": cert_store,
+                    },
+                    Phase.BINDINGS,
+                    f"bind certificate {cert_hash} from {cert_store} to {label}",
+                )
+            )
+        if wanted_flags != current_flags:
+            ops.append(
+                Op(
+                    "binding_set_flags",
+                    {"site": site.name, "binding_information": bi, "ssl_flags": wanted_flags},
+                    Phase.BINDINGS,
+                    f"set sslFlags of {label} to {flags.describe_binding_flags(wanted_flags)}",
+                )
+            )
+    rebinding = any(op.phase == Phase.BINDINGS for op in ops)
+
+    kind, key = httpsys_key(bi, wanted_flags)
+    old_kind, old_key = httpsys_key(bi, current_flags)
+    old = snapshot.httpsys_record(old_kind, old_key)
+    base = Record.from_snapshot(old) if old else None
+    wanted_record = _desired_record(base, cert_hash, cert_store, wanted_flags, desired.httpsys)
+    if rebinding or old is None or (kind, key) != (old_kind, old_key):
+        predicted = iis_default_record(cert_hash, cert_store, wanted_flags) if rebinding else None
+    else:
+        predicted = base
+    if not wanted_record.same_as(predicted):
+        reason = " (IIS dropped its client-certificate options when the binding changed)" if rebinding else ""
+        ops.append(
+            Op(
+                "httpsys_set",
+                wanted_record.to_args(kind, key),
+                Phase.HTTPSYS,
+                f"write the HTTP.sys SSL record {kind} {key}{reason}",
+            )
+        )
+
+    bindings_after = [
+        BindingTls(
+            b.binding_information,
+            negotiates_at_handshake=negotiates_at_handshake_now(snapshot, b.binding_information, b.ssl_flags),
+            tls13_disabled=bool(b.ssl_flags & flags.TLS_OPTIONS["disable_tls13"][0]),
+        )
+        for b in site.bindings
+        if b.binding_information.lower() != bi.lower()
+    ]
+    bindings_after.append(BindingTls(bi, wanted_record.negotiate_client_certificate, wanted_record.disable_tls13))
+    warnings += trap_warnings(site.name, bindings_after, _site_location_flags(snapshot, site.name), snapshot.os_build)
+    return Plan.build(ops, warnings, secrets=secrets)
+
+
+def negotiates_at_handshake_now(snapshot: Snapshot, binding_information: str, ssl_flags: int) -> bool:
+    record = snapshot.httpsys_record(*httpsys_key(binding_information, ssl_flags))
+    return bool(ssl_flags & flags.BINDING_NEGOTIATE_CLIENT_CERT) or bool(
+        record and record.negotiates_client_certificate
+    )
+
+
+def _site_location_flags(snapshot: Snapshot, site: str) -> dict[str, int]:
+    assert snapshot.iis is not None
+    return {path: access.effective for path, access in snapshot.iis.locations_of(site).items()}
+
+
+def _plan_absent(desired: BindingDesired, snapshot: Snapshot, site: Site) -> Plan:
+    bi = desired.binding_information
+    current = site.binding(bi)
+    ops: list[Op] = []
+    if current is not None:
+        ops.append(
+            Op(
+                "binding_remove",
+                {"site": site.name, "binding_information": bi},
+                Phase.BINDINGS,
+                f"remove binding {site.name} https {bi}",
+            )
+        )
+    kind, key = httpsys_key(bi, current.ssl_flags if current else (flags.BINDING_SNI if desired.sni else 0))
+    if snapshot.httpsys_record(kind, key) is not None:
+        ops.append(
+            Op(
+                "httpsys_remove",
+                {"key": key, "kind": kind},
+                Phase.HTTPSYS,
+                f"delete the HTTP.sys SSL record {kind} {key}",
+            )
+        )
+    return Plan.build(ops)
+
+
+def binding_view(desired: BindingDesired, snapshot: Snapshot) -> View:
+    site = require_site(snapshot, desired.site)
+    bi = desired.binding_information
+    current = site.binding(bi)
+    view: View = {"bindings": {}, "httpsys": {}}
+    if current is not None:
+        view["bindings"][f"{site.name} {bi}"] = {
+            "site": site.name,
+            "binding_information": bi,
+            "ssl_flags": current.ssl_flags,
+            "certificate_hash": current.certificate_hash,
+            "certificate_store": current.certificate_store,
+        }
+    for ssl_flags in {current.ssl_flags if current else 0, flags.BINDING_SNI if desired.sni else 0}:
+        kind, key = httpsys_key(bi, ssl_flags)
+        record = snapshot.httpsys_record(kind, key)
+        if record is not None:
+            view["httpsys"][f"{kind} {key}"] = Record.from_snapshot(record).to_args(kind, key)
+    return view

@@ -1,0 +1,104 @@
+"""HTTP.sys SSL records in the semantic form the ``httpsys_set`` op carries (docs/ENGINE.md).
+
+IIS binding -> HTTP.sys key (REFERENCE.md, community-sourced): SNI binding -> ``hostnameport``
+``host:port``; otherwise ``ipport`` ``0.0.0.0:port`` (or ``ip:port``). When IIS writes a record
+after a binding or certificate change it uses its own app id and drops the client-certificate
+options (win-acme issues 2153, 2831, 1768): :func:`iis_default_record` is that record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from . import flags
+from .snapshot import HttpSysBinding
+
+IIS_APP_ID = "{4dc3e181-e14b-4a21-b022-59fc669b0914}"  # community-sourced (REFERENCE.md)
+REVOCATION_MODES = ("online", "cached_only", "off")
+
+
+def split_binding_information(binding_information: str) -> tuple[str, int, str]:
+    """'ip:port:host' -> (ip, port, host); the ip may be a bracketed IPv6 address."""
+    address, port, host = binding_information.rsplit(":", 2)
+    return address, int(port), host
+
+
+def httpsys_key(binding_information: str, ssl_flags: int) -> tuple[str, str]:
+    ip, port, host = split_binding_information(binding_information)
+    if ssl_flags & flags.BINDING_SNI:
+        return "hostnameport", f"{host}:{port}"
+    return "ipport", f"{'0.0.0.0' if ip == '*' else ip}:{port}"
+
+
+def _same_store(a: str, b: str) -> bool:
+    return a.lower() == b.lower()
+
+
+@dataclass(frozen=True)
+class Record:
+    certificate_hash: str
+    certificate_store: str
+    app_id: str = IIS_APP_ID
+    negotiate_client_certificate: bool = False
+    ctl_store_name: str | None = None
+    ds_mapper: bool = False
+    revocation: str = "online"
+    revocation_freshness_seconds: int = 0
+    disable_tls13: bool = False
+    disable_legacy_tls: bool = False
+    disable_http2: bool = False
+    disable_quic: bool = False
+    disable_ocsp_stapling: bool = False
+
+    def same_as(self, other: Record | None) -> bool:
+        if other is None:
+            return False
+        mine, theirs = asdict(self), asdict(other)
+        for key in ("certificate_store", "app_id", "ctl_store_name"):
+            mine[key], theirs[key] = (str(mine[key] or "").lower(), str(theirs[key] or "").lower())
+        mine["certificate_hash"], theirs["certificate_hash"] = (
+            self.certificate_hash.upper(),
+            other.certificate_hash.upper(),
+        )
+        return mine == theirs
+
+    def to_args(self, kind: str, key: str) -> dict[str, Any]:
+        return {"key": key, "kind": kind, **asdict(self)}
+
+    @classmethod
+    def from_snapshot(cls, record: HttpSysBinding) -> Record:
+        mode = record.cert_check_mode
+        if mode & flags.CHECK_NO_REVOCATION:
+            revocation = "off"
+        elif mode & flags.CHECK_CACHED_ONLY:
+            revocation = "cached_only"
+        else:
+            revocation = "online"
+        bits = record.default_flags
+        return cls(
+            certificate_hash=record.cert_hash.upper(),
+            certificate_store=record.cert_store or "MY",
+            app_id=record.app_id or IIS_APP_ID,
+            negotiate_client_certificate=bool(bits & flags.HTTPSYS_NEGOTIATE_CLIENT_CERT),
+            ctl_store_name=record.ctl_store_name or None,
+            ds_mapper=bool(bits & flags.HTTPSYS_DS_MAPPER),
+            revocation=revocation,
+            revocation_freshness_seconds=record.revocation_freshness_time if mode & flags.CHECK_FRESHNESS_TIME else 0,
+            **{name: bool(bits & http_bit) for name, (_, http_bit) in flags.TLS_OPTIONS.items()},
+        )
+
+
+def iis_default_record(certificate_hash: str, certificate_store: str, binding_flags: int) -> Record:
+    """The record IIS writes for a binding: its TLS bits mirrored, client-certificate options gone."""
+    return Record(
+        certificate_hash=certificate_hash.upper(),
+        certificate_store=certificate_store,
+        negotiate_client_certificate=bool(binding_flags & flags.BINDING_NEGOTIATE_CLIENT_CERT),
+        **{name: bool(binding_flags & iis_bit) for name, (iis_bit, _) in flags.TLS_OPTIONS.items()},
+    )
+
+
+def with_binding_tls(record: Record, binding_flags: int) -> Record:
+    """The record with the TLS bits IIS mirrors from the binding's sslFlags."""
+    return replace(record, **{name: bool(binding_flags & iis_bit) for name, (iis_bit, _) in flags.TLS_OPTIONS.items()})

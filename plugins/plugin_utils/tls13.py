@@ -1,0 +1,42 @@
+"""The TLS 1.3 trap (REFERENCE.md, "TLS 1.3 and client certificates").
+
+TLS 1.3 (on by default from Server 2022, build 20348) has no renegotiation, so a location that asks
+for a client certificate later (SslNegotiateCert) fails — connection reset on Server 2022, HTTP 500
+on Server 2025 — unless the binding negotiates the certificate in the handshake or disables TLS 1.3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .flags import NEGOTIATE_CERT
+
+FIRST_TLS13_BUILD = 20348  # Windows Server 2022
+
+
+@dataclass(frozen=True)
+class BindingTls:
+    """What matters about one https binding for the trap, as it will be after the plan."""
+
+    binding_information: str
+    negotiates_at_handshake: bool
+    tls13_disabled: bool
+
+
+def trap_warnings(
+    site: str, bindings: Iterable[BindingTls], location_flags: Mapping[str, int], os_build: int | None
+) -> list[str]:
+    if os_build is not None and os_build < FIRST_TLS13_BUILD:
+        return []
+    exposed = [b for b in bindings if not b.negotiates_at_handshake and not b.tls13_disabled]
+    asking = sorted(path for path, flags in location_flags.items() if flags & NEGOTIATE_CERT)
+    if not exposed or not asking:
+        return []
+    return [
+        f"{', '.join(asking)} asks for client certificates (SslNegotiateCert), but the https binding(s) "
+        f"{', '.join(b.binding_information for b in exposed)} of site {site!r} allow TLS 1.3, which cannot "
+        "renegotiate: clients get a connection reset (Server 2022) or HTTP 500 (Server 2025) instead of a page. "
+        "Fix: negotiate_client_certificate: true on the binding (mtls.iis.site_binding), or, second best, "
+        "disable_tls13: true on that binding."
+    ]
