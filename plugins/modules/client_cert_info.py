@@ -7,7 +7,7 @@ module: client_cert_info
 short_description: Read the client certificate state of an IIS host
 version_added: 0.1.0
 description:
-  - Returns, in one module run, the certificates of the requested LocalMachine stores (parsed on the controller:
+  - Returns, in one module run, the certificates of the requested LocalMachine stores (parsed on the controller, with
     thumbprint, subject, issuer, validity, self-signed by signature, CA or not), the Schannel client
     authentication values and the HTTP.sys SSL bindings with their client certificate options.
   - Changes nothing.

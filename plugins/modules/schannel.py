@@ -12,7 +12,7 @@ description:
   - Schannel runs inside LSASS, so a change takes effect after a reboot; the module then returns
     RV(reboot_required=true). Rebooting is left to you (or to the C(mtls.iis.client_cert_auth) role).
   - Warns when a trust mode of C(exclusive_root) or C(exclusive_ca) is set and no HTTPS binding on the host has a
-    client-auth issuer store (HTTP.sys C(sslctlstorename)): every client certificate would then be rejected.
+    client-auth issuer store (HTTP.sys C(sslctlstorename)), because every client certificate would then be rejected.
 options:
   client_auth_trust_mode:
     description:
@@ -29,7 +29,7 @@ options:
   send_trusted_issuer_list:
     description:
       - C(SendTrustedIssuerList). V(true) makes the server send the list of trusted CAs to clients during the
-        handshake (at most 16 KB; a long list is truncated and clients may then send no certificate: 403.7).
+        handshake (at most 16 KB; a long list is truncated and clients may then send no certificate, giving 403.7).
       - V(false) writes 0; V(default) removes the value (Windows Server 2012 and later then do not send it).
       - Omit it to leave the value as it is.
     type: raw

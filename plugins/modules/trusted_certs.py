@@ -82,7 +82,7 @@ options:
       - What to do with certificates in C(LocalMachine\Root) that are not self-signed (checked by verifying the
         signature, so a cross-signed CA with the same name as a root is found too).
       - V(report) warns and lists them in RV(non_self_signed_roots).
-      - V(move) moves each to C(LocalMachine\CA): it is added there first, then removed from Root.
+      - V(move) moves each to C(LocalMachine\CA), adding it there first and then removing it from Root.
     type: str
     choices: [report, move]
     default: report

@@ -12,7 +12,7 @@ from . import flags
 from .certs import CertInfo, load_pfx
 from .diff import View
 from .errors import OptionError
-from .httpsys import Record, httpsys_key, iis_default_record, with_binding_tls
+from .httpsys import REVOCATION_CHOICES, Record, httpsys_key, iis_default_record, with_binding_tls
 from .names import canonical_store_name, normalize_thumbprint
 from .plan import Op, Phase, Plan
 from .snapshot import Scope, Site, Snapshot
@@ -73,6 +73,8 @@ class BindingDesired:
             )
         store = args.get("client_auth_issuer_store")
         httpsys = {name: args.get(name) for name in HTTPSYS_OPTIONS}
+        if httpsys["revocation_check"] is not None:
+            httpsys["revocation_check"] = REVOCATION_CHOICES[httpsys["revocation_check"]]
         if store is not None:
             httpsys["client_auth_issuer_store"] = (
                 canonical_store_name(store, f"{prefix}client_auth_issuer_store") if store.strip() else ""

@@ -15,7 +15,9 @@ from . import flags
 from .snapshot import HttpSysBinding
 
 IIS_APP_ID = "{4dc3e181-e14b-4a21-b022-59fc669b0914}"  # community-sourced (REFERENCE.md)
-REVOCATION_MODES = ("online", "cached_only", "off")
+REVOCATION_MODES = ("online", "cached_only", "off")  # as the httpsys_set op carries them
+#: user-facing choices of revocation_check ("off" would be YAML's boolean false) -> op value
+REVOCATION_CHOICES = {"online": "online", "cached_only": "cached_only", "disabled": "off"}
 
 
 def split_binding_information(binding_information: str) -> tuple[str, int, str]:

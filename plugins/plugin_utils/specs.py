@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .httpsys import REVOCATION_MODES
+from .httpsys import REVOCATION_CHOICES
 from .sources import CERT_SOURCE_SPEC
 
 TRUST_OPTIONS: dict[str, Any] = {
@@ -61,7 +61,7 @@ SITE_BINDING_OPTIONS: dict[str, Any] = {
     "disable_ocsp_stapling": {"type": "bool"},
     "negotiate_client_certificate": {"type": "bool"},
     "client_auth_issuer_store": {"type": "str"},
-    "revocation_check": {"type": "str", "choices": list(REVOCATION_MODES)},
+    "revocation_check": {"type": "str", "choices": list(REVOCATION_CHOICES)},
     "revocation_freshness_seconds": {"type": "int"},
     "ds_mapper": {"type": "bool"},
     "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},

@@ -1,0 +1,89 @@
+"""Module documentation renders with ansible-doc and says exactly what the argument specs accept."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from support.collection import REPO_ROOT, ensure_collection_link
+
+ACTION_MODULES = sorted(p.stem for p in (REPO_ROOT / "plugins" / "action").glob("*.py"))
+ALL_MODULES = sorted(p.stem for p in (REPO_ROOT / "plugins" / "modules").glob("*.py"))
+
+
+def _documentation(name: str) -> dict:
+    namespace: dict = {}
+    exec((REPO_ROOT / "plugins" / "modules" / f"{name}.py").read_text(), namespace)
+    return yaml.safe_load(namespace["DOCUMENTATION"])
+
+
+def test_every_action_plugin_has_a_documented_module():
+    assert set(ACTION_MODULES) <= set(ALL_MODULES)
+
+
+def test_ansible_doc_renders_every_module():
+    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link())}
+    names = [f"mtls.iis.{name}" for name in ALL_MODULES]
+    ansible_doc = Path(sys.executable).with_name("ansible-doc")
+    proc = subprocess.run([str(ansible_doc), "--json", *names], env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    rendered = json.loads(proc.stdout)
+    assert sorted(rendered) == names
+    assert all(rendered[n]["doc"]["short_description"] for n in names)
+
+
+def _normalise_spec(spec: dict) -> dict:
+    out = {}
+    for name, option in spec.items():
+        entry = {
+            "type": option.get("type", "str"),
+            "required": option.get("required", False),
+            "default": option.get("default"),
+            "choices": list(option["choices"]) if "choices" in option else None,
+            "elements": option.get("elements"),
+        }
+        if "options" in option:
+            entry["suboptions"] = _normalise_spec(option["options"])
+        out[name] = entry
+    return out
+
+
+def _normalise_doc(options: dict) -> dict:
+    out = {}
+    for name, option in options.items():
+        entry = {
+            "type": option.get("type", "str"),
+            "required": option.get("required", False),
+            "default": option.get("default"),
+            "choices": list(option["choices"]) if "choices" in option else None,
+            "elements": option.get("elements"),
+        }
+        if "suboptions" in option:
+            entry["suboptions"] = _normalise_doc(option["suboptions"])
+        out[name] = entry
+    return out
+
+
+@pytest.mark.parametrize("name", ACTION_MODULES)
+def test_documented_options_match_the_argument_spec(name):
+    action = importlib.import_module(f"ansible_collections.mtls.iis.plugins.action.{name}")
+    assert _normalise_doc(_documentation(name).get("options", {})) == _normalise_spec(action.ActionModule.ARGUMENT_SPEC)
+
+
+@pytest.mark.parametrize("name", ACTION_MODULES)
+def test_secret_options_are_no_log(name):
+    action = importlib.import_module(f"ansible_collections.mtls.iis.plugins.action.{name}")
+
+    def secrets(spec: dict, prefix: str = ""):
+        for option, body in spec.items():
+            if "password" in option or "secret" in option:
+                yield prefix + option, body.get("no_log")
+            yield from secrets(body.get("options", {}), f"{prefix}{option}.")
+
+    assert all(no_log is True for _, no_log in secrets(action.ActionModule.ARGUMENT_SPEC))
