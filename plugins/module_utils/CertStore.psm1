@@ -1,8 +1,9 @@
 # Copyright: (c) 2025, mtls.iis maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-# LocalMachine certificate stores for the host_state engine: gather one store, create a store, import,
-# move and remove certificates. Every function opens and closes its own X509Store handles.
+# LocalMachine certificate stores for the host_state engine: gather one store, create a store, import (DER, or
+# PFX with its private key), move and remove certificates. Every function opens and closes its own X509Store
+# handles.
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
@@ -417,8 +418,214 @@ Function Remove-MtlsCertificate {
     }
 }
 
+Function Test-MtlsPrivateKeyPresent {
+    <#
+    .SYNOPSIS
+    Opens the named store afresh (read-only, never creating it) and tells whether it holds the thumbprint with a
+    private key.
+    #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $StoreName,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Thumbprint
+    )
+
+    $store = Open-MtlsCertStore -Name $StoreName -ExistingOnly
+    if ($null -eq $store) {
+        return $false
+    }
+    try {
+        $certificate = Find-MtlsCertificate -Store $store -Thumbprint $Thumbprint
+        # HasPrivateKey tells that the certificate is linked to a key (its key provider property), not that the key
+        # file is readable; that is what Windows tools show as "You have a private key".
+        return ($null -ne $certificate -and $certificate.HasPrivateKey)
+    }
+    finally {
+        $store.Close()
+    }
+}
+
+Function Hide-MtlsSecretText {
+    <#
+    .SYNOPSIS
+    Replaces every occurrence of a secret in a text (a belt-and-braces guard for exception messages).
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param (
+        [AllowNull()]
+        [string]
+        $Text,
+
+        [AllowNull()]
+        [string]
+        $Secret
+    )
+
+    if ([string]::IsNullOrEmpty($Text)) {
+        return ''
+    }
+    if ([string]::IsNullOrEmpty($Secret)) {
+        return $Text
+    }
+    $Text.Replace($Secret, '********')
+}
+
+Function Open-MtlsPfx {
+    <#
+    .SYNOPSIS
+    Opens a PFX into an X509Certificate2 (the certificate that has the private key). Errors never carry the password.
+    #>
+    [CmdletBinding()]
+    [OutputType([System.Security.Cryptography.X509Certificates.X509Certificate2])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [byte[]]
+        $Bytes,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Password,
+
+        [Parameter(Mandatory = $true)]
+        [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]
+        $Flags
+    )
+
+    try {
+        return [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Bytes, $Password, $Flags)
+    }
+    catch {
+        # A new message instead of the original error record: the .NET messages ("The specified network password
+        # is not correct.") do not contain the password, but nothing of the original record is passed on unchecked.
+        $exception = $_.Exception
+        while ($null -ne $exception.InnerException) {
+            $exception = $exception.InnerException
+        }
+        $reason = Hide-MtlsSecretText -Text $exception.Message -Secret $Password
+        $code = '0x{0:X8}' -f $exception.HResult
+        throw "the PFX could not be opened ($($exception.GetType().FullName) $code - $reason); check that password_ref names the right password and that the PFX is not damaged"
+    }
+}
+
+Function Add-MtlsPfxToStore {
+    <#
+    .SYNOPSIS
+    Adds a certificate with its persisted private key to a LocalMachine store (creating a missing store).
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $StoreName,
+
+        [Parameter(Mandatory = $true)]
+        [System.Security.Cryptography.X509Certificates.X509Certificate2]
+        $Certificate
+    )
+
+    $store = Open-MtlsCertStore -Name $StoreName -Write
+    try {
+        # Also when the store already holds the certificate without its key: X509Store.Add replaces an existing
+        # copy and keeps its properties unless the new one sets them, so the key link is added (the .NET Framework
+        # uses CERT_STORE_ADD_REPLACE_EXISTING_INHERIT_PROPERTIES; not verified on a host).
+        $store.Add($Certificate)
+    }
+    finally {
+        $store.Close()
+    }
+}
+
+Function Import-MtlsPfxCertificate {
+    <#
+    .SYNOPSIS
+    Op pfx_import: imports the certificate and private key of a PFX into a LocalMachine store (machine key set,
+    persisted); no-op when the store already has the certificate with a key. The thumbprint is the controller's;
+    a PFX holding another certificate fails before anything is persisted. The password never reaches a result,
+    a message or an error.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $StoreName,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Pfx,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Password,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Thumbprint
+    )
+
+    $wanted = ConvertTo-MtlsThumbprint -Thumbprint $Thumbprint
+    # Checked before the PFX is opened: opening it with PersistKeySet writes a key file every time, so a repeated
+    # run would leave orphaned keys behind.
+    if (Test-MtlsPrivateKeyPresent -StoreName $StoreName -Thumbprint $wanted) {
+        return @{ changed = $false }
+    }
+    try {
+        $bytes = [System.Convert]::FromBase64String($Pfx)
+    }
+    catch {
+        throw "pfx is not valid base64"
+    }
+
+    $machineKeySet = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]::MachineKeySet
+    $persistKeySet = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]::PersistKeySet
+
+    # First look without persisting: without PersistKeySet the key is not kept (the documented meaning of the
+    # flag; that Reset deletes it at once is .NET Framework behaviour, not verified on a host), so a PFX with the
+    # wrong certificate leaves nothing behind.
+    $probe = Open-MtlsPfx -Bytes $bytes -Password $Password -Flags $machineKeySet
+    try {
+        $actual = $probe.Thumbprint.ToUpperInvariant()
+        $hasKey = $probe.HasPrivateKey
+    }
+    finally {
+        $probe.Reset()
+    }
+    if ($actual -ne $wanted) {
+        throw "the PFX holds certificate $actual but the op says $wanted, so the op was damaged on its way"
+    }
+    if (-not $hasKey) {
+        throw "the PFX certificate $actual has no private key; import a certificate without a key with cert_import"
+    }
+
+    # MachineKeySet: the key goes to the machine key store, readable by IIS; PersistKeySet: it outlives this
+    # process. The key is not marked exportable.
+    $certificate = Open-MtlsPfx -Bytes $bytes -Password $Password -Flags ($machineKeySet -bor $persistKeySet)
+    try {
+        Add-MtlsPfxToStore -StoreName $StoreName -Certificate $certificate
+    }
+    finally {
+        $certificate.Reset()
+    }
+    if (-not (Test-MtlsPrivateKeyPresent -StoreName $StoreName -Thumbprint $wanted)) {
+        throw "certificate $wanted is not in '$StoreName' with a private key after importing the PFX"
+    }
+    @{ changed = $true }
+}
+
 Export-ModuleMember -Function Get-MtlsCertStoreSnapshot
 Export-ModuleMember -Function New-MtlsCertStore
 Export-ModuleMember -Function Add-MtlsCertificate
 Export-ModuleMember -Function Move-MtlsCertificate
 Export-ModuleMember -Function Remove-MtlsCertificate
+Export-ModuleMember -Function Import-MtlsPfxCertificate
