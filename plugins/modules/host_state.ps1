@@ -10,6 +10,7 @@
 #AnsibleRequires -PowerShell ..module_utils.CertStore
 #AnsibleRequires -PowerShell ..module_utils.Schannel
 #AnsibleRequires -PowerShell ..module_utils.HttpSys
+#AnsibleRequires -PowerShell ..module_utils.IisConfig
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
@@ -24,7 +25,7 @@ $spec = @{
     supports_check_mode = $true
 }
 
-$ScopeKeys = @('stores', 'schannel', 'httpsys')
+$ScopeKeys = @('stores', 'schannel', 'httpsys', 'sites', 'access_paths')
 
 # The arguments each op takes besides 'op'; any other argument fails the op before it touches the host, so a
 # controller and an engine of different versions cannot silently disagree.
@@ -35,48 +36,147 @@ $OpArguments = @{
     cert_remove = @('store', 'thumbprint')
     schannel_set = @('name', 'value')
     schannel_unset = @('name')
+    pfx_import = @('store', 'pfx', 'password_ref', 'thumbprint')
+    binding_add = @('site', 'binding_information', 'ssl_flags', 'certificate_hash', 'certificate_store')
+    binding_remove = @('site', 'binding_information')
+    binding_set_cert = @('site', 'binding_information', 'certificate_hash', 'certificate_store')
+    binding_set_flags = @('site', 'binding_information', 'ssl_flags')
+    httpsys_set = @(
+        'key', 'kind', 'certificate_hash', 'certificate_store', 'app_id', 'negotiate_client_certificate',
+        'ctl_store_name', 'ds_mapper', 'revocation', 'revocation_freshness_seconds', 'disable_tls13',
+        'disable_legacy_tls', 'disable_http2', 'disable_quic', 'disable_ocsp_stapling'
+    )
+    httpsys_remove = @('key', 'kind')
+    access_set = @('location', 'ssl_flags')
+    access_unset = @('location')
 }
 
+# The ops that change IIS configuration through the apply's IIS session. They are not committed one by one:
+# Invoke-OpList commits each contiguous run of them once, before the next other op runs and at the end of the list.
+$IisConfigOps = @('binding_add', 'binding_remove', 'binding_set_cert', 'binding_set_flags', 'access_set', 'access_unset')
+
 # One handler per op name; the names equal OP_NAMES in plugins/plugin_utils/ops.py (a test keeps them equal).
-# Each handler takes the op dict and the secrets dict and returns @{ changed = bool } plus, for ops that take a
-# certificate out of a store, der = base64 DER of that certificate.
+# Each handler takes the op dict, the secrets dict and the apply context (iis = the IIS session of
+# IisConfig.psm1), and returns @{ changed = bool } plus, for ops that take a certificate out of a store,
+# der = base64 DER of that certificate.
 $OpHandlers = @{
     store_create = {
-        param($Op, $Secrets)
+        param($Op, $Secrets, $Context)
         New-MtlsCertStore -Name (Get-OpArgument -Op $Op -Name 'store')
     }
     cert_import = {
-        param($Op, $Secrets)
+        param($Op, $Secrets, $Context)
         $storeName = Get-OpArgument -Op $Op -Name 'store'
         $der = Get-OpArgument -Op $Op -Name 'der'
         Add-MtlsCertificate -StoreName $storeName -Der $der -Thumbprint (Get-OpArgument -Op $Op -Name 'thumbprint')
     }
     cert_move = {
-        param($Op, $Secrets)
+        param($Op, $Secrets, $Context)
         $fromStore = Get-OpArgument -Op $Op -Name 'from_store'
         $toStore = Get-OpArgument -Op $Op -Name 'to_store'
         $thumbprint = Get-OpArgument -Op $Op -Name 'thumbprint'
         Move-MtlsCertificate -FromStore $fromStore -ToStore $toStore -Thumbprint $thumbprint
     }
     cert_remove = {
-        param($Op, $Secrets)
+        param($Op, $Secrets, $Context)
         $storeName = Get-OpArgument -Op $Op -Name 'store'
         Remove-MtlsCertificate -StoreName $storeName -Thumbprint (Get-OpArgument -Op $Op -Name 'thumbprint')
     }
     schannel_set = {
-        param($Op, $Secrets)
+        param($Op, $Secrets, $Context)
         Set-MtlsSchannelValue -Name (Get-OpArgument -Op $Op -Name 'name') -Value (Get-OpArgument -Op $Op -Name 'value')
     }
     schannel_unset = {
-        param($Op, $Secrets)
+        param($Op, $Secrets, $Context)
         Remove-MtlsSchannelValue -Name (Get-OpArgument -Op $Op -Name 'name')
+    }
+    pfx_import = {
+        param($Op, $Secrets, $Context)
+        $storeName = Get-OpArgument -Op $Op -Name 'store'
+        $pfx = Get-OpArgument -Op $Op -Name 'pfx'
+        $password = Get-SecretValue -Secrets $Secrets -Reference (Get-OpArgument -Op $Op -Name 'password_ref')
+        $thumbprint = Get-OpArgument -Op $Op -Name 'thumbprint'
+        Import-MtlsPfxCertificate -StoreName $storeName -Pfx $pfx -Password $password -Thumbprint $thumbprint
+    }
+    binding_add = {
+        param($Op, $Secrets, $Context)
+        $binding = @{
+            Session = $Context.iis
+            SiteName = Get-OpArgument -Op $Op -Name 'site'
+            BindingInformation = Get-OpArgument -Op $Op -Name 'binding_information'
+            SslFlags = Get-OpArgument -Op $Op -Name 'ssl_flags'
+            CertificateHash = Get-OpArgument -Op $Op -Name 'certificate_hash'
+            CertificateStore = Get-OpArgument -Op $Op -Name 'certificate_store'
+        }
+        Add-MtlsIisBinding @binding
+    }
+    binding_remove = {
+        param($Op, $Secrets, $Context)
+        $siteName = Get-OpArgument -Op $Op -Name 'site'
+        $bindingInformation = Get-OpArgument -Op $Op -Name 'binding_information'
+        Remove-MtlsIisBinding -Session $Context.iis -SiteName $siteName -BindingInformation $bindingInformation
+    }
+    binding_set_cert = {
+        param($Op, $Secrets, $Context)
+        $binding = @{
+            Session = $Context.iis
+            SiteName = Get-OpArgument -Op $Op -Name 'site'
+            BindingInformation = Get-OpArgument -Op $Op -Name 'binding_information'
+            CertificateHash = Get-OpArgument -Op $Op -Name 'certificate_hash'
+            CertificateStore = Get-OpArgument -Op $Op -Name 'certificate_store'
+        }
+        Set-MtlsIisBindingCertificate @binding
+    }
+    binding_set_flags = {
+        param($Op, $Secrets, $Context)
+        $binding = @{
+            Session = $Context.iis
+            SiteName = Get-OpArgument -Op $Op -Name 'site'
+            BindingInformation = Get-OpArgument -Op $Op -Name 'binding_information'
+            SslFlags = Get-OpArgument -Op $Op -Name 'ssl_flags'
+        }
+        Set-MtlsIisBindingSslFlag @binding
+    }
+    httpsys_set = {
+        param($Op, $Secrets, $Context)
+        $record = @{
+            Key = Get-OpArgument -Op $Op -Name 'key'
+            Kind = Get-OpArgument -Op $Op -Name 'kind'
+            CertificateHash = Get-OpArgument -Op $Op -Name 'certificate_hash'
+            CertificateStore = Get-OpArgument -Op $Op -Name 'certificate_store'
+            AppId = Get-OpArgument -Op $Op -Name 'app_id'
+            NegotiateClientCertificate = Get-OpArgument -Op $Op -Name 'negotiate_client_certificate'
+            CtlStoreName = Get-OpArgument -Op $Op -Name 'ctl_store_name' -AllowNull
+            DsMapper = Get-OpArgument -Op $Op -Name 'ds_mapper'
+            Revocation = Get-OpArgument -Op $Op -Name 'revocation'
+            RevocationFreshnessSeconds = Get-OpArgument -Op $Op -Name 'revocation_freshness_seconds'
+            DisableTls13 = Get-OpArgument -Op $Op -Name 'disable_tls13'
+            DisableLegacyTls = Get-OpArgument -Op $Op -Name 'disable_legacy_tls'
+            DisableHttp2 = Get-OpArgument -Op $Op -Name 'disable_http2'
+            DisableQuic = Get-OpArgument -Op $Op -Name 'disable_quic'
+            DisableOcspStapling = Get-OpArgument -Op $Op -Name 'disable_ocsp_stapling'
+        }
+        Set-MtlsHttpSysBinding @record
+    }
+    httpsys_remove = {
+        param($Op, $Secrets, $Context)
+        Remove-MtlsHttpSysBinding -Key (Get-OpArgument -Op $Op -Name 'key') -Kind (Get-OpArgument -Op $Op -Name 'kind')
+    }
+    access_set = {
+        param($Op, $Secrets, $Context)
+        $location = Get-OpArgument -Op $Op -Name 'location'
+        Set-MtlsIisAccessSslFlag -Session $Context.iis -Location $location -SslFlags (Get-OpArgument -Op $Op -Name 'ssl_flags')
+    }
+    access_unset = {
+        param($Op, $Secrets, $Context)
+        Remove-MtlsIisAccessSslFlag -Session $Context.iis -Location (Get-OpArgument -Op $Op -Name 'location')
     }
 }
 
 Function Get-OpArgument {
     <#
     .SYNOPSIS
-    Returns one argument of an op; a missing or null argument is an error naming it.
+    Returns one argument of an op; a missing argument is an error naming it, and so is a null one unless -AllowNull.
     #>
     [CmdletBinding()]
     param (
@@ -86,13 +186,47 @@ Function Get-OpArgument {
 
         [Parameter(Mandatory = $true)]
         [string]
-        $Name
+        $Name,
+
+        [switch]
+        $AllowNull
     )
 
-    if (-not $Op.ContainsKey($Name) -or $null -eq $Op[$Name]) {
+    if (-not $Op.ContainsKey($Name)) {
+        throw "argument '$Name' is missing"
+    }
+    if ($null -eq $Op[$Name] -and -not $AllowNull) {
         throw "argument '$Name' is missing"
     }
     $Op[$Name]
+}
+
+Function Get-SecretValue {
+    <#
+    .SYNOPSIS
+    The secret an op refers to by key. Messages name the key, never the value.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param (
+        [AllowNull()]
+        [object]
+        $Secrets,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Reference
+    )
+
+    if ($null -eq $Secrets -or -not $Secrets.ContainsKey($Reference)) {
+        throw "secrets has no entry '$Reference' (the op's password_ref); the action plugin must send it in secrets"
+    }
+    $value = $Secrets[$Reference]
+    if ($null -eq $value -or $value -isnot [string]) {
+        throw "secrets entry '$Reference' is not a string"
+    }
+    $value
 }
 
 Function Get-HostIdentity {
@@ -158,6 +292,29 @@ Function Test-ScopeFlag {
     [Ansible.Basic.AnsibleModule]::ParseBool($Scope[$Name])
 }
 
+Function Get-ScopeList {
+    <#
+    .SYNOPSIS
+    A list-valued scope key as an array, or $null when the key is absent or null.
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)]
+        [object]
+        $Scope,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Name
+    )
+
+    if (-not $Scope.ContainsKey($Name) -or $null -eq $Scope[$Name]) {
+        return $null
+    }
+    # The comma keeps an empty or one-element list an array for the caller.
+    , @($Scope[$Name])
+}
+
 Function Get-HostSnapshot {
     <#
     .SYNOPSIS
@@ -190,6 +347,18 @@ Function Get-HostSnapshot {
     if (Test-ScopeFlag -Scope $Scope -Name 'httpsys') {
         $snapshot.httpsys = @(Get-MtlsHttpSysBinding)
     }
+    $siteNames = Get-ScopeList -Scope $Scope -Name 'sites'
+    $accessPaths = Get-ScopeList -Scope $Scope -Name 'access_paths'
+    if ($null -ne $siteNames -or $null -ne $accessPaths) {
+        # @($null) would be a list holding one null: an absent key becomes an empty list instead.
+        if ($null -eq $siteNames) {
+            $siteNames = @()
+        }
+        if ($null -eq $accessPaths) {
+            $accessPaths = @()
+        }
+        $snapshot.iis = Get-MtlsIisSnapshot -SiteNames $siteNames -AccessPaths $accessPaths
+    }
     $snapshot
 }
 
@@ -211,6 +380,10 @@ Function Invoke-Op {
         $Secrets,
 
         [Parameter(Mandatory = $true)]
+        [hashtable]
+        $Context,
+
+        [Parameter(Mandatory = $true)]
         [string]
         $Name
     )
@@ -223,7 +396,7 @@ Function Invoke-Op {
         throw "unsupported argument(s): $(($unknown | Sort-Object) -join ', ')"
     }
     $handler = $OpHandlers[$Name]
-    $outcome = @(& $handler $Op $Secrets)
+    $outcome = @(& $handler $Op $Secrets $Context)
     if ($outcome.Count -ne 1 -or $outcome[0] -isnot [hashtable]) {
         throw "the handler returned $($outcome.Count) objects instead of one result (a bug in host_state)"
     }
@@ -249,11 +422,152 @@ Function Get-OpName {
     '?'
 }
 
+Function Reset-UncommittedResult {
+    <#
+    .SYNOPSIS
+    Marks the results of an IIS run whose changes were not committed: changed=false, and their indexes recorded in
+    the run's uncommitted list for the failure message.
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)]
+        [hashtable]
+        $Run,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyCollection()]
+        [System.Collections.Generic.List[object]]
+        $Pending
+    )
+
+    foreach ($entry in $Pending) {
+        if ($entry.changed) {
+            $Run.uncommitted.Add($entry.index)
+            $entry.changed = $false
+        }
+    }
+    $Pending.Clear()
+}
+
+Function Complete-IisRun {
+    <#
+    .SYNOPSIS
+    Ends a contiguous run of IIS ops: commits the session once when one of them changed something (else discards
+    it). A failed commit marks the run's results unchanged and its last op failed. Tells whether it succeeded.
+    #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [hashtable]
+        $Run,
+
+        [Parameter(Mandatory = $true)]
+        [hashtable]
+        $Context,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyCollection()]
+        [System.Collections.Generic.List[object]]
+        $Pending
+    )
+
+    if ($Pending.Count -eq 0) {
+        return $true
+    }
+    $last = $Pending[$Pending.Count - 1]
+    $anyChanged = @($Pending | Where-Object { $_.changed }).Count -gt 0
+    try {
+        if ($anyChanged) {
+            Save-MtlsIisSession -Session $Context.iis
+        }
+        else {
+            Close-MtlsIisSession -Session $Context.iis
+        }
+    }
+    catch {
+        # The last op of the run is the one reported failed: the commit is the end of its work, it is the last
+        # result, and the next op has not started.
+        $last.failed = $true
+        $Run.failed_index = $last.index
+        $Run.failed_name = $last.op
+        $Run.error = $_
+        $Run.commit_failed = $true
+        $Run.run_start = $Pending[0].index
+        Reset-UncommittedResult -Run $Run -Pending $Pending
+        return $false
+    }
+    $Pending.Clear()
+    $true
+}
+
+Function Invoke-OpSequence {
+    <#
+    .SYNOPSIS
+    Runs the ops in order into $Run and stops at the first failure, committing each contiguous run of IIS ops once:
+    before the next other op runs and at the end of the list.
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)]
+        [hashtable]
+        $Run,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyCollection()]
+        [object]
+        $Ops,
+
+        [AllowNull()]
+        [object]
+        $Secrets,
+
+        [Parameter(Mandatory = $true)]
+        [hashtable]
+        $Context
+    )
+
+    # The results of the current IIS run: ops that changed the session but are not committed yet.
+    $pending = New-Object -TypeName System.Collections.Generic.List[object]
+    for ($index = 0; $index -lt $Ops.Count; $index++) {
+        $op = $Ops[$index]
+        $name = Get-OpName -Op $op
+        $isIisOp = $IisConfigOps -ccontains $name
+        if (-not $isIisOp -and -not (Complete-IisRun -Run $Run -Context $Context -Pending $pending)) {
+            return
+        }
+        $entry = @{ index = $index; op = $name; changed = $false }
+        try {
+            $outcome = Invoke-Op -Op $op -Secrets $Secrets -Context $Context -Name $name
+        }
+        catch {
+            $entry.failed = $true
+            $Run.results.Add($entry)
+            $Run.failed_index = $index
+            $Run.failed_name = $name
+            $Run.error = $_
+            # The IIS changes of the run so far are discarded with the session (by the caller): they did not happen.
+            Reset-UncommittedResult -Run $Run -Pending $pending
+            return
+        }
+        $entry.changed = [bool]$outcome['changed']
+        if ($outcome.ContainsKey('der') -and $null -ne $outcome['der']) {
+            $entry.returned = @{ der = $outcome['der'] }
+        }
+        $Run.results.Add($entry)
+        if ($isIisOp) {
+            $pending.Add($entry)
+        }
+    }
+    $null = Complete-IisRun -Run $Run -Context $Context -Pending $pending
+}
+
 Function Invoke-OpList {
     <#
     .SYNOPSIS
-    Runs the ops in order and stops at the first failure. Returns results, changed, failed_index and the
-    error record; the caller reports them with FailJson outside any try block.
+    Runs the ops in order and stops at the first failure. Returns results, changed, failed_index, the error record
+    and what the failure message needs about uncommitted IIS changes; the caller reports them with FailJson
+    outside any try block.
     #>
     [CmdletBinding()]
     [OutputType([hashtable])]
@@ -273,35 +587,57 @@ Function Invoke-OpList {
         failed_index = $null
         failed_name = $null
         error = $null
+        # Indexes of ops whose IIS changes were discarded; commit_failed/run_start when the commit itself failed.
+        uncommitted = New-Object -TypeName System.Collections.Generic.List[int]
+        commit_failed = $false
+        run_start = $null
     }
     if ($null -eq $Ops) {
         return $run
     }
-    for ($index = 0; $index -lt $Ops.Count; $index++) {
-        $op = $Ops[$index]
-        $name = Get-OpName -Op $op
-        $entry = @{ index = $index; op = $name; changed = $false }
+    $context = @{ iis = New-MtlsIisSession }
+    try {
+        $null = Invoke-OpSequence -Run $run -Ops $Ops -Secrets $Secrets -Context $context
+    }
+    finally {
+        # Releases the ServerManager; after a failure this discards the uncommitted IIS changes.
         try {
-            $outcome = Invoke-Op -Op $op -Secrets $Secrets -Name $name
+            Close-MtlsIisSession -Session $context.iis
         }
         catch {
-            $entry.failed = $true
-            $run.results.Add($entry)
-            $run.failed_index = $index
-            $run.failed_name = $name
-            $run.error = $_
-            return $run
-        }
-        $entry.changed = [bool]$outcome['changed']
-        if ($outcome.ContainsKey('der') -and $null -ne $outcome['der']) {
-            $entry.returned = @{ der = $outcome['der'] }
-        }
-        $run.results.Add($entry)
-        if ($entry.changed) {
-            $run.changed = $true
+            # Releasing must not hide the op's own error; the run's outcome is already recorded.
+            $null = $_
         }
     }
+    $run.changed = @($run.results | Where-Object { $_.changed }).Count -gt 0
     $run
+}
+
+Function Get-FailureMessage {
+    <#
+    .SYNOPSIS
+    The msg of a failed apply: the failed op, the reason, and which IIS changes did not happen.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [hashtable]
+        $Run
+    )
+
+    $reason = $Run.error.Exception.Message
+    $op = "op $($Run.failed_index) ($($Run.failed_name))"
+    if ($Run.commit_failed) {
+        $msg = "committing the IIS configuration changes of ops $($Run.run_start) to $($Run.failed_index) failed after $op ran: $reason"
+    }
+    else {
+        $msg = "$op failed: $reason"
+    }
+    if ($Run.uncommitted.Count -gt 0) {
+        $msg += " - the IIS configuration changes of op(s) $($Run.uncommitted -join ', ') were not committed to applicationHost.config, so they did not happen and are reported changed=false (HTTP.sys records of those bindings may still have been rewritten: gather again)"
+    }
+    "$msg - the ops before it that report changed=true were applied (see results) and every op is safe to repeat: fix the cause and run the task again"
 }
 
 $module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
@@ -327,8 +663,6 @@ $module.Result.changed = $run.changed
 $module.Result.results = $run.results
 if ($null -ne $run.failed_index) {
     $module.Result.failed_index = $run.failed_index
-    $reason = $run.error.Exception.Message
-    $msg = "op $($run.failed_index) ($($run.failed_name)) failed: $reason - the ops before it were applied (see results) and every op is safe to repeat: fix the cause and run the task again"
-    $module.FailJson($msg, $run.error)
+    $module.FailJson((Get-FailureMessage -Run $run), $run.error)
 }
 $module.ExitJson()

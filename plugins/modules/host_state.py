@@ -12,10 +12,15 @@ description:
   - Internal module, used by the action plugins of this collection; not meant to be called directly.
     Use M(mtls.iis.client_cert) or one of the single-part modules instead.
   - With O(mode=gather) it returns a snapshot of exactly the parts of the host named in O(scope), among
-    LocalMachine certificate stores, the two Schannel registry values the collection manages, and the
-    HTTP.sys SSL bindings. Gathering never changes the host and never creates a certificate store.
+    LocalMachine certificate stores, the two Schannel registry values the collection manages, the
+    HTTP.sys SSL bindings, the https bindings of IIS sites and the C(sslFlags) of IIS location paths.
+    Gathering never changes the host and never creates a certificate store.
   - With O(mode=apply) it runs the operations in O(ops) in order and stops at the first one that fails.
     It holds no desired-state logic; the action plugins plan the operations on the controller.
+  - IIS configuration changes (the C(binding_*) and C(access_*) operations) are saved to
+    C(applicationHost.config) once per contiguous run of such operations, before the next other operation
+    and at the end. When an operation of a run or the save fails, the changes of that run are not saved and
+    its operations are reported with C(changed=false); the failure message lists them.
   - The gather/apply contract is described in C(docs/ENGINE.md) of the collection.
 options:
   mode:
@@ -33,6 +38,12 @@ options:
       - C(schannel) true reads C(ClientAuthTrustMode) and C(SendTrustedIssuerList) under
         C(HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL).
       - C(httpsys) true reads the HTTP.sys SSL bindings (IP:port and SNI host:port) from the registry.
+      - C(sites) is a list of IIS site names. For each site that exists it reads the site id, its https bindings
+        (binding information, C(sslFlags) as an integer, certificate hash and store), and the C(sslFlags) of the
+        site root and of every location under the site that sets them. A site that does not exist is left out.
+      - C(access_paths) is a list of IIS location paths such as C(Default Web Site) or C(Default Web Site/api)
+        (no leading slash). For each it reads the C(sslFlags) in effect there and the value written for exactly
+        that path in C(applicationHost.config), if any.
     type: dict
   ops:
     description:
@@ -43,6 +54,25 @@ options:
         C(to_store), C(thumbprint); adds to the target store before removing from the source), C(cert_remove)
         (C(store), C(thumbprint)), C(schannel_set) (C(name), C(value)), C(schannel_unset) (C(name)).
       - C(schannel_set) and C(schannel_unset) accept only C(ClientAuthTrustMode) and C(SendTrustedIssuerList).
+      - C(pfx_import) (C(store), C(pfx) base64 PFX, C(password_ref) the key in O(secrets) holding the PFX password,
+        C(thumbprint)) imports a certificate with its private key into the LocalMachine store (machine key set,
+        persisted, not exportable); it is a no-op when the store already has that certificate with a key.
+      - C(binding_add) (C(site), C(binding_information) such as C(*:443:www.contoso.com), C(ssl_flags),
+        C(certificate_hash), C(certificate_store)), C(binding_remove) (C(site), C(binding_information)),
+        C(binding_set_cert) (C(site), C(binding_information), C(certificate_hash), C(certificate_store)) and
+        C(binding_set_flags) (C(site), C(binding_information), C(ssl_flags) the whole binding C(sslFlags) integer)
+        change the https bindings of an IIS site. A site that does not exist fails the operation. IIS rewrites
+        the HTTP.sys record of a binding it changes and drops its client certificate options.
+      - C(httpsys_set) (C(key), C(kind) C(ipport) or C(hostnameport), C(certificate_hash), C(certificate_store),
+        C(app_id), C(negotiate_client_certificate), C(ctl_store_name) or null, C(ds_mapper), C(revocation) one of
+        C(online), C(cached_only), C(off), C(revocation_freshness_seconds) with 0 for none, C(disable_tls13),
+        C(disable_legacy_tls), C(disable_http2), C(disable_quic), C(disable_ocsp_stapling)) writes the whole
+        HTTP.sys SSL record of that key with C(netsh http update sslcert), or C(add) when there is none.
+        C(httpsys_remove) (C(key), C(kind)) deletes it.
+      - C(access_set) (C(location), C(ssl_flags) integer of C(Ssl)=8, C(SslNegotiateCert)=32,
+        C(SslRequireCert)=64, C(Ssl128)=256) writes C(system.webServer/security/access) C(sslFlags) at that
+        location path in C(applicationHost.config); C(access_unset) (C(location)) removes it there so that the
+        path inherits.
       - An argument not listed for an operation fails that operation before it changes anything.
       - Every operation is safe to repeat; one that finds the host already as asked reports C(changed=false).
     type: list
@@ -65,6 +95,11 @@ attributes:
   platform:
     platforms: windows
 notes:
+  - IIS is read and changed through C(Microsoft.Web.Administration); without IIS, gather returns
+    C(iis.available=false) and the IIS operations fail.
+  - HTTP.sys records are written with C(netsh http), judged by its exit code only (its output is localized).
+    The C(disable*) settings exist only on newer Windows builds; they are passed to netsh only when set or
+    when the current record has them.
   - The Schannel values are read with their registry type; a value of another type than REG_DWORD is returned
     as a string. Changes to them take effect after a reboot.
   - The HTTP.sys registry value names the snapshot is read from are community-sourced, not documented by
@@ -108,6 +143,11 @@ snapshot:
     - C(httpsys) is a list of bindings with C(key), C(kind) (C(ipport) or C(hostnameport)), C(cert_hash),
       C(cert_store), C(app_id), C(ctl_store_name), C(default_flags), C(cert_check_mode) and
       C(revocation_freshness_time).
+    - C(iis) (when O(scope) has C(sites) or C(access_paths)) has C(available) (false without IIS), C(sites)
+      keyed by the requested site names, with C(id) and C(bindings) (C(protocol), C(binding_information),
+      C(ssl_flags) integer, C(certificate_hash) upper-case hex or empty, C(certificate_store)), and C(access)
+      keyed by location path, with C(effective) (the C(sslFlags) integer in effect) and C(explicit) (the
+      C(sslFlags) text written for exactly that path, or null when it inherits).
   returned: mode is gather
   type: dict
   sample:
@@ -121,11 +161,30 @@ snapshot:
     schannel:
       ClientAuthTrustMode: 2
       SendTrustedIssuerList: null
+    iis:
+      available: true
+      sites:
+        Default Web Site:
+          id: 1
+          bindings:
+            - protocol: https
+              binding_information: "*:443:www.contoso.com"
+              ssl_flags: 1
+              certificate_hash: 0123456789ABCDEF0123456789ABCDEF01234567
+              certificate_store: My
+      access:
+        Default Web Site:
+          effective: 0
+          explicit: null
+        Default Web Site/api:
+          effective: 104
+          explicit: Ssl, SslNegotiateCert, SslRequireCert
 results:
   description:
     - One entry per operation that ran, in order, with C(index), C(op) and C(changed).
     - C(returned.der) is the base64 DER of a certificate that left a store (C(cert_move), C(cert_remove)).
-    - The operation that failed, if any, is the last entry and has C(failed=true).
+    - The operation that failed, if any, is the last entry and has C(failed=true). When saving the IIS
+      configuration fails, the last IIS operation before the save is the one marked failed.
   returned: mode is apply
   type: list
   elements: dict

@@ -14,6 +14,15 @@ OP_NAMES: frozenset[str] = frozenset(
         "cert_remove",
         "schannel_set",
         "schannel_unset",
+        "pfx_import",
+        "binding_add",
+        "binding_remove",
+        "binding_set_cert",
+        "binding_set_flags",
+        "httpsys_set",
+        "httpsys_remove",
+        "access_set",
+        "access_unset",
     }
 )
 

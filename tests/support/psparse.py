@@ -248,6 +248,53 @@ def dispatcher_argument_reads(path: str | Path, reader: str = "Get-OpArgument") 
     return reads
 
 
+def top_level_list(path: str | Path, variable: str) -> list[Any]:
+    """The literal value of the single top-level ``$<variable> = @(...)`` (or ``'a', 'b'``) assignment."""
+    value = _literal(_single_hashtable_assignment(path, variable))
+    if not isinstance(value, list):
+        raise NotLiteral(f"{path}: ${variable} is not a list literal")
+    return value
+
+
+def dispatcher_handler_parameters(path: str | Path) -> dict[str, list[str]]:
+    """Op name -> the parameter names of its handler's ``param()`` block, in order, without ``$``."""
+    table = _single_hashtable_assignment(path, DISPATCHER_VARIABLE)
+    parameters: dict[str, list[str]] = {}
+    for key, handler in hash_entries(table):
+        block = _unwrap(handler)
+        # The grammar puts param() beside the script_block when there is a body, inside it when there is none.
+        candidates = [*block.named_children]
+        for child in block.named_children:
+            if child.type == "script_block":
+                candidates.extend(child.named_children)
+        param_block = next((c for c in candidates if c.type == "param_block"), None)
+        names: list[str] = []
+        if param_block is not None:
+            for node in _walk(param_block):
+                if node.type == "script_parameter":
+                    variable = next(c for c in node.named_children if c.type == "variable")
+                    names.append(_text(variable).lstrip("$"))
+        parameters[key] = names
+    return parameters
+
+
+def interpolated_variables(path: str | Path) -> set[str]:
+    """Lower-case names (without ``$``) of the variables used anywhere inside double-quoted strings.
+
+    Sub-expressions count (``"$($a.Length)"`` uses ``a``): whatever a double-quoted string mentions can end up
+    in a message.
+    """
+    names: set[str] = set()
+    for node in _walk(parse(path).root_node):
+        if node.type not in ("expandable_string_literal", "expandable_here_string_literal"):
+            continue
+        for inner in _walk(node):
+            if inner.type == "variable":
+                text = _text(inner)
+                names.add(text.lstrip("$").strip("{}").split(":")[-1].lower())
+    return names
+
+
 def dispatcher_handler_kinds(path: str | Path) -> dict[str, str]:
     """Op name -> syntax node kind of its handler (``script_block_expression`` for a scriptblock)."""
     table = _single_hashtable_assignment(path, DISPATCHER_VARIABLE)

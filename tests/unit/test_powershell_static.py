@@ -118,9 +118,12 @@ def doc_says_no_log(option: dict[str, Any]) -> bool:
 # --- the files this file checks ------------------------------------------------------------------------------
 
 
-def test_the_engine_module_and_its_three_utils_are_found():
+ENGINE_UTILS = ("CertStore.psm1", "Schannel.psm1", "HttpSys.psm1", "IisConfig.psm1")
+
+
+def test_the_engine_module_and_its_utils_are_found():
     assert MODULE in POWERSHELL_FILES
-    assert {path.name for path in UTIL_FILES} >= {"CertStore.psm1", "Schannel.psm1", "HttpSys.psm1"}
+    assert {path.name for path in UTIL_FILES} >= set(ENGINE_UTILS)
 
 
 # --- syntax against the baseline -----------------------------------------------------------------------------
@@ -156,9 +159,9 @@ def test_every_ansible_requires_powershell_target_is_a_util_file_of_this_collect
     assert not unresolved, f"{rel(path)} requires utils that are not files under plugins/module_utils: {unresolved}"
 
 
-def test_host_state_requires_the_certstore_schannel_and_httpsys_utils():
+def test_host_state_requires_the_certstore_schannel_httpsys_and_iisconfig_utils():
     required = {resolve_util(name, MODULE) for name in psparse.requires_utils(MODULE)}
-    assert required == {UTILS_DIR / "CertStore.psm1", UTILS_DIR / "Schannel.psm1", UTILS_DIR / "HttpSys.psm1"}
+    assert required == {UTILS_DIR / name for name in ENGINE_UTILS}
 
 
 def test_every_util_function_host_state_calls_is_exported_by_a_required_util():
@@ -225,6 +228,24 @@ def test_the_argument_table_lists_exactly_the_dispatched_ops():
 def test_every_handler_reads_exactly_the_arguments_its_op_declares():
     declared = {name: set(args) for name, args in psparse.top_level_hashtable(MODULE, "OpArguments").items()}
     assert psparse.dispatcher_argument_reads(MODULE) == declared
+
+
+def test_every_handler_takes_the_op_the_secrets_and_the_context_in_that_order():
+    # Invoke-Op calls every handler as `& $handler $Op $Secrets $Context`.
+    parameters = psparse.dispatcher_handler_parameters(MODULE)
+    assert {name: params for name, params in parameters.items() if params != ["Op", "Secrets", "Context"]} == {}
+
+
+def test_the_iis_ops_committed_per_run_are_exactly_the_binding_and_access_ops():
+    iis_ops = psparse.top_level_list(MODULE, "IisConfigOps")
+    assert len(iis_ops) == len(set(iis_ops))
+    assert set(iis_ops) == {name for name in OP_NAMES if name.startswith(("binding_", "access_"))}
+
+
+@pytest.mark.parametrize("path", [MODULE, UTILS_DIR / "CertStore.psm1"], ids=rel)
+def test_no_double_quoted_string_mentions_a_password_or_the_secrets(path: Path):
+    # Messages are built from double-quoted strings; the PFX password must never be one of their parts.
+    assert psparse.interpolated_variables(path) & {"password", "secrets", "secret"} == set()
 
 
 # --- $spec against the documentation ---------------------------------------------------------------------------
@@ -325,6 +346,21 @@ def test_exported_functions_reads_each_export_call(tmp_path: Path):
         name="sample.psm1",
     )
     assert psparse.exported_functions(path) == {"Get-MtlsA", "B", "C"}
+
+
+def test_dispatcher_handler_parameters_reads_each_param_block_in_order(tmp_path: Path):
+    path = write(tmp_path, "$OpHandlers = @{\n    a = { param($Op, $Secrets, $Context) }\n    b = { }\n}\n")
+    assert psparse.dispatcher_handler_parameters(path) == {"a": ["Op", "Secrets", "Context"], "b": []}
+
+
+def test_top_level_list_reads_a_literal_array(tmp_path: Path):
+    path = write(tmp_path, "$Names = @('a', \"b\")\n# $Names = @('c')\n")
+    assert psparse.top_level_list(path, "Names") == ["a", "b"]
+
+
+def test_interpolated_variables_finds_variables_in_strings_and_their_subexpressions(tmp_path: Path):
+    path = write(tmp_path, "$a = \"x $One $($Two.Length) ${Three}\"\n$b = 'no $Four'\n$c = $Five\n")
+    assert psparse.interpolated_variables(path) == {"one", "two", "three"}
 
 
 def test_variable_colon_hazards_finds_a_variable_followed_by_a_colon_in_a_double_quoted_string(tmp_path: Path):
