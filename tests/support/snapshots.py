@@ -44,3 +44,30 @@ def trust_snapshot(
 ) -> Snapshot:
     """The three stores the trust part gathers; ``issuers=None`` means the issuer store is missing."""
     return snapshot({"Root": root or [], "CA": ca or [], issuer_store: issuers})
+
+
+def iis_snapshot(
+    sites: dict[str, list[dict[str, Any]]] | None = None,
+    access: dict[str, tuple[int, str | None]] | None = None,
+    httpsys: list[dict[str, Any]] | None = None,
+    stores: dict[str, list[tuple[bytes, bool]]] | None = None,
+    os_version: str = "10.0.20348",
+) -> Snapshot:
+    """IIS sites (name -> https bindings), access (path -> (effective, explicit string)), HTTP.sys records,
+    and stores (name -> [(der, has_private_key)])."""
+    wire: dict[str, Any] = {
+        "host": {"os_version": os_version},
+        "stores": {
+            name: {"exists": True, "certificates": [wire_cert(der, key) for der, key in certs]}
+            for name, certs in (stores or {"My": []}).items()
+        },
+        "httpsys": httpsys or [],
+        "iis": {
+            "available": True,
+            "sites": {
+                name: {"id": i + 1, "bindings": bindings} for i, (name, bindings) in enumerate((sites or {}).items())
+            },
+            "access": {path: {"effective": eff, "explicit": exp} for path, (eff, exp) in (access or {}).items()},
+        },
+    }
+    return Snapshot.from_wire(wire)

@@ -1,0 +1,256 @@
+"""The binding planner: certificate, sslFlags bits and the HTTP.sys record IIS drops on rebind."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from ansible_collections.mtls.iis.plugins.plugin_utils.binding import BindingDesired, plan_binding
+from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
+from support import pki
+from support.snapshots import iis_snapshot
+
+NOW = datetime.now(timezone.utc)
+SITE = "Default Web Site"
+BI = "*:443:api.contoso.com"
+KEY = ("hostnameport", "api.contoso.com:443")
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return pki.make_root("Contoso Root")
+
+
+@pytest.fixture(scope="module")
+def server(ca):
+    return pki.make_leaf("api.contoso.com", ca, eku=("serverAuth",), san=("api.contoso.com",))
+
+
+@pytest.fixture(scope="module")
+def server2(ca):
+    return pki.make_leaf("api.contoso.com", ca, eku=("serverAuth",), san=("api.contoso.com",))
+
+
+def options(**overrides):
+    args = {
+        "site": SITE,
+        "ip": "*",
+        "port": 443,
+        "host": "api.contoso.com",
+        "sni": None,
+        "certificate": None,
+        "expiry_warning_days": 30,
+        "state": "present",
+        **dict.fromkeys(
+            ["disable_tls13", "disable_legacy_tls", "disable_http2", "disable_quic", "disable_ocsp_stapling"]
+        ),
+        **dict.fromkeys(
+            [
+                "negotiate_client_certificate",
+                "client_auth_issuer_store",
+                "revocation_check",
+                "revocation_freshness_seconds",
+                "ds_mapper",
+            ]
+        ),
+    }
+    args.update(overrides)
+    return args
+
+
+def desired(read=None, **overrides):
+    return BindingDesired.from_options(options(**overrides), read or (lambda path, option: b""))
+
+
+def by_thumbprint(cert):
+    return {"thumbprint": cert.thumbprint, "store": "My"}
+
+
+def record(cert, default_flags=0, ctl=None, check_mode=0):
+    return {
+        "key": KEY[1],
+        "kind": KEY[0],
+        "cert_hash": cert.thumbprint,
+        "cert_store": "MY",
+        "app_id": "{4dc3e181-e14b-4a21-b022-59fc669b0914}",
+        "ctl_store_name": ctl,
+        "default_flags": default_flags,
+        "cert_check_mode": check_mode,
+        "revocation_freshness_time": 0,
+    }
+
+
+def binding(cert, ssl_flags=1):
+    return {
+        "protocol": "https",
+        "binding_information": BI,
+        "ssl_flags": ssl_flags,
+        "certificate_hash": cert.thumbprint,
+        "certificate_store": "My",
+    }
+
+
+def names(plan):
+    return [op.name for op in plan.ops]
+
+
+def test_new_sni_binding_is_added_then_its_httpsys_options_written(server):
+    snap = iis_snapshot({SITE: []}, stores={"My": [(server.der, True)]})
+    plan = plan_binding(
+        desired(
+            certificate=by_thumbprint(server),
+            negotiate_client_certificate=True,
+            client_auth_issuer_store="ClientAuthIssuer",
+        ),
+        snap,
+        NOW,
+    )
+    assert names(plan) == ["binding_add", "httpsys_set"]
+    assert plan.ops[0].args["ssl_flags"] == 1
+    assert plan.ops[1].args["negotiate_client_certificate"] is True
+    assert plan.ops[1].args["ctl_store_name"] == "ClientAuthIssuer"
+    assert (plan.ops[1].args["kind"], plan.ops[1].args["key"]) == KEY
+
+
+def test_converged_binding_plans_nothing(server):
+    snap = iis_snapshot(
+        {SITE: [binding(server)]},
+        httpsys=[record(server, default_flags=0x2, ctl="ClientAuthIssuer")],
+        stores={"My": [(server.der, True)]},
+    )
+    plan = plan_binding(
+        desired(
+            certificate=by_thumbprint(server),
+            negotiate_client_certificate=True,
+            client_auth_issuer_store="clientauthissuer",
+        ),
+        snap,
+        NOW,
+    )
+    assert plan.ops == ()
+
+
+def test_certificate_change_reasserts_every_httpsys_option_it_had(server, server2):
+    snap = iis_snapshot(
+        {SITE: [binding(server)]},
+        httpsys=[record(server, default_flags=0x2 | 0x1, ctl="ClientAuthIssuer", check_mode=2)],
+        stores={"My": [(server.der, True), (server2.der, True)]},
+    )
+    plan = plan_binding(desired(certificate=by_thumbprint(server2)), snap, NOW)
+    assert names(plan) == ["binding_set_cert", "httpsys_set"]
+    args = plan.ops[1].args
+    assert (args["certificate_hash"], args["negotiate_client_certificate"], args["ds_mapper"]) == (
+        server2.thumbprint,
+        True,
+        True,
+    )
+    assert (args["ctl_store_name"], args["revocation"]) == ("ClientAuthIssuer", "cached_only")
+
+
+def test_rebind_without_client_cert_options_needs_no_httpsys_write(server, server2):
+    snap = iis_snapshot(
+        {SITE: [binding(server)]}, httpsys=[record(server)], stores={"My": [(server.der, True), (server2.der, True)]}
+    )
+    assert names(plan_binding(desired(certificate=by_thumbprint(server2)), snap, NOW)) == ["binding_set_cert"]
+
+
+def test_changing_tls13_keeps_unmanaged_bits(server):
+    snap = iis_snapshot({SITE: [binding(server, ssl_flags=1 | 4)]}, httpsys=[record(server, default_flags=0x10)])
+    plan = plan_binding(desired(disable_tls13=True), snap, NOW)
+    assert plan.ops[0].name == "binding_set_flags"
+    assert plan.ops[0].args["ssl_flags"] == 1 | 4 | 32
+
+
+def test_pfx_is_imported_with_its_password_as_a_secret_reference(server):
+    pfx = server.pfx("s3cret!")
+    snap = iis_snapshot({SITE: []})
+    plan = plan_binding(
+        desired(read=lambda path, option: pfx, certificate={"pfx": "api.pfx", "password": "s3cret!", "store": "My"}),
+        snap,
+        NOW,
+    )
+    assert names(plan)[:2] == ["pfx_import", "binding_add"]
+    assert plan.ops[0].args["password_ref"] == "pfx0"
+    assert plan.secrets == {"pfx0": "s3cret!"}
+    assert "s3cret!" not in repr(plan.describe()) and "s3cret!" not in repr(plan.to_wire())
+
+
+def test_wrong_pfx_password_fails_naming_the_option(server):
+    pfx = server.pfx("right")
+    with pytest.raises(OptionError, match=r"^certificate\.password: ") as raised:
+        desired(read=lambda path, option: pfx, certificate={"pfx": "api.pfx", "password": "wrong", "store": "My"})
+    assert "wrong" not in str(raised.value)
+
+
+def test_certificate_neither_on_host_nor_pfx_fails(server):
+    snap = iis_snapshot({SITE: []}, stores={"My": []})
+    with pytest.raises(OptionError, match=r"^certificate\.thumbprint: .* is not in LocalMachine\\My"):
+        plan_binding(desired(certificate=by_thumbprint(server)), snap, NOW)
+
+
+def test_missing_site_fails_naming_it(server):
+    with pytest.raises(OptionError, match=r"^site: the IIS site 'Default Web Site' does not exist"):
+        plan_binding(desired(certificate=by_thumbprint(server)), iis_snapshot({}), NOW)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "pattern"),
+    [
+        ({"host": "", "sni": True}, r"^sni: SNI needs a host name"),
+        ({"port": 70000}, r"^port: 70000 is not a TCP port"),
+        ({"port": 0}, r"^port: 0 is not a TCP port"),
+        ({"certificate": {"thumbprint": "12345", "store": "My"}}, r"^certificate\.thumbprint: "),
+    ],
+)
+def test_bad_binding_input_is_refused(overrides, pattern):
+    with pytest.raises(OptionError, match=pattern):
+        desired(**overrides)
+
+
+def test_thumbprint_with_invisible_mark_spaces_and_lower_case_is_accepted(server):
+    typed = "\u200e" + " ".join(server.thumbprint.lower()[i : i + 2] for i in range(0, 40, 2))
+    assert desired(certificate={"thumbprint": typed, "store": "My"}).certificate.thumbprint == server.thumbprint
+
+
+def test_tls13_trap_is_flagged_when_a_location_accepts_certs_without_handshake_negotiation(server):
+    snap = iis_snapshot(
+        {SITE: [binding(server)]}, access={SITE: (32 | 8, "Ssl, SslNegotiateCert")}, httpsys=[record(server)]
+    )
+    plan = plan_binding(desired(), snap, NOW)
+    assert any("TLS 1.3" in w and "negotiate_client_certificate" in w for w in plan.warnings)
+
+
+def test_tls13_trap_not_flagged_when_binding_negotiates(server):
+    snap = iis_snapshot(
+        {SITE: [binding(server)]}, access={SITE: (32 | 8, "Ssl, SslNegotiateCert")}, httpsys=[record(server)]
+    )
+    assert plan_binding(desired(negotiate_client_certificate=True), snap, NOW).warnings == ()
+
+
+def test_tls13_trap_not_flagged_on_server_2019(server):
+    snap = iis_snapshot(
+        {SITE: [binding(server)]},
+        access={SITE: (40, "Ssl, SslNegotiateCert")},
+        httpsys=[record(server)],
+        os_version="10.0.17763",
+    )
+    assert plan_binding(desired(), snap, NOW).warnings == ()
+
+
+def test_absent_removes_binding_and_its_httpsys_record(server):
+    snap = iis_snapshot({SITE: [binding(server)]}, httpsys=[record(server)])
+    assert names(plan_binding(desired(state="absent"), snap, NOW)) == ["binding_remove", "httpsys_remove"]
+
+
+def test_server_certificate_without_server_auth_eku_warns(ca):
+    client_only = pki.make_leaf("api.contoso.com", ca, eku=("clientAuth",))
+    snap = iis_snapshot({SITE: []}, stores={"My": [(client_only.der, True)]})
+    plan = plan_binding(desired(certificate=by_thumbprint(client_only)), snap, NOW)
+    assert any("serverAuth" in w for w in plan.warnings)
+
+
+def test_server_certificate_expiring_soon_warns(ca):
+    soon = pki.make_leaf("api.contoso.com", ca, eku=("serverAuth",), not_after=pki.days(10))
+    snap = iis_snapshot({SITE: []}, stores={"My": [(soon.der, True)]})
+    plan = plan_binding(desired(certificate=by_thumbprint(soon)), snap, NOW)
+    assert any("within 30 days" in w for w in plan.warnings)

@@ -1,0 +1,93 @@
+"""The SSL settings planner: bitmasks, inheritance, absent."""
+
+from __future__ import annotations
+
+import pytest
+from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
+from ansible_collections.mtls.iis.plugins.plugin_utils.ssl_settings import SslDesired, plan_ssl
+from support.snapshots import iis_snapshot
+
+SITE = "Default Web Site"
+HTTPS = [
+    {
+        "protocol": "https",
+        "binding_information": "*:443:",
+        "ssl_flags": 0,
+        "certificate_hash": "AB" * 20,
+        "certificate_store": "My",
+    }
+]
+NEGOTIATING = [{"key": "0.0.0.0:443", "kind": "ipport", "cert_hash": "AB" * 20, "default_flags": 0x2}]
+
+
+def desired(**args):
+    return SslDesired.from_options({"path": f"{SITE}/api", "state": "present", **args})
+
+
+def wire(plan):
+    return [op.to_wire() for op in plan.ops]
+
+
+def test_require_client_certificates_writes_ssl_negotiate_require_at_the_location():
+    snap = iis_snapshot({SITE: HTTPS}, access={f"{SITE}/api": (0, None)}, httpsys=NEGOTIATING)
+    assert wire(plan_ssl(desired(client_certificates="require"), snap)) == [
+        {"op": "access_set", "location": f"{SITE}/api", "ssl_flags": 8 | 32 | 64}
+    ]
+
+
+def test_flag_names_in_another_order_are_no_change():
+    snap = iis_snapshot(
+        {SITE: HTTPS}, access={f"{SITE}/api": (104, "SslRequireCert,Ssl, SslNegotiateCert")}, httpsys=NEGOTIATING
+    )
+    assert plan_ssl(desired(client_certificates="require", require_ssl=True), snap).ops == ()
+
+
+def test_inherited_value_equal_to_desired_is_not_rewritten():
+    snap = iis_snapshot({SITE: HTTPS}, access={f"{SITE}/api": (104, None)}, httpsys=NEGOTIATING)
+    assert plan_ssl(desired(client_certificates="require"), snap).ops == ()
+
+
+def test_omitted_options_keep_their_bits():
+    snap = iis_snapshot({SITE: HTTPS}, access={f"{SITE}/api": (8 | 256, "Ssl, Ssl128")}, httpsys=NEGOTIATING)
+    assert wire(plan_ssl(desired(client_certificates="accept"), snap))[0]["ssl_flags"] == 8 | 256 | 32
+
+
+def test_absent_removes_an_explicit_override():
+    snap = iis_snapshot({SITE: HTTPS}, access={f"{SITE}/api": (8, "Ssl")})
+    assert wire(plan_ssl(desired(state="absent"), snap)) == [{"op": "access_unset", "location": f"{SITE}/api"}]
+
+
+def test_absent_on_an_inheriting_path_plans_nothing():
+    snap = iis_snapshot({SITE: HTTPS}, access={f"{SITE}/api": (8, None)})
+    assert plan_ssl(desired(state="absent"), snap).ops == ()
+
+
+def test_require_with_require_ssl_false_is_refused():
+    with pytest.raises(OptionError, match=r"^client_certificates: require needs SSL"):
+        desired(client_certificates="require", require_ssl=False)
+
+
+def test_server_level_path_is_refused():
+    with pytest.raises(OptionError, match=r"^path: SSL settings cannot be written at server level"):
+        SslDesired.from_options({"path": "/", "state": "present"})
+
+
+def test_leading_slash_and_backslashes_are_normalised():
+    assert SslDesired.from_options({"path": "/Default Web Site\\api/", "state": "present"}).path == f"{SITE}/api"
+
+
+def test_missing_site_is_refused():
+    with pytest.raises(OptionError, match=r"^path: the IIS site 'Default Web Site' does not exist"):
+        plan_ssl(desired(require_ssl=True), iis_snapshot({}))
+
+
+def test_tls13_trap_warns_for_accept_without_handshake_negotiation():
+    snap = iis_snapshot(
+        {SITE: HTTPS}, access={f"{SITE}/api": (0, None)}, httpsys=[{**NEGOTIATING[0], "default_flags": 0}]
+    )
+    assert any("TLS 1.3" in w for w in plan_ssl(desired(client_certificates="accept"), snap).warnings)
+
+
+def test_client_certificates_without_https_binding_warns():
+    snap = iis_snapshot({SITE: []}, access={f"{SITE}/api": (0, None)})
+    assert any("no https binding" in w for w in plan_ssl(desired(client_certificates="accept"), snap).warnings)
