@@ -642,6 +642,18 @@ Function Get-FailureMessage {
 
 $module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
 
+# Ansible.Basic masks a no_log option through its ToString(); for a dict such as secrets that is the
+# type name, so the secret values inside it would reach invocation.module_args. Set invocation here
+# (Ansible.Basic keeps an existing one) with the secrets replaced and the bulky ops summarised.
+$safeArgs = @{ mode = $module.Params.mode; scope = $module.Params.scope }
+if ($null -ne $module.Params.ops) {
+    $safeArgs.ops = '{0} op(s)' -f @($module.Params.ops).Count
+}
+if ($null -ne $module.Params.secrets) {
+    $safeArgs.secrets = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+}
+$module.Result.invocation = @{ module_args = $safeArgs }
+
 if ($module.Params.mode -eq 'gather') {
     $snapshot = $null
     try {

@@ -366,3 +366,13 @@ def test_interpolated_variables_finds_variables_in_strings_and_their_subexpressi
 def test_variable_colon_hazards_finds_a_variable_followed_by_a_colon_in_a_double_quoted_string(tmp_path: Path):
     path = write(tmp_path, "$a = \"x $wanted: y $env:TEMP ${ok}: $($ok): \"\n$b = 'literal $no: z'\n")
     assert psparse.variable_colon_hazards(path) == ["1:9 $wanted:"]
+
+
+def test_host_state_replaces_invocation_so_secret_values_never_echo():
+    """Ansible.Basic masks a dict no_log option only by its type name: the module must set invocation itself."""
+    source = (REPO_ROOT / "plugins" / "modules" / "host_state.ps1").read_text()
+    create = source.index("[Ansible.Basic.AnsibleModule]::Create(")
+    override = source.index("$module.Result.invocation = ", create)
+    between = source[create:override]
+    assert "ExitJson(" not in between and "FailJson(" not in between
+    assert "secrets = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'" in between
