@@ -128,10 +128,11 @@ class HostStateAction(ActionBase):
         ran = reply.get("results") or []
         described = plan.describe()
         ops_ran = [{**described[r["index"]], **_op_outcome(r)} for r in ran if 0 <= r.get("index", -1) < len(described)]
+        # A moved certificate is still on the host; only removed ones come back to the controller.
         returned = [
             {"thumbprint": described[r["index"]].get("thumbprint"), "der": r["returned"]["der"]}
             for r in ran
-            if r.get("returned")
+            if r.get("returned") and r.get("op") == "cert_remove"
         ]
         changed_ops = {r["op"] for r in ran if r.get("changed")}
         outcome: dict[str, Any] = {

@@ -168,3 +168,9 @@ def test_expiring_window_is_not_confused_with_expiry(fleet):
     result = fleet.run_module("mtls.iis.trusted_certs", {"certificates": [{"content": soon.pem}]}).result(TASK, HOST)
     assert result["changed"] is True
     assert not any("expired" in w for w in result.get("warnings", []))
+
+
+def test_moved_certificates_are_not_reported_as_returned(misplaced_host):
+    result = misplaced_host.run_module("mtls.iis.trusted_certs", {"non_self_signed_roots": "move"}).result(TASK, HOST)
+    assert [op["op"] for op in result["ops_ran"]] == ["cert_move"]
+    assert result["returned_certificates"] == []
