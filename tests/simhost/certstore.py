@@ -6,7 +6,11 @@ Windows facts followed (see /work/shared/REFERENCE.md, "Certificates on the cont
 - store names are case-insensitive (``Root`` and ``root`` are the same store);
 - a certificate is identified by its thumbprint, the SHA-1 of its DER, upper-case hex;
 - reading a store never creates it; ``X509Store.Open(ReadWrite)`` creates a missing store, so
-  importing into a missing store creates it.
+  importing into a missing store creates it;
+- a PFX is decrypted with its password (a wrong one fails, and the failure never shows it); importing
+  a PFX whose certificate is already in the store without a key gives that certificate its key;
+- HTTP.sys (and so IIS) binds only a certificate it finds in the named LocalMachine store, with a
+  private key ("A specified logon session does not exist" otherwise).
 
 State layout: ``state["stores"][<name as created>] = {"certificates": [{"der": b64, "has_private_key": bool}]}``.
 The thumbprint is always recomputed from the DER, so a seeded file cannot hold a wrong one.
@@ -18,9 +22,12 @@ import base64
 import binascii
 import hashlib
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 from simhost.errors import OpError
 from simhost.state import State
@@ -140,3 +147,75 @@ def remove_certificate(state: State, store: str, thumbprint: str) -> Cert | None
         entry for entry in entries if thumbprint_of(base64.b64decode(entry["der"])) != found["thumbprint"]
     ]
     return found
+
+
+def _entry(state: State, store: str, thumbprint: str) -> dict[str, Any] | None:
+    """The stored entry (mutable) of a certificate, or None."""
+    name = find_store_name(state, store)
+    if name is None:
+        return None
+    wanted = normalise_thumbprint(thumbprint)
+    for entry in state["stores"][name]["certificates"]:
+        if thumbprint_of(base64.b64decode(entry["der"])) == wanted:
+            return entry
+    return None
+
+
+@dataclass(frozen=True)
+class Pfx:
+    """What a PKCS#12 holds: the certificate that goes with its private key (if any), and the others."""
+
+    keyed: bytes | None
+    others: tuple[bytes, ...]
+
+
+def decode_pfx(pfx_b64: str, password: str, password_ref: str) -> Pfx:
+    """Open a base64 PKCS#12 with its password. Failures name ``password_ref``, never the password."""
+    try:
+        data = base64.b64decode(pfx_b64, validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        raise OpError("pfx is not valid base64") from None
+    try:
+        key, cert, others = pkcs12.load_key_and_certificates(data, password.encode("utf-8") if password else None)
+    except (ValueError, TypeError):
+        # The cryptography message does not carry the password; ours names only the reference.
+        raise OpError(
+            f"the PFX could not be opened with the password secrets['{password_ref}']: "
+            "the password is wrong or the data is not a PKCS#12 file"
+        ) from None
+    ders = [item.public_bytes(serialization.Encoding.DER) for item in [cert, *others] if item is not None]
+    keyed = None
+    if cert is not None and key is not None:
+        spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        if key.public_key().public_bytes(*spki) == cert.public_key().public_bytes(*spki):
+            keyed = ders[0]
+    return Pfx(keyed, tuple(der for der in ders if der != keyed))
+
+
+def import_with_key(state: State, store: str, der: bytes) -> bool:
+    """Add a certificate with its private key (creating a missing store); True when something changed.
+
+    A certificate already in the store without a key gains it; one already there with its key is left.
+    """
+    entry = _entry(state, store, thumbprint_of(der))
+    if entry is None:
+        return add_certificate(state, store, der, has_private_key=True)
+    if entry.get("has_private_key"):
+        return False
+    entry["has_private_key"] = True
+    return True
+
+
+def require_server_certificate(state: State, store: str, thumbprint: str) -> None:
+    """Fail like HTTP.sys when a binding names a certificate it cannot use."""
+    cert = find_certificate(state, store, thumbprint)
+    if cert is None:
+        raise OpError(
+            f"certificate {normalise_thumbprint(thumbprint)} is not in LocalMachine\\{store}: "
+            "HTTP.sys cannot bind a certificate it does not find in the named store"
+        )
+    if not cert["has_private_key"]:
+        raise OpError(
+            f"certificate {cert['thumbprint']} in LocalMachine\\{store} has no private key: "
+            "HTTP.sys refuses it (A specified logon session does not exist, error 1312)"
+        )

@@ -5,8 +5,9 @@ A fault in ``state["faults"]``::
     {"op": "cert_remove", "match": {"store": "Root"}, "message": "Access is denied."}
 
 matches an op with that name whose arguments hold every ``match`` key with an equal value (store
-names, thumbprints and registry value names compared case-insensitively, as Windows does). A
-matching fault makes the op fail with ``message`` before it changes anything. With
+names, thumbprints, registry value names, site names, binding information, location paths and
+HTTP.sys keys compared case-insensitively, as Windows does). A matching fault makes the op fail
+with ``message`` before it changes anything. With
 ``"stage": "remove"`` a ``cert_move`` fault fires between the two halves of the move: the
 certificate is already in the target store, the removal from the source fails.
 Faults stay until removed from the state.
@@ -23,14 +24,17 @@ from simhost.state import State
 #: Stages at which an op can be made to fail, besides the default (before it changes anything).
 STAGES: dict[str, frozenset[str]] = {"cert_move": frozenset({"remove"})}
 
-_CASE_INSENSITIVE = frozenset({"store", "from_store", "to_store", "name"})
+_CASE_INSENSITIVE = frozenset(
+    {"store", "from_store", "to_store", "name", "site", "binding_information", "certificate_store", "location", "key"}
+)
+_THUMBPRINTS = frozenset({"thumbprint", "certificate_hash"})
 
 
 def _same(key: str, wanted: Any, actual: Any) -> bool:
     if isinstance(wanted, str) and isinstance(actual, str):
         if key in _CASE_INSENSITIVE:
             return wanted.casefold() == actual.casefold()
-        if key == "thumbprint":
+        if key in _THUMBPRINTS:
             return wanted.replace(" ", "").upper() == actual.replace(" ", "").upper()
     return bool(wanted == actual)
 

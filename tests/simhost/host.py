@@ -6,7 +6,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from simhost import certstore, httpsys, registry
+from simhost import certstore, httpsys, iis, registry
 from simhost.errors import OpError
 from simhost.ops import OP_HANDLERS, OpContext, check_args
 from simhost.state import State
@@ -14,7 +14,7 @@ from simhost.state import State
 Result = dict[str, Any]
 
 #: The keys ``scope`` may hold, in the module's order.
-SCOPE_KEYS: tuple[str, ...] = ("stores", "schannel", "httpsys")
+SCOPE_KEYS: tuple[str, ...] = ("stores", "schannel", "httpsys", "sites", "access_paths")
 
 
 def _flag(scope: Mapping[str, Any], key: str) -> bool:
@@ -39,7 +39,8 @@ class SimulatedHost:
     def gather(self, scope: Mapping[str, Any] | None) -> dict[str, Any]:
         """The snapshot of exactly the scope asked for. Reads only: never creates a store.
 
-        Raises :class:`OpError` for a scope the module refuses (unknown key, empty store name).
+        Raises :class:`OpError` for a scope the module refuses (unknown key, empty store or site name,
+        a location path applicationHost.config cannot hold).
         """
         scope = scope or {}
         unknown = [key for key in scope if key not in SCOPE_KEYS]
@@ -55,6 +56,12 @@ class SimulatedHost:
             snapshot["schannel"] = registry.gather_schannel(self.state)
         if _flag(scope, "httpsys"):
             snapshot["httpsys"] = httpsys.gather(self.state)
+        if scope.get("sites") is not None or scope.get("access_paths") is not None:
+            sites = [str(name) for name in scope.get("sites") or []]
+            if any(not name.strip() for name in sites):
+                raise OpError("scope.sites contains an empty site name")
+            paths = [str(path) for path in scope.get("access_paths") or []]
+            snapshot["iis"] = iis.gather(self.state, sites, paths)
         return snapshot
 
     def apply(

@@ -1,14 +1,16 @@
-"""HTTP.sys SSL bindings (``SslBindingInfo`` / ``SslSniBindingInfo``).
+"""HTTP.sys SSL bindings (``SslBindingInfo`` / ``SslSniBindingInfo``): read, ``httpsys_set``/``_remove``.
 
 Windows facts followed (REFERENCE.md, "HTTP.sys SSL configuration" and "Site bindings"): a record is
-keyed by ``ip:port`` (kind ``ipport``), ``host:port`` (``hostnameport``) or ``port`` (``ccs``);
-defaults are store MY, usage check on, no DS mapper, no client-certificate negotiation; the flag bits
-are the HTTP API ``DefaultFlags`` bits, not IIS binding ``sslFlags``. **IIS rewrites the record when a
-binding or its certificate changes and drops ``clientcertnegotiation``, ``sslctlstorename`` and
-``dsmapperusage``**: :func:`iis_rewrite` models that for the ops that will change bindings.
+keyed by ``ip:port`` (kind ``ipport``; ``0.0.0.0`` for all addresses, IPv6 in brackets),
+``host:port`` (``hostnameport``) or ``port`` (``ccs``); defaults are store MY, usage check on, no DS
+mapper, no client-certificate negotiation; the flag bits are the HTTP API ``DefaultFlags`` bits, not
+IIS binding ``sslFlags``. ``netsh http add sslcert hostnameport=`` requires ``certstorename``, and
+``netsh`` (the HTTP API) refuses a certificate it cannot find or whose private key it cannot use
+("A specified logon session does not exist", error 1312).
 
-Only gather is in the engine contract so far; :func:`put_binding` / :func:`delete_binding` are the
-building blocks for the binding and ``httpsys_set`` ops to come.
+**IIS rewrites the record when a binding or its certificate changes and drops
+``clientcertnegotiation``, ``sslctlstorename`` and ``dsmapperusage``**: :func:`iis_record` is the
+record IIS writes (see :mod:`simhost.iis`).
 
 State layout: ``state["httpsys"] = [<record>, ...]`` with the fields of :data:`DEFAULTS` plus
 ``key`` and ``kind``.
@@ -17,12 +19,19 @@ State layout: ``state["httpsys"] = [<record>, ...]`` with the fields of :data:`D
 from __future__ import annotations
 
 import copy
+import ipaddress
+import re
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
-from simhost.errors import StateError
+from simhost import certstore
+from simhost.errors import OpError, StateError
 from simhost.state import State
 
 KINDS: tuple[str, ...] = ("ipport", "hostnameport", "ccs")
+#: Kinds ``httpsys_set`` writes (``ccs`` is reserved in the engine contract).
+WRITABLE_KINDS: tuple[str, ...] = ("ipport", "hostnameport")
 
 IIS_APP_ID = "{4dc3e181-e14b-4a21-b022-59fc669b0914}"
 
@@ -37,8 +46,25 @@ DISABLE_OCSP_STAPLING = 0x80
 DISABLE_LEGACY_TLS = 0x400
 DISABLE_TLS12 = 0x1000
 
-#: The options IIS loses when it rewrites a record.
-DROPPED_ON_REWRITE_FLAGS = USE_DS_MAPPER | NEGOTIATE_CLIENT_CERT
+#: ``httpsys_set`` boolean arguments and the DefaultFlags bit each one sets.
+FLAG_ARGS: dict[str, int] = {
+    "ds_mapper": USE_DS_MAPPER,
+    "negotiate_client_certificate": NEGOTIATE_CLIENT_CERT,
+    "disable_http2": DISABLE_HTTP2,
+    "disable_quic": DISABLE_QUIC,
+    "disable_tls13": DISABLE_TLS13,
+    "disable_ocsp_stapling": DISABLE_OCSP_STAPLING,
+    "disable_legacy_tls": DISABLE_LEGACY_TLS,
+}
+
+# DefaultCertCheckMode
+CHECK_NO_REVOCATION = 0x1
+CHECK_CACHED_ONLY = 0x2
+CHECK_FRESHNESS_TIME = 0x4
+CHECK_NO_USAGE_CHECK = 0x10000
+
+#: ``httpsys_set`` ``revocation`` -> DefaultCertCheckMode (before the freshness bit).
+REVOCATION_MODES: dict[str, int] = {"online": 0, "off": CHECK_NO_REVOCATION, "cached_only": CHECK_CACHED_ONLY}
 
 DEFAULTS: dict[str, Any] = {
     "cert_hash": None,
@@ -52,8 +78,10 @@ DEFAULTS: dict[str, Any] = {
 
 Record = dict[str, Any]
 
+_HOST = re.compile(r"[A-Za-z0-9*](?:[A-Za-z0-9.*-]*[A-Za-z0-9])?")
 
-def normalise_record(record: Record) -> Record:
+
+def normalise_record(record: Mapping[str, Any]) -> Record:
     """A complete record: defaults filled in, unknown fields and kinds refused."""
     unknown = set(record) - set(DEFAULTS) - {"key", "kind"}
     if unknown:
@@ -87,13 +115,17 @@ def get_binding(state: State, key: str, kind: str) -> Record | None:
     return None if position is None else copy.deepcopy(state["httpsys"][position])
 
 
-def put_binding(state: State, record: Record) -> bool:
-    """Add or replace the record with the same key and kind; True when something changed."""
+def put_binding(state: State, record: Mapping[str, Any]) -> bool:
+    """Add or replace the record with the same key and kind; True when something changed.
+
+    An existing record keeps the spelling of its key (HTTP.sys matches host names case-insensitively).
+    """
     full = normalise_record(record)
     position = _index(state, full["key"], full["kind"])
     if position is None:
         state["httpsys"].append(full)
         return True
+    full["key"] = state["httpsys"][position]["key"]
     if state["httpsys"][position] == full:
         return False
     state["httpsys"][position] = full
@@ -108,17 +140,136 @@ def delete_binding(state: State, key: str, kind: str) -> bool:
     return True
 
 
-def iis_rewrite(record: Record, cert_hash: str | None = None, cert_store: str | None = None) -> Record:
-    """The record as IIS writes it back after a binding or certificate change.
+def iis_record(kind: str, key: str, cert_hash: str, cert_store: str, default_flags: int) -> Record:
+    """The fresh record IIS writes for a binding: no CTL store, no DS mapper, online revocation check.
 
-    IIS keeps key, certificate and the flags it knows about, and drops client-certificate
-    negotiation, the CTL store name and the DS mapper (win-acme issues 2153, 2831, 1768).
+    ``default_flags`` are the bits IIS mirrors from the binding's ``sslFlags``; whatever the record
+    held before (client-certificate negotiation, CTL store, DS mapper, revocation settings) is gone
+    (win-acme issues 2153, 2831, 1768).
     """
-    rewritten = normalise_record(record)
-    if cert_hash is not None:
-        rewritten["cert_hash"] = cert_hash.upper()
-    if cert_store is not None:
-        rewritten["cert_store"] = cert_store
-    rewritten["ctl_store_name"] = None
-    rewritten["default_flags"] = int(rewritten["default_flags"]) & ~DROPPED_ON_REWRITE_FLAGS
-    return rewritten
+    return normalise_record(
+        {
+            "key": key,
+            "kind": kind,
+            "cert_hash": cert_hash,
+            "cert_store": cert_store,
+            "app_id": IIS_APP_ID,
+            "ctl_store_name": None,
+            "default_flags": default_flags,
+            "cert_check_mode": 0,
+            "revocation_freshness_time": 0,
+        }
+    )
+
+
+# --- the ops ----------------------------------------------------------------------------------------
+
+
+def parse_port(text: str, where: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise OpError(f"{where}: port '{text}' is not a number 1..65535")
+    return int(text)
+
+
+def parse_key(kind: str, key: str) -> str:
+    """An op's record key, checked the way netsh checks ``ipport=`` / ``hostnameport=``; returned as given."""
+    address, sep, port = key.rpartition(":")
+    if not sep or not address:
+        raise OpError(f"HTTP.sys key '{key}' is not '<address>:<port>'")
+    parse_port(port, f"HTTP.sys key '{key}'")
+    if kind == "ipport":
+        text = address[1:-1] if address.startswith("[") and address.endswith("]") else address
+        try:
+            parsed = ipaddress.ip_address(text)
+        except ValueError:
+            raise OpError(f"HTTP.sys ipport key '{key}' does not start with an IP address") from None
+        if parsed.version == 6 and text == address:
+            raise OpError(f"HTTP.sys ipport key '{key}': an IPv6 address must be in brackets")
+    elif not _HOST.fullmatch(address):
+        raise OpError(f"HTTP.sys hostnameport key '{key}' does not start with a host name")
+    return key
+
+
+def parse_app_id(value: str) -> str:
+    """A GUID, in the ``{xxxxxxxx-…}`` lower-case form gather returns."""
+    try:
+        return "{" + str(uuid.UUID(value.strip())) + "}"
+    except ValueError:
+        raise OpError(f"app_id '{value}' is not a GUID") from None
+
+
+def record_from_op(args: Mapping[str, Any]) -> Record:
+    """The full record an ``httpsys_set`` op describes (netsh ``add``/``update sslcert`` with every option)."""
+    kind, key = args["kind"], parse_key(args["kind"], args["key"])
+    thumbprint = certstore.parse_thumbprint(args["certificate_hash"])
+    store = args["certificate_store"]
+    if not store:
+        if kind == "hostnameport":
+            raise OpError(f"hostnameport {key}: certificate_store is required (netsh requires certstorename)")
+        store = DEFAULTS["cert_store"]
+    freshness = args["revocation_freshness_seconds"]
+    if not 0 <= freshness <= 0xFFFFFFFF:
+        raise OpError(f"revocation_freshness_seconds must be 0..4294967295, got {freshness}")
+    check_mode = REVOCATION_MODES[args["revocation"]] | (CHECK_FRESHNESS_TIME if freshness > 0 else 0)
+    flags = 0
+    for arg, bit in FLAG_ARGS.items():
+        if args[arg]:
+            flags |= bit
+    return normalise_record(
+        {
+            "key": key,
+            "kind": kind,
+            "cert_hash": thumbprint,
+            "cert_store": store,
+            "app_id": parse_app_id(args["app_id"]),
+            "ctl_store_name": args["ctl_store_name"] or None,
+            "default_flags": flags,
+            "cert_check_mode": check_mode,
+            "revocation_freshness_time": freshness,
+        }
+    )
+
+
+def _revocation(check_mode: int) -> str:
+    if check_mode & CHECK_NO_REVOCATION:
+        return "off"
+    return "cached_only" if check_mode & CHECK_CACHED_ONLY else "online"
+
+
+def settings(record: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What ``httpsys_set`` manages in a record, compared as Windows compares it.
+
+    Store names and GUIDs are case-insensitive, no CTL store is null or empty, and DefaultFlags bits
+    other than the managed ones (REJECT, DISABLE_TLS12) and the usage-check bit are not compared.
+    """
+    managed = sum(FLAG_ARGS.values())
+    return (
+        str(record.get("cert_hash") or "").upper(),
+        str(record.get("cert_store") or "").casefold(),
+        str(record.get("app_id") or "").casefold(),
+        str(record.get("ctl_store_name") or "").casefold(),
+        int(record.get("default_flags") or 0) & managed,
+        _revocation(int(record.get("cert_check_mode") or 0)),
+        int(record.get("revocation_freshness_time") or 0),
+    )
+
+
+def httpsys_set(state: State, args: Mapping[str, Any]) -> bool:
+    """Write the whole record; nothing is written (changed False) when it already is as asked.
+
+    A usage check someone disabled stays disabled across the rewrite (not an ``httpsys_set``
+    argument). Writing fails like netsh when the certificate is not in the store or has no key.
+    """
+    wanted = record_from_op(args)
+    current = get_binding(state, wanted["key"], wanted["kind"])
+    if current is not None and settings(current) == settings(wanted):
+        return False
+    certstore.require_server_certificate(state, wanted["cert_store"], wanted["cert_hash"])
+    if current is not None:
+        wanted["cert_check_mode"] |= int(current["cert_check_mode"] or 0) & CHECK_NO_USAGE_CHECK
+    return put_binding(state, wanted)
+
+
+def httpsys_remove(state: State, kind: str, key: str) -> bool:
+    """Delete the record (no-op when absent)."""
+    return delete_binding(state, parse_key(kind, key), kind)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simhost import certstore, registry
+from simhost import certstore, httpsys, iis, registry
 from simhost.errors import OpError
 from simhost.faults import find_fault
 from simhost.state import State
@@ -41,14 +41,60 @@ class OpOutcome:
 
 Handler = Callable[[OpContext], OpOutcome]
 
-#: Arguments of each op and their types; every argument is required, no other is accepted.
-OP_ARGS: dict[str, dict[str, type]] = {
+
+@dataclass(frozen=True)
+class Arg:
+    """One op argument: its type, and whether null or an empty string is accepted."""
+
+    type: type
+    nullable: bool = False
+    empty: bool = False
+    choices: tuple[str, ...] = ()
+
+
+_STR_OR_EMPTY = Arg(str, empty=True)
+
+#: Arguments of each op and their types (a bare type = required, not null, a string not empty);
+#: every argument must be present, no other is accepted.
+OP_ARGS: dict[str, dict[str, type | Arg]] = {
     "store_create": {"store": str},
     "cert_import": {"store": str, "der": str, "thumbprint": str},
     "cert_move": {"from_store": str, "to_store": str, "thumbprint": str},
     "cert_remove": {"store": str, "thumbprint": str},
     "schannel_set": {"name": str, "value": int},
     "schannel_unset": {"name": str},
+    "pfx_import": {"store": str, "pfx": str, "password_ref": str, "thumbprint": str},
+    "binding_add": {
+        "site": str,
+        "binding_information": str,
+        "ssl_flags": int,
+        "certificate_hash": str,
+        "certificate_store": str,
+    },
+    "binding_remove": {"site": str, "binding_information": str},
+    "binding_set_cert": {"site": str, "binding_information": str, "certificate_hash": str, "certificate_store": str},
+    "binding_set_flags": {"site": str, "binding_information": str, "ssl_flags": int},
+    "httpsys_set": {
+        "key": str,
+        "kind": Arg(str, choices=httpsys.WRITABLE_KINDS),
+        "certificate_hash": str,
+        "certificate_store": _STR_OR_EMPTY,  # ipport: empty = MY; hostnameport: required (checked by the op)
+        "app_id": str,
+        "negotiate_client_certificate": bool,
+        "ctl_store_name": Arg(str, nullable=True, empty=True),
+        "ds_mapper": bool,
+        "revocation": Arg(str, choices=tuple(httpsys.REVOCATION_MODES)),
+        "revocation_freshness_seconds": int,
+        "disable_tls13": bool,
+        "disable_legacy_tls": bool,
+        "disable_http2": bool,
+        "disable_quic": bool,
+        "disable_ocsp_stapling": bool,
+    },
+    "httpsys_remove": {"key": str, "kind": Arg(str, choices=httpsys.WRITABLE_KINDS)},
+    # An empty location gets its own message (server level, locked section) from the op.
+    "access_set": {"location": _STR_OR_EMPTY, "ssl_flags": int},
+    "access_unset": {"location": _STR_OR_EMPTY},
 }
 
 
@@ -60,12 +106,18 @@ def check_args(name: str, args: Mapping[str, Any]) -> None:
         raise OpError(f"missing argument(s): {', '.join(missing)}")
     if unknown:
         raise OpError(f"unsupported argument(s): {', '.join(unknown)}")
-    for arg, wanted in spec.items():
+    for arg, declared in spec.items():
+        rule = declared if isinstance(declared, Arg) else Arg(declared)
         value = args[arg]
-        if not isinstance(value, wanted) or isinstance(value, bool):
-            raise OpError(f"argument {arg} must be {wanted.__name__}, got {type(value).__name__}")
-        if wanted is str and not value:
+        if value is None and rule.nullable:
+            continue
+        is_bool = isinstance(value, bool)
+        if not isinstance(value, rule.type) or (is_bool and rule.type is not bool):
+            raise OpError(f"argument {arg} must be {rule.type.__name__}, got {type(value).__name__}")
+        if rule.type is str and not value and not rule.empty:
             raise OpError(f"argument {arg} must not be empty")
+        if rule.choices and value not in rule.choices:
+            raise OpError(f"argument {arg} must be one of {', '.join(rule.choices)}, got '{value}'")
 
 
 def store_create(ctx: OpContext) -> OpOutcome:
@@ -117,6 +169,66 @@ def schannel_unset(ctx: OpContext) -> OpOutcome:
     return OpOutcome(changed=registry.schannel_unset(ctx.state, ctx.args["name"]))
 
 
+def pfx_import(ctx: OpContext) -> OpOutcome:
+    ref = ctx.args["password_ref"]
+    if ref not in ctx.secrets or ctx.secrets[ref] is None:
+        raise OpError(f"password_ref '{ref}' names no entry in secrets")
+    wanted = certstore.parse_thumbprint(ctx.args["thumbprint"])
+    pfx = certstore.decode_pfx(ctx.args["pfx"], str(ctx.secrets[ref]), ref)
+    if pfx.keyed is None:
+        found = [certstore.thumbprint_of(der) for der in pfx.others]
+        if wanted in found:
+            raise OpError(f"the PFX holds certificate {wanted} without its private key")
+        raise OpError(f"the PFX holds no certificate with its private key (certificates: {', '.join(found) or 'none'})")
+    der = pfx.keyed
+    actual = certstore.thumbprint_of(der)
+    if actual != wanted:
+        raise OpError(f"the PFX holds certificate {actual}, the op says {wanted}: the op was damaged on its way")
+    # Only the certificate with the key is imported; chain certificates in the PFX are not placed anywhere.
+    # Machine key set, persisted: the certificate is in LocalMachine with a usable private key.
+    return OpOutcome(changed=certstore.import_with_key(ctx.state, ctx.args["store"], der))
+
+
+def binding_add(ctx: OpContext) -> OpOutcome:
+    a = ctx.args
+    site, info, store = a["site"], a["binding_information"], a["certificate_store"]
+    return OpOutcome(changed=iis.binding_add(ctx.state, site, info, a["ssl_flags"], a["certificate_hash"], store))
+
+
+def binding_remove(ctx: OpContext) -> OpOutcome:
+    return OpOutcome(changed=iis.binding_remove(ctx.state, ctx.args["site"], ctx.args["binding_information"]))
+
+
+def binding_set_cert(ctx: OpContext) -> OpOutcome:
+    a = ctx.args
+    return OpOutcome(
+        changed=iis.binding_set_cert(
+            ctx.state, a["site"], a["binding_information"], a["certificate_hash"], a["certificate_store"]
+        )
+    )
+
+
+def binding_set_flags(ctx: OpContext) -> OpOutcome:
+    a = ctx.args
+    return OpOutcome(changed=iis.binding_set_flags(ctx.state, a["site"], a["binding_information"], a["ssl_flags"]))
+
+
+def httpsys_set(ctx: OpContext) -> OpOutcome:
+    return OpOutcome(changed=httpsys.httpsys_set(ctx.state, ctx.args))
+
+
+def httpsys_remove(ctx: OpContext) -> OpOutcome:
+    return OpOutcome(changed=httpsys.httpsys_remove(ctx.state, ctx.args["kind"], ctx.args["key"]))
+
+
+def access_set(ctx: OpContext) -> OpOutcome:
+    return OpOutcome(changed=iis.access_set(ctx.state, ctx.args["location"], ctx.args["ssl_flags"]))
+
+
+def access_unset(ctx: OpContext) -> OpOutcome:
+    return OpOutcome(changed=iis.access_unset(ctx.state, ctx.args["location"]))
+
+
 OP_HANDLERS: dict[str, Handler] = {
     "store_create": store_create,
     "cert_import": cert_import,
@@ -124,4 +236,13 @@ OP_HANDLERS: dict[str, Handler] = {
     "cert_remove": cert_remove,
     "schannel_set": schannel_set,
     "schannel_unset": schannel_unset,
+    "pfx_import": pfx_import,
+    "binding_add": binding_add,
+    "binding_remove": binding_remove,
+    "binding_set_cert": binding_set_cert,
+    "binding_set_flags": binding_set_flags,
+    "httpsys_set": httpsys_set,
+    "httpsys_remove": httpsys_remove,
+    "access_set": access_set,
+    "access_unset": access_unset,
 }

@@ -5,6 +5,7 @@ They work on the dict returned by :func:`simhost.state.load_state`; the caller s
 
     state = load_state(host_file)
     add_cert(state, "Root", root.der)
+    add_binding(state, "Default Web Site", "*:443:", certificate_hash=leaf.thumbprint)
     add_fault(state, "cert_remove", {"store": "Root"}, "Access is denied.")
     save_state(host_file, state)
 """
@@ -14,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simhost import certstore, httpsys, registry
+from simhost import certstore, httpsys, iis, registry
+from simhost.errors import OpError, StateError
 from simhost.faults import make_fault
 from simhost.state import SCHANNEL_KEY, State
 
@@ -58,3 +60,77 @@ def add_httpsys_binding(state: State, record: Mapping[str, Any]) -> None:
 def add_fault(state: State, op: str, match: Mapping[str, Any], message: str, stage: str | None = None) -> None:
     """Make ``op`` fail with ``message`` when its arguments match (see :mod:`simhost.faults`)."""
     state.setdefault("faults", []).append(make_fault(op, match, message, stage))
+
+
+# --- IIS and HTTP.sys -----------------------------------------------------------------------------------
+
+
+def set_iis_installed(state: State, installed: bool) -> None:
+    """Install or uninstall IIS (uninstalled: gather says ``available: false``, IIS ops fail)."""
+    iis.set_installed(state, installed)
+
+
+def add_site(state: State, name: str, id: int | None = None) -> int:
+    """Create an IIS site without bindings; return its id (the next free one when not given)."""
+    return iis.add_site(state, name, id)
+
+
+def add_binding(
+    state: State,
+    site: str,
+    binding_information: str,
+    ssl_flags: int = 0,
+    certificate_hash: str = "",
+    certificate_store: str = "My",
+    protocol: str = "https",
+) -> None:
+    """Add a binding to a site; with a certificate, also the HTTP.sys record IIS would write for it.
+
+    The certificate need not be in the store (seeding may do what ops may not).
+    """
+    found = iis.find_site(state, site)
+    if found is None:
+        raise StateError(f"site {site!r} does not exist; add_site first")
+    binding = {"protocol": protocol, "binding_information": binding_information, "ssl_flags": ssl_flags}
+    try:
+        iis.parse_binding_information(binding_information)
+        endpoint = iis.httpsys_endpoint(binding_information, ssl_flags) if certificate_hash else None
+    except OpError as err:
+        raise StateError(str(err)) from err
+    found[1]["bindings"].append(binding)
+    if endpoint is not None:
+        kind, key = endpoint
+        record = httpsys.iis_record(kind, key, certificate_hash, certificate_store, iis.mirrored_flags(ssl_flags))
+        httpsys.put_binding(state, record)
+
+
+def binding(state: State, site: str, binding_information: str) -> dict[str, Any] | None:
+    """An https binding as gather shows it (certificate read from HTTP.sys), or None."""
+    found = iis.find_site(state, site)
+    entry = None if found is None else iis.find_binding(found[1], binding_information)
+    return None if entry is None else iis.view_binding(state, entry)
+
+
+def httpsys_record(state: State, kind: str, key: str) -> dict[str, Any] | None:
+    """The HTTP.sys record of that kind and key (host names case-insensitive), or None."""
+    return httpsys.get_binding(state, key, kind)
+
+
+def set_httpsys_options(state: State, kind: str, key: str, **fields: Any) -> None:
+    """Set fields of an HTTP.sys record (``ctl_store_name``, ``default_flags``…); created when missing."""
+    record = httpsys.get_binding(state, key, kind) or {"key": key, "kind": kind}
+    record.update(fields)
+    httpsys.put_binding(state, record)
+
+
+def set_location_flags(state: State, path: str, flags: str | None) -> None:
+    """Write the sslFlags string at a location path as applicationHost.config would hold it; None removes it.
+
+    Any spelling of known names is kept as given (``"Ssl,SslNegotiateCert"``); no op rules apply.
+    """
+    iis.set_location_flags(state, path, flags)
+
+
+def location_flags(state: State, path: str) -> str | None:
+    """The sslFlags string written at exactly that location path, or None when it inherits."""
+    return iis.explicit_flags(state, path)

@@ -25,8 +25,27 @@ DEFAULT_STORES: tuple[str, ...] = ("My", "Root", "CA", "Trust", "Disallowed", "W
 State = dict[str, Any]
 
 
+def new_iis() -> dict[str, Any]:
+    """IIS as a fresh install leaves it: "Default Web Site" (id 1) with only ``http *:80:``.
+
+    Certificate hashes are not part of a binding here: like Microsoft.Web.Administration, the
+    simulator reads them from the HTTP.sys record of the binding (see :mod:`simhost.iis`).
+    """
+    return {
+        "installed": True,
+        "server_ssl_flags": "None",
+        "sites": {
+            "Default Web Site": {
+                "id": 1,
+                "bindings": [{"protocol": "http", "binding_information": "*:80:", "ssl_flags": 0}],
+            }
+        },
+        "locations": {},
+    }
+
+
 def new_state(computer_name: str = "WEB01") -> State:
-    """A fresh Windows Server 2022 host: empty default stores, one Schannel value we do not own."""
+    """A fresh Windows Server 2022 host with IIS: empty default stores, one Schannel value we do not own."""
     return {
         "schema": SCHEMA_VERSION,
         "host": {"os_version": "10.0.20348", "computer_name": computer_name},
@@ -36,6 +55,7 @@ def new_state(computer_name: str = "WEB01") -> State:
             SCHANNEL_KEY: {"EventLogging": {"type": "REG_DWORD", "value": 1}},
         },
         "httpsys": [],
+        "iis": new_iis(),
         "faults": [],
     }
 

@@ -27,6 +27,22 @@ def chain() -> Chain:
     return Chain(root, intermediate, leaf)
 
 
+@dataclass(frozen=True)
+class ServerCerts:
+    """Two server certificates (serverAuth), for binding and rebinding."""
+
+    first: Issued
+    second: Issued
+
+
+@pytest.fixture(scope="session")
+def server(chain: Chain) -> ServerCerts:
+    return ServerCerts(
+        make_leaf("www.contoso.com", chain.intermediate, eku=("serverAuth",), san=("www.contoso.com",)),
+        make_leaf("www2.contoso.com", chain.intermediate, eku=("serverAuth",), san=("www2.contoso.com",)),
+    )
+
+
 @pytest.fixture
 def state() -> State:
     return new_state()

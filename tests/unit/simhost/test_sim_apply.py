@@ -122,3 +122,11 @@ def test_move_fault_without_stage_moves_nothing(state: State, chain) -> None:
 def test_a_stage_an_op_does_not_have_is_refused(state: State) -> None:
     with pytest.raises(StateError):
         seed.add_fault(state, "cert_remove", {}, "nope", stage="remove")
+
+
+def test_fault_on_an_iis_op_matches_the_site_name_case_insensitively(state: State) -> None:
+    seed.add_fault(state, "access_set", {"location": "default web site"}, "Filename: applicationHost.config is locked")
+    result = SimulatedHost(state).apply([{"op": "access_set", "location": "Default Web Site", "ssl_flags": 8}])
+    assert result["failed"] is True
+    assert "is locked" in result["msg"]
+    assert seed.location_flags(state, "Default Web Site") is None

@@ -48,3 +48,16 @@ def test_a_file_that_is_not_a_host_is_refused(host_file: Path) -> None:
     host_file.write_text('{"stores": {}}')
     with pytest.raises(StateError):
         load_state(host_file)
+
+
+def test_fresh_host_has_iis_with_the_default_web_site_on_http_only() -> None:
+    site = new_state()["iis"]["sites"]["Default Web Site"]
+    assert site == {"id": 1, "bindings": [{"protocol": "http", "binding_information": "*:80:", "ssl_flags": 0}]}
+
+
+def test_a_host_file_from_before_iis_was_simulated_has_a_fresh_iis(host_file: Path) -> None:
+    state = new_state()
+    del state["iis"]
+    save_state(host_file, state)
+    assert seed.binding(load_state(host_file), "Default Web Site", "*:443:") is None
+    assert seed.location_flags(load_state(host_file), "Default Web Site") is None

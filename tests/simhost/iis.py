@@ -1,0 +1,496 @@
+"""IIS: sites, their https bindings, and ``system.webServer/security/access@sslFlags`` per location.
+
+Windows facts followed (/work/shared/REFERENCE.md):
+
+- "Site bindings": ``bindingInformation`` is ``ip:port:host`` (IPv6 in brackets); the binding
+  ``sslFlags`` bits are 1 SNI, 2 central certificate store, 4 DisableHTTP2, 8 DisableOCSPStapling,
+  16 DisableQUIC, 32 DisableTLS13, 64 DisableLegacyTLS, 128 NegotiateClientCert (bits >= 4
+  community-sourced). SNI needs a host name. An IP binding maps to the HTTP.sys key
+  ``ipport=0.0.0.0:port`` (or its IP), an SNI binding to ``hostnameport=host:port``.
+- The certificate hash and store are **not** in applicationHost.config: they live in HTTP.sys. So a
+  binding here holds protocol, binding information and sslFlags only, and gather reads its
+  certificate from the HTTP.sys record at the binding's key, as ``Binding.CertificateHash`` does.
+  Two non-SNI bindings on the same ip:port share one record, hence one certificate.
+- "HTTP.sys SSL configuration": **IIS rewrites the HTTP.sys record when a binding or its
+  certificate changes and drops client-certificate negotiation, the CTL store and the DS mapper**.
+  The rewritten record holds the binding's certificate, the IIS app id, the TLS bits IIS mirrors from
+  the binding's sslFlags (:data:`BINDING_TO_HTTPSYS`), no CTL store and the default revocation check.
+- "IIS sslFlags": flag names None=0, Ssl=8, SslNegotiateCert=32, SslRequireCert=64, Ssl128=256
+  (no SslMapCert 128 in the IIS 10 schema); the section is locked, so it is written only in
+  applicationHost.config ``<location path="Site/app">`` (no leading slash, never at server level).
+  A path without an explicit value inherits from the nearest ancestor that has one, then from the
+  server level ("None"). Site names and location paths are case-insensitive.
+
+The real module commits IIS changes (binding_*, access_*) once per contiguous run of IIS ops; the
+simulator applies each op at once. The end state of a successful run is the same; after a failure in
+the middle of a run the simulator keeps the ops of that run that succeeded before it.
+
+State layout (``state["iis"]``, see :func:`simhost.state.new_iis`)::
+
+    {"installed": true, "server_ssl_flags": "None",
+     "sites": {"Default Web Site": {"id": 1, "bindings": [
+         {"protocol": "https", "binding_information": "*:443:", "ssl_flags": 0}]}},
+     "locations": {"Default Web Site/api": {"sslFlags": "Ssl, SslNegotiateCert"}}}
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from simhost import certstore, httpsys
+from simhost.errors import OpError, StateError
+from simhost.state import State, new_iis
+
+# --- access sslFlags ----------------------------------------------------------------------------------
+
+#: Names IIS writes for ``access@sslFlags``, in the order it writes them.
+ACCESS_FLAGS: tuple[tuple[str, int], ...] = (
+    ("None", 0),
+    ("Ssl", 8),
+    ("SslNegotiateCert", 32),
+    ("SslRequireCert", 64),
+    ("Ssl128", 256),
+)
+ACCESS_BITS = 8 | 32 | 64 | 256
+
+# --- binding sslFlags ---------------------------------------------------------------------------------
+
+SNI = 1
+CENTRAL_CERT_STORE = 2
+BINDING_FLAGS_MAX = 255
+
+#: Binding sslFlags bit -> the HTTP.sys DefaultFlags bit IIS writes for it (community-sourced, REFERENCE.md).
+BINDING_TO_HTTPSYS: dict[int, int] = {
+    4: httpsys.DISABLE_HTTP2,
+    8: httpsys.DISABLE_OCSP_STAPLING,
+    16: httpsys.DISABLE_QUIC,
+    32: httpsys.DISABLE_TLS13,
+    64: httpsys.DISABLE_LEGACY_TLS,
+    128: httpsys.NEGOTIATE_CLIENT_CERT,
+}
+
+NOT_INSTALLED = "IIS is not installed on this host (Microsoft.Web.Administration could not be loaded)"
+
+_HOST = re.compile(r"[A-Za-z0-9*](?:[A-Za-z0-9.*-]*[A-Za-z0-9])?")
+
+
+def _iis(state: State) -> dict[str, Any]:
+    iis = state.get("iis")
+    if iis is None:  # a host file written before IIS was simulated: a fresh install
+        iis = state["iis"] = new_iis()
+    return iis
+
+
+def is_installed(state: State) -> bool:
+    return bool(_iis(state)["installed"])
+
+
+def set_installed(state: State, installed: bool) -> None:
+    _iis(state)["installed"] = installed
+
+
+def _require_installed(state: State) -> None:
+    if not is_installed(state):
+        raise OpError(NOT_INSTALLED)
+
+
+# --- sites --------------------------------------------------------------------------------------------
+
+
+def find_site(state: State, name: str) -> tuple[str, dict[str, Any]] | None:
+    """``(name as IIS has it, site)``, or None. Site names are case-insensitive."""
+    wanted = name.casefold()
+    for stored, site in _iis(state)["sites"].items():
+        if stored.casefold() == wanted:
+            return stored, site
+    return None
+
+
+def require_site(state: State, name: str) -> tuple[str, dict[str, Any]]:
+    _require_installed(state)
+    found = find_site(state, name)
+    if found is None:
+        raise OpError(f"site '{name}' does not exist")
+    return found
+
+
+def add_site(state: State, name: str, site_id: int | None = None) -> int:
+    """Create a site without bindings; its id (next free one when not given)."""
+    sites = _iis(state)["sites"]
+    if not name or find_site(state, name) is not None:
+        raise StateError(f"site {name!r} is empty or exists already")
+    ids = {site["id"] for site in sites.values()}
+    if site_id is None:
+        site_id = max(ids, default=0) + 1
+    if site_id in ids:
+        raise StateError(f"site id {site_id} is taken")
+    sites[name] = {"id": site_id, "bindings": []}
+    return site_id
+
+
+# --- bindings -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A parsed ``bindingInformation``: ``ip`` is ``*``, an IPv4 address or a bracketed IPv6 address."""
+
+    ip: str
+    port: int
+    host: str
+
+
+def parse_binding_information(text: str) -> Endpoint:
+    """``ip:port:host`` as IIS accepts it; raises :class:`OpError` otherwise."""
+    rest, sep_host, host = text.rpartition(":")
+    ip, sep_port, port = rest.rpartition(":")
+    if not sep_host or not sep_port or not ip:
+        raise OpError(f"binding information '{text}' is not 'ip:port:host' (e.g. '*:443:' or '*:443:www.contoso.com')")
+    number = httpsys.parse_port(port, f"binding information '{text}'")
+    if ip != "*":
+        bracketed = ip.startswith("[") and ip.endswith("]")
+        try:
+            address = ipaddress.ip_address(ip[1:-1] if bracketed else ip)
+        except ValueError:
+            raise OpError(f"binding information '{text}': '{ip}' is not '*' or an IP address") from None
+        if address.version == 6 and not bracketed:
+            raise OpError(f"binding information '{text}': an IPv6 address must be in brackets")
+        ip = f"[{address.compressed}]" if address.version == 6 else address.compressed
+    if host and not _HOST.fullmatch(host):
+        raise OpError(f"binding information '{text}': '{host}' is not a host name")
+    return Endpoint(ip, number, host)
+
+
+def check_binding_flags(ssl_flags: int) -> None:
+    if not 0 <= ssl_flags <= BINDING_FLAGS_MAX:
+        raise OpError(f"binding sslFlags {ssl_flags} is outside 0..{BINDING_FLAGS_MAX} (the IIS schema's flags)")
+    if ssl_flags & CENTRAL_CERT_STORE:
+        raise OpError("central certificate store bindings (sslFlags bit 2) are not managed by host_state")
+
+
+def httpsys_endpoint(binding_information: str, ssl_flags: int) -> tuple[str, str]:
+    """``(kind, key)`` of the HTTP.sys record IIS uses for an https binding."""
+    endpoint = parse_binding_information(binding_information)
+    if ssl_flags & SNI:
+        if not endpoint.host:
+            raise OpError(
+                f"binding '{binding_information}' asks for SNI (sslFlags bit 1) without a host name: "
+                "IIS refuses an SNI binding without a host name"
+            )
+        return "hostnameport", f"{endpoint.host}:{endpoint.port}"
+    ip = "0.0.0.0" if endpoint.ip == "*" else endpoint.ip
+    return "ipport", f"{ip}:{endpoint.port}"
+
+
+def _endpoint_or_none(binding: dict[str, Any]) -> tuple[str, str] | None:
+    try:
+        return httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
+    except OpError:
+        return None
+
+
+def mirrored_flags(ssl_flags: int) -> int:
+    """The HTTP.sys DefaultFlags IIS writes for a binding's sslFlags (only the TLS bits)."""
+    return sum(bit for flag, bit in BINDING_TO_HTTPSYS.items() if ssl_flags & flag)
+
+
+def _https(site: dict[str, Any]) -> list[dict[str, Any]]:
+    return [binding for binding in site["bindings"] if binding["protocol"].casefold() == "https"]
+
+
+def find_binding(site: dict[str, Any], binding_information: str) -> dict[str, Any] | None:
+    """The https binding with that information (host names are case-insensitive), or None."""
+    wanted = binding_information.casefold()
+    return next((b for b in _https(site) if b["binding_information"].casefold() == wanted), None)
+
+
+def view_binding(state: State, binding: dict[str, Any]) -> dict[str, Any]:
+    """A binding as gather shows it, its certificate read from HTTP.sys ("" when there is no record)."""
+    record = None
+    endpoint = _endpoint_or_none(binding) if binding["protocol"].casefold() == "https" else None
+    if endpoint is not None:
+        record = httpsys.get_binding(state, endpoint[1], endpoint[0])
+    return {
+        "protocol": binding["protocol"],
+        "binding_information": binding["binding_information"],
+        "ssl_flags": binding["ssl_flags"],
+        "certificate_hash": (record or {}).get("cert_hash") or "",
+        "certificate_store": (record or {}).get("cert_store") or "",
+    }
+
+
+def _write_iis_record(state: State, binding: dict[str, Any], cert_hash: str, cert_store: str) -> None:
+    kind, key = httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
+    httpsys.put_binding(
+        state, httpsys.iis_record(kind, key, cert_hash, cert_store, mirrored_flags(binding["ssl_flags"]))
+    )
+
+
+def _endpoint_in_use(state: State, endpoint: tuple[str, str], besides: dict[str, Any]) -> bool:
+    for site in _iis(state)["sites"].values():
+        for binding in _https(site):
+            if binding is besides:
+                continue
+            other = _endpoint_or_none(binding)
+            if other is not None and other[0] == endpoint[0] and other[1].casefold() == endpoint[1].casefold():
+                return True
+    return False
+
+
+def _require_binding(state: State, site_name: str, binding_information: str) -> dict[str, Any]:
+    name, site = require_site(state, site_name)
+    binding = find_binding(site, binding_information)
+    if binding is None:
+        raise OpError(f"site '{name}' has no https binding '{binding_information}'")
+    return binding
+
+
+def _same_certificate(view: dict[str, Any], thumbprint: str, store: str) -> bool:
+    return view["certificate_hash"] == thumbprint and view["certificate_store"].casefold() == store.casefold()
+
+
+def binding_add(
+    state: State,
+    site_name: str,
+    binding_information: str,
+    ssl_flags: int,
+    certificate_hash: str,
+    certificate_store: str,
+) -> bool:
+    """Add an https binding with its certificate; IIS writes a fresh HTTP.sys record for it.
+
+    An existing https binding with that information is brought to this certificate and these flags
+    instead (as the module does), each change rewriting the record like the binding_set_* ops.
+    """
+    _, site = require_site(state, site_name)
+    check_binding_flags(ssl_flags)
+    httpsys_endpoint(binding_information, ssl_flags)
+    thumbprint = certstore.parse_thumbprint(certificate_hash)
+    existing = find_binding(site, binding_information)
+    if existing is not None:
+        if not _same_certificate(view_binding(state, existing), thumbprint, certificate_store):
+            certstore.require_server_certificate(state, certificate_store, thumbprint)
+        # Both checked above, so neither half can fail after the other changed something.
+        cert_changed = binding_set_cert(state, site_name, binding_information, certificate_hash, certificate_store)
+        flags_changed = binding_set_flags(state, site_name, binding_information, ssl_flags)
+        return cert_changed or flags_changed
+    certstore.require_server_certificate(state, certificate_store, thumbprint)
+    binding = {"protocol": "https", "binding_information": binding_information, "ssl_flags": ssl_flags}
+    site["bindings"].append(binding)
+    _write_iis_record(state, binding, thumbprint, certificate_store)
+    return True
+
+
+def binding_remove(state: State, site_name: str, binding_information: str) -> bool:
+    """Remove the https binding. Its HTTP.sys record stays (IIS does not always delete it)."""
+    _, site = require_site(state, site_name)
+    binding = find_binding(site, binding_information)
+    if binding is None:
+        return False
+    site["bindings"] = [b for b in site["bindings"] if b is not binding]
+    return True
+
+
+def binding_set_cert(
+    state: State, site_name: str, binding_information: str, certificate_hash: str, certificate_store: str
+) -> bool:
+    """Change the binding's certificate; IIS rewrites the HTTP.sys record (options dropped).
+
+    The same certificate and store again change nothing and leave the record as it is.
+    """
+    binding = _require_binding(state, site_name, binding_information)
+    thumbprint = certstore.parse_thumbprint(certificate_hash)
+    if _same_certificate(view_binding(state, binding), thumbprint, certificate_store):
+        return False
+    httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
+    certstore.require_server_certificate(state, certificate_store, thumbprint)
+    _write_iis_record(state, binding, thumbprint, certificate_store)
+    return True
+
+
+def binding_set_flags(state: State, site_name: str, binding_information: str, ssl_flags: int) -> bool:
+    """Write the binding's whole sslFlags; IIS rewrites the HTTP.sys record (options dropped).
+
+    When the SNI bit changes, the record moves to the new key and the old one is deleted (unless
+    another https binding still maps to it). A binding without a certificate gets no record.
+    """
+    binding = _require_binding(state, site_name, binding_information)
+    check_binding_flags(ssl_flags)
+    if binding["ssl_flags"] == ssl_flags:
+        return False
+    new_endpoint = httpsys_endpoint(binding["binding_information"], ssl_flags)
+    old_endpoint = _endpoint_or_none(binding)
+    current = view_binding(state, binding)
+    if current["certificate_hash"]:
+        certstore.require_server_certificate(state, current["certificate_store"], current["certificate_hash"])
+    binding["ssl_flags"] = ssl_flags
+    if not current["certificate_hash"]:
+        return True
+    moved = old_endpoint is not None and (
+        old_endpoint[0] != new_endpoint[0] or old_endpoint[1].casefold() != new_endpoint[1].casefold()
+    )
+    if moved and old_endpoint is not None and not _endpoint_in_use(state, old_endpoint, binding):
+        httpsys.delete_binding(state, old_endpoint[1], old_endpoint[0])
+    _write_iis_record(state, binding, current["certificate_hash"], current["certificate_store"])
+    return True
+
+
+# --- access sslFlags per location ---------------------------------------------------------------------
+
+
+def access_flags_text(value: int) -> str:
+    """The string IIS writes: names joined with ', ', 'None' for 0."""
+    names = [name for name, bit in ACCESS_FLAGS if bit and value & bit]
+    return ", ".join(names) if names else "None"
+
+
+def access_flags_value(text: str) -> int:
+    """The integer of a flags string (names case-insensitive, any spacing); StateError for unknown names."""
+    value = 0
+    for part in filter(None, (item.strip() for item in text.split(","))):
+        bits = [bit for name, bit in ACCESS_FLAGS if name.casefold() == part.casefold()]
+        if not bits:
+            raise StateError(f"{part!r} is not an sslFlags name of the IIS 10 schema")
+        value |= bits[0]
+    return value
+
+
+def location_segments(path: str) -> list[str]:
+    """``Site/app/dir`` -> ``["Site", "app", "dir"]``; refuses what applicationHost.config cannot hold."""
+    if not path.strip():
+        raise OpError(
+            "an empty location is the server level: system.webServer/security/access is locked "
+            "(overrideModeDefault=Deny) and host_state writes sslFlags only at a site, application or "
+            "directory location path such as 'Default Web Site/app'"
+        )
+    if path.startswith("/"):
+        raise OpError(f"location path '{path}' starts with '/': applicationHost.config paths look like 'Site/app'")
+    if "\\" in path:
+        raise OpError(f"location path '{path}' contains '\\': applicationHost.config paths use '/'")
+    segments = path.split("/")
+    if any(not segment.strip() for segment in segments):
+        raise OpError(f"location path '{path}' has an empty segment (or a trailing '/')")
+    return segments
+
+
+def _locations(state: State) -> dict[str, dict[str, Any]]:
+    return _iis(state)["locations"]
+
+
+def find_location(state: State, path: str) -> str | None:
+    """The stored spelling of a location path (case-insensitive), or None."""
+    wanted = path.casefold()
+    return next((stored for stored in _locations(state) if stored.casefold() == wanted), None)
+
+
+def explicit_flags(state: State, path: str) -> str | None:
+    """The sslFlags string written at exactly ``path``, or None when it inherits."""
+    stored = find_location(state, path)
+    return None if stored is None else _locations(state)[stored].get("sslFlags")
+
+
+def effective_flags(state: State, path: str) -> int:
+    """The sslFlags that apply at ``path``: the nearest explicit ancestor, else the server level."""
+    segments = path.split("/")
+    for depth in range(len(segments), 0, -1):
+        explicit = explicit_flags(state, "/".join(segments[:depth]))
+        if explicit is not None:
+            return access_flags_value(explicit)
+    return access_flags_value(_iis(state)["server_ssl_flags"])
+
+
+def set_location_flags(state: State, path: str, flags: str | None) -> None:
+    """Seed: write (validated names) or remove the explicit sslFlags at ``path``, without the op's rules."""
+    stored = find_location(state, path)
+    if flags is None:
+        if stored is not None:
+            _locations(state)[stored].pop("sslFlags", None)
+            if not _locations(state)[stored]:
+                del _locations(state)[stored]
+        return
+    access_flags_value(flags)
+    _locations(state).setdefault(stored or path, {})["sslFlags"] = flags
+
+
+def access_set(state: State, location: str, ssl_flags: int) -> bool:
+    """Write sslFlags at exactly that location path; unchanged when the integer is already there.
+
+    The first segment of the path is the site (IIS site names cannot contain '/'); it must exist.
+    """
+    segments = location_segments(location)
+    require_site(state, segments[0])
+    if ssl_flags < 0 or ssl_flags & ~ACCESS_BITS:
+        raise OpError(
+            f"sslFlags {ssl_flags} has bits outside Ssl (8), SslNegotiateCert (32), SslRequireCert (64) and "
+            "Ssl128 (256); the IIS 10 schema has no SslMapCert (128)"
+        )
+    current = explicit_flags(state, location)
+    if current is not None and access_flags_value(current) == ssl_flags:
+        return False
+    stored = find_location(state, location) or location
+    _locations(state).setdefault(stored, {})["sslFlags"] = access_flags_text(ssl_flags)
+    return True
+
+
+def access_unset(state: State, location: str) -> bool:
+    """Remove the explicit sslFlags at that location so it inherits; unchanged when there is none.
+
+    No site check: a location left behind by a deleted site can still be cleaned up.
+    """
+    location_segments(location)
+    _require_installed(state)
+    if explicit_flags(state, location) is None:
+        return False
+    set_location_flags(state, location, None)
+    return True
+
+
+# --- gather -------------------------------------------------------------------------------------------
+
+
+def _access_entry(state: State, path: str) -> dict[str, Any]:
+    return {"effective": effective_flags(state, path), "explicit": explicit_flags(state, path)}
+
+
+def gather(state: State, sites: Iterable[str], access_paths: Iterable[str]) -> dict[str, Any]:
+    """``snapshot.iis`` for the requested sites and location paths.
+
+    A site that does not exist is absent from ``sites``. Sites are keyed by the name as requested,
+    their locations by the path as written in applicationHost.config, ``access_paths`` entries by the
+    path as requested (also for a path whose site does not exist: ``GetSection`` answers for any
+    location path, with what it inherits). A path applicationHost.config cannot hold fails the gather.
+    """
+    sites, access_paths = list(sites), list(access_paths)
+    for path in access_paths:
+        try:
+            location_segments(path)
+        except OpError as err:
+            raise OpError(f"scope.access_paths: {err}") from None
+    result: dict[str, Any] = {"available": is_installed(state), "sites": {}, "access": {}}
+    if not result["available"]:
+        return result
+    seen: set[str] = set()
+
+    def put_access(path: str) -> None:
+        if path.casefold() not in seen:
+            seen.add(path.casefold())
+            result["access"][path] = _access_entry(state, path)
+
+    for requested in sites:
+        found = find_site(state, requested)
+        if found is None or requested.casefold() in {name.casefold() for name in result["sites"]}:
+            continue
+        name, site = found
+        result["sites"][requested] = {"id": site["id"], "bindings": [view_binding(state, b) for b in _https(site)]}
+        put_access(requested)
+        prefix = name.casefold() + "/"
+        for path, location in _locations(state).items():
+            if path.casefold().startswith(prefix) and location.get("sslFlags") is not None:
+                put_access(path)
+    for path in access_paths:
+        put_access(path)
+    return result
