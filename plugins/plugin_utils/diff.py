@@ -153,7 +153,19 @@ def render(view: View) -> str:
             else f"inherited: {flags.describe_access(entry['effective'])}"
             for path, entry in sorted(view["ssl"].items())
         }
-    return yaml.safe_dump(shown, default_flow_style=False, sort_keys=False, width=200, allow_unicode=True)
+    return yaml.safe_dump(_plain(shown), default_flow_style=False, sort_keys=False, width=200, allow_unicode=True)
+
+
+def _plain(value: Any) -> Any:
+    """Plain Python types: ansible-core < 2.19 hands module results back as AnsibleUnsafeText, which
+    yaml.safe_dump refuses."""
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str.__str__(value)  # an exact str even when the subclass overrides __str__
+    return value
 
 
 def diff_for(before: View, plan: Plan, header: str) -> dict[str, str]:
