@@ -299,21 +299,21 @@ Function Get-MtlsIisLocationKey {
     $Path.Trim().TrimEnd('/')
 }
 
-Function Read-MtlsIisLocationSslFlag {
+Function Read-MtlsIisConfigDocument {
     <#
     .SYNOPSIS
-    Reads applicationHost.config and returns every <location path="..."> with an explicit
-    system.webServer/security/access@sslFlags: location key -> @{ path = as written; flags = the raw attribute text }.
+    Loads applicationHost.config as written on disk (committed changes only) into an XmlDocument.
     #>
     [CmdletBinding()]
-    [OutputType([hashtable])]
+    [OutputType([System.Xml.XmlDocument])]
     param ()
 
-    # Why the file and not MWA: the contract returns the attribute text as written, which MWA does not expose (it
-    # returns parsed values), and MWA has no documented way to tell "set at exactly this location" from "inherited
-    # from a parent location" (ConfigurationAttribute.IsInheritedFromDefaultValue only tells schema defaults
-    # apart). Limits: with shared configuration (redirection.config) the local file is not the one IIS uses, and a
-    # section moved out with configSource is not seen; neither is expected on hosts this collection manages.
+    # Why the file and not MWA: some contract values are the attribute text as written, which MWA does not expose
+    # (it returns parsed values), and MWA has no documented way to tell "set at exactly this location" from
+    # "inherited from a parent location" (ConfigurationAttribute.IsInheritedFromDefaultValue only tells schema
+    # defaults apart). Limits: with shared configuration (redirection.config) the local file is not the one IIS
+    # uses, and a section moved out with configSource is not seen; neither is expected on hosts this collection
+    # manages.
     $document = New-Object -TypeName System.Xml.XmlDocument
     $document.XmlResolver = $null
     # FileShare.ReadWrite: IIS or another tool may hold the file open while we read it.
@@ -329,6 +329,22 @@ Function Read-MtlsIisLocationSslFlag {
     finally {
         $stream.Dispose()
     }
+    # The comma keeps the pipeline from enumerating the document's child nodes (XmlNode is IEnumerable; whether
+    # PowerShell would unroll it here is not checked, so it is not left to chance).
+    , $document
+}
+
+Function Read-MtlsIisLocationSslFlag {
+    <#
+    .SYNOPSIS
+    Reads applicationHost.config and returns every <location path="..."> with an explicit
+    system.webServer/security/access@sslFlags: location key -> @{ path = as written; flags = the raw attribute text }.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param ()
+
+    $document = Read-MtlsIisConfigDocument
 
     $found = @{}
     foreach ($location in $document.SelectNodes('/configuration/location')) {
@@ -1111,3 +1127,9 @@ Export-ModuleMember -Function Set-MtlsIisBindingCertificate
 Export-ModuleMember -Function Set-MtlsIisBindingSslFlag
 Export-ModuleMember -Function Set-MtlsIisAccessSslFlag
 Export-ModuleMember -Function Remove-MtlsIisAccessSslFlag
+Export-ModuleMember -Function Test-MtlsIisAvailable
+Export-ModuleMember -Function Get-MtlsIisServerManager
+Export-ModuleMember -Function Read-MtlsIisConfigDocument
+Export-ModuleMember -Function Find-MtlsIisSite
+Export-ModuleMember -Function Get-MtlsIisSite
+Export-ModuleMember -Function Get-MtlsIisLocationKey
