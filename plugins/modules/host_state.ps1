@@ -11,6 +11,8 @@
 #AnsibleRequires -PowerShell ..module_utils.Schannel
 #AnsibleRequires -PowerShell ..module_utils.HttpSys
 #AnsibleRequires -PowerShell ..module_utils.IisConfig
+#AnsibleRequires -PowerShell ..module_utils.IisAuth
+#AnsibleRequires -PowerShell ..module_utils.WindowsFeature
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
@@ -25,7 +27,7 @@ $spec = @{
     supports_check_mode = $true
 }
 
-$ScopeKeys = @('stores', 'schannel', 'httpsys', 'sites', 'access_paths')
+$ScopeKeys = @('stores', 'schannel', 'httpsys', 'sites', 'access_paths', 'auth_sites', 'features')
 
 # The arguments each op takes besides 'op'; any other argument fails the op before it touches the host, so a
 # controller and an engine of different versions cannot silently disagree.
@@ -49,16 +51,26 @@ $OpArguments = @{
     httpsys_remove = @('key', 'kind')
     access_set = @('location', 'ssl_flags')
     access_unset = @('location')
+    feature_install = @('name')
+    auth_set = @('location', 'section', 'attributes')
+    one_to_one_set = @('location', 'certificate', 'user', 'enabled', 'password_ref')
+    one_to_one_remove = @('location', 'certificate')
+    many_to_one_set = @('location', 'name', 'description', 'enabled', 'permission', 'user', 'rules', 'password_ref')
+    many_to_one_remove = @('location', 'name')
 }
 
 # The ops that change IIS configuration through the apply's IIS session. They are not committed one by one:
 # Invoke-OpList commits each contiguous run of them once, before the next other op runs and at the end of the list.
-$IisConfigOps = @('binding_add', 'binding_remove', 'binding_set_cert', 'binding_set_flags', 'access_set', 'access_unset')
+# feature_install is not one of them: it runs after the pending IIS changes are committed, like any other op.
+$IisConfigOps = @(
+    'binding_add', 'binding_remove', 'binding_set_cert', 'binding_set_flags', 'access_set', 'access_unset',
+    'auth_set', 'one_to_one_set', 'one_to_one_remove', 'many_to_one_set', 'many_to_one_remove'
+)
 
 # One handler per op name; the names equal OP_NAMES in plugins/plugin_utils/ops.py (a test keeps them equal).
 # Each handler takes the op dict, the secrets dict and the apply context (iis = the IIS session of
 # IisConfig.psm1), and returns @{ changed = bool } plus, for ops that take a certificate out of a store,
-# der = base64 DER of that certificate.
+# der = base64 DER of that certificate, and for feature_install reboot_required = bool.
 $OpHandlers = @{
     store_create = {
         param($Op, $Secrets, $Context)
@@ -171,12 +183,75 @@ $OpHandlers = @{
         param($Op, $Secrets, $Context)
         Remove-MtlsIisAccessSslFlag -Session $Context.iis -Location (Get-OpArgument -Op $Op -Name 'location')
     }
+    feature_install = {
+        param($Op, $Secrets, $Context)
+        Install-MtlsWindowsFeature -Name (Get-OpArgument -Op $Op -Name 'name')
+    }
+    auth_set = {
+        param($Op, $Secrets, $Context)
+        $setting = @{
+            Session = $Context.iis
+            Location = Get-OpArgument -Op $Op -Name 'location'
+            Section = Get-OpArgument -Op $Op -Name 'section'
+            Attributes = Get-OpArgument -Op $Op -Name 'attributes'
+        }
+        Set-MtlsIisAuthSection @setting
+    }
+    one_to_one_set = {
+        param($Op, $Secrets, $Context)
+        # The password is looked up only when the op names one; it is never compared (IIS stores it encrypted).
+        $passwordRef = Get-OpArgument -Op $Op -Name 'password_ref' -Optional
+        $password = $null
+        if ($null -ne $passwordRef) {
+            $password = Get-SecretValue -Secrets $Secrets -Reference $passwordRef
+        }
+        $mapping = @{
+            Session = $Context.iis
+            Location = Get-OpArgument -Op $Op -Name 'location'
+            Certificate = Get-OpArgument -Op $Op -Name 'certificate'
+            UserName = Get-OpArgument -Op $Op -Name 'user'
+            Enabled = Get-OpArgument -Op $Op -Name 'enabled'
+            Password = $password
+        }
+        Set-MtlsIisOneToOneMapping @mapping
+    }
+    one_to_one_remove = {
+        param($Op, $Secrets, $Context)
+        $location = Get-OpArgument -Op $Op -Name 'location'
+        Remove-MtlsIisOneToOneMapping -Session $Context.iis -Location $location -Certificate (Get-OpArgument -Op $Op -Name 'certificate')
+    }
+    many_to_one_set = {
+        param($Op, $Secrets, $Context)
+        $passwordRef = Get-OpArgument -Op $Op -Name 'password_ref' -Optional
+        $password = $null
+        if ($null -ne $passwordRef) {
+            $password = Get-SecretValue -Secrets $Secrets -Reference $passwordRef
+        }
+        $mapping = @{
+            Session = $Context.iis
+            Location = Get-OpArgument -Op $Op -Name 'location'
+            Name = Get-OpArgument -Op $Op -Name 'name'
+            Description = Get-OpArgument -Op $Op -Name 'description' -AllowNull
+            Enabled = Get-OpArgument -Op $Op -Name 'enabled'
+            Permission = Get-OpArgument -Op $Op -Name 'permission'
+            UserName = Get-OpArgument -Op $Op -Name 'user'
+            Rules = Get-OpArgument -Op $Op -Name 'rules'
+            Password = $password
+        }
+        Set-MtlsIisManyToOneMapping @mapping
+    }
+    many_to_one_remove = {
+        param($Op, $Secrets, $Context)
+        $location = Get-OpArgument -Op $Op -Name 'location'
+        Remove-MtlsIisManyToOneMapping -Session $Context.iis -Location $location -Name (Get-OpArgument -Op $Op -Name 'name')
+    }
 }
 
 Function Get-OpArgument {
     <#
     .SYNOPSIS
     Returns one argument of an op; a missing argument is an error naming it, and so is a null one unless -AllowNull.
+    With -Optional a missing or null argument is $null.
     #>
     [CmdletBinding()]
     param (
@@ -189,16 +264,24 @@ Function Get-OpArgument {
         $Name,
 
         [switch]
-        $AllowNull
+        $AllowNull,
+
+        [switch]
+        $Optional
     )
 
     if (-not $Op.ContainsKey($Name)) {
+        if ($Optional) {
+            return $null
+        }
         throw "argument '$Name' is missing"
     }
-    if ($null -eq $Op[$Name] -and -not $AllowNull) {
+    if ($null -eq $Op[$Name] -and -not ($AllowNull -or $Optional)) {
         throw "argument '$Name' is missing"
     }
-    $Op[$Name]
+    # The comma keeps a list argument (rules) a list: without it an empty list would arrive as $null and a
+    # one-element list as its element.
+    , $Op[$Name]
 }
 
 Function Get-SecretValue {
@@ -359,6 +442,14 @@ Function Get-HostSnapshot {
         }
         $snapshot.iis = Get-MtlsIisSnapshot -SiteNames $siteNames -AccessPaths $accessPaths
     }
+    $authSites = Get-ScopeList -Scope $Scope -Name 'auth_sites'
+    if ($null -ne $authSites) {
+        $snapshot.auth = Get-MtlsIisAuthSnapshot -SiteNames $authSites
+    }
+    $featureNames = Get-ScopeList -Scope $Scope -Name 'features'
+    if ($null -ne $featureNames) {
+        $snapshot.features = Get-MtlsWindowsFeatureSnapshot -Names $featureNames
+    }
     $snapshot
 }
 
@@ -452,8 +543,9 @@ Function Reset-UncommittedResult {
 Function Complete-IisRun {
     <#
     .SYNOPSIS
-    Ends a contiguous run of IIS ops: commits the session once when one of them changed something (else discards
-    it). A failed commit marks the run's results unchanged and its last op failed. Tells whether it succeeded.
+    Ends a contiguous run of IIS ops: checks what IIS refuses across ops (many-to-one with AD mapping) in the pending
+    configuration, then commits the session once when one of them changed something (else discards it). A refused
+    check or a failed commit marks the run's results unchanged and its last op failed. Tells whether it succeeded.
     #>
     [CmdletBinding()]
     [OutputType([bool])]
@@ -477,8 +569,11 @@ Function Complete-IisRun {
     }
     $last = $Pending[$Pending.Count - 1]
     $anyChanged = @($Pending | Where-Object { $_.changed }).Count -gt 0
+    $checked = $false
     try {
         if ($anyChanged) {
+            Assert-MtlsIisAuthConsistent -Session $Context.iis
+            $checked = $true
             Save-MtlsIisSession -Session $Context.iis
         }
         else {
@@ -493,6 +588,8 @@ Function Complete-IisRun {
         $Run.failed_name = $last.op
         $Run.error = $_
         $Run.commit_failed = $true
+        # Refused before committing (the check failed) rather than failed while committing.
+        $Run.commit_refused = -not $checked
         $Run.run_start = $Pending[0].index
         Reset-UncommittedResult -Run $Run -Pending $Pending
         return $false
@@ -554,6 +651,9 @@ Function Invoke-OpSequence {
         if ($outcome.ContainsKey('der') -and $null -ne $outcome['der']) {
             $entry.returned = @{ der = $outcome['der'] }
         }
+        if ($outcome.ContainsKey('reboot_required')) {
+            $entry.reboot_required = [bool]$outcome['reboot_required']
+        }
         $Run.results.Add($entry)
         if ($isIisOp) {
             $pending.Add($entry)
@@ -590,6 +690,7 @@ Function Invoke-OpList {
         # Indexes of ops whose IIS changes were discarded; commit_failed/run_start when the commit itself failed.
         uncommitted = New-Object -TypeName System.Collections.Generic.List[int]
         commit_failed = $false
+        commit_refused = $false
         run_start = $null
     }
     if ($null -eq $Ops) {
@@ -628,7 +729,10 @@ Function Get-FailureMessage {
 
     $reason = $Run.error.Exception.Message
     $op = "op $($Run.failed_index) ($($Run.failed_name))"
-    if ($Run.commit_failed) {
+    if ($Run.commit_refused) {
+        $msg = "the IIS configuration changes of ops $($Run.run_start) to $($Run.failed_index) were refused before committing, after $op ran: $reason"
+    }
+    elseif ($Run.commit_failed) {
         $msg = "committing the IIS configuration changes of ops $($Run.run_start) to $($Run.failed_index) failed after $op ran: $reason"
     }
     else {
@@ -638,6 +742,65 @@ Function Get-FailureMessage {
         $msg += " - the IIS configuration changes of op(s) $($Run.uncommitted -join ', ') were not committed to applicationHost.config, so they did not happen and are reported changed=false (HTTP.sys records of those bindings may still have been rewritten: gather again)"
     }
     "$msg - the ops before it that report changed=true were applied (see results) and every op is safe to repeat: fix the cause and run the task again"
+}
+
+Function Hide-SecretValue {
+    <#
+    .SYNOPSIS
+    A text with every string value of the secrets dict replaced by asterisks; tells nothing about the values.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param (
+        [AllowNull()]
+        [AllowEmptyString()]
+        [string]
+        $Text,
+
+        [AllowNull()]
+        [object]
+        $Secrets
+    )
+
+    if ([string]::IsNullOrEmpty($Text) -or $Secrets -isnot [System.Collections.IDictionary]) {
+        return [string]$Text
+    }
+    $masked = $Text
+    foreach ($value in @($Secrets.Values)) {
+        if ($value -is [string] -and $value -ne '') {
+            $masked = $masked.Replace($value, '********')
+        }
+    }
+    $masked
+}
+
+Function Test-SecretInError {
+    <#
+    .SYNOPSIS
+    Tells whether an error record's message or exception chain contains a secret value, so it must not be returned.
+    #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param (
+        [AllowNull()]
+        [object]
+        $ErrorRecord,
+
+        [AllowNull()]
+        [object]
+        $Secrets
+    )
+
+    if ($null -eq $ErrorRecord) {
+        return $false
+    }
+    # Exception.ToString() includes the inner exceptions' messages; the record's own text may differ from it.
+    foreach ($text in @([string]$ErrorRecord, $ErrorRecord.Exception.ToString())) {
+        if ((Hide-SecretValue -Text $text -Secrets $Secrets) -cne $text) {
+            return $true
+        }
+    }
+    $false
 }
 
 $module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
@@ -675,6 +838,13 @@ $module.Result.changed = $run.changed
 $module.Result.results = $run.results
 if ($null -ne $run.failed_index) {
     $module.Result.failed_index = $run.failed_index
-    $module.FailJson((Get-FailureMessage -Run $run), $run.error)
+    # The utils keep passwords out of their errors (CertStore, IisAuth); this is the last guard: Ansible.Basic does
+    # not mask the values inside the secrets dict, so a message that somehow carries one is masked here, and an
+    # error record that carries one is not returned at all.
+    $failure = Hide-SecretValue -Text (Get-FailureMessage -Run $run) -Secrets $module.Params.secrets
+    if (Test-SecretInError -ErrorRecord $run.error -Secrets $module.Params.secrets) {
+        $module.FailJson($failure)
+    }
+    $module.FailJson($failure, $run.error)
 }
 $module.ExitJson()

@@ -13,14 +13,19 @@ description:
     Use M(mtls.iis.client_cert) or one of the single-part modules instead.
   - With O(mode=gather) it returns a snapshot of exactly the parts of the host named in O(scope), among
     LocalMachine certificate stores, the two Schannel registry values the collection manages, the
-    HTTP.sys SSL bindings, the https bindings of IIS sites and the C(sslFlags) of IIS location paths.
-    Gathering never changes the host and never creates a certificate store.
+    HTTP.sys SSL bindings, the https bindings of IIS sites, the C(sslFlags) of IIS location paths, the
+    client certificate mapping and anonymous authentication settings of IIS sites, and whether Windows
+    features are installed. Gathering never changes the host, never creates a certificate store and never
+    reads a mapping password.
   - With O(mode=apply) it runs the operations in O(ops) in order and stops at the first one that fails.
     It holds no desired-state logic; the action plugins plan the operations on the controller.
-  - IIS configuration changes (the C(binding_*) and C(access_*) operations) are saved to
-    C(applicationHost.config) once per contiguous run of such operations, before the next other operation
-    and at the end. When an operation of a run or the save fails, the changes of that run are not saved and
-    its operations are reported with C(changed=false); the failure message lists them.
+  - IIS configuration changes (the C(binding_*), C(access_*), C(auth_set), C(one_to_one_*) and
+    C(many_to_one_*) operations) are saved to C(applicationHost.config) once per contiguous run of such
+    operations, before the next other operation and at the end. Before saving, the pending configuration of
+    every site whose authentication changed is checked for what IIS refuses (many-to-one mappings enabled
+    together with Active Directory client certificate mapping). When an operation of a run, that check or
+    the save fails, the changes of that run are not saved and its operations are reported with
+    C(changed=false); the failure message lists them.
   - The gather/apply contract is described in C(docs/ENGINE.md) of the collection.
 options:
   mode:
@@ -44,6 +49,14 @@ options:
       - C(access_paths) is a list of IIS location paths such as C(Default Web Site) or C(Default Web Site/api)
         (no leading slash). For each it reads the C(sslFlags) in effect there and the value written for exactly
         that path in C(applicationHost.config), if any.
+      - C(auth_sites) is a list of IIS site names. For each site that exists it reads, at the site (where IIS
+        honours certificate mappings), the IIS client certificate mapping authentication (its switches, logon
+        method, default logon domain, one-to-one and many-to-one mappings without their passwords), whether
+        Active Directory client certificate mapping and anonymous authentication are enabled, and the paths
+        below the site that configure IIS client certificate mapping (which IIS ignores there).
+      - C(features) is a list of Windows feature names such as C(Web-Cert-Auth), C(Web-Client-Auth),
+        C(Web-Http-Tracing); each is reported installed or not. It needs the C(ServerManager) PowerShell module
+        of Windows Server; on other editions, or for a name Windows does not know, gather fails.
     type: dict
   ops:
     description:
@@ -73,6 +86,28 @@ options:
         C(SslRequireCert)=64, C(Ssl128)=256) writes C(system.webServer/security/access) C(sslFlags) at that
         location path in C(applicationHost.config); C(access_unset) (C(location)) removes it there so that the
         path inherits.
+      - C(feature_install) (C(name)) installs a Windows feature with C(Install-WindowsFeature) (no-op when it is
+        installed); its entry in RV(results) has C(reboot_required). Pending IIS changes are saved before it runs.
+      - C(auth_set) (C(location) the site name, C(section) one of C(iis_mapping), C(ad_mapping), C(anonymous),
+        C(attributes) a dictionary of IIS attribute names and values) sets those attributes of the section at the
+        site. C(iis_mapping) takes C(enabled), C(oneToOneCertificateMappingsEnabled),
+        C(manyToOneCertificateMappingsEnabled), C(logonMethod) (C(Interactive), C(Batch), C(Network) or
+        C(ClearText)) and C(defaultLogonDomain); C(ad_mapping) and C(anonymous) take C(enabled). Another section or
+        attribute fails the operation.
+      - C(one_to_one_set) (C(location), C(certificate) the client certificate's DER as base64, C(user),
+        C(enabled), optional C(password_ref)) adds or updates the one-to-one mapping of that certificate;
+        C(one_to_one_remove) (C(location), C(certificate)) removes it.
+      - C(many_to_one_set) (C(location), C(name), C(description), C(enabled), C(permission) C(Allow) or C(Deny),
+        C(user), C(rules) a list of C(field) C(Subject) or C(Issuer), C(subfield) such as C(O) or C(CN),
+        C(match) with wildcards allowed, C(case_sensitive); optional C(password_ref)) adds or updates the
+        many-to-one mapping of that name and replaces its rules when they differ; C(many_to_one_remove)
+        (C(location), C(name)) removes it.
+      - A mapping password is written only when the operation has C(password_ref) (the key in O(secrets));
+        it cannot be read back, so such an operation always reports C(changed=true). A mapping without a user,
+        or a rule field other than C(Subject) or C(Issuer), fails the operation, as IIS refuses them.
+      - Mappings are written at the site (IIS ignores them at an application); a location that is not a site
+        name fails the operation, and so does a site that does not exist, except for the C(*_remove) operations,
+        which then change nothing.
       - An argument not listed for an operation fails that operation before it changes anything.
       - Every operation is safe to repeat; one that finds the host already as asked reports C(changed=false).
     type: list
@@ -104,6 +139,10 @@ notes:
     as a string. Changes to them take effect after a reboot.
   - The HTTP.sys registry value names the snapshot is read from are community-sourced, not documented by
     Microsoft.
+  - Certificate mappings are written through C(Microsoft.Web.Administration), never C(appcmd) (whose escaping
+    breaks the base64 certificate). IIS stores mapping passwords encrypted.
+  - Turning Active Directory client certificate mapping on or off outside IIS Manager takes effect after IIS
+    restarts; this module does not restart IIS.
 seealso:
   - module: mtls.iis.client_cert
   - module: mtls.iis.client_cert_info
@@ -148,6 +187,14 @@ snapshot:
       C(ssl_flags) integer, C(certificate_hash) upper-case hex or empty, C(certificate_store)), and C(access)
       keyed by location path, with C(effective) (the C(sslFlags) integer in effect) and C(explicit) (the
       C(sslFlags) text written for exactly that path, or null when it inherits).
+    - C(auth) (when O(scope) has C(auth_sites); empty without IIS) maps each existing requested site to
+      C(iis_mapping) (C(enabled), C(one_to_one_enabled), C(many_to_one_enabled), C(logon_method),
+      C(default_logon_domain), C(one_to_one) a list of C(certificate) base64 DER on one line, C(user),
+      C(enabled), and C(many_to_one) a list of C(name), C(description), C(enabled), C(permission), C(user),
+      C(rules) with C(field), C(subfield), C(match), C(case_sensitive)), C(ad_mapping) and C(anonymous) (each
+      C(enabled)), and C(below_site) (location paths under the site that configure IIS client certificate
+      mapping). A section IIS cannot open on that host is null. Passwords are never returned.
+    - C(features) (when O(scope) has C(features)) maps each requested feature name to true when installed.
   returned: mode is gather
   type: dict
   sample:
@@ -179,10 +226,38 @@ snapshot:
         Default Web Site/api:
           effective: 104
           explicit: Ssl, SslNegotiateCert, SslRequireCert
+    auth:
+      Default Web Site:
+        iis_mapping:
+          enabled: true
+          one_to_one_enabled: true
+          many_to_one_enabled: true
+          logon_method: ClearText
+          default_logon_domain: ""
+          one_to_one: []
+          many_to_one:
+            - name: partners
+              description: ""
+              enabled: true
+              permission: Allow
+              user: CONTOSO\svc-partners
+              rules:
+                - field: Subject
+                  subfield: O
+                  match: Fabrikam*
+                  case_sensitive: true
+        ad_mapping:
+          enabled: false
+        anonymous:
+          enabled: true
+        below_site: []
+    features:
+      Web-Cert-Auth: true
 results:
   description:
     - One entry per operation that ran, in order, with C(index), C(op) and C(changed).
     - C(returned.der) is the base64 DER of a certificate that left a store (C(cert_move), C(cert_remove)).
+    - C(reboot_required) (C(feature_install) only) is true when Windows needs a restart to finish installing.
     - The operation that failed, if any, is the last entry and has C(failed=true). When saving the IIS
       configuration fails, the last IIS operation before the save is the one marked failed.
   returned: mode is apply

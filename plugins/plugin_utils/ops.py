@@ -23,6 +23,12 @@ OP_NAMES: frozenset[str] = frozenset(
         "httpsys_remove",
         "access_set",
         "access_unset",
+        "feature_install",
+        "auth_set",
+        "one_to_one_set",
+        "one_to_one_remove",
+        "many_to_one_set",
+        "many_to_one_remove",
     }
 )
 

@@ -118,7 +118,14 @@ def doc_says_no_log(option: dict[str, Any]) -> bool:
 # --- the files this file checks ------------------------------------------------------------------------------
 
 
-ENGINE_UTILS = ("CertStore.psm1", "Schannel.psm1", "HttpSys.psm1", "IisConfig.psm1")
+ENGINE_UTILS = (
+    "CertStore.psm1",
+    "Schannel.psm1",
+    "HttpSys.psm1",
+    "IisConfig.psm1",
+    "IisAuth.psm1",
+    "WindowsFeature.psm1",
+)
 
 
 def test_the_engine_module_and_its_utils_are_found():
@@ -159,7 +166,7 @@ def test_every_ansible_requires_powershell_target_is_a_util_file_of_this_collect
     assert not unresolved, f"{rel(path)} requires utils that are not files under plugins/module_utils: {unresolved}"
 
 
-def test_host_state_requires_the_certstore_schannel_httpsys_and_iisconfig_utils():
+def test_host_state_requires_every_engine_util():
     required = {resolve_util(name, MODULE) for name in psparse.requires_utils(MODULE)}
     assert required == {UTILS_DIR / name for name in ENGINE_UTILS}
 
@@ -172,6 +179,28 @@ def test_every_util_function_host_state_calls_is_exported_by_a_required_util():
     assert util_calls, "host_state.ps1 calls no util function: the check would be vacuous"
     missing = sorted(util_calls - set(exports))
     assert not missing, f"host_state.ps1 calls util functions that no required util exports: {missing}"
+
+
+@pytest.mark.parametrize("path", UTIL_FILES, ids=rel)
+def test_every_util_function_a_util_calls_from_another_util_is_exported_by_a_util_it_requires(path: Path):
+    # Ansible imports every util globally, but only those some file requires are sent: a util that calls another
+    # util's function must require it, and that function must be exported.
+    defined_here = psparse.defined_functions(path)
+    defined_elsewhere = set().union(*(psparse.defined_functions(u) for u in UTIL_FILES if u != path))
+    foreign = {c for c in psparse.called_commands(path) if c in defined_elsewhere and c not in defined_here}
+    exported: set[str] = set()
+    for name in psparse.requires_utils(path):
+        util = resolve_util(name, path)
+        assert util is not None, f"{rel(path)}: {name} does not resolve"
+        exported |= psparse.exported_functions(util)
+    missing = sorted(foreign - exported)
+    assert not missing, f"{rel(path)} calls functions of other utils that no util it requires exports: {missing}"
+
+
+def test_iisauth_reuses_the_iis_session_of_iisconfig_instead_of_loading_mwa_itself():
+    calls = psparse.called_commands(UTILS_DIR / "IisAuth.psm1")
+    assert {"Get-MtlsIisServerManager", "New-MtlsIisSession", "Close-MtlsIisSession", "Test-MtlsIisAvailable"} <= calls
+    assert calls.isdisjoint({"New-Object", "Add-Type"})
 
 
 @pytest.mark.parametrize("path", UTIL_FILES, ids=rel)
@@ -236,15 +265,24 @@ def test_every_handler_takes_the_op_the_secrets_and_the_context_in_that_order():
     assert {name: params for name, params in parameters.items() if params != ["Op", "Secrets", "Context"]} == {}
 
 
-def test_the_iis_ops_committed_per_run_are_exactly_the_binding_and_access_ops():
+IIS_CONFIG_OP_PREFIXES = ("binding_", "access_", "auth_", "one_to_one_", "many_to_one_")
+
+
+def test_the_iis_ops_committed_per_run_are_exactly_the_binding_access_auth_and_mapping_ops():
     iis_ops = psparse.top_level_list(MODULE, "IisConfigOps")
     assert len(iis_ops) == len(set(iis_ops))
-    assert set(iis_ops) == {name for name in OP_NAMES if name.startswith(("binding_", "access_"))}
+    assert set(iis_ops) == {name for name in OP_NAMES if name.startswith(IIS_CONFIG_OP_PREFIXES)}
 
 
-@pytest.mark.parametrize("path", [MODULE, UTILS_DIR / "CertStore.psm1"], ids=rel)
+def test_feature_install_is_not_committed_with_the_iis_ops():
+    # It must run after the pending IIS changes are committed, like any other non-IIS op.
+    assert "feature_install" in OP_NAMES
+    assert "feature_install" not in psparse.top_level_list(MODULE, "IisConfigOps")
+
+
+@pytest.mark.parametrize("path", [MODULE, UTILS_DIR / "CertStore.psm1", UTILS_DIR / "IisAuth.psm1"], ids=rel)
 def test_no_double_quoted_string_mentions_a_password_or_the_secrets(path: Path):
-    # Messages are built from double-quoted strings; the PFX password must never be one of their parts.
+    # Messages are built from double-quoted strings; a password (PFX, mapping) must never be one of their parts.
     assert psparse.interpolated_variables(path) & {"password", "secrets", "secret"} == set()
 
 
