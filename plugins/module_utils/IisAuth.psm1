@@ -350,8 +350,9 @@ Function Get-MtlsIisAuthSection {
         return $Configuration.GetSection($path, $Location)
     }
     catch {
-        # The sections are declared in the default applicationHost.config whether or not their feature is installed
-        # (believed, not verified on every build); a host where the declaration is missing fails here.
+        # A section whose Windows feature is not installed (Web-Cert-Auth for iis_mapping, Web-Client-Auth for
+        # ad_mapping) is not in the IIS schema, and GetSection fails here (docs/ENGINE.md; the exact error is not
+        # verified, nor that no build returns schema defaults instead).
         throw "IIS cannot open $path at '$Location' ($($_.Exception.Message)); check that the Windows features Web-Cert-Auth (IIS mapping) and Web-Client-Auth (AD mapping) are installed"
     }
 }
@@ -524,7 +525,7 @@ Function Get-MtlsIisAuthSiteSnapshot {
     <#
     .SYNOPSIS
     The auth entry of one existing site: iis_mapping, ad_mapping, anonymous, below_site. A section IIS cannot open on
-    this host is null rather than failing the whole gather.
+    this host (its feature is not installed, so it is not in the schema) is null rather than failing the gather.
     #>
     [CmdletBinding()]
     [OutputType([hashtable])]
@@ -544,7 +545,9 @@ Function Get-MtlsIisAuthSiteSnapshot {
 
     $entry = @{ iis_mapping = $null; ad_mapping = $null; anonymous = $null }
     foreach ($name in @('iis_mapping', 'ad_mapping', 'anonymous')) {
-        # Only opening the section may fail quietly (see Get-MtlsIisAuthSection); reading an opened one may not.
+        # Only opening the section may fail quietly (see Get-MtlsIisAuthSection); reading an opened one may not. The
+        # failure of GetSection is the test, not Get-WindowsFeature: that needs the ServerManager module (slow, and
+        # absent on client editions).
         $section = $null
         try {
             $section = Get-MtlsIisAuthSection -Configuration $Configuration -Section $name -Location $Site

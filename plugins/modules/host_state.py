@@ -193,7 +193,8 @@ snapshot:
       C(enabled), and C(many_to_one) a list of C(name), C(description), C(enabled), C(permission), C(user),
       C(rules) with C(field), C(subfield), C(match), C(case_sensitive)), C(ad_mapping) and C(anonymous) (each
       C(enabled)), and C(below_site) (location paths under the site that configure IIS client certificate
-      mapping). A section IIS cannot open on that host is null. Passwords are never returned.
+      mapping). A section whose Windows feature is not installed (C(iis_mapping) needs Web-Cert-Auth,
+      C(ad_mapping) needs Web-Client-Auth) is null. Passwords are never returned.
     - C(features) (when O(scope) has C(features)) maps each requested feature name to true when installed.
   returned: mode is gather
   type: dict
