@@ -137,7 +137,8 @@ class HostStateAction(ActionBase):
         changed_ops = {r["op"] for r in ran if r.get("changed")}
         outcome: dict[str, Any] = {
             "changed": bool(changed_ops),
-            "reboot_required": bool(changed_ops & REBOOT_OPS),
+            # Schannel reads its values at boot; a feature install says itself whether Windows needs one.
+            "reboot_required": bool(changed_ops & REBOOT_OPS) or any(r.get("reboot_required") for r in ran),
             "ops_ran": ops_ran,
             "returned_certificates": returned,
         }

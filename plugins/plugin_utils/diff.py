@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from . import flags, schannel_values
+from .auth_model import Rule
 from .httpsys import httpsys_key, iis_default_record
 from .plan import Op, Plan
 
@@ -96,6 +97,46 @@ def _project_access(view: View, op: Op, labels: dict[str, str]) -> None:
     entry["explicit"] = op.args.get("ssl_flags")
 
 
+def _site_auth(view: View, op: Op) -> dict[str, Any]:
+    return view.setdefault("mapping", {}).setdefault(
+        op.args["location"],
+        {"iis_mapping": {}, "one_to_one": {}, "many_to_one": {}, "ad_mapping": None, "anonymous": None},
+    )
+
+
+def _project_auth_set(view: View, op: Op, labels: dict[str, str]) -> None:
+    site = _site_auth(view, op)
+    if op.args["section"] == "iis_mapping":
+        site["iis_mapping"].update(op.args["attributes"])
+    else:
+        site[op.args["section"]] = op.args["attributes"].get("enabled")
+
+
+def _project_one_to_one_set(view: View, op: Op, labels: dict[str, str]) -> None:
+    blob = op.args["certificate"]
+    _site_auth(view, op)["one_to_one"][blob] = {
+        "certificate": labels.get(blob, blob[:16] + "..."),
+        "user": op.args["user"],
+        "enabled": op.args["enabled"],
+        **({"password": "(written)"} if "password_ref" in op.args else {}),
+    }
+
+
+def _project_many_to_one_set(view: View, op: Op, labels: dict[str, str]) -> None:
+    _site_auth(view, op)["many_to_one"][op.args["name"]] = {
+        "user": op.args["user"],
+        "enabled": op.args["enabled"],
+        "permission": op.args["permission"],
+        "description": op.args["description"],
+        "rules": [Rule.from_wire(r).describe() for r in op.args["rules"]],
+        **({"password": "(written)"} if "password_ref" in op.args else {}),
+    }
+
+
+def _project_feature(view: View, op: Op, labels: dict[str, str]) -> None:
+    view.setdefault("features", {})[op.args["name"]] = True
+
+
 _PROJECTIONS: dict[str, Callable[[View, Op, dict[str, str]], None]] = {
     "store_create": lambda view, op, labels: _store(view, op.args["store"]),
     "cert_import": _project_cert_import,
@@ -112,6 +153,12 @@ _PROJECTIONS: dict[str, Callable[[View, Op, dict[str, str]], None]] = {
     "httpsys_remove": _project_httpsys_remove,
     "access_set": _project_access,
     "access_unset": _project_access,
+    "feature_install": _project_feature,
+    "auth_set": _project_auth_set,
+    "one_to_one_set": _project_one_to_one_set,
+    "one_to_one_remove": lambda view, op, labels: _site_auth(view, op)["one_to_one"].pop(op.args["certificate"], None),
+    "many_to_one_set": _project_many_to_one_set,
+    "many_to_one_remove": lambda view, op, labels: _site_auth(view, op)["many_to_one"].pop(op.args["name"], None),
 }
 
 
@@ -153,7 +200,23 @@ def render(view: View) -> str:
             else f"inherited: {flags.describe_access(entry['effective'])}"
             for path, entry in sorted(view["ssl"].items())
         }
+    if "features" in view:
+        shown["Windows features"] = {
+            name: "installed" if on else "not installed" for name, on in view["features"].items()
+        }
+    for site, body in sorted(view.get("mapping", {}).items()):
+        shown[f"client certificate authentication ({site})"] = {
+            "IIS client certificate mapping": body["iis_mapping"],
+            "one-to-one mappings": sorted(body["one_to_one"].values(), key=lambda m: m["certificate"]) or "(none)",
+            "many-to-one mappings": dict(sorted(body["many_to_one"].items())) or "(none)",
+            "Active Directory mapping": _on_off(body["ad_mapping"]),
+            "anonymous authentication": _on_off(body["anonymous"]),
+        }
     return yaml.safe_dump(_plain(shown), default_flow_style=False, sort_keys=False, width=200, allow_unicode=True)
+
+
+def _on_off(value: bool | None) -> str:
+    return "feature not installed" if value is None else ("enabled" if value else "disabled")
 
 
 def _plain(value: Any) -> Any:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from .auth_model import SiteAuth
 from .certs import CertInfo, from_b64
 from .errors import HostStateError
 from .flags import HTTPSYS_NEGOTIATE_CLIENT_CERT, access_flags_from_text
@@ -21,6 +22,8 @@ class Scope:
     httpsys: bool = False
     sites: frozenset[str] = frozenset()
     access_paths: frozenset[str] = frozenset()
+    auth_sites: frozenset[str] = frozenset()
+    features: frozenset[str] = frozenset()
 
     def union(self, other: Scope) -> Scope:
         return Scope(
@@ -29,11 +32,13 @@ class Scope:
             httpsys=self.httpsys or other.httpsys,
             sites=_merge_names(self.sites, other.sites),
             access_paths=_merge_names(self.access_paths, other.access_paths),
+            auth_sites=_merge_names(self.auth_sites, other.auth_sites),
+            features=_merge_names(self.features, other.features),
         )
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {}
-        for key in ("stores", "sites", "access_paths"):
+        for key in ("stores", "sites", "access_paths", "auth_sites", "features"):
             if getattr(self, key):
                 wire[key] = sorted(getattr(self, key))
         if self.schannel:
@@ -156,6 +161,14 @@ class Snapshot:
     schannel: dict[str, int | str | None] | None = None
     httpsys: tuple[HttpSysBinding, ...] | None = None
     iis: Iis | None = None
+    auth: dict[str, SiteAuth] | None = None  # keyed by lower-case site name
+    features: dict[str, bool] | None = None
+
+    def site_auth(self, site: str) -> SiteAuth | None:
+        return (self.auth or {}).get(site.lower())
+
+    def feature_installed(self, name: str) -> bool:
+        return bool((self.features or {}).get(name))
 
     @property
     def os_build(self) -> int | None:
@@ -201,6 +214,12 @@ class Snapshot:
                 if httpsys is not None
                 else None,
                 iis=_iis_from_wire(data["iis"]) if data.get("iis") is not None else None,
+                auth={name.lower(): SiteAuth.from_wire(body) for name, body in data["auth"].items()}
+                if data.get("auth") is not None
+                else None,
+                features={str(k): bool(v) for k, v in data["features"].items()}
+                if data.get("features") is not None
+                else None,
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise HostStateError(f"host_state returned a snapshot this controller cannot read: {exc!r}") from exc

@@ -74,3 +74,53 @@ SSL_SETTINGS_OPTIONS: dict[str, Any] = {
     "client_certificates": {"type": "str", "choices": ["ignore", "accept", "require"]},
     "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
 }
+
+CERT_MAPPING_OPTIONS: dict[str, Any] = {
+    "site": {"type": "str", "required": True},
+    "enabled": {"type": "bool"},
+    "logon_method": {"type": "str", "choices": ["clear_text", "network", "batch", "interactive"]},
+    "default_logon_domain": {"type": "str"},
+    "one_to_one_enabled": {"type": "bool"},
+    "many_to_one_enabled": {"type": "bool"},
+    "one_to_one": {
+        "type": "list",
+        "elements": "dict",
+        "options": {
+            "path": {"type": "path"},
+            "content": {"type": "str"},
+            "user": {"type": "str", "required": True},
+            "password": {"type": "str", "no_log": True},
+            "enabled": {"type": "bool", "default": True},
+        },
+        "mutually_exclusive": [("path", "content")],
+        "required_one_of": [("path", "content")],
+    },
+    "many_to_one": {
+        "type": "list",
+        "elements": "dict",
+        "options": {
+            "name": {"type": "str", "required": True},
+            "description": {"type": "str", "default": ""},
+            "user": {"type": "str", "required": True},
+            "password": {"type": "str", "no_log": True},
+            "permission": {"type": "str", "default": "allow", "choices": ["allow", "deny"]},
+            "enabled": {"type": "bool", "default": True},
+            "rules": {
+                "type": "list",
+                "elements": "dict",
+                "default": [],
+                "options": {
+                    "field": {"type": "str", "required": True, "choices": ["subject", "issuer"]},
+                    "subfield": {"type": "str", "required": True},
+                    "match": {"type": "str", "required": True},
+                    "case_sensitive": {"type": "bool", "default": True},
+                },
+            },
+        },
+    },
+    "exclusive": {"type": "bool", "default": False},
+    "update_password": {"type": "str", "default": "on_create", "choices": ["on_create", "always"]},
+    "ad_mapping": {"type": "bool"},
+    "anonymous_authentication": {"type": "bool"},
+    "install_feature": {"type": "bool", "default": True},
+}

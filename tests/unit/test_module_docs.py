@@ -82,7 +82,11 @@ def test_secret_options_are_no_log(name):
 
     def secrets(spec: dict, prefix: str = ""):
         for option, body in spec.items():
-            if "password" in option or "secret" in option:
+            if (
+                option in ("password", "secret")
+                or option.endswith(("_password", "_secret"))
+                and option != "update_password"
+            ):
                 yield prefix + option, body.get("no_log")
             yield from secrets(body.get("options", {}), f"{prefix}{option}.")
 

@@ -1,0 +1,390 @@
+"""Certificate mapping part: IIS one-to-one / many-to-one mappings, AD mapping, anonymous auth. Pure.
+
+Facts used (REFERENCE.md, "IIS client certificate mapping"): mappings are honoured at site level only;
+IIS many-to-one and AD mapping are mutually exclusive; passwords are stored encrypted and cannot be
+read back, so they follow ``update_password`` (on_create | always); the sections need the features
+Web-Cert-Auth and Web-Client-Auth; AD mapping needs the binding's DS mapper option and an IIS restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .auth_model import LOGON_METHODS, PERMISSIONS, RULE_FIELDS, IisMapping, ManyToOne, OneToOne, Rule, SiteAuth
+from .binding import require_site
+from .certs import CertInfo, from_b64
+from .diff import View
+from .errors import OptionError
+from .flags import HTTPSYS_DS_MAPPER
+from .httpsys import httpsys_key
+from .plan import Op, Phase, Plan
+from .snapshot import Scope, Snapshot
+from .sources import FileReader, load_certificates
+
+CERT_AUTH_FEATURE = "Web-Cert-Auth"
+AD_AUTH_FEATURE = "Web-Client-Auth"
+#: option name -> IIS attribute of iisClientCertificateMappingAuthentication
+IIS_ATTRIBUTES = {
+    "enabled": "enabled",
+    "one_to_one_enabled": "oneToOneCertificateMappingsEnabled",
+    "many_to_one_enabled": "manyToOneCertificateMappingsEnabled",
+    "logon_method": "logonMethod",
+    "default_logon_domain": "defaultLogonDomain",
+}
+
+
+@dataclass(frozen=True)
+class DesiredOneToOne:
+    mapping: OneToOne
+    cert: CertInfo
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class DesiredManyToOne:
+    mapping: ManyToOne
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class MappingDesired:
+    site: str
+    iis: dict[str, Any]  # IIS attribute name -> value; only the options given
+    one_to_one: tuple[DesiredOneToOne, ...] | None = None  # None: leave the list alone
+    many_to_one: tuple[DesiredManyToOne, ...] | None = None
+    exclusive: bool = False
+    update_password: str = "on_create"
+    ad_mapping: bool | None = None
+    anonymous: bool | None = None
+    install_feature: bool = True
+
+    def scope(self) -> Scope:
+        return Scope(
+            sites=frozenset({self.site}),
+            auth_sites=frozenset({self.site}),
+            features=frozenset({CERT_AUTH_FEATURE, AD_AUTH_FEATURE}),
+            httpsys=True,
+        )
+
+    @classmethod
+    def from_options(cls, args: dict[str, Any], read: FileReader, prefix: str = "") -> MappingDesired:
+        site = str(args["site"]).strip().strip("/")
+        if "/" in site or "\\" in site:
+            raise OptionError(
+                f"{prefix}site",
+                f"{site!r} is below site level, where IIS ignores client certificate mappings.",
+                "give the site name only; mappings apply to every application of the site.",
+            )
+        iis = {attr: args[opt] for opt, attr in IIS_ATTRIBUTES.items() if args.get(opt) is not None}
+        if "logonMethod" in iis:
+            iis["logonMethod"] = LOGON_METHODS[iis["logonMethod"]]
+        return cls(
+            site=site,
+            iis=iis,
+            one_to_one=_one_to_one(args.get("one_to_one"), read, f"{prefix}one_to_one"),
+            many_to_one=_many_to_one(args.get("many_to_one"), f"{prefix}many_to_one"),
+            exclusive=args.get("exclusive", False),
+            update_password=args.get("update_password", "on_create"),
+            ad_mapping=args.get("ad_mapping"),
+            anonymous=args.get("anonymous_authentication"),
+            install_feature=args.get("install_feature", True),
+        )
+
+
+def _one_to_one(
+    items: list[dict[str, Any]] | None, read: FileReader, option: str
+) -> tuple[DesiredOneToOne, ...] | None:
+    if items is None:
+        return None
+    result: list[DesiredOneToOne] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        name = f"{option}[{index}]"
+        certs = load_certificates(item, name, read)
+        if len(certs) != 1:
+            raise OptionError(
+                name, f"holds {len(certs)} certificates.", "give exactly one client certificate per mapping."
+            )
+        cert = certs[0]
+        if cert.is_ca:
+            raise OptionError(
+                name,
+                f"{cert.label} is a CA certificate; a one-to-one mapping takes the client's own certificate.",
+                "give the client (leaf) certificate; put CA certificates in mtls.iis.trusted_certs.",
+            )
+        if cert.der_b64 in seen:
+            raise OptionError(
+                name,
+                f"{cert.label} is already mapped by {option}[{seen[cert.der_b64]}]; "
+                "IIS keys one-to-one mappings by certificate.",
+                "list each client certificate once.",
+            )
+        seen[cert.der_b64] = index
+        mapping = OneToOne(cert.der_b64, item["user"], item.get("enabled", True))
+        result.append(DesiredOneToOne(mapping, cert, item.get("password")))
+    return tuple(result)
+
+
+def _many_to_one(items: list[dict[str, Any]] | None, option: str) -> tuple[DesiredManyToOne, ...] | None:
+    if items is None:
+        return None
+    result: list[DesiredManyToOne] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        key = item["name"].lower()
+        if key in seen:
+            raise OptionError(
+                f"{option}[{index}].name",
+                f"{item['name']!r} is already used by {option}[{seen[key]}]; IIS keys many-to-one mappings by name.",
+                "give every many-to-one mapping its own name.",
+            )
+        seen[key] = index
+        rules = tuple(
+            Rule(RULE_FIELDS[r["field"]], r["subfield"], r["match"], r.get("case_sensitive", True))
+            for r in item.get("rules") or []
+        )
+        mapping = ManyToOne(
+            name=item["name"],
+            user=item["user"],
+            description=item.get("description") or "",
+            enabled=item.get("enabled", True),
+            permission=PERMISSIONS[item.get("permission") or "allow"],
+            rules=rules,
+        )
+        result.append(DesiredManyToOne(mapping, item.get("password")))
+    return tuple(result)
+
+
+class _Secrets:
+    """Hands out password references (m0, m1, ...) for ops; the values go to host_state's no_log option."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def ref(self, password: str) -> str:
+        key = f"m{len(self.values)}"
+        self.values[key] = password
+        return key
+
+
+def _wants_password(password: str | None, exists: bool, update_password: str) -> bool:
+    return password is not None and (not exists or update_password == "always")
+
+
+def _feature_ops(desired: MappingDesired, snapshot: Snapshot, auth: SiteAuth) -> list[Op]:
+    needed = []
+    uses_iis = bool(desired.iis) or desired.one_to_one is not None or desired.many_to_one is not None
+    if uses_iis and not snapshot.feature_installed(CERT_AUTH_FEATURE):
+        needed.append((CERT_AUTH_FEATURE, "enabled"))
+    if desired.ad_mapping and not snapshot.feature_installed(AD_AUTH_FEATURE):
+        needed.append((AD_AUTH_FEATURE, "ad_mapping"))
+    ops = []
+    for feature, option in needed:
+        if not desired.install_feature:
+            raise OptionError(
+                option,
+                f"needs the Windows feature {feature}, which is not installed.",
+                f"set install_feature: true, or install {feature} first.",
+            )
+        ops.append(Op("feature_install", {"name": feature}, Phase.FEATURES, f"install the Windows feature {feature}"))
+    return ops
+
+
+def _auth_set(site: str, section: str, attributes: dict[str, Any]) -> Op:
+    shown = ", ".join(f"{k}={v}" for k, v in attributes.items())
+    return Op(
+        "auth_set",
+        {"location": site, "section": section, "attributes": attributes},
+        Phase.SITE_CONFIG,
+        f"set {section} of {site}: {shown}",
+    )
+
+
+def _section_ops(desired: MappingDesired, current: IisMapping, site: str, ad_current: bool, anon_current: bool | None):
+    """auth_set ops, turning things off before turning things on (IIS refuses many-to-one beside AD mapping)."""
+    now = {attr: getattr(current, opt) for opt, attr in IIS_ATTRIBUTES.items()}
+    changed = {attr: value for attr, value in desired.iis.items() if now[attr] != value}
+    off = {k: v for k, v in changed.items() if v is False}
+    on = {k: v for k, v in changed.items() if v is not False}
+    first, last = [], []
+    if off:
+        first.append(_auth_set(site, "iis_mapping", off))
+    if desired.ad_mapping is not None and desired.ad_mapping != ad_current:
+        (last if desired.ad_mapping else first).append(_auth_set(site, "ad_mapping", {"enabled": desired.ad_mapping}))
+    if on:
+        last.append(_auth_set(site, "iis_mapping", on))
+    if desired.anonymous is not None and desired.anonymous != anon_current:
+        last.append(_auth_set(site, "anonymous", {"enabled": desired.anonymous}))
+    return first, last
+
+
+def _mapping_ops(desired: MappingDesired, current: IisMapping, site: str, secrets: _Secrets) -> list[Op]:
+    ops: list[Op] = []
+    if desired.one_to_one is not None:
+        existing = {m.certificate: m for m in current.one_to_one}
+        for want in desired.one_to_one:
+            have = existing.get(want.mapping.certificate)
+            password = _wants_password(want.password, have is not None, desired.update_password)
+            if have == want.mapping and not password:
+                continue
+            args: dict[str, Any] = {
+                "location": site,
+                "certificate": want.mapping.certificate,
+                "user": want.mapping.user,
+                "enabled": want.mapping.enabled,
+            }
+            if password:
+                args["password_ref"] = secrets.ref(want.password or "")
+            verb = "add" if have is None else "update"
+            ops.append(
+                Op(
+                    "one_to_one_set",
+                    args,
+                    Phase.SITE_CONFIG,
+                    f"{verb} one-to-one mapping {want.cert.label} -> {want.mapping.user}",
+                )
+            )
+        if desired.exclusive:
+            wanted = {w.mapping.certificate for w in desired.one_to_one}
+            ops.extend(
+                Op(
+                    "one_to_one_remove",
+                    {"location": site, "certificate": m.certificate},
+                    Phase.SITE_CONFIG,
+                    f"remove one-to-one mapping of {m.user} (not listed)",
+                )
+                for m in current.one_to_one
+                if m.certificate not in wanted
+            )
+    if desired.many_to_one is not None:
+        existing_m = {m.name.lower(): m for m in current.many_to_one}
+        for want in desired.many_to_one:
+            have = existing_m.get(want.mapping.name.lower())
+            password = _wants_password(want.password, have is not None, desired.update_password)
+            if have == want.mapping and not password:
+                continue
+            m = want.mapping
+            args = {
+                "location": site,
+                "name": m.name,
+                "description": m.description,
+                "enabled": m.enabled,
+                "permission": m.permission,
+                "user": m.user,
+                "rules": [r.to_wire() for r in m.rules],
+            }
+            if password:
+                args["password_ref"] = secrets.ref(want.password or "")
+            verb = "add" if have is None else "update"
+            ops.append(
+                Op("many_to_one_set", args, Phase.SITE_CONFIG, f"{verb} many-to-one mapping {m.name!r} -> {m.user}")
+            )
+        if desired.exclusive:
+            wanted_names = {w.mapping.name.lower() for w in desired.many_to_one}
+            ops.extend(
+                Op(
+                    "many_to_one_remove",
+                    {"location": site, "name": m.name},
+                    Phase.SITE_CONFIG,
+                    f"remove many-to-one mapping {m.name!r} (not listed)",
+                )
+                for m in current.many_to_one
+                if m.name.lower() not in wanted_names
+            )
+    return ops
+
+
+def _many_to_one_active_after(desired: MappingDesired, current: IisMapping) -> bool:
+    enabled = desired.iis.get("enabled", current.enabled)
+    many_enabled = desired.iis.get("manyToOneCertificateMappingsEnabled", current.many_to_one_enabled)
+    if desired.many_to_one is None:
+        count = len(current.many_to_one)
+    elif desired.exclusive:
+        count = len(desired.many_to_one)
+    else:
+        count = len(
+            {m.name.lower() for m in current.many_to_one} | {w.mapping.name.lower() for w in desired.many_to_one}
+        )
+    return bool(enabled and many_enabled and count)
+
+
+def plan_mapping(desired: MappingDesired, snapshot: Snapshot) -> Plan:
+    site = require_site(snapshot, desired.site)
+    auth = snapshot.site_auth(site.name) or SiteAuth(None, None, None)
+    current = auth.iis_mapping or IisMapping()
+    ad_current = bool(auth.ad_mapping)
+    ad_after = ad_current if desired.ad_mapping is None else desired.ad_mapping
+    if ad_after and _many_to_one_active_after(desired, current):
+        raise OptionError(
+            "ad_mapping",
+            "IIS many-to-one mappings and Active Directory mapping cannot both be enabled on a site.",
+            "use either many_to_one (with enabled and many_to_one_enabled) or ad_mapping: true, not both.",
+        )
+    secrets = _Secrets()
+    ops = _feature_ops(desired, snapshot, auth)
+    first, last = _section_ops(desired, current, site.name, ad_current, auth.anonymous)
+    ops += first + _mapping_ops(desired, current, site.name, secrets) + last
+
+    warnings = []
+    if auth.below_site:
+        warnings.append(
+            f"client certificate mapping is also configured at {', '.join(auth.below_site)}: IIS ignores mappings "
+            "below site level, so those entries have no effect."
+        )
+    if ad_after:
+        warnings += _ad_warnings(snapshot, site.name, changed=ad_after != ad_current)
+    labels = {w.mapping.certificate: w.cert.label for w in desired.one_to_one or ()}
+    return Plan.build(ops, warnings, labels=labels, secrets=secrets.values)
+
+
+def _ad_warnings(snapshot: Snapshot, site: str, changed: bool) -> list[str]:
+    warnings = []
+    bindings = require_site(snapshot, site).bindings
+    lacking = [
+        b.binding_information
+        for b in bindings
+        if not (
+            (record := snapshot.httpsys_record(*httpsys_key(b.binding_information, b.ssl_flags)))
+            and record.default_flags & HTTPSYS_DS_MAPPER
+        )
+    ]
+    if lacking or not bindings:
+        warnings.append(
+            f"Active Directory client certificate mapping needs the DS mapper on the site's https bindings, and "
+            f"{', '.join(lacking) or 'no https binding'} of {site!r} lack it: "
+            "set ds_mapper: true with mtls.iis.site_binding."
+        )
+    if changed:
+        warnings.append(
+            "Active Directory mapping changed outside IIS Manager takes effect after an IIS restart (iisreset)."
+        )
+    return warnings
+
+
+def mapping_view(desired: MappingDesired, snapshot: Snapshot) -> View:
+    auth = snapshot.site_auth(desired.site) or SiteAuth(None, None, None)
+    current = auth.iis_mapping or IisMapping()
+    return {
+        "mapping": {
+            desired.site: {
+                "iis_mapping": {attr: getattr(current, opt) for opt, attr in IIS_ATTRIBUTES.items()},
+                "one_to_one": {
+                    m.certificate: {"certificate": from_b64(m.certificate).label, "user": m.user, "enabled": m.enabled}
+                    for m in current.one_to_one
+                },
+                "many_to_one": {
+                    m.name: {
+                        "user": m.user,
+                        "enabled": m.enabled,
+                        "permission": m.permission,
+                        "description": m.description,
+                        "rules": [r.describe() for r in m.rules],
+                    }
+                    for m in current.many_to_one
+                },
+                "ad_mapping": auth.ad_mapping,
+                "anonymous": auth.anonymous,
+            }
+        }
+    }
