@@ -137,7 +137,7 @@ def _project_feature(view: View, op: Op, labels: dict[str, str]) -> None:
     view.setdefault("features", {})[op.args["name"]] = True
 
 
-_PROJECTIONS: dict[str, Callable[[View, Op, dict[str, str]], None]] = {
+OP_PROJECTIONS: dict[str, Callable[[View, Op, dict[str, str]], None]] = {
     "store_create": lambda view, op, labels: _store(view, op.args["store"]),
     "cert_import": _project_cert_import,
     "cert_move": _project_cert_move,
@@ -165,7 +165,7 @@ _PROJECTIONS: dict[str, Callable[[View, Op, dict[str, str]], None]] = {
 def project(before: View, plan: Plan) -> View:
     after = copy.deepcopy(before)
     for op in plan.ops:
-        _PROJECTIONS[op.name](after, op, plan.labels)
+        OP_PROJECTIONS[op.name](after, op, plan.labels)
     return after
 
 

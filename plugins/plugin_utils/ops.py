@@ -1,36 +1,62 @@
-"""The op vocabulary of ``host_state`` apply: defined once here.
+"""The op vocabulary of ``host_state`` apply: names and arguments, defined once here.
 
-A test keeps these names equal to the dispatcher in ``plugins/modules/host_state.ps1`` and to the
-simulator in ``tests/simhost``. See ``docs/ENGINE.md`` for the arguments of each op.
+Tests keep it equal to ``$OpArguments``/``$OpHandlers`` in ``plugins/modules/host_state.ps1`` and to
+``OP_ARGS``/``OP_HANDLERS`` of the simulator in ``tests/simhost``; every ``Op`` the planners build is
+checked against it. ``docs/ENGINE.md`` says what each op does.
 """
 
 from __future__ import annotations
 
-OP_NAMES: frozenset[str] = frozenset(
-    {
-        "store_create",
-        "cert_import",
-        "cert_move",
-        "cert_remove",
-        "schannel_set",
-        "schannel_unset",
-        "pfx_import",
-        "binding_add",
-        "binding_remove",
-        "binding_set_cert",
-        "binding_set_flags",
-        "httpsys_set",
-        "httpsys_remove",
-        "access_set",
-        "access_unset",
-        "feature_install",
-        "auth_set",
-        "one_to_one_set",
-        "one_to_one_remove",
-        "many_to_one_set",
-        "many_to_one_remove",
-    }
-)
+_HTTPSYS_RECORD = (
+    "key", "kind", "certificate_hash", "certificate_store", "app_id", "negotiate_client_certificate",
+    "ctl_store_name", "ds_mapper", "revocation", "revocation_freshness_seconds", "disable_tls13",
+    "disable_legacy_tls", "disable_http2", "disable_quic", "disable_ocsp_stapling",
+)  # fmt: skip
+
+#: op name -> (required arguments, optional arguments)
+OP_ARGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    name: (frozenset(required), frozenset(optional))
+    for name, required, optional in (
+        ("store_create", ("store",), ()),
+        ("cert_import", ("store", "der", "thumbprint"), ()),
+        ("cert_move", ("from_store", "to_store", "thumbprint"), ()),
+        ("cert_remove", ("store", "thumbprint"), ()),
+        ("schannel_set", ("name", "value"), ()),
+        ("schannel_unset", ("name",), ()),
+        ("pfx_import", ("store", "pfx", "password_ref", "thumbprint"), ()),
+        ("binding_add", ("site", "binding_information", "ssl_flags", "certificate_hash", "certificate_store"), ()),
+        ("binding_remove", ("site", "binding_information"), ()),
+        ("binding_set_cert", ("site", "binding_information", "certificate_hash", "certificate_store"), ()),
+        ("binding_set_flags", ("site", "binding_information", "ssl_flags"), ()),
+        ("httpsys_set", _HTTPSYS_RECORD, ()),
+        ("httpsys_remove", ("key", "kind"), ()),
+        ("access_set", ("location", "ssl_flags"), ()),
+        ("access_unset", ("location",), ()),
+        ("feature_install", ("name",), ()),
+        ("auth_set", ("location", "section", "attributes"), ()),
+        ("one_to_one_set", ("location", "certificate", "user", "enabled"), ("password_ref",)),
+        ("one_to_one_remove", ("location", "certificate"), ()),
+        (
+            "many_to_one_set",
+            ("location", "name", "description", "enabled", "permission", "user", "rules"),
+            ("password_ref",),
+        ),
+        ("many_to_one_remove", ("location", "name"), ()),
+    )
+}
+
+OP_NAMES: frozenset[str] = frozenset(OP_ARGS)
 
 #: Ops whose change takes effect only after a reboot (Schannel lives in LSASS).
 REBOOT_OPS: frozenset[str] = frozenset({"schannel_set", "schannel_unset"})
+
+
+def check_op_args(name: str, args: dict) -> None:
+    """ValueError when an op is unknown, lacks a required argument or carries one it does not take."""
+    if name not in OP_ARGS:
+        raise ValueError(f"unknown op {name!r}")
+    required, optional = OP_ARGS[name]
+    missing = required - args.keys()
+    extra = args.keys() - required - optional
+    if missing or extra:
+        raise ValueError(f"op {name!r}: missing {sorted(missing)}, unexpected {sorted(extra)}")

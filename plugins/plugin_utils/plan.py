@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from .ops import OP_NAMES
+from .ops import check_op_args
 
 #: Op arguments that are bulky or binary: never echoed in results or plans shown to users.
 _HIDDEN_ARGS = frozenset({"der", "pfx"})
@@ -34,8 +34,7 @@ class Op:
     summary: str
 
     def __post_init__(self) -> None:
-        if self.name not in OP_NAMES:
-            raise ValueError(f"unknown op {self.name!r}")
+        check_op_args(self.name, self.args)
 
     def to_wire(self) -> dict[str, Any]:
         return {"op": self.name, **self.args}
