@@ -71,3 +71,31 @@ def iis_snapshot(
         },
     }
     return Snapshot.from_wire(wire)
+
+
+def auth_snapshot(
+    site: str = "Default Web Site",
+    iis_mapping: dict[str, Any] | None = None,
+    ad_mapping: bool | None = False,
+    anonymous: bool = True,
+    features: dict[str, bool] | None = None,
+    below_site: list[str] | None = None,
+) -> Snapshot:
+    """One site with its authentication sections; ``iis_mapping=None`` means Web-Cert-Auth is missing."""
+    features = features if features is not None else {"Web-Cert-Auth": True, "Web-Client-Auth": True}
+    wire: dict[str, Any] = {
+        "host": {"os_version": "10.0.20348"},
+        "stores": {},
+        "httpsys": [],
+        "iis": {"available": True, "sites": {site: {"id": 1, "bindings": []}}, "access": {}},
+        "auth": {
+            site: {
+                "iis_mapping": iis_mapping,
+                "ad_mapping": None if ad_mapping is None else {"enabled": ad_mapping},
+                "anonymous": {"enabled": anonymous},
+                "below_site": below_site or [],
+            }
+        },
+        "features": features,
+    }
+    return Snapshot.from_wire(wire)

@@ -1,0 +1,215 @@
+"""The certificate mapping planner."""
+
+from __future__ import annotations
+
+import pytest
+from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
+from ansible_collections.mtls.iis.plugins.plugin_utils.mapping import MappingDesired, plan_mapping
+from support import pki
+from support.snapshots import auth_snapshot
+
+SITE = "Default Web Site"
+PASSWORD = "Map-Pa55!"
+
+
+@pytest.fixture(scope="module")
+def issuing():
+    return pki.make_intermediate("Contoso Client CA", pki.make_root("Contoso Root"))
+
+
+@pytest.fixture(scope="module")
+def clients(issuing):
+    return pki.make_leaf("client01", issuing), pki.make_leaf("client02", issuing)
+
+
+def options(**overrides):
+    base = dict.fromkeys(
+        [
+            "enabled",
+            "logon_method",
+            "default_logon_domain",
+            "one_to_one_enabled",
+            "many_to_one_enabled",
+            "one_to_one",
+            "many_to_one",
+            "ad_mapping",
+            "anonymous_authentication",
+        ]
+    )
+    return {
+        **base,
+        "site": SITE,
+        "exclusive": False,
+        "update_password": "on_create",
+        "install_feature": True,
+        **overrides,
+    }
+
+
+def desired(**overrides):
+    return MappingDesired.from_options(options(**overrides), lambda path, option: b"")
+
+
+def one(cert, user="CONTOSO\\svc", password=PASSWORD):
+    return {"content": cert.pem, "user": user, "password": password, "enabled": True}
+
+
+RULES = [
+    {"field": "issuer", "subfield": "CN", "match": "Contoso Client CA", "case_sensitive": True},
+    {"field": "subject", "subfield": "O", "match": "Fabrikam*", "case_sensitive": False},
+]
+
+
+def many(name="partners", user="CONTOSO\\partners", password=PASSWORD, rules=RULES):
+    return {
+        "name": name,
+        "description": "",
+        "user": user,
+        "password": password,
+        "permission": "allow",
+        "enabled": True,
+        "rules": rules,
+    }
+
+
+def existing(clients, with_many=True):
+    return {
+        "enabled": True,
+        "one_to_one_enabled": True,
+        "many_to_one_enabled": True,
+        "logon_method": "ClearText",
+        "default_logon_domain": "",
+        "one_to_one": [{"certificate": c.der_b64, "user": "CONTOSO\\svc", "enabled": True} for c in clients],
+        "many_to_one": [
+            {
+                "name": "partners",
+                "description": "",
+                "enabled": True,
+                "permission": "Allow",
+                "user": "CONTOSO\\partners",
+                "rules": [
+                    {"field": "Issuer", "subfield": "CN", "match": "Contoso Client CA", "case_sensitive": True},
+                    {"field": "Subject", "subfield": "O", "match": "Fabrikam*", "case_sensitive": False},
+                ],
+            }
+        ]
+        if with_many
+        else [],
+    }
+
+
+def names(plan):
+    return [op.name for op in plan.ops]
+
+
+def test_new_mappings_are_created_with_password_references(clients):
+    plan = plan_mapping(
+        desired(enabled=True, one_to_one=[one(c) for c in clients], many_to_one=[many()]),
+        auth_snapshot(iis_mapping=existing([], with_many=False) | {"enabled": False}),
+    )
+    assert names(plan) == ["one_to_one_set", "one_to_one_set", "many_to_one_set", "auth_set"]
+    assert [op.args["password_ref"] for op in plan.ops[:3]] == ["m0", "m1", "m2"]
+    assert set(plan.secrets.values()) == {PASSWORD}
+    assert PASSWORD not in repr(plan.to_wire())
+
+
+def test_converged_mappings_plan_nothing_with_on_create(clients):
+    plan = plan_mapping(
+        desired(enabled=True, one_to_one=[one(c) for c in clients], many_to_one=[many()]),
+        auth_snapshot(iis_mapping=existing(clients)),
+    )
+    assert plan.ops == ()
+
+
+def test_update_password_always_rewrites_every_password(clients):
+    plan = plan_mapping(
+        desired(one_to_one=[one(c) for c in clients], update_password="always"),
+        auth_snapshot(iis_mapping=existing(clients)),
+    )
+    assert names(plan) == ["one_to_one_set", "one_to_one_set"]
+    assert all("password_ref" in op.args for op in plan.ops)
+
+
+def test_exclusive_removes_unlisted_mappings(clients):
+    plan = plan_mapping(
+        desired(one_to_one=[one(clients[0])], many_to_one=[], exclusive=True),
+        auth_snapshot(iis_mapping=existing(clients)),
+    )
+    assert names(plan) == ["one_to_one_remove", "many_to_one_remove"]
+    assert plan.ops[0].args["certificate"] == clients[1].der_b64
+
+
+def test_changed_rules_update_the_mapping_without_password(clients):
+    rules = [{**RULES[0], "match": "Other CA"}]
+    plan = plan_mapping(desired(many_to_one=[many(rules=rules)]), auth_snapshot(iis_mapping=existing(clients)))
+    assert names(plan) == ["many_to_one_set"]
+    assert "password_ref" not in plan.ops[0].args
+
+
+def test_missing_feature_is_installed_first(clients):
+    plan = plan_mapping(
+        desired(enabled=True, one_to_one=[one(clients[0])]),
+        auth_snapshot(iis_mapping=None, features={"Web-Cert-Auth": False, "Web-Client-Auth": False}),
+    )
+    assert names(plan)[0] == "feature_install"
+    assert plan.ops[0].args == {"name": "Web-Cert-Auth"}
+
+
+def test_missing_feature_without_install_feature_is_an_error(clients):
+    with pytest.raises(OptionError, match=r"^enabled: needs the Windows feature Web-Cert-Auth"):
+        plan_mapping(
+            desired(enabled=True, install_feature=False),
+            auth_snapshot(iis_mapping=None, features={"Web-Cert-Auth": False}),
+        )
+
+
+def test_many_to_one_with_ad_mapping_is_refused(clients):
+    with pytest.raises(OptionError, match=r"^ad_mapping: IIS many-to-one mappings and Active Directory mapping"):
+        plan_mapping(
+            desired(enabled=True, many_to_one=[many()], ad_mapping=True), auth_snapshot(iis_mapping=existing(clients))
+        )
+
+
+def test_switching_from_many_to_one_to_ad_turns_off_before_on(clients):
+    plan = plan_mapping(
+        desired(many_to_one_enabled=False, ad_mapping=True), auth_snapshot(iis_mapping=existing(clients))
+    )
+    assert [(op.name, op.args["section"]) for op in plan.ops] == [
+        ("auth_set", "iis_mapping"),
+        ("auth_set", "ad_mapping"),
+    ]
+
+
+def test_ad_mapping_without_ds_mapper_on_bindings_warns(clients):
+    plan = plan_mapping(desired(ad_mapping=True), auth_snapshot(iis_mapping=existing(clients, with_many=False)))
+    assert any("DS mapper" in w for w in plan.warnings)
+
+
+def test_path_below_site_is_refused():
+    with pytest.raises(OptionError, match=r"^site: 'Default Web Site/api' is below site level"):
+        desired(site="Default Web Site/api")
+
+
+def test_mappings_configured_below_site_are_reported(clients):
+    plan = plan_mapping(desired(), auth_snapshot(iis_mapping=existing(clients), below_site=[f"{SITE}/api"]))
+    assert any("below site level" in w for w in plan.warnings)
+
+
+def test_ca_certificate_as_one_to_one_is_refused(issuing):
+    with pytest.raises(OptionError, match=r"^one_to_one\[0\]: .*is a CA certificate"):
+        desired(one_to_one=[one(issuing)])
+
+
+def test_private_key_as_one_to_one_is_refused(clients):
+    with pytest.raises(OptionError, match=r"private key"):
+        desired(one_to_one=[{**one(clients[0]), "content": clients[0].key_pem}])
+
+
+def test_duplicate_one_to_one_certificate_is_refused(clients):
+    with pytest.raises(OptionError, match=r"^one_to_one\[1\]: .*already mapped by one_to_one\[0\]"):
+        desired(one_to_one=[one(clients[0]), one(clients[0], user="other")])
+
+
+def test_duplicate_many_to_one_name_is_refused():
+    with pytest.raises(OptionError, match=r"^many_to_one\[1\]\.name: 'Partners' is already used"):
+        desired(many_to_one=[many(), many(name="Partners")])
