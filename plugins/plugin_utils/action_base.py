@@ -17,6 +17,7 @@ from ansible.plugins.action import ActionBase
 from .certs import utcnow
 from .diff import View, diff_for
 from .errors import HostStateError, OptionError
+from .findings import cross_part_warnings
 from .ops import REBOOT_OPS
 from .plan import Plan
 from .snapshot import Scope, Snapshot
@@ -67,6 +68,7 @@ class HostStateAction(ActionBase):
             request = self.build_request(args, now)
             snapshot = self._gather(request.scope, task_vars)
             plan = self.make_plan(request.desired, snapshot, now)
+            plan = plan.with_warnings(cross_part_warnings(snapshot, plan, request.scope.sites))
         except (OptionError, HostStateError) as exc:
             result.update(failed=True, changed=False, msg=str(exc))
             return result

@@ -17,7 +17,6 @@ from .names import canonical_store_name, normalize_thumbprint
 from .plan import Op, Phase, Plan
 from .snapshot import Scope, Site, Snapshot
 from .sources import FileReader
-from .tls13 import BindingTls, trap_warnings
 
 SERVER_CERT_STORES = ("My", "WebHosting")
 PFX_SECRET = "pfx0"
@@ -313,30 +312,7 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
             )
         )
 
-    bindings_after = [
-        BindingTls(
-            b.binding_information,
-            negotiates_at_handshake=negotiates_at_handshake_now(snapshot, b.binding_information, b.ssl_flags),
-            tls13_disabled=bool(b.ssl_flags & flags.TLS_OPTIONS["disable_tls13"][0]),
-        )
-        for b in site.bindings
-        if b.binding_information.lower() != bi.lower()
-    ]
-    bindings_after.append(BindingTls(bi, wanted_record.negotiate_client_certificate, wanted_record.disable_tls13))
-    warnings += trap_warnings(site.name, bindings_after, _site_location_flags(snapshot, site.name), snapshot.os_build)
     return Plan.build(ops, warnings, secrets=secrets)
-
-
-def negotiates_at_handshake_now(snapshot: Snapshot, binding_information: str, ssl_flags: int) -> bool:
-    record = snapshot.httpsys_record(*httpsys_key(binding_information, ssl_flags))
-    return bool(ssl_flags & flags.BINDING_NEGOTIATE_CLIENT_CERT) or bool(
-        record and record.negotiates_client_certificate
-    )
-
-
-def _site_location_flags(snapshot: Snapshot, site: str) -> dict[str, int]:
-    assert snapshot.iis is not None
-    return {path: access.effective for path, access in snapshot.iis.locations_of(site).items()}
 
 
 def _plan_absent(desired: BindingDesired, snapshot: Snapshot, site: Site) -> Plan:

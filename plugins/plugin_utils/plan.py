@@ -74,6 +74,9 @@ class Plan:
             {**self.secrets, **other.secrets},
         )
 
+    def with_warnings(self, extra: list[str]) -> Plan:
+        return Plan(self.ops, (*self.warnings, *extra), self.reboot_required, self.labels, self.secrets)
+
     def describe(self) -> list[dict[str, Any]]:
         return [op.describe() for op in self.ops]
 

@@ -19,9 +19,7 @@ from .plan import Op, Phase, Plan
 from .schannel_values import (
     CLIENT_AUTH_TRUST_MODE,
     SEND_TRUSTED_ISSUER_LIST,
-    TRUST_MODE_NAMES,
     TRUST_MODES,
-    effective,
 )
 from .snapshot import Scope, Snapshot
 
@@ -80,20 +78,6 @@ def _op_for(name: str, wanted: Setting, current: int | str | None) -> Op | None:
     return Op("schannel_set", {"name": name, "value": wanted}, Phase.REGISTRY, f"set {name} to {wanted} (REG_DWORD)")
 
 
-def _trust_mode_warning(mode: int | None, snapshot: Snapshot) -> str | None:
-    if mode not in (1, 2) or snapshot.httpsys is None:
-        return None
-    if any(b.ctl_store_name for b in snapshot.httpsys):
-        return None
-    return (
-        f"ClientAuthTrustMode={mode} ({TRUST_MODE_NAMES[mode]}) accepts only client certificates that chain "
-        "to the HTTPS binding's client-auth issuer store, and no HTTPS binding on this host has one "
-        "(HTTP.sys sslctlstorename): every client certificate will be rejected with 403.16. Give the "
-        "binding a client-auth issuer store (netsh http update sslcert ... sslctlstorename=ClientAuthIssuer) "
-        "and put the trusted issuers there (mtls.iis.trusted_certs client_auth_issuers)."
-    )
-
-
 def plan_schannel(desired: SchannelDesired, snapshot: Snapshot) -> Plan:
     current = snapshot.schannel or {}
     ops = [
@@ -101,13 +85,7 @@ def plan_schannel(desired: SchannelDesired, snapshot: Snapshot) -> Plan:
         for name, wanted in desired.settings().items()
         if (op := _op_for(name, wanted, current.get(name))) is not None
     ]
-    wanted_mode = desired.client_auth_trust_mode
-    if wanted_mode is None:
-        mode = effective(CLIENT_AUTH_TRUST_MODE, current.get(CLIENT_AUTH_TRUST_MODE))
-    else:
-        mode = 0 if wanted_mode == "default" else wanted_mode
-    warning = _trust_mode_warning(mode, snapshot)
-    return Plan.build(ops, [warning] if warning else [], reboot_required=bool(ops))
+    return Plan.build(ops, reboot_required=bool(ops))
 
 
 def schannel_view(snapshot: Snapshot) -> View:

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import flags
-from .binding import negotiates_at_handshake_now, require_site
+from .binding import require_site
 from .diff import View
 from .errors import OptionError
 from .plan import Op, Phase, Plan
 from .snapshot import Scope, Snapshot
-from .tls13 import BindingTls, trap_warnings
 
 CLIENT_CERTIFICATES = {
     "ignore": 0,
@@ -113,15 +112,7 @@ def plan_ssl(desired: SslDesired, snapshot: Snapshot) -> Plan:
                 f"set sslFlags at {desired.path} to {flags.describe_access(wanted)}",
             )
         )
-    bindings = [
-        BindingTls(
-            b.binding_information,
-            negotiates_at_handshake=negotiates_at_handshake_now(snapshot, b.binding_information, b.ssl_flags),
-            tls13_disabled=bool(b.ssl_flags & flags.TLS_OPTIONS["disable_tls13"][0]),
-        )
-        for b in site.bindings
-    ]
-    warnings = trap_warnings(site.name, bindings, {desired.path: wanted}, snapshot.os_build)
+    warnings = []
     if wanted & flags.NEGOTIATE_CERT and not site.bindings:
         warnings.append(
             f"{desired.path} asks for client certificates but site {site.name!r} has no https binding: "

@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .flags import NEGOTIATE_CERT
+from .after import bindings_after, location_flags_after, records_after
+from .flags import BINDING_NEGOTIATE_CLIENT_CERT, NEGOTIATE_CERT, TLS_OPTIONS
+from .httpsys import httpsys_key
+from .plan import Plan
+from .snapshot import Snapshot
 
 FIRST_TLS13_BUILD = 20348  # Windows Server 2022
 
@@ -40,3 +44,26 @@ def trap_warnings(
         "Fix: negotiate_client_certificate: true on the binding (mtls.iis.site_binding), or, second best, "
         "disable_tls13: true on that binding."
     ]
+
+
+def trap_warnings_after(snapshot: Snapshot, plan: Plan, site: str) -> list[str]:
+    """The trap on the state the plan leads to: bindings, their HTTP.sys records and SSL settings after it."""
+    if snapshot.iis is None or snapshot.iis.site(site) is None:
+        return []
+    records = records_after(snapshot, plan)
+    bindings = []
+    for bi, ssl_flags in bindings_after(snapshot, plan, site).items():
+        kind, key = httpsys_key(bi, ssl_flags)
+        record = records.get((kind, key.lower()))
+        bindings.append(
+            BindingTls(
+                bi,
+                negotiates_at_handshake=bool(ssl_flags & BINDING_NEGOTIATE_CLIENT_CERT)
+                or bool(record and record.negotiate_client_certificate),
+                tls13_disabled=bool(ssl_flags & TLS_OPTIONS["disable_tls13"][0])
+                or bool(record and record.disable_tls13),
+            )
+        )
+    return trap_warnings(
+        snapshot.iis.site(site).name, bindings, location_flags_after(snapshot, plan, site), snapshot.os_build
+    )

@@ -212,31 +212,6 @@ def test_thumbprint_with_invisible_mark_spaces_and_lower_case_is_accepted(server
     assert desired(certificate={"thumbprint": typed, "store": "My"}).certificate.thumbprint == server.thumbprint
 
 
-def test_tls13_trap_is_flagged_when_a_location_accepts_certs_without_handshake_negotiation(server):
-    snap = iis_snapshot(
-        {SITE: [binding(server)]}, access={SITE: (32 | 8, "Ssl, SslNegotiateCert")}, httpsys=[record(server)]
-    )
-    plan = plan_binding(desired(), snap, NOW)
-    assert any("TLS 1.3" in w and "negotiate_client_certificate" in w for w in plan.warnings)
-
-
-def test_tls13_trap_not_flagged_when_binding_negotiates(server):
-    snap = iis_snapshot(
-        {SITE: [binding(server)]}, access={SITE: (32 | 8, "Ssl, SslNegotiateCert")}, httpsys=[record(server)]
-    )
-    assert plan_binding(desired(negotiate_client_certificate=True), snap, NOW).warnings == ()
-
-
-def test_tls13_trap_not_flagged_on_server_2019(server):
-    snap = iis_snapshot(
-        {SITE: [binding(server)]},
-        access={SITE: (40, "Ssl, SslNegotiateCert")},
-        httpsys=[record(server)],
-        os_version="10.0.17763",
-    )
-    assert plan_binding(desired(), snap, NOW).warnings == ()
-
-
 def test_absent_removes_binding_and_its_httpsys_record(server):
     snap = iis_snapshot({SITE: [binding(server)]}, httpsys=[record(server)])
     assert names(plan_binding(desired(state="absent"), snap, NOW)) == ["binding_remove", "httpsys_remove"]

@@ -53,20 +53,6 @@ def test_omitted_options_leave_values_alone():
     assert plan_schannel(SchannelDesired(), host(2, 1)).ops == ()
 
 
-def test_exclusive_mode_without_issuer_store_on_any_binding_warns():
-    plan = plan_schannel(SchannelDesired(client_auth_trust_mode=1), host(httpsys=[BINDING_WITHOUT_CTL]))
-    assert any("403.16" in w and "sslctlstorename" in w for w in plan.warnings)
-
-
-def test_exclusive_mode_with_issuer_store_on_a_binding_does_not_warn():
-    assert plan_schannel(SchannelDesired(client_auth_trust_mode=1), host()).warnings == ()
-
-
-def test_existing_exclusive_mode_is_flagged_even_when_not_changed():
-    plan = plan_schannel(SchannelDesired(), host(trust_mode=2, httpsys=[]))
-    assert len(plan.warnings) == 1
-
-
 @pytest.mark.parametrize(("given", "expected"), [(True, 1), ("no", 0), ("default", "default"), (None, None)])
 def test_send_trusted_issuer_list_accepts_bool_and_default(given, expected):
     desired = SchannelDesired.from_options({"client_auth_trust_mode": None, "send_trusted_issuer_list": given})

@@ -81,13 +81,6 @@ def test_missing_site_is_refused():
         plan_ssl(desired(require_ssl=True), iis_snapshot({}))
 
 
-def test_tls13_trap_warns_for_accept_without_handshake_negotiation():
-    snap = iis_snapshot(
-        {SITE: HTTPS}, access={f"{SITE}/api": (0, None)}, httpsys=[{**NEGOTIATING[0], "default_flags": 0}]
-    )
-    assert any("TLS 1.3" in w for w in plan_ssl(desired(client_certificates="accept"), snap).warnings)
-
-
 def test_client_certificates_without_https_binding_warns():
     snap = iis_snapshot({SITE: []}, access={f"{SITE}/api": (0, None)})
     assert any("no https binding" in w for w in plan_ssl(desired(client_certificates="accept"), snap).warnings)

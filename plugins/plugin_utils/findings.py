@@ -1,0 +1,39 @@
+"""Warnings about the state a plan leads to that involve more than one part. Pure.
+
+Computed once per task on the snapshot with the whole plan applied (see after.py), so the part
+modules and the whole-host module warn alike and a task that fixes both sides does not warn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .after import records_after, schannel_after
+from .plan import Plan
+from .schannel_values import CLIENT_AUTH_TRUST_MODE, TRUST_MODE_NAMES, effective
+from .snapshot import Snapshot
+from .tls13 import trap_warnings_after
+
+
+def trust_mode_warning(snapshot: Snapshot, plan: Plan) -> str | None:
+    """Trust modes 1 and 2 check the chain against the binding's client-auth issuer store (sslctlstorename)."""
+    if snapshot.schannel is None or snapshot.httpsys is None:
+        return None
+    mode = effective(CLIENT_AUTH_TRUST_MODE, schannel_after(snapshot, plan).get(CLIENT_AUTH_TRUST_MODE))
+    if mode not in (1, 2):
+        return None
+    if any(record and record.ctl_store_name for record in records_after(snapshot, plan).values()):
+        return None
+    return (
+        f"ClientAuthTrustMode={mode} ({TRUST_MODE_NAMES[mode]}) accepts only client certificates that chain "
+        "to the HTTPS binding's client-auth issuer store, and no HTTPS binding on this host has one "
+        "(HTTP.sys sslctlstorename): every client certificate will be rejected with 403.16. Set "
+        "client_auth_issuer_store on the binding (mtls.iis.site_binding) and put the trusted issuers there "
+        "(mtls.iis.trusted_certs client_auth_issuers)."
+    )
+
+
+def cross_part_warnings(snapshot: Snapshot, plan: Plan, sites: Iterable[str]) -> list[str]:
+    warnings = [w for site in sorted(sites) for w in trap_warnings_after(snapshot, plan, site)]
+    trust = trust_mode_warning(snapshot, plan)
+    return [*warnings, *([trust] if trust else [])]

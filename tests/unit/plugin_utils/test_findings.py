@@ -1,0 +1,121 @@
+"""Cross-part warnings, computed on the state the whole plan leads to."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from ansible_collections.mtls.iis.plugins.plugin_utils.binding import BindingDesired, plan_binding
+from ansible_collections.mtls.iis.plugins.plugin_utils.findings import cross_part_warnings
+from ansible_collections.mtls.iis.plugins.plugin_utils.plan import Plan
+from ansible_collections.mtls.iis.plugins.plugin_utils.schannel import SchannelDesired, plan_schannel
+from ansible_collections.mtls.iis.plugins.plugin_utils.ssl_settings import SslDesired, plan_ssl
+from support import pki
+from support.snapshots import iis_snapshot, snapshot
+
+NOW = datetime.now(timezone.utc)
+SITE = "Default Web Site"
+BI = "*:443:"
+RECORD = {"key": "0.0.0.0:443", "kind": "ipport", "cert_hash": "AB" * 20, "cert_store": "MY", "default_flags": 0}
+BINDING = {
+    "protocol": "https",
+    "binding_information": BI,
+    "ssl_flags": 0,
+    "certificate_hash": "AB" * 20,
+    "certificate_store": "My",
+}
+
+
+def trap(warnings):
+    return [w for w in warnings if "TLS 1.3" in w]
+
+
+def binding_desired(**overrides):
+    args = {
+        "site": SITE,
+        "ip": "*",
+        "port": 443,
+        "host": "",
+        "sni": None,
+        "certificate": None,
+        "state": "present",
+        "expiry_warning_days": 30,
+        **overrides,
+    }
+    return BindingDesired.from_options(args, lambda path, option: b"")
+
+
+@pytest.fixture
+def accepting_site():
+    return iis_snapshot({SITE: [BINDING]}, access={SITE: (8 | 32, "Ssl, SslNegotiateCert")}, httpsys=[RECORD])
+
+
+def test_trap_flagged_for_a_location_asking_later_under_tls13(accepting_site):
+    assert len(trap(cross_part_warnings(accepting_site, Plan(), [SITE]))) == 1
+
+
+def test_trap_not_flagged_once_the_plan_negotiates_at_handshake(accepting_site):
+    plan = plan_binding(binding_desired(negotiate_client_certificate=True), accepting_site, NOW)
+    assert trap(cross_part_warnings(accepting_site, plan, [SITE])) == []
+
+
+def test_trap_not_flagged_once_the_plan_disables_tls13(accepting_site):
+    plan = plan_binding(binding_desired(disable_tls13=True), accepting_site, NOW)
+    assert trap(cross_part_warnings(accepting_site, plan, [SITE])) == []
+
+
+def test_trap_flagged_when_the_plan_starts_asking_for_certificates():
+    snap = iis_snapshot({SITE: [BINDING]}, access={SITE: (8, "Ssl")}, httpsys=[RECORD])
+    plan = plan_ssl(SslDesired.from_options({"path": SITE, "client_certificates": "require", "state": "present"}), snap)
+    assert len(trap(cross_part_warnings(snap, plan, [SITE]))) == 1
+
+
+def test_trap_not_flagged_on_server_2019():
+    snap = iis_snapshot(
+        {SITE: [BINDING]}, access={SITE: (40, "Ssl, SslNegotiateCert")}, httpsys=[RECORD], os_version="10.0.17763"
+    )
+    assert trap(cross_part_warnings(snap, Plan(), [SITE])) == []
+
+
+def test_rebinding_loses_handshake_negotiation_unless_reasserted():
+    server = pki.make_leaf("www", pki.make_root("CA"), eku=("serverAuth",))
+    snap = iis_snapshot(
+        {SITE: [BINDING]},
+        access={SITE: (40, "Ssl, SslNegotiateCert")},
+        httpsys=[{**RECORD, "default_flags": 0x2}],
+        stores={"My": [(server.der, True)]},
+    )
+    plan = plan_binding(binding_desired(certificate={"thumbprint": server.thumbprint, "store": "My"}), snap, NOW)
+    assert [op.name for op in plan.ops] == ["binding_set_cert", "httpsys_set"]
+    assert trap(cross_part_warnings(snap, plan, [SITE])) == []
+    rebind_only = Plan(plan.ops[:1])
+    assert len(trap(cross_part_warnings(snap, rebind_only, [SITE]))) == 1
+
+
+def schannel_host(mode, ctl):
+    return snapshot(
+        schannel={"ClientAuthTrustMode": mode, "SendTrustedIssuerList": None},
+        httpsys=[{**RECORD, "ctl_store_name": ctl}],
+    )
+
+
+def test_exclusive_trust_mode_without_issuer_store_warns():
+    snap = schannel_host(None, None)
+    plan = plan_schannel(SchannelDesired(client_auth_trust_mode=2), snap)
+    assert any("sslctlstorename" in w for w in cross_part_warnings(snap, plan, []))
+
+
+def test_exclusive_trust_mode_with_issuer_store_does_not_warn():
+    snap = schannel_host(None, "ClientAuthIssuer")
+    plan = plan_schannel(SchannelDesired(client_auth_trust_mode=2), snap)
+    assert cross_part_warnings(snap, plan, []) == []
+
+
+def test_existing_exclusive_mode_is_flagged_even_when_not_changed():
+    assert len(cross_part_warnings(schannel_host(1, None), Plan(), [])) == 1
+
+
+def test_back_to_machine_trust_does_not_warn():
+    snap = schannel_host(1, None)
+    plan = plan_schannel(SchannelDesired(client_auth_trust_mode="default"), snap)
+    assert cross_part_warnings(snap, plan, []) == []
