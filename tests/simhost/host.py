@@ -6,7 +6,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from simhost import certstore, httpsys, iis, registry
+from simhost import auth, certstore, features, httpsys, iis, registry
 from simhost.errors import OpError
 from simhost.ops import OP_HANDLERS, OpContext, check_args
 from simhost.state import State
@@ -14,7 +14,7 @@ from simhost.state import State
 Result = dict[str, Any]
 
 #: The keys ``scope`` may hold, in the module's order.
-SCOPE_KEYS: tuple[str, ...] = ("stores", "schannel", "httpsys", "sites", "access_paths")
+SCOPE_KEYS: tuple[str, ...] = ("stores", "schannel", "httpsys", "sites", "access_paths", "auth_sites", "features")
 
 
 def _flag(scope: Mapping[str, Any], key: str) -> bool:
@@ -62,6 +62,13 @@ class SimulatedHost:
                 raise OpError("scope.sites contains an empty site name")
             paths = [str(path) for path in scope.get("access_paths") or []]
             snapshot["iis"] = iis.gather(self.state, sites, paths)
+        if scope.get("auth_sites") is not None:
+            auth_sites = [str(name) for name in scope["auth_sites"]]
+            if any(not name.strip() for name in auth_sites):
+                raise OpError("scope.auth_sites contains an empty site name")
+            snapshot["auth"] = auth.gather(self.state, auth_sites)
+        if scope.get("features") is not None:
+            snapshot["features"] = features.gather(self.state, [str(name) for name in scope["features"]])
         return snapshot
 
     def apply(
@@ -91,6 +98,8 @@ class SimulatedHost:
             entry: dict[str, Any] = {"index": index, "op": name, "changed": outcome.changed}
             if outcome.returned is not None:
                 entry["returned"] = outcome.returned
+            if outcome.reboot_required is not None:
+                entry["reboot_required"] = outcome.reboot_required
             results.append(entry)
         return {"changed": any(entry["changed"] for entry in results), "results": results}
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simhost import certstore, httpsys, iis, registry
+from simhost import auth, certstore, features, httpsys, iis, registry
 from simhost.errors import OpError
 from simhost.faults import find_fault
 from simhost.state import State
@@ -37,6 +37,8 @@ class OpContext:
 class OpOutcome:
     changed: bool
     returned: dict[str, Any] | None = None
+    #: ``feature_install`` only: put in the op's result entry as ``reboot_required``.
+    reboot_required: bool | None = None
 
 
 Handler = Callable[[OpContext], OpOutcome]
@@ -44,18 +46,23 @@ Handler = Callable[[OpContext], OpOutcome]
 
 @dataclass(frozen=True)
 class Arg:
-    """One op argument: its type, and whether null or an empty string is accepted."""
+    """One op argument: its type, whether null or an empty string is accepted, and whether it may be absent."""
 
     type: type
     nullable: bool = False
     empty: bool = False
     choices: tuple[str, ...] = ()
+    optional: bool = False
 
 
 _STR_OR_EMPTY = Arg(str, empty=True)
+#: ``password_ref`` of the mapping ops: absent or null = leave the password alone (host_state's -Optional).
+_OPTIONAL_REF = Arg(str, nullable=True, optional=True)
+#: The user of a mapping: an empty one gets IIS's refusal from the op, not a generic argument error.
+_USER = Arg(str, nullable=True, empty=True)
 
 #: Arguments of each op and their types (a bare type = required, not null, a string not empty);
-#: every argument must be present, no other is accepted.
+#: every argument must be present unless ``optional``, no other is accepted.
 OP_ARGS: dict[str, dict[str, type | Arg]] = {
     "store_create": {"store": str},
     "cert_import": {"store": str, "der": str, "thumbprint": str},
@@ -95,12 +102,35 @@ OP_ARGS: dict[str, dict[str, type | Arg]] = {
     # An empty location gets its own message (server level, locked section) from the op.
     "access_set": {"location": _STR_OR_EMPTY, "ssl_flags": int},
     "access_unset": {"location": _STR_OR_EMPTY},
+    "feature_install": {"name": str},
+    # Locations: an empty one gets its own message (server level) from the op.
+    "auth_set": {"location": _STR_OR_EMPTY, "section": str, "attributes": dict},
+    "one_to_one_set": {
+        "location": _STR_OR_EMPTY,
+        "certificate": _STR_OR_EMPTY,
+        "user": _USER,
+        "enabled": bool,
+        "password_ref": _OPTIONAL_REF,
+    },
+    "one_to_one_remove": {"location": _STR_OR_EMPTY, "certificate": _STR_OR_EMPTY},
+    "many_to_one_set": {
+        "location": _STR_OR_EMPTY,
+        "name": _STR_OR_EMPTY,
+        "description": Arg(str, nullable=True, empty=True),
+        "enabled": bool,
+        "permission": str,
+        "user": _USER,
+        "rules": list,
+        "password_ref": _OPTIONAL_REF,
+    },
+    "many_to_one_remove": {"location": _STR_OR_EMPTY, "name": _STR_OR_EMPTY},
 }
 
 
 def check_args(name: str, args: Mapping[str, Any]) -> None:
     spec = OP_ARGS[name]
-    missing = sorted(set(spec) - set(args))
+    required = {arg for arg, declared in spec.items() if not (isinstance(declared, Arg) and declared.optional)}
+    missing = sorted(required - set(args))
     unknown = sorted(set(args) - set(spec))
     if missing:
         raise OpError(f"missing argument(s): {', '.join(missing)}")
@@ -108,6 +138,8 @@ def check_args(name: str, args: Mapping[str, Any]) -> None:
         raise OpError(f"unsupported argument(s): {', '.join(unknown)}")
     for arg, declared in spec.items():
         rule = declared if isinstance(declared, Arg) else Arg(declared)
+        if arg not in args:
+            continue  # optional and absent
         value = args[arg]
         if value is None and rule.nullable:
             continue
@@ -229,6 +261,65 @@ def access_unset(ctx: OpContext) -> OpOutcome:
     return OpOutcome(changed=iis.access_unset(ctx.state, ctx.args["location"]))
 
 
+def feature_install(ctx: OpContext) -> OpOutcome:
+    changed, reboot_required = features.install(ctx.state, ctx.args["name"])
+    return OpOutcome(changed=changed, reboot_required=reboot_required)
+
+
+def _mapping_password(ctx: OpContext) -> str | None:
+    """The password a mapping op names with ``password_ref``, or None when it names none.
+
+    Messages name only the reference, never a value.
+    """
+    ref = ctx.args.get("password_ref")
+    if ref is None:
+        return None
+    if ref not in ctx.secrets or ctx.secrets[ref] is None:
+        raise OpError(f"password_ref '{ref}' names no entry in secrets")
+    password = ctx.secrets[ref]
+    if not isinstance(password, str):
+        raise OpError(f"the mapping password (secrets entry '{ref}') must be text")
+    return password
+
+
+def auth_set(ctx: OpContext) -> OpOutcome:
+    a = ctx.args
+    return OpOutcome(changed=auth.auth_set(ctx.state, a["location"], a["section"], a["attributes"]))
+
+
+def one_to_one_set(ctx: OpContext) -> OpOutcome:
+    a = ctx.args
+    password = _mapping_password(ctx)
+    return OpOutcome(
+        changed=auth.one_to_one_set(ctx.state, a["location"], a["certificate"], a["user"], a["enabled"], password)
+    )
+
+
+def one_to_one_remove(ctx: OpContext) -> OpOutcome:
+    return OpOutcome(changed=auth.one_to_one_remove(ctx.state, ctx.args["location"], ctx.args["certificate"]))
+
+
+def many_to_one_set(ctx: OpContext) -> OpOutcome:
+    a = ctx.args
+    password = _mapping_password(ctx)
+    changed = auth.many_to_one_set(
+        ctx.state,
+        a["location"],
+        a["name"],
+        a["description"],
+        a["enabled"],
+        a["permission"],
+        a["user"],
+        a["rules"],
+        password,
+    )
+    return OpOutcome(changed=changed)
+
+
+def many_to_one_remove(ctx: OpContext) -> OpOutcome:
+    return OpOutcome(changed=auth.many_to_one_remove(ctx.state, ctx.args["location"], ctx.args["name"]))
+
+
 OP_HANDLERS: dict[str, Handler] = {
     "store_create": store_create,
     "cert_import": cert_import,
@@ -245,4 +336,10 @@ OP_HANDLERS: dict[str, Handler] = {
     "httpsys_remove": httpsys_remove,
     "access_set": access_set,
     "access_unset": access_unset,
+    "feature_install": feature_install,
+    "auth_set": auth_set,
+    "one_to_one_set": one_to_one_set,
+    "one_to_one_remove": one_to_one_remove,
+    "many_to_one_set": many_to_one_set,
+    "many_to_one_remove": many_to_one_remove,
 }

@@ -7,6 +7,9 @@ They work on the dict returned by :func:`simhost.state.load_state`; the caller s
     add_cert(state, "Root", root.der)
     add_binding(state, "Default Web Site", "*:443:", certificate_hash=leaf.thumbprint)
     add_fault(state, "cert_remove", {"store": "Root"}, "Access is denied.")
+    install_feature(state, "Web-Cert-Auth")
+    set_auth(state, "Default Web Site", "iis_mapping", enabled=True)
+    add_one_to_one(state, "Default Web Site", alice.der_b64, "CONTOSO\\alice", password="pw")
     save_state(host_file, state)
 """
 
@@ -15,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simhost import certstore, httpsys, iis, registry
+from simhost import auth, certstore, features, httpsys, iis, registry
 from simhost.errors import OpError, StateError
 from simhost.faults import make_fault
 from simhost.state import SCHANNEL_KEY, State
@@ -134,3 +137,120 @@ def set_location_flags(state: State, path: str, flags: str | None) -> None:
 def location_flags(state: State, path: str) -> str | None:
     """The sslFlags string written at exactly that location path, or None when it inherits."""
     return iis.explicit_flags(state, path)
+
+
+# --- Windows features -----------------------------------------------------------------------------------
+
+
+def install_feature(state: State, name: str, installed: bool = True, reboot_required: bool = False) -> None:
+    """Make a feature known (any name), installed or not; ``reboot_required`` is what ``feature_install`` reports.
+
+    ``Web-Server`` is IIS itself (same as :func:`set_iis_installed`).
+    """
+    features.seed_feature(state, name, installed, reboot_required)
+
+
+def feature_installed(state: State, name: str) -> bool:
+    """Whether a feature is installed (name case-insensitive); StateError for a feature the host does not know."""
+    if features.find(state, name) is None:
+        raise StateError(f"the host knows no feature {name!r}; install_feature(..., installed=False) first")
+    return features.is_installed(state, name)
+
+
+# --- IIS authentication and certificate mapping -----------------------------------------------------------
+
+
+def set_auth(state: State, location: str, section: str, **attributes: Any) -> None:
+    """Write attributes of an authentication section at any location path ("" = server level).
+
+    ``section``: ``iis_mapping`` / ``ad_mapping`` / ``anonymous`` or the IIS section name. Attribute names
+    are IIS's (``enabled``, ``manyToOneCertificateMappingsEnabled``, ``logonMethod``…); None removes one.
+    Creates the section element even without attributes (so ``set_auth(state, "Site/app", "iis_mapping")``
+    makes ``Site/app`` appear in ``below_site``). Features are not checked: seeding may do what ops may not.
+    """
+    auth.seed_attributes(state, location, auth.section_key(section), attributes)
+
+
+def auth_section(state: State, location: str, section: str, explicit: bool = False) -> dict[str, Any]:
+    """The section's attributes at a location path: effective values (inherited included), or with
+    ``explicit=True`` only those written at exactly that path (``{}`` when none)."""
+    key = auth.section_key(section)
+    if explicit:
+        return auth.explicit_attributes(state, location, key)
+    return auth.effective_attributes(state, location, key)
+
+
+def add_one_to_one(
+    state: State, location: str, der_b64: str, user: str, enabled: bool = True, password: str | None = None
+) -> None:
+    """Add a one-to-one mapping at any location path; the blob is stored as given (line breaks too).
+
+    A password given here counts as one write (``password_writes`` 1).
+    """
+    auth.seed_one_to_one(state, location, der_b64, user, enabled, password)
+
+
+def one_to_one(state: State, location: str) -> list[dict[str, Any]]:
+    """The one-to-one mappings written at exactly that path: gather's fields plus ``has_password`` and
+    ``password_writes``; never the password (see :func:`mapping_password`)."""
+    return [
+        {
+            **auth.view_one_to_one(m),
+            "has_password": m.get("password") is not None,
+            "password_writes": m["password_writes"],
+        }
+        for m in auth.stored_mappings(state, location, auth.ONE_TO_ONE)
+    ]
+
+
+def add_many_to_one(
+    state: State,
+    location: str,
+    name: str,
+    user: str,
+    rules: list[dict[str, Any]],
+    description: str = "",
+    enabled: bool = True,
+    permission: str = "Allow",
+    password: str | None = None,
+) -> None:
+    """Add a many-to-one mapping at any location path. ``rules`` in gather's shape
+    (``field``, ``subfield``, ``match``, ``case_sensitive`` — the last defaults to true, as in IIS).
+    A password given here counts as one write."""
+    full_rules = [{"case_sensitive": True, **rule} for rule in rules]
+    try:
+        stored_rules = auth.check_rules(full_rules)
+        permission = auth.choice(permission, auth.PERMISSIONS, "permission")
+    except OpError as err:
+        raise StateError(str(err)) from None
+    mapping = {
+        "name": name,
+        "description": description,
+        "enabled": enabled,
+        "permissionMode": permission,
+        "userName": user,
+        "rules": stored_rules,
+    }
+    auth.seed_many_to_one(state, location, mapping, password)
+
+
+def many_to_one(state: State, location: str) -> list[dict[str, Any]]:
+    """The many-to-one mappings written at exactly that path: gather's fields plus ``has_password`` and
+    ``password_writes``; never the password."""
+    return [
+        {
+            **auth.view_many_to_one(m),
+            "has_password": m.get("password") is not None,
+            "password_writes": m["password_writes"],
+        }
+        for m in auth.stored_mappings(state, location, auth.MANY_TO_ONE)
+    ]
+
+
+def mapping_password(state: State, location: str, kind: str, key: str) -> str | None:
+    """The stored password of a mapping (``kind`` ``one_to_one`` keyed by certificate blob, ``many_to_one`` by
+    name), None when it has none; StateError when there is no such mapping. For tests only."""
+    mapping = auth.find_stored_mapping(state, location, kind, key)
+    if mapping is None:
+        raise StateError(f"no {kind} mapping {key[:24]!r}… at {location!r}")
+    return mapping.get("password")

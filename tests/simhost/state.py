@@ -41,11 +41,32 @@ def new_iis() -> dict[str, Any]:
             }
         },
         "locations": {},
+        # Server-level values of the authentication sections (applicationHost.config outside any <location>),
+        # as a fresh install writes them; see simhost.auth.
+        "server_auth": {"anonymousAuthentication": {"attributes": {"enabled": True}}},
     }
 
 
+#: Windows features a fresh host knows, besides ``Web-Server`` (whose installed state is ``iis.installed``).
+DEFAULT_FEATURES: tuple[str, ...] = ("Web-Cert-Auth", "Web-Client-Auth", "Web-Http-Tracing")
+
+
+def new_features() -> dict[str, Any]:
+    """Windows features of a fresh host with IIS: only ``Web-Server`` installed, no reboot pending for any.
+
+    ``reboot_required`` is what ``feature_install`` reports when it installs the feature.
+    """
+    features: dict[str, Any] = {"Web-Server": {"reboot_required": False}}
+    for name in DEFAULT_FEATURES:
+        features[name] = {"installed": False, "reboot_required": False}
+    return features
+
+
 def new_state(computer_name: str = "WEB01") -> State:
-    """A fresh Windows Server 2022 host with IIS: empty default stores, one Schannel value we do not own."""
+    """A fresh Windows Server 2022 host with IIS: empty default stores, one Schannel value we do not own.
+
+    Of the features this collection uses only ``Web-Server`` is installed (no certificate mapping modules).
+    """
     return {
         "schema": SCHEMA_VERSION,
         "host": {"os_version": "10.0.20348", "computer_name": computer_name},
@@ -56,6 +77,7 @@ def new_state(computer_name: str = "WEB01") -> State:
         },
         "httpsys": [],
         "iis": new_iis(),
+        "features": new_features(),
         "faults": [],
     }
 

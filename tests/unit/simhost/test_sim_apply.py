@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from ansible_collections.mtls.iis.plugins.plugin_utils.ops import OP_ARGS as CONTROLLER_ARGS
 from ansible_collections.mtls.iis.plugins.plugin_utils.ops import OP_NAMES
 from simhost import seed
 from simhost.errors import StateError
 from simhost.host import SimulatedHost
-from simhost.ops import OP_ARGS, OP_HANDLERS
+from simhost.ops import OP_ARGS, OP_HANDLERS, Arg
 from simhost.state import State
 
 
@@ -130,3 +131,11 @@ def test_fault_on_an_iis_op_matches_the_site_name_case_insensitively(state: Stat
     assert result["failed"] is True
     assert "is locked" in result["msg"]
     assert seed.location_flags(state, "Default Web Site") is None
+
+
+def test_the_simulator_may_leave_out_exactly_the_controllers_optional_arguments() -> None:
+    optional = {
+        name: {arg for arg, rule in spec.items() if isinstance(rule, Arg) and rule.optional}
+        for name, spec in OP_ARGS.items()
+    }
+    assert optional == {name: set(CONTROLLER_ARGS[name][1]) for name in OP_NAMES}

@@ -1,0 +1,662 @@
+"""IIS authentication sections: client certificate mapping (IIS one-to-one / many-to-one, AD) and anonymous.
+
+Windows facts followed (/work/shared/REFERENCE.md, "IIS client certificate mapping"), as the module
+``plugins/module_utils/IisAuth.psm1`` applies them:
+
+- ``system.webServer/security/authentication/iisClientCertificateMappingAuthentication`` exists in the
+  configuration schema only with the feature **Web-Cert-Auth**, ``clientCertificateMappingAuthentication``
+  (AD mapping) only with **Web-Client-Auth**: without its feature a section cannot be opened ("config section
+  not found"), so every op on it fails and gather returns null for it. ``anonymousAuthentication`` comes with
+  IIS itself.
+- Schema defaults of the IIS mapping section: ``enabled`` false, ``oneToOneCertificateMappingsEnabled`` true,
+  ``manyToOneCertificateMappingsEnabled`` true, ``logonMethod`` ClearText (Interactive/Batch/Network/ClearText),
+  ``defaultLogonDomain`` "". AD mapping: ``enabled`` false. Anonymous: ``enabled`` true at server level.
+  Attributes inherit one by one: location path, its parent paths, the server level, the schema default.
+- ``oneToOneMappings/add`` is keyed by ``certificate``, the base64 of the client certificate's DER on one
+  line (IIS compares it with the certificate it receives, so a PEM header or a line break never matches: the
+  op refuses them); ``manyToOneMappings/add`` is keyed by ``name`` and holds ``rules/add`` with
+  ``certificateField`` Subject or Issuer only, ``certificateSubField``, ``matchCriteria``,
+  ``compareCaseSensitive``. A mapping needs a ``userName``. Keys are compared exactly (as the module does).
+- **Passwords are write-only**: stored (``password``) with a count of writes (``password_writes``), never
+  returned by gather, never compared. An op given a password writes it and reports changed.
+- Mappings are honoured at site level only: the ops write at a site's location path (the site name), and
+  gather lists in ``below_site`` the location paths under a site that hold an explicit
+  ``iisClientCertificateMappingAuthentication`` section (IIS ignores it there; only seeding creates one).
+- IIS many-to-one mapping and AD mapping are mutually exclusive on a site. The conflict is what the module
+  checks (``Assert-MtlsIisAuthConsistent``): the IIS mapping section enabled, many-to-one mappings enabled,
+  at least one many-to-one mapping, and AD mapping enabled. The module checks once per committed run of IIS
+  ops; the simulator checks after every auth op that changed something, and that op fails and changes
+  nothing (stricter: a plan that passes here passes the module).
+
+State layout: the sections live in ``state["iis"]["locations"][path]["auth"]`` beside ``sslFlags`` (one
+``<location path>`` of applicationHost.config), the server level in ``state["iis"]["server_auth"]``::
+
+    {"iisClientCertificateMappingAuthentication": {
+        "attributes": {"enabled": true},
+        "oneToOneMappings": [{"certificate": "MII...", "userName": "CONTOSO\\\\svc", "enabled": true,
+                              "password": null, "password_writes": 0}],
+        "manyToOneMappings": [{"name": "partners", "description": "", "enabled": true,
+                               "permissionMode": "Allow", "userName": "CONTOSO\\\\svc", "password": "...",
+                               "password_writes": 1,
+                               "rules": [{"certificateField": "Subject", "certificateSubField": "O",
+                                          "matchCriteria": "Fabrikam*", "compareCaseSensitive": true}]}]},
+     "clientCertificateMappingAuthentication": {"attributes": {"enabled": false}},
+     "anonymousAuthentication": {"attributes": {"enabled": false}}}
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+
+from simhost import features, iis
+from simhost.errors import OpError, StateError
+from simhost.state import State, new_iis
+
+SECTION_PREFIX = "system.webServer/security/authentication/"
+IIS_MAPPING = "iisClientCertificateMappingAuthentication"
+AD_MAPPING = "clientCertificateMappingAuthentication"
+ANONYMOUS = "anonymousAuthentication"
+
+LOGON_METHODS: tuple[str, ...] = ("Interactive", "Batch", "Network", "ClearText")
+PERMISSIONS: tuple[str, ...] = ("Allow", "Deny")
+RULE_FIELDS: tuple[str, ...] = ("Subject", "Issuer")
+RULE_KEYS: tuple[str, ...] = ("field", "subfield", "match", "case_sensitive")
+
+ONE_TO_ONE = "one_to_one"
+MANY_TO_ONE = "many_to_one"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One authentication section: its IIS name, the feature that declares it, its attributes and defaults."""
+
+    name: str
+    feature: str
+    kinds: Mapping[str, str]  # attribute -> "bool" | "logonMethod" | "string"
+    defaults: Mapping[str, Any]
+
+    @property
+    def path(self) -> str:
+        return SECTION_PREFIX + self.name
+
+
+#: The contract's section names (``auth_set``'s ``section``) -> the sections.
+SECTIONS: dict[str, Section] = {
+    "iis_mapping": Section(
+        IIS_MAPPING,
+        "Web-Cert-Auth",
+        {
+            "enabled": "bool",
+            "oneToOneCertificateMappingsEnabled": "bool",
+            "manyToOneCertificateMappingsEnabled": "bool",
+            "logonMethod": "logonMethod",
+            "defaultLogonDomain": "string",
+        },
+        {
+            "enabled": False,
+            "oneToOneCertificateMappingsEnabled": True,
+            "manyToOneCertificateMappingsEnabled": True,
+            "logonMethod": "ClearText",
+            "defaultLogonDomain": "",
+        },
+    ),
+    "ad_mapping": Section(AD_MAPPING, "Web-Client-Auth", {"enabled": "bool"}, {"enabled": False}),
+    "anonymous": Section(ANONYMOUS, features.WEB_SERVER, {"enabled": "bool"}, {"enabled": True}),
+}
+
+_BY_IIS_NAME: dict[str, str] = {section.name.casefold(): key for key, section in SECTIONS.items()}
+
+
+def section_key(name: str) -> str:
+    """The contract name of a section given by its contract name or its IIS name (seeding accepts both)."""
+    if name in SECTIONS:
+        return name
+    short = name.rsplit("/", 1)[-1].casefold()
+    if short in _BY_IIS_NAME:
+        return _BY_IIS_NAME[short]
+    raise StateError(f"unknown authentication section {name!r}; known: {', '.join(SECTIONS)}")
+
+
+# --- storage ------------------------------------------------------------------------------------------
+
+
+def _iis_state(state: State) -> dict[str, Any]:
+    store = state.get("iis")
+    if store is None:
+        store = state["iis"] = new_iis()
+    return store
+
+
+def _server(state: State) -> dict[str, Any]:
+    server = _iis_state(state).get("server_auth")
+    if server is None:  # a host file from before authentication was simulated: what a fresh install writes
+        server = _iis_state(state)["server_auth"] = copy.deepcopy(new_iis()["server_auth"])
+    return server
+
+
+def _explicit(state: State, path: str, key: str) -> dict[str, Any] | None:
+    """The section element written at exactly ``path`` ("" = server level), or None."""
+    name = SECTIONS[key].name
+    if not path:
+        return _server(state).get(name)
+    stored = iis.find_location(state, path)
+    if stored is None:
+        return None
+    return _iis_state(state)["locations"][stored].get("auth", {}).get(name)
+
+
+def _element(state: State, path: str, key: str) -> dict[str, Any]:
+    """The section element at ``path`` ("" = server level), created (empty) when missing."""
+    name = SECTIONS[key].name
+    if not path:
+        holder = _server(state)
+    else:
+        locations = _iis_state(state)["locations"]
+        stored = iis.find_location(state, path) or path
+        holder = locations.setdefault(stored, {}).setdefault("auth", {})
+    element = holder.setdefault(name, {})
+    element.setdefault("attributes", {})
+    if key == "iis_mapping":
+        element.setdefault("oneToOneMappings", [])
+        element.setdefault("manyToOneMappings", [])
+    return element
+
+
+def effective(state: State, path: str, key: str, attribute: str) -> Any:
+    """The value of an attribute at ``path``: nearest explicit ancestor, server level, schema default."""
+    segments = path.split("/") if path else []
+    for depth in range(len(segments), -1, -1):
+        element = _explicit(state, "/".join(segments[:depth]), key)
+        if element is not None and attribute in element.get("attributes", {}):
+            return element["attributes"][attribute]
+    return SECTIONS[key].defaults[attribute]
+
+
+def effective_attributes(state: State, path: str, key: str) -> dict[str, Any]:
+    return {attribute: effective(state, path, key, attribute) for attribute in SECTIONS[key].kinds}
+
+
+def _mappings(state: State, path: str, collection: str) -> list[dict[str, Any]]:
+    element = _explicit(state, path, "iis_mapping")
+    return [] if element is None else element.get(collection, [])
+
+
+def compact_certificate(stored: str) -> str:
+    """A stored certificate blob on one line (IIS Manager may store line breaks; the contract returns one line)."""
+    return re.sub(r"\s", "", stored)
+
+
+# --- checks -------------------------------------------------------------------------------------------
+
+
+def check_location(location: str) -> None:
+    """Refuse a location that is not a site: mappings are honoured at site level only."""
+    if not location.strip():
+        raise OpError(
+            "location is empty (the server level); authentication settings are written per site "
+            "(the site name, e.g. 'Default Web Site')"
+        )
+    if location.startswith("/"):
+        raise OpError(f"location '{location}' starts with '/': applicationHost.config paths look like 'Site'")
+    if "/" in location or "\\" in location:
+        raise OpError(
+            f"location '{location}' is not a site name; IIS honours client certificate mappings at site level "
+            "only, so they are written at the site ('Default Web Site'), not at an application or directory"
+        )
+
+
+def _target_site(state: State, location: str) -> str:
+    """The site an auth op writes at (as IIS spells it); fails for a missing site or IIS."""
+    check_location(location)
+    name, _ = iis.require_site(state, location)
+    return name
+
+
+def _existing_site(state: State, location: str) -> str | None:
+    """For the remove ops: the site, or None when it does not exist (nothing to remove)."""
+    check_location(location)
+    if not iis.is_installed(state):
+        raise OpError(iis.NOT_INSTALLED)
+    found = iis.find_site(state, location)
+    return None if found is None else found[0]
+
+
+def section_available(state: State, key: str) -> bool:
+    """Whether the section is in the configuration schema on this host (its feature is installed)."""
+    return iis.is_installed(state) and features.is_installed(state, SECTIONS[key].feature)
+
+
+def _require_section(state: State, key: str, location: str) -> None:
+    section = SECTIONS[key]
+    if not section_available(state, key):
+        raise OpError(
+            f"IIS cannot open {section.path} at '{location}' (Config section '{section.path}' not found: "
+            f"it is declared by the Windows feature {section.feature}, which is not installed)"
+        )
+
+
+def check_certificate(certificate: str) -> str:
+    """A one-to-one mapping's certificate: base64 of a DER certificate, on one line."""
+    if not certificate.strip():
+        raise OpError(
+            "certificate is empty; give the client certificate's DER as base64 (no PEM header, no line breaks)"
+        )
+    if "-----" in certificate:
+        raise OpError(
+            "certificate is PEM; IIS compares the base64 DER on one line without the BEGIN/END lines, "
+            "so this mapping would never match"
+        )
+    if re.search(r"\s", certificate):
+        raise OpError(
+            "certificate contains line breaks or spaces; IIS compares the base64 DER on one line, "
+            "so this mapping would never match"
+        )
+    try:
+        der = base64.b64decode(certificate, validate=True)
+    except (binascii.Error, ValueError):
+        raise OpError("certificate is not valid base64 (IIS keys one-to-one mappings by the base64 DER)") from None
+    try:
+        x509.load_der_x509_certificate(der)
+    except ValueError:
+        raise OpError("certificate is base64 but not of a DER X.509 certificate") from None
+    return certificate
+
+
+def check_user(user: Any, what: str) -> str:
+    if not isinstance(user, str) or not user.strip():
+        raise OpError(
+            f"{what} has no user; IIS refuses a certificate mapping without the Windows account it maps to "
+            "(user, e.g. 'CONTOSO\\svc-api')"
+        )
+    return user
+
+
+def choice(value: Any, choices: tuple[str, ...], what: str) -> str:
+    if isinstance(value, str):
+        for choice in choices:
+            if choice.casefold() == value.strip().casefold():
+                return choice
+    raise OpError(f"{what} '{value}' is not one of {', '.join(choices)}")
+
+
+def _check_bool(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise OpError(f"{what} must be true or false, got '{value}'")
+    return value
+
+
+def check_attributes(key: str, attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """Validated attribute values (enum names canonical); unknown names (case-sensitive) fail."""
+    kinds = SECTIONS[key].kinds
+    wanted: dict[str, Any] = {}
+    for name in sorted(attributes):
+        if name not in kinds:
+            raise OpError(f"section {key} has no attribute '{name}' that auth_set writes; known: {', '.join(kinds)}")
+        value = attributes[name]
+        kind = kinds[name]
+        if kind == "bool":
+            value = _check_bool(value, f"{key} attribute {name}")
+        elif kind == "logonMethod":
+            value = choice(value, LOGON_METHODS, f"{key} attribute {name}")
+        elif not isinstance(value, str):
+            raise OpError(f"{key} attribute {name} must be text, got '{value}'")
+        wanted[name] = value
+    return wanted
+
+
+def check_rules(rules: Any) -> list[dict[str, Any]]:
+    """The rules of a many-to-one mapping, as IIS stores them; a field other than Subject/Issuer fails."""
+    if not isinstance(rules, list):
+        raise OpError("rules must be a list of {field, subfield, match, case_sensitive}")
+    stored: list[dict[str, Any]] = []
+    for position, rule in enumerate(rules):
+        if not isinstance(rule, Mapping):
+            raise OpError(f"rule {position} is not a dictionary of field, subfield, match, case_sensitive")
+        unknown = sorted(set(rule) - set(RULE_KEYS))
+        if unknown:
+            raise OpError(f"rule {position} has unknown key(s) {', '.join(unknown)}; a rule has {', '.join(RULE_KEYS)}")
+        missing = [name for name in RULE_KEYS if name not in rule]
+        if missing:
+            raise OpError(f"rule {position} lacks {', '.join(missing)}")
+        field = rule["field"]
+        if not isinstance(field, str) or field.strip().casefold() not in {f.casefold() for f in RULE_FIELDS}:
+            raise OpError(
+                f"rule {position} field '{field}' is not Subject or Issuer; IIS many-to-one rules match only "
+                "those two certificate fields"
+            )
+        subfield, match = rule["subfield"], rule["match"]
+        if not isinstance(subfield, str) or not subfield.strip():
+            raise OpError(f"rule {position} has no subfield (CN, O, OU, L, S, C...)")
+        if not isinstance(match, str) or not match:
+            raise OpError(f"rule {position} has no match text (wildcards allowed, e.g. 'Fabrikam*')")
+        stored.append(
+            {
+                "certificateField": choice(field, RULE_FIELDS, f"rule {position} field"),
+                "certificateSubField": subfield,
+                "matchCriteria": match,
+                "compareCaseSensitive": _check_bool(rule["case_sensitive"], f"rule {position} case_sensitive"),
+            }
+        )
+    return stored
+
+
+def conflict(state: State, site: str) -> str | None:
+    """Why IIS refuses the site's configuration (many-to-one with AD mapping), or None."""
+    if not section_available(state, "iis_mapping") or not section_available(state, "ad_mapping"):
+        return None
+    count = len(_mappings(state, site, "manyToOneMappings"))
+    many_to_one_on = (
+        effective(state, site, "iis_mapping", "enabled")
+        and effective(state, site, "iis_mapping", "manyToOneCertificateMappingsEnabled")
+        and count > 0
+    )
+    if many_to_one_on and effective(state, site, "ad_mapping", "enabled"):
+        return (
+            "IIS refuses many-to-one client certificate mappings together with Active Directory client "
+            f"certificate mapping on one site, and this op would enable both on site '{site}' ({count} "
+            "many-to-one mapping(s)); disable one of them (iis_mapping manyToOneCertificateMappingsEnabled or "
+            "enabled false, no many-to-one mappings, or ad_mapping enabled false)"
+        )
+    return None
+
+
+def _consistent(state: State, site: str, change: Callable[[], bool]) -> bool:
+    """Run one auth op's change; when it changed something that IIS refuses, undo it and fail."""
+    before = copy.deepcopy(_iis_state(state))
+    try:
+        changed = change()
+        reason = conflict(state, site) if changed else None
+        if reason is not None:
+            raise OpError(reason)
+    except OpError:
+        state["iis"] = before
+        raise
+    return changed
+
+
+# --- ops ----------------------------------------------------------------------------------------------
+
+
+def _write_password(mapping: dict[str, Any], password: str | None) -> None:
+    if password is not None:
+        mapping["password"] = password
+        mapping["password_writes"] = int(mapping.get("password_writes", 0)) + 1
+
+
+def auth_set(state: State, location: str, key: str, attributes: Mapping[str, Any]) -> bool:
+    """Op ``auth_set``: write the given attributes that differ from their value at the site."""
+    if key not in SECTIONS:
+        raise OpError(f"unknown section '{key}'; auth_set knows {', '.join(SECTIONS)}")
+    wanted = check_attributes(key, attributes)
+    site = _target_site(state, location)
+    _require_section(state, key, site)
+
+    def change() -> bool:
+        differing = {name: value for name, value in wanted.items() if effective(state, site, key, name) != value}
+        if differing:
+            _element(state, site, key)["attributes"].update(differing)
+        return bool(differing)
+
+    return _consistent(state, site, change)
+
+
+def one_to_one_set(
+    state: State, location: str, certificate: str, user: Any, enabled: bool, password: str | None
+) -> bool:
+    """Op ``one_to_one_set``: add or update the mapping keyed by the certificate blob."""
+    certificate = check_certificate(certificate)
+    user = check_user(user, "the one-to-one mapping")
+    site = _target_site(state, location)
+    _require_section(state, "iis_mapping", site)
+
+    def change() -> bool:
+        mappings = _element(state, site, "iis_mapping")["oneToOneMappings"]
+        mapping = next((m for m in mappings if compact_certificate(m["certificate"]) == certificate), None)
+        if mapping is None:
+            mapping = {"certificate": certificate, "userName": user, "enabled": enabled}
+            mapping.update(password=None, password_writes=0)
+            _write_password(mapping, password)
+            mappings.append(mapping)
+            return True
+        if mapping["userName"] == user and mapping["enabled"] == enabled and password is None:
+            return False
+        mapping.update(userName=user, enabled=enabled)
+        _write_password(mapping, password)
+        return True
+
+    return _consistent(state, site, change)
+
+
+def one_to_one_remove(state: State, location: str, certificate: str) -> bool:
+    """Op ``one_to_one_remove``: no-op when the mapping (or the site) is not there."""
+    certificate = check_certificate(certificate)
+    site = _existing_site(state, location)
+    if site is None:
+        return False
+    _require_section(state, "iis_mapping", site)
+
+    def change() -> bool:
+        element = _explicit(state, site, "iis_mapping")
+        if element is None:
+            return False
+        kept = [m for m in element["oneToOneMappings"] if compact_certificate(m["certificate"]) != certificate]
+        removed = len(kept) != len(element["oneToOneMappings"])
+        element["oneToOneMappings"] = kept
+        return removed
+
+    return _consistent(state, site, change)
+
+
+def many_to_one_set(
+    state: State,
+    location: str,
+    name: str,
+    description: str | None,
+    enabled: bool,
+    permission: str,
+    user: Any,
+    rules: Any,
+    password: str | None,
+) -> bool:
+    """Op ``many_to_one_set``: add or update the mapping keyed by name, replacing its rules when they differ."""
+    if not name.strip():
+        raise OpError("name is empty; a many-to-one mapping is keyed by its name")
+    description = description or ""
+    user = check_user(user, f"many-to-one mapping '{name}'")
+    permission = choice(permission, PERMISSIONS, "permission")
+    wanted_rules = check_rules(rules)
+    site = _target_site(state, location)
+    _require_section(state, "iis_mapping", site)
+    wanted = {
+        "name": name,
+        "description": description,
+        "enabled": enabled,
+        "permissionMode": permission,
+        "userName": user,
+        "rules": wanted_rules,
+    }
+
+    def change() -> bool:
+        mappings = _element(state, site, "iis_mapping")["manyToOneMappings"]
+        mapping = next((m for m in mappings if m["name"] == name), None)
+        if mapping is None:
+            mapping = {**wanted, "password": None, "password_writes": 0}
+            _write_password(mapping, password)
+            mappings.append(mapping)
+            return True
+        if all(mapping[field] == value for field, value in wanted.items()) and password is None:
+            return False
+        mapping.update(wanted)
+        _write_password(mapping, password)
+        return True
+
+    return _consistent(state, site, change)
+
+
+def many_to_one_remove(state: State, location: str, name: str) -> bool:
+    """Op ``many_to_one_remove``: no-op when the mapping (or the site) is not there."""
+    if not name.strip():
+        raise OpError("name is empty; a many-to-one mapping is keyed by its name")
+    site = _existing_site(state, location)
+    if site is None:
+        return False
+    _require_section(state, "iis_mapping", site)
+
+    def change() -> bool:
+        element = _explicit(state, site, "iis_mapping")
+        if element is None:
+            return False
+        kept = [m for m in element["manyToOneMappings"] if m["name"] != name]
+        removed = len(kept) != len(element["manyToOneMappings"])
+        element["manyToOneMappings"] = kept
+        return removed
+
+    return _consistent(state, site, change)
+
+
+# --- gather -------------------------------------------------------------------------------------------
+
+
+def view_one_to_one(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """A one-to-one mapping as gather shows it: never its password."""
+    return {
+        "certificate": compact_certificate(mapping["certificate"]),
+        "user": mapping["userName"],
+        "enabled": mapping["enabled"],
+    }
+
+
+def view_many_to_one(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """A many-to-one mapping as gather shows it: never its password."""
+    return {
+        "name": mapping["name"],
+        "description": mapping["description"],
+        "enabled": mapping["enabled"],
+        "permission": mapping["permissionMode"],
+        "user": mapping["userName"],
+        "rules": [
+            {
+                "field": rule["certificateField"],
+                "subfield": rule["certificateSubField"],
+                "match": rule["matchCriteria"],
+                "case_sensitive": rule["compareCaseSensitive"],
+            }
+            for rule in mapping["rules"]
+        ],
+    }
+
+
+def _view_iis_mapping(state: State, site: str) -> dict[str, Any]:
+    values = effective_attributes(state, site, "iis_mapping")
+    return {
+        "enabled": values["enabled"],
+        "one_to_one_enabled": values["oneToOneCertificateMappingsEnabled"],
+        "many_to_one_enabled": values["manyToOneCertificateMappingsEnabled"],
+        "logon_method": values["logonMethod"],
+        "default_logon_domain": values["defaultLogonDomain"],
+        "one_to_one": [view_one_to_one(m) for m in _mappings(state, site, "oneToOneMappings")],
+        "many_to_one": [view_many_to_one(m) for m in _mappings(state, site, "manyToOneMappings")],
+    }
+
+
+def below_site(state: State, site: str) -> list[str]:
+    """Location paths under the site with an explicit IIS mapping section, as applicationHost.config writes them."""
+    prefix = site.casefold() + "/"
+    return sorted(
+        (
+            path
+            for path, location in _iis_state(state)["locations"].items()
+            if path.casefold().startswith(prefix) and IIS_MAPPING in location.get("auth", {})
+        ),
+        key=str.casefold,
+    )
+
+
+def gather(state: State, sites: Iterable[str]) -> dict[str, Any]:
+    """``snapshot.auth``: requested site name -> its sections at the site's location path.
+
+    A missing site is absent; no IIS gives ``{}``; a section whose feature is not installed is null.
+    """
+    result: dict[str, Any] = {}
+    if not iis.is_installed(state):
+        return result
+    for requested in sites:
+        found = iis.find_site(state, requested)
+        if found is None or requested.casefold() in {name.casefold() for name in result}:
+            continue
+        site = found[0]
+        entry: dict[str, Any] = {"iis_mapping": None, "ad_mapping": None, "anonymous": None}
+        if section_available(state, "iis_mapping"):
+            entry["iis_mapping"] = _view_iis_mapping(state, site)
+        for key in ("ad_mapping", "anonymous"):
+            if section_available(state, key):
+                entry[key] = {"enabled": effective(state, site, key, "enabled")}
+        entry["below_site"] = below_site(state, site)
+        result[requested] = entry
+    return result
+
+
+# --- seeding ------------------------------------------------------------------------------------------
+
+
+def seed_attributes(state: State, location: str, key: str, attributes: Mapping[str, Any]) -> None:
+    """Write attributes at any location path ("" = server level); None removes one. No op rules apply."""
+    element = _element(state, location, key)
+    try:
+        checked = check_attributes(key, {name: value for name, value in attributes.items() if value is not None})
+    except OpError as err:
+        raise StateError(str(err)) from None
+    for name, value in attributes.items():
+        if value is None:
+            element["attributes"].pop(name, None)
+    element["attributes"].update(checked)
+
+
+def seed_one_to_one(
+    state: State, location: str, certificate: str, user: str, enabled: bool, password: str | None
+) -> None:
+    mappings = _element(state, location, "iis_mapping")["oneToOneMappings"]
+    if any(compact_certificate(m["certificate"]) == compact_certificate(certificate) for m in mappings):
+        raise StateError(f"location {location!r} already has a one-to-one mapping for that certificate")
+    mapping = {"certificate": certificate, "userName": user, "enabled": enabled, "password": None}
+    mapping["password_writes"] = 0
+    _write_password(mapping, password)
+    mappings.append(mapping)
+
+
+def seed_many_to_one(state: State, location: str, mapping: Mapping[str, Any], password: str | None) -> None:
+    mappings = _element(state, location, "iis_mapping")["manyToOneMappings"]
+    if any(m["name"] == mapping["name"] for m in mappings):
+        raise StateError(f"location {location!r} already has a many-to-one mapping named {mapping['name']!r}")
+    stored = {**mapping, "password": None, "password_writes": 0}
+    _write_password(stored, password)
+    mappings.append(stored)
+
+
+def stored_mappings(state: State, location: str, kind: str) -> list[dict[str, Any]]:
+    """The mappings written at exactly that location path (``one_to_one`` / ``many_to_one``), as stored."""
+    if kind not in (ONE_TO_ONE, MANY_TO_ONE):
+        raise StateError(f"mapping kind {kind!r} is not {ONE_TO_ONE} or {MANY_TO_ONE}")
+    return _mappings(state, location, "oneToOneMappings" if kind == ONE_TO_ONE else "manyToOneMappings")
+
+
+def find_stored_mapping(state: State, location: str, kind: str, key: str) -> dict[str, Any] | None:
+    for mapping in stored_mappings(state, location, kind):
+        if kind == ONE_TO_ONE and compact_certificate(mapping["certificate"]) == compact_certificate(key):
+            return mapping
+        if kind == MANY_TO_ONE and mapping["name"] == key:
+            return mapping
+    return None
+
+
+def explicit_attributes(state: State, location: str, key: str) -> dict[str, Any]:
+    element = _explicit(state, location, key)
+    return {} if element is None else dict(element.get("attributes", {}))
