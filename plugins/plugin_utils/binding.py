@@ -50,6 +50,7 @@ class BindingDesired:
     httpsys: dict[str, Any]  # HTTPSYS_OPTIONS -> value, None = keep the current one
     state: str = "present"
     expiry_warning_days: int = 30
+    prefix: str = ""  # where the options sit in the task, for messages: "sites[0].bindings[1]."
 
     @property
     def binding_information(self) -> str:
@@ -92,6 +93,7 @@ class BindingDesired:
             httpsys=httpsys,
             state=args.get("state", "present"),
             expiry_warning_days=args.get("expiry_warning_days", 30),
+            prefix=prefix,
         )
 
 
@@ -162,13 +164,13 @@ def _certificate_ops(desired: BindingDesired, snapshot: Snapshot, now: datetime)
             )
     elif found is None:
         raise OptionError(
-            "certificate.thumbprint",
+            f"{desired.prefix}certificate.thumbprint",
             f"{cert.thumbprint} is not in LocalMachine\\{cert.store} on this host.",
             "import the certificate first, or give certificate.pfx (and password) to ship it from the controller.",
         )
     elif not found.has_private_key:
         raise OptionError(
-            "certificate.thumbprint",
+            f"{desired.prefix}certificate.thumbprint",
             f"{cert.thumbprint} in LocalMachine\\{cert.store} has no private key, so HTTPS handshakes would fail.",
             "import the certificate with its key (certificate.pfx).",
         )
@@ -222,7 +224,7 @@ def _desired_record(base: Record | None, cert_hash: str, cert_store: str, bindin
 
 
 def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> Plan:
-    site = require_site(snapshot, desired.site)
+    site = require_site(snapshot, desired.site, f"{desired.prefix}site")
     bi = desired.binding_information
     current = site.binding(bi)
     if desired.state == "absent":
@@ -233,7 +235,7 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
     secrets: dict[str, str] = {}
     if desired.certificate is None and current is None:
         raise OptionError(
-            "certificate",
+            f"{desired.prefix}certificate",
             f"the binding {bi} of site {site.name!r} does not exist yet and no certificate was given.",
             "give certificate.thumbprint (and store) of a certificate on the host, "
             "or certificate.pfx from the controller.",

@@ -58,6 +58,7 @@ class MappingDesired:
     ad_mapping: bool | None = None
     anonymous: bool | None = None
     install_feature: bool = True
+    prefix: str = ""  # where the options sit in the task, for messages: "sites[0].mapping."
 
     def scope(self) -> Scope:
         return Scope(
@@ -89,6 +90,7 @@ class MappingDesired:
             ad_mapping=args.get("ad_mapping"),
             anonymous=args.get("anonymous_authentication"),
             install_feature=args.get("install_feature", True),
+            prefix=prefix,
         )
 
 
@@ -183,7 +185,7 @@ def _feature_ops(desired: MappingDesired, snapshot: Snapshot, auth: SiteAuth) ->
     for feature, option in needed:
         if not desired.install_feature:
             raise OptionError(
-                option,
+                f"{desired.prefix}{option}",
                 f"needs the Windows feature {feature}, which is not installed.",
                 f"set install_feature: true, or install {feature} first.",
             )
@@ -310,14 +312,14 @@ def _many_to_one_active_after(desired: MappingDesired, current: IisMapping) -> b
 
 
 def plan_mapping(desired: MappingDesired, snapshot: Snapshot) -> Plan:
-    site = require_site(snapshot, desired.site)
+    site = require_site(snapshot, desired.site, f"{desired.prefix}site")
     auth = snapshot.site_auth(site.name) or SiteAuth(None, None, None)
     current = auth.iis_mapping or IisMapping()
     ad_current = bool(auth.ad_mapping)
     ad_after = ad_current if desired.ad_mapping is None else desired.ad_mapping
     if ad_after and _many_to_one_active_after(desired, current):
         raise OptionError(
-            "ad_mapping",
+            f"{desired.prefix}ad_mapping",
             "IIS many-to-one mappings and Active Directory mapping cannot both be enabled on a site.",
             "use either many_to_one (with enabled and many_to_one_enabled) or ad_mapping: true, not both.",
         )

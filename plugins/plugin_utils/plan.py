@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
 
@@ -66,12 +66,26 @@ class Plan:
         return cls(tuple(ordered), tuple(warnings or ()), reboot_required, dict(labels or {}), dict(secrets or {}))
 
     def merge(self, other: Plan) -> Plan:
+        """Both plans in one, in global phase order; the other plan's secret references are renamed
+        where they collide with ours."""
+        renames = {}
+        for key in other.secrets:
+            new = key
+            while new in self.secrets or (new != key and new in other.secrets):
+                new = f"{new}_"
+            renames[key] = new
+        other_ops = [
+            replace(op, args={**op.args, "password_ref": renames[op.args["password_ref"]]})
+            if "password_ref" in op.args
+            else op
+            for op in other.ops
+        ]
         return Plan.build(
-            [*self.ops, *other.ops],
+            [*self.ops, *other_ops],
             [*self.warnings, *other.warnings],
             self.reboot_required or other.reboot_required,
             {**self.labels, **other.labels},
-            {**self.secrets, **other.secrets},
+            {**self.secrets, **{renames[k]: v for k, v in other.secrets.items()}},
         )
 
     def with_warnings(self, extra: list[str]) -> Plan:

@@ -124,3 +124,27 @@ CERT_MAPPING_OPTIONS: dict[str, Any] = {
     "anonymous_authentication": {"type": "bool"},
     "install_feature": {"type": "bool", "default": True},
 }
+
+
+def _without(options: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {key: value for key, value in options.items() if key not in names}
+
+
+#: One site of the whole-host state: the part specs above, with the site taken from ``name``.
+SITE_OPTIONS: dict[str, Any] = {
+    "name": {"type": "str", "required": True},
+    "bindings": {"type": "list", "elements": "dict", "default": [], "options": _without(SITE_BINDING_OPTIONS, "site")},
+    "ssl": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {**SSL_SETTINGS_OPTIONS, "path": {"type": "str", "default": ""}},
+    },
+    "mapping": {"type": "dict", "options": _without(CERT_MAPPING_OPTIONS, "site")},
+}
+
+CLIENT_CERT_OPTIONS: dict[str, Any] = {
+    "trust": {"type": "dict", "options": TRUST_OPTIONS},
+    "schannel": {"type": "dict", "options": SCHANNEL_OPTIONS},
+    "sites": {"type": "list", "elements": "dict", "default": [], "options": SITE_OPTIONS},
+}

@@ -42,6 +42,7 @@ class SslDesired:
     require_128bit: bool | None = None
     client_certificates: str | None = None
     state: str = "present"
+    prefix: str = ""
 
     @property
     def site(self) -> str:
@@ -64,6 +65,7 @@ class SslDesired:
             require_128bit=args.get("require_128bit"),
             client_certificates=args.get("client_certificates"),
             state=args.get("state", "present"),
+            prefix=prefix,
         )
 
     def flags_from(self, current: int) -> int:
@@ -84,7 +86,7 @@ class SslDesired:
 
 
 def plan_ssl(desired: SslDesired, snapshot: Snapshot) -> Plan:
-    site = require_site(snapshot, desired.site, "path")
+    site = require_site(snapshot, desired.site, f"{desired.prefix}path")
     assert snapshot.iis is not None
     access = snapshot.iis.access_at(desired.path)
     effective = access.effective if access else 0

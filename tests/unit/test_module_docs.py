@@ -82,12 +82,19 @@ def test_secret_options_are_no_log(name):
 
     def secrets(spec: dict, prefix: str = ""):
         for option, body in spec.items():
-            if (
-                option in ("password", "secret")
-                or option.endswith(("_password", "_secret"))
-                and option != "update_password"
+            if option in ("password", "secret") or (
+                option.endswith(("_password", "_secret")) and option != "update_password"
             ):
                 yield prefix + option, body.get("no_log")
             yield from secrets(body.get("options", {}), f"{prefix}{option}.")
 
     assert all(no_log is True for _, no_log in secrets(action.ActionModule.ARGUMENT_SPEC))
+
+
+def test_client_cert_docs_are_generated_from_the_part_modules():
+    sys.path.insert(0, str(REPO_ROOT / "tools"))
+    try:
+        generator = importlib.import_module("gen_client_cert_doc")
+    finally:
+        sys.path.pop(0)
+    assert (REPO_ROOT / "plugins" / "modules" / "client_cert.py").read_text() == generator.render()

@@ -1,0 +1,198 @@
+"""Write plugins/modules/client_cert.py: its options are the part modules' documented options.
+
+The part modules' docs are the single source; ``tests/unit/test_module_docs.py`` fails when the
+committed file differs from what this script writes. Run: ``python tools/gen_client_cert_doc.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MODULES = Path(__file__).resolve().parents[1] / "plugins" / "modules"
+TARGET = MODULES / "client_cert.py"
+
+
+def _doc(name: str) -> dict[str, Any]:
+    tree = ast.parse((MODULES / f"{name}.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "DOCUMENTATION":
+            return yaml.safe_load(node.value.value)
+    raise SystemExit(f"{name}.py has no DOCUMENTATION")
+
+
+def _options(name: str, *drop: str) -> dict[str, Any]:
+    return {k: v for k, v in _doc(name)["options"].items() if k not in drop}
+
+
+def documentation() -> dict[str, Any]:
+    ssl = _options("ssl_settings")
+    ssl["path"] = {
+        "description": ["Application or folder below the site (C(api), C(api/reports)); empty for the site itself."],
+        "type": "str",
+        "default": "",
+    }
+    return {
+        "module": "client_cert",
+        "short_description": "The whole IIS client certificate state of a host in one task",
+        "version_added": "0.1.0",
+        "description": [
+            "Declares trusted CA certificates, Schannel client authentication, and per site the HTTPS bindings, SSL "
+            "settings and certificate mapping, with the same options as M(mtls.iis.trusted_certs), "
+            "M(mtls.iis.schannel), M(mtls.iis.site_binding), M(mtls.iis.ssl_settings) and M(mtls.iis.cert_mapping).",
+            "One gather, one plan across all parts in a safe global order (features, certificates in, bindings, "
+            "HTTP.sys, IIS settings, registry, certificates out), one apply: at most two module runs on the host "
+            "whatever the size of the state, one when nothing changes.",
+            "Warnings that involve several parts (the TLS 1.3 trap, a trust mode without client-auth issuer store) "
+            "are judged on the state the whole plan leads to.",
+            "This is the module the role C(mtls.iis.client_cert_auth) uses.",
+        ],
+        "options": {
+            "trust": {
+                "description": ["Trusted CA certificates, as M(mtls.iis.trusted_certs). Omit to leave them alone."],
+                "type": "dict",
+                "suboptions": _options("trusted_certs"),
+            },
+            "schannel": {
+                "description": ["Schannel client authentication, as M(mtls.iis.schannel). Omit to leave it alone."],
+                "type": "dict",
+                "suboptions": _options("schannel"),
+            },
+            "sites": {
+                "description": ["IIS sites and their client certificate settings."],
+                "type": "list",
+                "elements": "dict",
+                "default": [],
+                "suboptions": {
+                    "name": {"description": ["Name of the existing IIS site."], "type": "str", "required": True},
+                    "bindings": {
+                        "description": [
+                            "HTTPS bindings of the site, as M(mtls.iis.site_binding) (without its site option)."
+                        ],
+                        "type": "list",
+                        "elements": "dict",
+                        "default": [],
+                        "suboptions": _options("site_binding", "site"),
+                    },
+                    "ssl": {
+                        "description": ["SSL settings of the site and paths below it, as M(mtls.iis.ssl_settings)."],
+                        "type": "list",
+                        "elements": "dict",
+                        "default": [],
+                        "suboptions": ssl,
+                    },
+                    "mapping": {
+                        "description": ["Client certificate mapping of the site, as M(mtls.iis.cert_mapping)."],
+                        "type": "dict",
+                        "suboptions": _options("cert_mapping", "site"),
+                    },
+                },
+            },
+        },
+        "extends_documentation_fragment": [
+            "ansible.builtin.action_common_attributes",
+            "ansible.builtin.action_common_attributes.flow",
+        ],
+        "attributes": {
+            "action": {"support": "full"},
+            "async": {"support": "none"},
+            "bypass_host_loop": {"support": "none"},
+            "check_mode": {"support": "full"},
+            "diff_mode": {"support": "full", "details": "One before/after of everything the task manages."},
+            "platform": {"platforms": "windows"},
+        },
+        "seealso": [
+            {"module": f"mtls.iis.{m}"}
+            for m in ("trusted_certs", "schannel", "site_binding", "ssl_settings", "cert_mapping")
+        ],
+        "author": ["mtls.iis contributors"],
+    }
+
+
+EXAMPLES = """
+- name: Converge the whole client certificate state of the host
+  mtls.iis.client_cert:
+    trust:
+      certificates:
+        - path: files/contoso-root.pem
+        - path: files/contoso-issuing-ca.pem
+      client_auth_issuers:
+        - path: files/contoso-issuing-ca.pem
+      non_self_signed_roots: move
+    schannel:
+      client_auth_trust_mode: exclusive_ca
+    sites:
+      - name: Default Web Site
+        bindings:
+          - host: api.contoso.com
+            certificate:
+              pfx: files/api.contoso.com.pfx
+              password: "{{ vault_api_pfx_password }}"
+            negotiate_client_certificate: true
+            client_auth_issuer_store: ClientAuthIssuer
+        ssl:
+          - path: api
+            client_certificates: require
+        mapping:
+          enabled: true
+          many_to_one:
+            - name: contoso-clients
+              user: CONTOSO\\svc-api
+              password: "{{ vault_svc_api_password }}"
+              rules:
+                - field: issuer
+                  subfield: CN
+                  match: Contoso Client Issuing CA
+  register: mtls
+
+- name: Reboot when Schannel or a feature install asks for it
+  ansible.windows.win_reboot:
+  when: mtls.reboot_required
+"""
+
+RETURN = """
+plan:
+  description: Every op planned for the host, in execution order (no certificate bytes, no passwords).
+  returned: always
+  type: list
+  elements: dict
+ops_ran:
+  description: The ops that ran with their C(status); on failure, which ones completed. Rerunning converges.
+  returned: when something was applied
+  type: list
+  elements: dict
+returned_certificates:
+  description: Certificates removed from a store without a move, as base64 DER.
+  returned: when something was applied
+  type: list
+  elements: dict
+non_self_signed_roots:
+  description: Certificates found in LocalMachine\\Root that are not self-signed.
+  returned: when O(trust) is given
+  type: list
+  elements: dict
+reboot_required:
+  description: True when Schannel changed or a Windows feature install asks for a restart. False in check mode.
+  returned: always
+  type: bool
+"""
+
+
+def render() -> str:
+    doc = yaml.safe_dump(documentation(), sort_keys=False, width=120, allow_unicode=True)
+    return (
+        "# Copyright: mtls.iis contributors\n"
+        "# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)\n"
+        "# Documentation only: the module is the action plugin plugins/action/client_cert.py.\n"
+        "# GENERATED by tools/gen_client_cert_doc.py from the part modules' docs: edit those, then rerun it.\n\n"
+        f'DOCUMENTATION = r"""\n{doc}"""\n\nEXAMPLES = r"""{EXAMPLES}"""\n\nRETURN = r"""{RETURN}"""\n'
+    )
+
+
+if __name__ == "__main__":
+    TARGET.write_text(render())
+    sys.stdout.write(f"wrote {TARGET}\n")
