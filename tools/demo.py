@@ -1,8 +1,9 @@
-"""make demo: the converge playbook against a simulated Windows host.
+"""make demo: the role mtls.iis.client_cert_auth against three simulated Windows hosts.
 
-Seeds a host with a realistic problem (a non-self-signed CA sitting in Trusted Root: the classic
-403.16 cause), then runs the converge playbook three times: check mode with diff (the plan; nothing
-changes), apply, and a second apply that must report changed=0. Prints the module runs per pass.
+The hosts start differently: web01 already in sync, web02 with a non-self-signed CA in Trusted Root
+(the classic 403.16 cause) and a binding that lost its handshake negotiation, web03 fresh. The demo
+runs the audit (check mode, report in HTML and JSON), the converge with diff (the apply), a second
+converge that must report changed=0, and a final audit. It prints the module runs of each pass.
 """
 
 from __future__ import annotations
@@ -20,92 +21,130 @@ from simhost.state import load_state, save_state
 from support import pki
 from support.collection import CONNECTION_PLUGINS_DIR, ensure_collection_link
 
-HOST = "web01.demo"
 WORK = REPO / ".build" / "demo"
+HOSTS = ("web01.demo", "web02.demo", "web03.demo")
+SITE = "Default Web Site"
+API = "api.demo.example"
+PFX_PASSWORD = "demo-only-Pfx-pa55"
+
+
+def write_inventory(files: Path) -> None:
+    (WORK / "inventory.yml").write_text(
+        f"""iis_servers:
+  hosts:
+{"".join(f"    {h}:{chr(10)}" for h in HOSTS)}  vars:
+    ansible_connection: mtls_sim
+    ansible_mtls_sim_state_dir: {WORK / "hosts"}
+    client_cert_auth_trust:
+      certificates:
+        - path: {files / "contoso-root.pem"}
+        - path: {files / "contoso-issuing-ca.pem"}
+      client_auth_issuers:
+        - path: {files / "contoso-issuing-ca.pem"}
+      non_self_signed_roots: move
+    client_cert_auth_schannel:
+      client_auth_trust_mode: exclusive_ca
+    client_cert_auth_sites:
+      - name: {SITE}
+        bindings:
+          - host: {API}
+            certificate:
+              pfx: {files / "api.pfx"}
+              password: {PFX_PASSWORD}
+            negotiate_client_certificate: true
+            client_auth_issuer_store: ClientAuthIssuer
+        ssl:
+          - path: api
+            client_certificates: require
+        mapping:
+          enabled: true
+          many_to_one:
+            - name: contoso-clients
+              user: DEMO\\svc-api
+              rules:
+                - field: issuer
+                  subfield: CN
+                  match: Contoso Client Issuing CA
+"""
+    )
 
 
 def prepare() -> dict[str, str]:
     files = WORK / "files"
+    (WORK / "hosts").mkdir(parents=True, exist_ok=True)
     files.mkdir(parents=True, exist_ok=True)
-    for old in WORK.glob(f"{HOST}*"):
+    for old in (WORK / "hosts").iterdir():
         old.unlink()
     root = pki.make_root("Contoso Client Root")
     issuing = pki.make_intermediate("Contoso Client Issuing CA", root)
-    partner_root = pki.make_root("Fabrikam Partner Root")
-    partner_issuing = pki.make_intermediate("Fabrikam Partner Issuing CA", partner_root)
+    server = pki.make_leaf(API, root, eku=("serverAuth",), san=(API,))
     (files / "contoso-root.pem").write_text(root.pem)
     (files / "contoso-issuing-ca.pem").write_text(issuing.pem)
+    (files / "api.pfx").write_bytes(server.pfx(PFX_PASSWORD))
+    write_inventory(files)
 
-    state = load_state(WORK / f"{HOST}.json")
-    seed.add_cert(state, "Root", partner_root.der)
-    seed.add_cert(state, "Root", partner_issuing.der)  # misplaced: an intermediate in Trusted Root
-    save_state(WORK / f"{HOST}.json", state)
-
-    (WORK / "inventory.yml").write_text(
-        "iis_servers:\n"
-        "  hosts:\n"
-        f"    {HOST}:\n"
-        "  vars:\n"
-        "    ansible_connection: mtls_sim\n"
-        f"    ansible_mtls_sim_state_dir: {WORK}\n"
-    )
-    (WORK / "vars.yml").write_text(
-        "mtls_trust:\n"
-        "  certificates:\n"
-        f"    - path: {files / 'contoso-root.pem'}\n"
-        f"    - path: {files / 'contoso-issuing-ca.pem'}\n"
-        "  client_auth_issuers:\n"
-        f"    - path: {files / 'contoso-issuing-ca.pem'}\n"
-        "  non_self_signed_roots: move\n"
-        "mtls_schannel:\n"
-        "  client_auth_trust_mode: exclusive_ca\n"
-        "  send_trusted_issuer_list: false\n"
-    )
+    # web02: an intermediate in Trusted Root, and the binding exists but lost its HTTP.sys options
+    partner = pki.make_intermediate("Fabrikam Partner Issuing CA", pki.make_root("Fabrikam Partner Root"))
+    state = load_state(WORK / "hosts" / f"{HOSTS[1]}.json")
+    seed.add_cert(state, "Root", partner.der)
+    seed.add_cert(state, "My", server.der, has_private_key=True)
+    seed.add_binding(state, SITE, f"*:443:{API}", ssl_flags=1, certificate_hash=server.thumbprint)
+    save_state(WORK / "hosts" / f"{HOSTS[1]}.json", state)
     return {
         "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link()),
         "ANSIBLE_CONNECTION_PLUGINS": str(CONNECTION_PLUGINS_DIR),
-        "ANSIBLE_FORCE_COLOR": os.environ.get("ANSIBLE_FORCE_COLOR", "1" if sys.stdout.isatty() else "0"),
         "ANSIBLE_NOCOLOR": "0" if sys.stdout.isatty() else "1",
-        "ANSIBLE_HOST_KEY_CHECKING": "false",
         "ANSIBLE_RETRY_FILES_ENABLED": "false",
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
     }
 
 
-def run_pass(title: str, env: dict[str, str], *extra: str) -> str:
-    print(f"\n=== {title} " + "=" * max(0, 70 - len(title)), flush=True)
-    recorder.clear_runs(WORK, HOST)
+def playbook(name: str, env: dict[str, str], *extra: str, quiet: bool = False) -> str:
+    for host in HOSTS:
+        recorder.clear_runs(WORK / "hosts", host)
     cmd = [
         str(Path(sys.executable).with_name("ansible-playbook")),
         "-i",
         str(WORK / "inventory.yml"),
-        str(REPO / "playbooks" / "converge.yml"),
+        str(REPO / "playbooks" / f"{name}.yml"),
         "-e",
-        f"@{WORK / 'vars.yml'}",
+        f"mtls_audit_report_dir={WORK / 'mtls-audit'}",
         *extra,
     ]
     proc = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True, check=False)
-    print(proc.stdout, end="", flush=True)
+    if not quiet:
+        print(proc.stdout, end="", flush=True)
     if proc.returncode != 0:
-        print(proc.stderr, file=sys.stderr)
-        raise SystemExit(f"{title}: ansible-playbook failed (rc={proc.returncode})")
-    runs = [r for r in recorder.read_runs(WORK, HOST) if r["module"] == "host_state"]
-    print(f"--> module runs on {HOST}: {len(runs)} ({', '.join(r['mode'] for r in runs)})")
+        print(proc.stdout if quiet else "", proc.stderr, file=sys.stderr)
+        raise SystemExit(f"{name}: ansible-playbook failed (rc={proc.returncode})")
+    runs = {h: [r["mode"] for r in recorder.read_runs(WORK / "hosts", h) if r["module"] == "host_state"] for h in HOSTS}
+    if not quiet:
+        total = sum(len(v) for v in runs.values())
+        detail = "; ".join(f"{h}: {len(v)} ({', '.join(v) or '-'})" for h, v in runs.items())
+        print(f"--> module runs: {total} in all — {detail}\n", flush=True)
     return proc.stdout
 
 
 def main() -> None:
     env = prepare()
-    run_pass("1. plan: check mode with diff (nothing changes)", env, "--check", "--diff")
-    run_pass("2. apply", env, "--diff")
-    recap = run_pass("3. second run (must report changed=0)", env)
-    if "changed=0" not in recap or "failed=0" not in recap:
-        raise SystemExit("the second run was not idempotent")
-    state = load_state(WORK / f"{HOST}.json")
-    print("\nSimulated host after the converge:")
-    for store in ("Root", "CA", "ClientAuthIssuer"):
-        print(f"  LocalMachine\\{store}: {len(seed.thumbprints(state, store))} certificate(s)")
-    print(f"  ClientAuthTrustMode = {seed.schannel_value(state, 'ClientAuthTrustMode')}")
-    print("\nDemo complete: plan, apply, and an idempotent second run (changed=0).")
+    print("Preparing: web01 is converged beforehand, web02 has drifted, web03 is fresh.\n", flush=True)
+    playbook("converge", env, "--limit", HOSTS[0], quiet=True)
+
+    print("=== 1. audit: check mode across the fleet, nothing changes; report written ===", flush=True)
+    playbook("audit", env)
+    print("=== 2. converge: apply, with diff ===", flush=True)
+    playbook("converge", env, "--diff")
+    print("=== 3. converge again: must report changed=0 on every host ===", flush=True)
+    recap = playbook("converge", env)
+    if any(
+        f"{h}" in line and "changed=0" not in line for line in recap.splitlines() if " : ok=" in line for h in HOSTS
+    ):
+        raise SystemExit("the second converge was not idempotent")
+    print("=== 4. audit again: every host in sync ===", flush=True)
+    playbook("audit", env)
+    report = WORK / "mtls-audit" / "report.html"
+    print(f"Demo complete. Open the audit report in a browser: file://{report}")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,9 @@ class HostStateAction(ActionBase):
             diff=diff_for(self.before_view(request.desired, snapshot), plan, self.DIFF_HEADER),
         )
         if not plan.ops or self._task.check_mode:
-            result["reboot_required"] = plan.reboot_required and not self._task.check_mode
+            # Check mode changes nothing, so nothing needs a reboot yet; say whether applying would.
+            result["reboot_required"] = False
+            result["reboot_required_if_applied"] = plan.reboot_required
             return result
         result.update(self._apply(plan, task_vars))
         return result

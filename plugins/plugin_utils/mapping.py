@@ -368,6 +368,7 @@ def mapping_view(desired: MappingDesired, snapshot: Snapshot) -> View:
     auth = snapshot.site_auth(desired.site) or SiteAuth(None, None, None)
     current = auth.iis_mapping or IisMapping()
     return {
+        "features": {name: snapshot.feature_installed(name) for name in (CERT_AUTH_FEATURE, AD_AUTH_FEATURE)},
         "mapping": {
             desired.site: {
                 "iis_mapping": {attr: getattr(current, opt) for opt, attr in IIS_ATTRIBUTES.items()},
@@ -388,5 +389,5 @@ def mapping_view(desired: MappingDesired, snapshot: Snapshot) -> View:
                 "ad_mapping": auth.ad_mapping,
                 "anonymous": auth.anonymous,
             }
-        }
+        },
     }

@@ -51,6 +51,8 @@ class SimFleet:
         self.files = workdir / "files"
         self.files.mkdir(exist_ok=True)
         self._count = 0
+        #: variables of the inventory group (for example a role's desired state)
+        self.group_vars: dict[str, Any] = {}
 
     # -- host state ----------------------------------------------------------------------------
     def state_path(self, host: str) -> Path:
@@ -83,7 +85,11 @@ class SimFleet:
         inventory = {
             "windows": {
                 "hosts": {host: None for host in self.hosts},
-                "vars": {"ansible_connection": "mtls_sim", "ansible_mtls_sim_state_dir": str(self.state_dir)},
+                "vars": {
+                    "ansible_connection": "mtls_sim",
+                    "ansible_mtls_sim_state_dir": str(self.state_dir),
+                    **self.group_vars,
+                },
             }
         }
         path.write_text(yaml.safe_dump(inventory))

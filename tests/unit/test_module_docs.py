@@ -91,10 +91,18 @@ def test_secret_options_are_no_log(name):
     assert all(no_log is True for _, no_log in secrets(action.ActionModule.ARGUMENT_SPEC))
 
 
-def test_client_cert_docs_are_generated_from_the_part_modules():
+def _generator():
     sys.path.insert(0, str(REPO_ROOT / "tools"))
     try:
-        generator = importlib.import_module("gen_client_cert_doc")
+        return importlib.import_module("gen_docs")
     finally:
         sys.path.pop(0)
-    assert (REPO_ROOT / "plugins" / "modules" / "client_cert.py").read_text() == generator.render()
+
+
+def test_client_cert_docs_are_generated_from_the_part_modules():
+    assert (REPO_ROOT / "plugins" / "modules" / "client_cert.py").read_text() == _generator().render()
+
+
+def test_role_argument_specs_are_generated_from_the_part_modules():
+    specs = REPO_ROOT / "roles" / "client_cert_auth" / "meta" / "argument_specs.yml"
+    assert specs.read_text() == _generator().render_role_specs()
