@@ -11,7 +11,7 @@ PY_NEWEST   := $(shell tools/pick-python newest)
 PY_OLDEST   := $(shell tools/pick-python oldest)
 PIP_FLAGS   := --disable-pip-version-check --quiet
 
-.PHONY: demo test lint unit-newest unit-oldest docs-check clean
+.PHONY: demo test lint unit-newest unit-oldest chromium clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -32,11 +32,14 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-unit-newest: $(VENV)/.installed
+chromium:
+	tools/ensure-chromium
+
+unit-newest: chromium $(VENV)/.installed
 	@$(VENV)/bin/ansible --version | head -1
 	$(VENV)/bin/python -m pytest -q
 
-unit-oldest: $(VENV_OLDEST)/.installed
+unit-oldest: chromium $(VENV_OLDEST)/.installed
 	@$(VENV_OLDEST)/bin/ansible --version | head -1
 	$(VENV_OLDEST)/bin/python -m pytest -q
 

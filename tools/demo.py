@@ -100,7 +100,7 @@ def prepare() -> dict[str, str]:
     }
 
 
-def playbook(name: str, env: dict[str, str], *extra: str, quiet: bool = False) -> str:
+def playbook(name: str, env: dict[str, str], *extra: str, quiet: bool = False, report: str = "audit") -> str:
     for host in HOSTS:
         recorder.clear_runs(WORK / "hosts", host)
     cmd = [
@@ -109,7 +109,7 @@ def playbook(name: str, env: dict[str, str], *extra: str, quiet: bool = False) -
         str(WORK / "inventory.yml"),
         str(REPO / "playbooks" / f"{name}.yml"),
         "-e",
-        f"mtls_audit_report_dir={WORK / 'mtls-audit'}",
+        f"mtls_audit_report_dir={WORK / report}",
         *extra,
     ]
     proc = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True, check=False)
@@ -132,7 +132,7 @@ def main() -> None:
     playbook("converge", env, "--limit", HOSTS[0], quiet=True)
 
     print("=== 1. audit: check mode across the fleet, nothing changes; report written ===", flush=True)
-    playbook("audit", env)
+    playbook("audit", env, report="audit-before")
     print("=== 2. converge: apply, with diff ===", flush=True)
     playbook("converge", env, "--diff")
     print("=== 3. converge again: must report changed=0 on every host ===", flush=True)
@@ -142,9 +142,10 @@ def main() -> None:
     ):
         raise SystemExit("the second converge was not idempotent")
     print("=== 4. audit again: every host in sync ===", flush=True)
-    playbook("audit", env)
-    report = WORK / "mtls-audit" / "report.html"
-    print(f"Demo complete. Open the audit report in a browser: file://{report}")
+    playbook("audit", env, report="audit-after")
+    print("Demo complete. Open the audit reports in a browser:")
+    print(f"  before the converge: file://{WORK / 'audit-before' / 'report.html'}")
+    print(f"  after the converge:  file://{WORK / 'audit-after' / 'report.html'}")
 
 
 if __name__ == "__main__":
