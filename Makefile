@@ -13,10 +13,11 @@ PIP_FLAGS   := --disable-pip-version-check --quiet
 
 .PHONY: demo test lint unit-newest unit-oldest chromium clean
 
-$(VENV)/.installed: requirements.txt tests/requirements.txt
+$(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt
 	$(PY_NEWEST) -m venv $(VENV)
 	$(VENV)/bin/pip install $(PIP_FLAGS) --upgrade pip
-	$(VENV)/bin/pip install $(PIP_FLAGS) ansible-core -r requirements.txt -r tests/requirements.txt
+	$(VENV)/bin/pip install $(PIP_FLAGS) ansible-core -r requirements.txt -r tests/requirements.txt \
+		-r tests/requirements-lint.txt
 	touch $@
 
 $(VENV_OLDEST)/.installed: requirements.txt tests/requirements.txt
@@ -31,6 +32,9 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/python -c 'import sys; sys.path.insert(0, "tests"); \
+		from support.collection import ensure_collection_link; ensure_collection_link()'
+	ANSIBLE_COLLECTIONS_PATH=.build/collections $(VENV)/bin/ansible-lint --nocolor roles/client_cert_auth playbooks
 
 chromium:
 	tools/ensure-chromium

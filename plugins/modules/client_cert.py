@@ -8,28 +8,28 @@ module: client_cert
 short_description: The whole IIS client certificate state of a host in one task
 version_added: 0.1.0
 description:
-- Declares trusted CA certificates, Schannel client authentication, and per site the HTTPS bindings, SSL settings and certificate
-  mapping, with the same options as M(mtls.iis.trusted_certs), M(mtls.iis.schannel), M(mtls.iis.site_binding), M(mtls.iis.ssl_settings)
-  and M(mtls.iis.cert_mapping).
-- 'One gather, one plan across all parts in a safe global order (features, certificates in, bindings, HTTP.sys, IIS settings,
-  registry, certificates out), one apply: at most two module runs on the host whatever the size of the state, one when nothing
-  changes.'
-- Warnings that involve several parts (the TLS 1.3 trap, a trust mode without client-auth issuer store) are judged on the
-  state the whole plan leads to.
-- This is the module the role C(mtls.iis.client_cert_auth) uses.
+  - Declares trusted CA certificates, Schannel client authentication, and per site the HTTPS bindings, SSL settings and certificate
+    mapping, with the same options as M(mtls.iis.trusted_certs), M(mtls.iis.schannel), M(mtls.iis.site_binding), M(mtls.iis.ssl_settings)
+    and M(mtls.iis.cert_mapping).
+  - 'One gather, one plan across all parts in a safe global order (features, certificates in, bindings, HTTP.sys, IIS settings,
+    registry, certificates out), one apply: at most two module runs on the host whatever the size of the state, one when nothing
+    changes.'
+  - Warnings that involve several parts (the TLS 1.3 trap, a trust mode without client-auth issuer store) are judged on the
+    state the whole plan leads to.
+  - This is the module the role C(mtls.iis.client_cert_auth) uses.
 options:
   trust:
     description:
-    - Trusted CA certificates, as M(mtls.iis.trusted_certs). Omit to leave them alone.
+      - Trusted CA certificates, as M(mtls.iis.trusted_certs). Omit to leave them alone.
     type: dict
     suboptions:
       certificates:
         description:
-        - Root and intermediate CA certificates to trust.
-        - Each item gives a certificate file on the controller (O(certificates[].path), PEM bundles and DER accepted, vault-encrypted
-          files decrypted) or PEM text (O(certificates[].content)). With O(state=absent) an item may also be a O(certificates[].thumbprint).
-        - Leaf certificates (C(CA:FALSE)) and files holding private keys are refused before anything is sent to the host.
-          An expired CA certificate is imported with a warning.
+          - Root and intermediate CA certificates to trust.
+          - Each item gives a certificate file on the controller (O(certificates[].path), PEM bundles and DER accepted, vault-encrypted
+            files decrypted) or PEM text (O(certificates[].content)). With O(state=absent) an item may also be a O(certificates[].thumbprint).
+          - Leaf certificates (C(CA:FALSE)) and files holding private keys are refused before anything is sent to the host.
+            An expired CA certificate is imported with a warning.
         type: list
         elements: dict
         default: []
@@ -42,15 +42,15 @@ options:
             type: str
           thumbprint:
             description:
-            - SHA-1 thumbprint of a certificate to remove (O(state=absent) only). Spaces, colons, lower case and the invisible
-              marks that copying from the Windows certificate dialog adds are accepted.
+              - SHA-1 thumbprint of a certificate to remove (O(state=absent) only). Spaces, colons, lower case and the invisible
+                marks that copying from the Windows certificate dialog adds are accepted.
             type: str
       client_auth_issuers:
         description:
-        - CA certificates (roots or intermediates) to put in O(client_auth_issuer_store), in the same forms as O(certificates).
-        - With Schannel C(ClientAuthTrustMode) C(exclusive_root) or C(exclusive_ca) (see M(mtls.iis.schannel)) only client
-          certificates chaining to this store are accepted; with C(SendTrustedIssuerList) they are the CA hint list sent to
-          clients.
+          - CA certificates (roots or intermediates) to put in O(client_auth_issuer_store), in the same forms as O(certificates).
+          - With Schannel C(ClientAuthTrustMode) C(exclusive_root) or C(exclusive_ca) (see M(mtls.iis.schannel)) only client
+            certificates chaining to this store are accepted; with C(SendTrustedIssuerList) they are the CA hint list sent
+            to clients.
         type: list
         elements: dict
         default: []
@@ -66,81 +66,81 @@ options:
             type: str
       client_auth_issuer_store:
         description:
-        - Name of the LocalMachine store that holds the client-auth issuers (the HTTP.sys C(sslctlstorename) of your HTTPS
-          bindings). Created when missing and needed.
-        - Letters, digits, space, C(.), C(_) and C(-) only; no C(Cert:) path and no backslash.
+          - Name of the LocalMachine store that holds the client-auth issuers (the HTTP.sys C(sslctlstorename) of your HTTPS
+            bindings). Created when missing and needed.
+          - Letters, digits, space, C(.), C(_) and C(-) only; no C(Cert:) path and no backslash.
         type: str
         default: ClientAuthIssuer
       exclusive_client_auth_issuers:
         description:
-        - Remove every certificate from O(client_auth_issuer_store) that O(client_auth_issuers) does not list, after the listed
-          ones are in place. Removed certificates are returned in RV(returned_certificates).
-        - Refused for stores Windows itself uses (Root, CA, My, WebHosting, Trust, Disallowed, AuthRoot).
+          - Remove every certificate from O(client_auth_issuer_store) that O(client_auth_issuers) does not list, after the
+            listed ones are in place. Removed certificates are returned in RV(returned_certificates).
+          - Refused for stores Windows itself uses (Root, CA, My, WebHosting, Trust, Disallowed, AuthRoot).
         type: bool
         default: false
       non_self_signed_roots:
         description:
-        - What to do with certificates in C(LocalMachine\Root) that are not self-signed (checked by verifying the signature,
-          so a cross-signed CA with the same name as a root is found too).
-        - V(report) warns and lists them in RV(non_self_signed_roots).
-        - V(move) moves each to C(LocalMachine\CA), adding it there first and then removing it from Root.
+          - What to do with certificates in C(LocalMachine\Root) that are not self-signed (checked by verifying the signature,
+            so a cross-signed CA with the same name as a root is found too).
+          - V(report) warns and lists them in RV(non_self_signed_roots).
+          - V(move) moves each to C(LocalMachine\CA), adding it there first and then removing it from Root.
         type: str
         choices:
-        - report
-        - move
+          - report
+          - move
         default: report
       state:
         description:
-        - V(present) makes sure the certificates are in their stores.
-        - V(absent) removes the listed certificates from Root and CA, and the listed client-auth issuers from O(client_auth_issuer_store);
-          removed certificates are returned in RV(returned_certificates).
+          - V(present) makes sure the certificates are in their stores.
+          - V(absent) removes the listed certificates from Root and CA, and the listed client-auth issuers from O(client_auth_issuer_store);
+            removed certificates are returned in RV(returned_certificates).
         type: str
         choices:
-        - present
-        - absent
+          - present
+          - absent
         default: present
   schannel:
     description:
-    - Schannel client authentication, as M(mtls.iis.schannel). Omit to leave it alone.
+      - Schannel client authentication, as M(mtls.iis.schannel). Omit to leave it alone.
     type: dict
     suboptions:
       client_auth_trust_mode:
         description:
-        - C(ClientAuthTrustMode).
-        - V(machine) (0) accepts client certificates whose issuer is in the machine's trusted issuers (the Windows default).
-        - V(exclusive_root) (1) accepts only client certificates that chain to a root in the binding's client-auth issuer
-          store.
-        - V(exclusive_ca) (2) accepts only client certificates that chain to an intermediate or root in that store.
-        - V(default) removes the value, so Windows uses its default (machine trust).
-        - Omit it to leave the value as it is.
+          - C(ClientAuthTrustMode).
+          - V(machine) (0) accepts client certificates whose issuer is in the machine's trusted issuers (the Windows default).
+          - V(exclusive_root) (1) accepts only client certificates that chain to a root in the binding's client-auth issuer
+            store.
+          - V(exclusive_ca) (2) accepts only client certificates that chain to an intermediate or root in that store.
+          - V(default) removes the value, so Windows uses its default (machine trust).
+          - Omit it to leave the value as it is.
         type: str
         choices:
-        - machine
-        - exclusive_root
-        - exclusive_ca
-        - default
+          - machine
+          - exclusive_root
+          - exclusive_ca
+          - default
       send_trusted_issuer_list:
         description:
-        - C(SendTrustedIssuerList). V(true) makes the server send the list of trusted CAs to clients during the handshake
-          (at most 16 KB; a long list is truncated and clients may then send no certificate, giving 403.7).
-        - V(false) writes 0; V(default) removes the value (Windows Server 2012 and later then do not send it).
-        - Omit it to leave the value as it is.
+          - C(SendTrustedIssuerList). V(true) makes the server send the list of trusted CAs to clients during the handshake
+            (at most 16 KB; a long list is truncated and clients may then send no certificate, giving 403.7).
+          - V(false) writes 0; V(default) removes the value (Windows Server 2012 and later then do not send it).
+          - Omit it to leave the value as it is.
         type: raw
   sites:
     description:
-    - IIS sites and their client certificate settings.
+      - IIS sites and their client certificate settings.
     type: list
     elements: dict
     default: []
     suboptions:
       name:
         description:
-        - Name of the existing IIS site.
+          - Name of the existing IIS site.
         type: str
         required: true
       bindings:
         description:
-        - HTTPS bindings of the site, as M(mtls.iis.site_binding) (without its site option).
+          - HTTPS bindings of the site, as M(mtls.iis.site_binding) (without its site option).
         type: list
         elements: dict
         default: []
@@ -159,16 +159,16 @@ options:
             default: ''
           sni:
             description:
-            - Use Server Name Indication. Defaults to true when O(host) is given, false otherwise.
-            - Set V(false) for a host-header binding without SNI.
+              - Use Server Name Indication. Defaults to true when O(host) is given, false otherwise.
+              - Set V(false) for a host-header binding without SNI.
             type: bool
           certificate:
             description:
-            - The server certificate. Required when the binding does not exist yet; omit it to keep the current one.
-            - Give O(certificate.thumbprint) for a certificate already on the host, or O(certificate.pfx) to ship a PFX from
-              the controller (imported into LocalMachine with machine key storage when it is not there yet; the thumbprint
-              is computed on the controller and a wrong password fails before anything is sent).
-            - Warns when the certificate expires within O(expiry_warning_days) or lacks the serverAuth extended key usage.
+              - The server certificate. Required when the binding does not exist yet; omit it to keep the current one.
+              - Give O(certificate.thumbprint) for a certificate already on the host, or O(certificate.pfx) to ship a PFX
+                from the controller (imported into LocalMachine with machine key storage when it is not there yet; the thumbprint
+                is computed on the controller and a wrong password fails before anything is sent).
+              - Warns when the certificate expires within O(expiry_warning_days) or lacks the serverAuth extended key usage.
             type: dict
             suboptions:
               thumbprint:
@@ -178,8 +178,8 @@ options:
                 description: LocalMachine store of the certificate.
                 type: str
                 choices:
-                - My
-                - WebHosting
+                  - My
+                  - WebHosting
                 default: My
               pfx:
                 description: Path of a PFX (PKCS#12) file on the controller (vault-encrypted files are decrypted).
@@ -193,8 +193,8 @@ options:
             default: 30
           disable_tls13:
             description:
-            - IIS binding flag C(DisableTLS13). Omit to leave it as it is.
-            - Disabling TLS 1.3 is the second-best fix for the TLS 1.3 trap (see O(negotiate_client_certificate)).
+              - IIS binding flag C(DisableTLS13). Omit to leave it as it is.
+              - Disabling TLS 1.3 is the second-best fix for the TLS 1.3 trap (see O(negotiate_client_certificate)).
             type: bool
           disable_legacy_tls:
             description: IIS binding flag C(DisableLegacyTLS) (TLS 1.0 and 1.1 off for this binding). Omit to leave it.
@@ -210,52 +210,52 @@ options:
             type: bool
           negotiate_client_certificate:
             description:
-            - Ask for the client certificate in the TLS handshake (HTTP.sys C(clientcertnegotiation)) for every path of this
-              binding.
-            - The fix for the TLS 1.3 trap. TLS 1.3 (default from Server 2022) cannot renegotiate, so a path whose SSL settings
-              accept or require client certificates fails with a connection reset (Server 2022) or HTTP 500 (Server 2025)
-              unless the certificate is negotiated here or TLS 1.3 is disabled on the binding.
-            - Omit to keep the current value.
+              - Ask for the client certificate in the TLS handshake (HTTP.sys C(clientcertnegotiation)) for every path of
+                this binding.
+              - The fix for the TLS 1.3 trap. TLS 1.3 (default from Server 2022) cannot renegotiate, so a path whose SSL settings
+                accept or require client certificates fails with a connection reset (Server 2022) or HTTP 500 (Server 2025)
+                unless the certificate is negotiated here or TLS 1.3 is disabled on the binding.
+              - Omit to keep the current value.
             type: bool
           client_auth_issuer_store:
             description:
-            - LocalMachine store HTTP.sys uses as the binding's trusted issuer list (C(sslctlstorename)), typically C(ClientAuthIssuer).
-              Schannel trust modes C(exclusive_root)/C(exclusive_ca) accept only client certificates chaining to it. An empty
-              string removes it. Omit to keep the current value.
+              - LocalMachine store HTTP.sys uses as the binding's trusted issuer list (C(sslctlstorename)), typically C(ClientAuthIssuer).
+                Schannel trust modes C(exclusive_root)/C(exclusive_ca) accept only client certificates chaining to it. An
+                empty string removes it. Omit to keep the current value.
             type: str
           revocation_check:
             description:
-            - Client certificate revocation checking. V(online) checks (the HTTP.sys default), V(cached_only) uses only cached
-              CRLs, V(disabled) turns it off. Omit to keep the current value.
+              - Client certificate revocation checking. V(online) checks (the HTTP.sys default), V(cached_only) uses only
+                cached CRLs, V(disabled) turns it off. Omit to keep the current value.
             type: str
             choices:
-            - online
-            - cached_only
-            - disabled
+              - online
+              - cached_only
+              - disabled
           revocation_freshness_seconds:
             description: HTTP.sys C(revocationfreshnesstime) in seconds; 0 turns it off. Omit to keep the current value.
             type: int
           ds_mapper:
             description:
-            - HTTP.sys C(dsmapperusage), needed by Active Directory client certificate mapping. Omit to keep it.
+              - HTTP.sys C(dsmapperusage), needed by Active Directory client certificate mapping. Omit to keep it.
             type: bool
           state:
             description: V(absent) removes the binding and the HTTP.sys record for its key.
             type: str
             choices:
-            - present
-            - absent
+              - present
+              - absent
             default: present
       ssl:
         description:
-        - SSL settings of the site and paths below it, as M(mtls.iis.ssl_settings).
+          - SSL settings of the site and paths below it, as M(mtls.iis.ssl_settings).
         type: list
         elements: dict
         default: []
         suboptions:
           path:
             description:
-            - Application or folder below the site (C(api), C(api/reports)); empty for the site itself.
+              - Application or folder below the site (C(api), C(api/reports)); empty for the site itself.
             type: str
             default: ''
           require_ssl:
@@ -266,27 +266,27 @@ options:
             type: bool
           client_certificates:
             description:
-            - V(ignore), V(accept) (C(SslNegotiateCert)) or V(require) (C(SslNegotiateCert,SslRequireCert)). Omit to leave
-              it.
-            - V(require) implies O(require_ssl) and is refused together with O(require_ssl=false).
-            - With V(accept) or V(require) under TLS 1.3 (default from Server 2022) the binding must negotiate the client
-              certificate in the handshake (O(mtls.iis.site_binding#module:negotiate_client_certificate)) or disable TLS 1.3,
-              otherwise clients get a connection reset or HTTP 500; the module warns when it sees that.
+              - V(ignore), V(accept) (C(SslNegotiateCert)) or V(require) (C(SslNegotiateCert,SslRequireCert)). Omit to leave
+                it.
+              - V(require) implies O(require_ssl) and is refused together with O(require_ssl=false).
+              - With V(accept) or V(require) under TLS 1.3 (default from Server 2022) the binding must negotiate the client
+                certificate in the handshake (O(mtls.iis.site_binding#module:negotiate_client_certificate)) or disable TLS
+                1.3, otherwise clients get a connection reset or HTTP 500; the module warns when it sees that.
             type: str
             choices:
-            - ignore
-            - accept
-            - require
+              - ignore
+              - accept
+              - require
           state:
             description: V(present) sets the flags; V(absent) removes the override at this path.
             type: str
             choices:
-            - present
-            - absent
+              - present
+              - absent
             default: present
       mapping:
         description:
-        - Client certificate mapping of the site, as M(mtls.iis.cert_mapping).
+          - Client certificate mapping of the site, as M(mtls.iis.cert_mapping).
         type: dict
         suboptions:
           enabled:
@@ -296,10 +296,10 @@ options:
             description: How IIS logs the mapped account on. Omit to leave it (IIS default V(clear_text)).
             type: str
             choices:
-            - clear_text
-            - network
-            - batch
-            - interactive
+              - clear_text
+              - network
+              - batch
+              - interactive
           default_logon_domain:
             description: Domain used for mapped user names without one. Omit to leave it.
             type: str
@@ -311,9 +311,9 @@ options:
             type: bool
           one_to_one:
             description:
-            - One-to-one mappings, keyed by the client certificate. Omit to leave the existing mappings alone.
-            - The certificate comes from a file on the controller or PEM content and is stored as IIS wants it (base64 DER
-              on one line). CA certificates, private keys and the same certificate twice are refused.
+              - One-to-one mappings, keyed by the client certificate. Omit to leave the existing mappings alone.
+              - The certificate comes from a file on the controller or PEM content and is stored as IIS wants it (base64 DER
+                on one line). CA certificates, private keys and the same certificate twice are refused.
             type: list
             elements: dict
             suboptions:
@@ -336,8 +336,8 @@ options:
                 default: true
           many_to_one:
             description:
-            - Many-to-one mappings, keyed by name. Omit to leave the existing mappings alone.
-            - Cannot be used together with O(ad_mapping=true) (IIS refuses it).
+              - Many-to-one mappings, keyed by name. Omit to leave the existing mappings alone.
+              - Cannot be used together with O(ad_mapping=true) (IIS refuses it).
             type: list
             elements: dict
             suboptions:
@@ -360,8 +360,8 @@ options:
                 description: Allow or deny access to matching certificates.
                 type: str
                 choices:
-                - allow
-                - deny
+                  - allow
+                  - deny
                 default: allow
               enabled:
                 description: Whether the mapping is enabled.
@@ -378,8 +378,8 @@ options:
                     type: str
                     required: true
                     choices:
-                    - subject
-                    - issuer
+                      - subject
+                      - issuer
                   subfield:
                     description: Name part, case-sensitive as IIS compares it (C(CN), C(O), C(OU), C(L), C(S), C(C) ...).
                     type: str
@@ -398,31 +398,31 @@ options:
             default: false
           update_password:
             description:
-            - V(on_create) writes a password only when the mapping is created (never reports a change for it).
-            - V(always) writes it on every run (and so always reports a change), because IIS cannot tell whether it differs.
+              - V(on_create) writes a password only when the mapping is created (never reports a change for it).
+              - V(always) writes it on every run (and so always reports a change), because IIS cannot tell whether it differs.
             type: str
             choices:
-            - on_create
-            - always
+              - on_create
+              - always
             default: on_create
           ad_mapping:
             description:
-            - Active Directory client certificate mapping for the site. It needs the DS mapper option on the site's HTTPS
-              bindings (M(mtls.iis.site_binding) O(mtls.iis.site_binding#module:ds_mapper)), which the module warns about,
-              and an IIS restart to take effect when changed outside IIS Manager.
+              - Active Directory client certificate mapping for the site. It needs the DS mapper option on the site's HTTPS
+                bindings (M(mtls.iis.site_binding) O(mtls.iis.site_binding#module:ds_mapper)), which the module warns about,
+                and an IIS restart to take effect when changed outside IIS Manager.
             type: bool
           anonymous_authentication:
             description: Anonymous authentication for the site. Omit to leave it.
             type: bool
           install_feature:
             description:
-            - Install C(Web-Cert-Auth) / C(Web-Client-Auth) when needed and missing.
-            - With V(false), a missing feature is an error and nothing is applied.
+              - Install C(Web-Cert-Auth) / C(Web-Client-Auth) when needed and missing.
+              - With V(false), a missing feature is an error and nothing is applied.
             type: bool
             default: true
 extends_documentation_fragment:
-- ansible.builtin.action_common_attributes
-- ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   action:
     support: full
@@ -438,13 +438,13 @@ attributes:
   platform:
     platforms: windows
 seealso:
-- module: mtls.iis.trusted_certs
-- module: mtls.iis.schannel
-- module: mtls.iis.site_binding
-- module: mtls.iis.ssl_settings
-- module: mtls.iis.cert_mapping
+  - module: mtls.iis.trusted_certs
+  - module: mtls.iis.schannel
+  - module: mtls.iis.site_binding
+  - module: mtls.iis.ssl_settings
+  - module: mtls.iis.cert_mapping
 author:
-- mtls.iis contributors
+  - mtls.iis contributors
 """
 
 EXAMPLES = r"""
