@@ -42,6 +42,8 @@ OP_ARGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
             ("password_ref",),
         ),
         ("many_to_one_remove", ("location", "name"), ()),
+        ("tracing_set", ("site", "enabled", "directory", "max_log_files", "path", "status_codes"), ()),
+        ("tracing_remove", ("site", "path"), ()),
     )
 }
 
