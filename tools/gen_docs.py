@@ -107,6 +107,11 @@ def documentation() -> dict[str, Any]:
                         "type": "dict",
                         "suboptions": _options("cert_mapping", "site"),
                     },
+                    "tracing": {
+                        "description": ["Failed Request Tracing of the site, as M(mtls.iis.failed_request_tracing)."],
+                        "type": "dict",
+                        "suboptions": _options("failed_request_tracing", "site"),
+                    },
                 },
             },
         },
@@ -124,7 +129,14 @@ def documentation() -> dict[str, Any]:
         },
         "seealso": [
             {"module": f"mtls.iis.{m}"}
-            for m in ("trusted_certs", "schannel", "site_binding", "ssl_settings", "cert_mapping")
+            for m in (
+                "trusted_certs",
+                "schannel",
+                "site_binding",
+                "ssl_settings",
+                "cert_mapping",
+                "failed_request_tracing",
+            )
         ],
         "author": ["mtls.iis contributors"],
     }

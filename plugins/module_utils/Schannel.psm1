@@ -4,12 +4,29 @@
 # The two Schannel registry values the collection owns, under
 # HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL. Sibling values are never read or written.
 # HKLM\SYSTEM is not subject to WOW64 registry redirection, so the process bitness does not matter.
+#
+# Pending reboot. Schannel lives in LSASS, which reads these values when it starts: a change takes effect after the
+# next reboot. To tell whether such a change is still waiting for a reboot, schannel_set/schannel_unset record the
+# boot during which they changed a value, in a key of our own: HKLM\SOFTWARE\mtls.iis, REG_SZ SchannelChangedAtBoot =
+# that boot time in UTC (yyyy-MM-ddTHH:mm:ssZ). Gather compares it with the current boot time. The SCHANNEL key
+# itself is never written for this. Its LastWriteTime would tell when it last changed without a marker, but reading
+# it needs RegQueryInfoKey through P/Invoke (Add-Type C#, compiled on every run), which this collection avoids; it
+# would also move whenever anyone writes a sibling value.
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
 
 $script:SchannelKeyPath = 'SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL'
 $script:SchannelValueNames = @('ClientAuthTrustMode', 'SendTrustedIssuerList')
+
+$script:MarkerKeyPath = 'SOFTWARE\mtls.iis'
+$script:MarkerValueName = 'SchannelChangedAtBoot'
+# 'T' and 'Z' quoted so they are literal whatever they mean to the format parser; ':' and '-' are literal under the
+# invariant culture used with it.
+$script:MarkerTimeFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
+# LastBootUpTime is derived from the current time and the uptime, so two reads during one boot may differ by a few
+# seconds (believed, not verified); boots themselves are minutes apart at the least.
+$script:MarkerToleranceMinutes = 5
 
 Function Assert-MtlsSchannelValueName {
     <#
@@ -92,16 +109,163 @@ Function Read-MtlsSchannelValue {
     [string]$data
 }
 
+Function Open-MtlsMarkerBaseKey {
+    <#
+    .SYNOPSIS
+    HKLM in the 64-bit registry view, so that a 32-bit process reads and writes the same SOFTWARE\mtls.iis key as a
+    64-bit one (HKLM\SOFTWARE is redirected to WOW6432Node for 32-bit processes). The caller closes it.
+    #>
+    [CmdletBinding()]
+    [OutputType([Microsoft.Win32.RegistryKey])]
+    param ()
+
+    # RegistryKey.OpenBaseKey (.NET 4.0+); on 32-bit Windows the Registry64 view is documented to fall back to the
+    # 32-bit (only) view.
+    [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, [Microsoft.Win32.RegistryView]::Registry64)
+}
+
+Function Get-MtlsBootTime {
+    <#
+    .SYNOPSIS
+    The time the host last booted, in UTC, from Win32_OperatingSystem.LastBootUpTime.
+    #>
+    [CmdletBinding()]
+    [OutputType([datetime])]
+    param ()
+
+    $instances = @()
+    try {
+        $instances = @(Get-CimInstance -ClassName Win32_OperatingSystem)
+    }
+    catch {
+        throw "cannot read the boot time from Win32_OperatingSystem ($($_.Exception.Message)); check that the WMI service (winmgmt) runs"
+    }
+    if ($instances.Count -eq 0 -or $null -eq $instances[0]) {
+        throw "Win32_OperatingSystem returned no instance, so the boot time is unknown; check the WMI repository"
+    }
+    # Get-CimInstance converts the CIM datetime to a System.DateTime in local time (unlike Get-WmiObject, which
+    # returns the DMTF text); ToUniversalTime treats a Kind of Unspecified as local too (not verified on a host).
+    $bootTime = $instances[0].LastBootUpTime
+    if ($bootTime -isnot [datetime]) {
+        throw "Win32_OperatingSystem.LastBootUpTime is '$bootTime', not a date and time"
+    }
+    $bootTime.ToUniversalTime()
+}
+
+Function ConvertTo-MtlsBootTimeText {
+    <#
+    .SYNOPSIS
+    A UTC time as the marker stores it: yyyy-MM-ddTHH:mm:ssZ.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [datetime]
+        $Time
+    )
+
+    $Time.ToString($script:MarkerTimeFormat, [System.Globalization.CultureInfo]::InvariantCulture)
+}
+
+Function ConvertFrom-MtlsBootTimeText {
+    <#
+    .SYNOPSIS
+    The UTC time of a marker text, or $null when it is not yyyy-MM-ddTHH:mm:ssZ.
+    #>
+    [CmdletBinding()]
+    param (
+        [AllowNull()]
+        [object]
+        $Text
+    )
+
+    if ($Text -isnot [string]) {
+        return $null
+    }
+    $parsed = [datetime]::MinValue
+    $styles = [System.Globalization.DateTimeStyles]'AssumeUniversal, AdjustToUniversal'
+    $culture = [System.Globalization.CultureInfo]::InvariantCulture
+    if (-not [datetime]::TryParseExact($Text.Trim(), $script:MarkerTimeFormat, $culture, $styles, [ref]$parsed)) {
+        return $null
+    }
+    $parsed
+}
+
+Function Set-MtlsSchannelRebootMarker {
+    <#
+    .SYNOPSIS
+    Records that a Schannel value changes during the current boot: HKLM\SOFTWARE\mtls.iis SchannelChangedAtBoot
+    (REG_SZ) = the current boot time in UTC. Creates the key when missing; touches nothing else.
+    #>
+    [CmdletBinding()]
+    param ()
+
+    $text = ConvertTo-MtlsBootTimeText -Time (Get-MtlsBootTime)
+    $base = Open-MtlsMarkerBaseKey
+    try {
+        # CreateSubKey opens the key for writing, creating it when missing.
+        $key = $base.CreateSubKey($script:MarkerKeyPath)
+        try {
+            $key.SetValue($script:MarkerValueName, $text, [Microsoft.Win32.RegistryValueKind]::String)
+        }
+        finally {
+            $key.Close()
+        }
+    }
+    finally {
+        $base.Close()
+    }
+}
+
+Function Test-MtlsSchannelRebootPending {
+    <#
+    .SYNOPSIS
+    Tells whether schannel_set/schannel_unset changed a value during the current boot: the marker exists and its
+    boot time is within the tolerance of the current boot time. The boot time is read only when there is a marker.
+    #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param ()
+
+    $marked = $null
+    $base = Open-MtlsMarkerBaseKey
+    try {
+        $key = $base.OpenSubKey($script:MarkerKeyPath, $false)
+        if ($null -eq $key) {
+            return $false
+        }
+        try {
+            if ($key.GetValueNames() -notcontains $script:MarkerValueName) {
+                return $false
+            }
+            $marked = ConvertFrom-MtlsBootTimeText -Text $key.GetValue($script:MarkerValueName, $null)
+        }
+        finally {
+            $key.Close()
+        }
+    }
+    finally {
+        $base.Close()
+    }
+    # A marker that is not our text (someone else's edit) tells nothing: not pending.
+    if ($null -eq $marked) {
+        return $false
+    }
+    $current = Get-MtlsBootTime
+    [System.Math]::Abs(($current - $marked).TotalMinutes) -le $script:MarkerToleranceMinutes
+}
+
 Function Get-MtlsSchannelSnapshot {
     <#
     .SYNOPSIS
-    Reads ClientAuthTrustMode and SendTrustedIssuerList without creating anything.
+    Reads ClientAuthTrustMode and SendTrustedIssuerList, and pending_reboot, without creating anything.
     #>
     [CmdletBinding()]
     [OutputType([hashtable])]
     param ()
 
-    $snapshot = @{}
+    $snapshot = @{ pending_reboot = Test-MtlsSchannelRebootPending }
     foreach ($name in $script:SchannelValueNames) {
         $snapshot[$name] = $null
     }
@@ -123,7 +287,8 @@ Function Get-MtlsSchannelSnapshot {
 Function Set-MtlsSchannelValue {
     <#
     .SYNOPSIS
-    Op schannel_set: writes one owned value as REG_DWORD; changed only when the stored value differs.
+    Op schannel_set: writes one owned value as REG_DWORD; changed only when the stored value differs, and then the
+    reboot marker is written first.
     #>
     [CmdletBinding()]
     [OutputType([hashtable])]
@@ -150,6 +315,9 @@ Function Set-MtlsSchannelValue {
                 return @{ changed = $false }
             }
         }
+        # The marker first: a failure between the two writes can only report a reboot that is not needed, never hide
+        # one that is.
+        Set-MtlsSchannelRebootMarker
         # RegSetValueEx replaces both the type and the data, so a value of another kind becomes a REG_DWORD.
         $key.SetValue($Name, $dword, [Microsoft.Win32.RegistryValueKind]::DWord)
     }
@@ -162,7 +330,8 @@ Function Set-MtlsSchannelValue {
 Function Remove-MtlsSchannelValue {
     <#
     .SYNOPSIS
-    Op schannel_unset: deletes one owned value if present (absent means the Windows default).
+    Op schannel_unset: deletes one owned value if present (absent means the Windows default); when it deletes one,
+    the reboot marker is written first.
     #>
     [CmdletBinding()]
     [OutputType([hashtable])]
@@ -182,6 +351,7 @@ Function Remove-MtlsSchannelValue {
         if ($key.GetValueNames() -notcontains $Name) {
             return @{ changed = $false }
         }
+        Set-MtlsSchannelRebootMarker
         $key.DeleteValue($Name)
     }
     finally {

@@ -420,6 +420,38 @@ options:
               - With V(false), a missing feature is an error and nothing is applied.
             type: bool
             default: true
+      tracing:
+        description:
+          - Failed Request Tracing of the site, as M(mtls.iis.failed_request_tracing).
+        type: dict
+        suboptions:
+          enabled:
+            description: V(true) traces the O(status_codes); V(false) removes the rule and turns tracing off for the site.
+            type: bool
+            default: true
+          status_codes:
+            description: IIS status codes to trace (C(403.16), C(401), ranges such as C(400-499)).
+            type: list
+            elements: str
+            default:
+              - '401'
+              - '403.7'
+              - '403.12'
+              - '403.13'
+              - '403.16'
+              - '403.17'
+          directory:
+            description: Where IIS writes the trace files.
+            type: str
+            default: '%SystemDrive%\inetpub\logs\FailedReqLogFiles'
+          max_log_files:
+            description: How many trace files IIS keeps for the site.
+            type: int
+            default: 50
+          install_feature:
+            description: Install C(Web-Http-Tracing) when missing; with V(false) a missing feature is an error.
+            type: bool
+            default: true
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -443,6 +475,7 @@ seealso:
   - module: mtls.iis.site_binding
   - module: mtls.iis.ssl_settings
   - module: mtls.iis.cert_mapping
+  - module: mtls.iis.failed_request_tracing
 author:
   - mtls.iis contributors
 """

@@ -137,6 +137,19 @@ def _project_feature(view: View, op: Op, labels: dict[str, str]) -> None:
     view.setdefault("features", {})[op.args["name"]] = True
 
 
+def _project_tracing(view: View, op: Op, labels: dict[str, str]) -> None:
+    entry = view.setdefault("tracing", {}).setdefault(op.args["site"], {})
+    if op.name == "tracing_remove":
+        entry.update(enabled=False, status_codes=[])
+    else:
+        entry.update(
+            enabled=op.args["enabled"],
+            directory=op.args["directory"],
+            max_log_files=op.args["max_log_files"],
+            status_codes=sorted(op.args["status_codes"]),
+        )
+
+
 OP_PROJECTIONS: dict[str, Callable[[View, Op, dict[str, str]], None]] = {
     "store_create": lambda view, op, labels: _store(view, op.args["store"]),
     "cert_import": _project_cert_import,
@@ -159,6 +172,8 @@ OP_PROJECTIONS: dict[str, Callable[[View, Op, dict[str, str]], None]] = {
     "one_to_one_remove": lambda view, op, labels: _site_auth(view, op)["one_to_one"].pop(op.args["certificate"], None),
     "many_to_one_set": _project_many_to_one_set,
     "many_to_one_remove": lambda view, op, labels: _site_auth(view, op)["many_to_one"].pop(op.args["name"], None),
+    "tracing_set": _project_tracing,
+    "tracing_remove": _project_tracing,
 }
 
 
@@ -212,6 +227,8 @@ def render(view: View) -> str:
             "Active Directory mapping": _on_off(body["ad_mapping"]),
             "anonymous authentication": _on_off(body["anonymous"]),
         }
+    for site, body in sorted(view.get("tracing", {}).items()):
+        shown[f"Failed Request Tracing ({site})"] = body
     return yaml.safe_dump(_plain(shown), default_flow_style=False, sort_keys=False, width=200, allow_unicode=True)
 
 

@@ -24,6 +24,8 @@ class Scope:
     access_paths: frozenset[str] = frozenset()
     auth_sites: frozenset[str] = frozenset()
     features: frozenset[str] = frozenset()
+    tracing_sites: frozenset[str] = frozenset()
+    ctl_stores: bool = False
 
     def union(self, other: Scope) -> Scope:
         return Scope(
@@ -34,13 +36,17 @@ class Scope:
             access_paths=_merge_names(self.access_paths, other.access_paths),
             auth_sites=_merge_names(self.auth_sites, other.auth_sites),
             features=_merge_names(self.features, other.features),
+            tracing_sites=_merge_names(self.tracing_sites, other.tracing_sites),
+            ctl_stores=self.ctl_stores or other.ctl_stores,
         )
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {}
-        for key in ("stores", "sites", "access_paths", "auth_sites", "features"):
+        for key in ("stores", "sites", "access_paths", "auth_sites", "features", "tracing_sites"):
             if getattr(self, key):
                 wire[key] = sorted(getattr(self, key))
+        if self.ctl_stores:
+            wire["ctl_stores"] = True
         if self.schannel:
             wire["schannel"] = True
         if self.httpsys:
@@ -155,6 +161,43 @@ class Iis:
 
 
 @dataclass(frozen=True)
+class TraceRule:
+    path: str
+    status_codes: tuple[str, ...]
+    areas: str = ""
+
+
+@dataclass(frozen=True)
+class Tracing:
+    """Failed Request Tracing of a site; ``rules`` None: Web-Http-Tracing is not installed."""
+
+    site: str
+    enabled: bool
+    directory: str
+    max_log_files: int
+    rules: tuple[TraceRule, ...] | None
+
+    @classmethod
+    def from_wire(cls, site: str, data: dict[str, Any]) -> Tracing:
+        rules = data.get("rules")
+        return cls(
+            site=site,
+            enabled=bool(data.get("enabled")),
+            directory=str(data.get("directory") or ""),
+            max_log_files=int(data.get("max_log_files") or 0),
+            rules=tuple(
+                TraceRule(str(r["path"]), tuple(str(c) for c in r.get("status_codes") or ()), str(r.get("areas") or ""))
+                for r in rules
+            )
+            if rules is not None
+            else None,
+        )
+
+    def rule(self, path: str) -> TraceRule | None:
+        return next((r for r in self.rules or () if r.path == path), None)
+
+
+@dataclass(frozen=True)
 class Snapshot:
     host: dict[str, Any]
     stores: dict[str, Store]  # keyed by lower-case name
@@ -163,6 +206,14 @@ class Snapshot:
     iis: Iis | None = None
     auth: dict[str, SiteAuth] | None = None  # keyed by lower-case site name
     features: dict[str, bool] | None = None
+    schannel_pending_reboot: bool = False
+    tracing: dict[str, Tracing] | None = None  # keyed by lower-case site name
+
+    def site_tracing(self, site: str) -> Tracing | None:
+        return (self.tracing or {}).get(site.lower())
+
+    def stores_named(self, name: str) -> Store | None:
+        return self.stores.get(name.lower())
 
     def site_auth(self, site: str) -> SiteAuth | None:
         return (self.auth or {}).get(site.lower())
@@ -209,7 +260,13 @@ class Snapshot:
             return cls(
                 host=dict(data.get("host") or {}),
                 stores=stores,
-                schannel=dict(data["schannel"]) if data.get("schannel") is not None else None,
+                schannel={k: v for k, v in data["schannel"].items() if k != "pending_reboot"}
+                if data.get("schannel") is not None
+                else None,
+                schannel_pending_reboot=bool((data.get("schannel") or {}).get("pending_reboot")),
+                tracing={name.lower(): Tracing.from_wire(name, body) for name, body in data["tracing"].items()}
+                if data.get("tracing") is not None
+                else None,
                 httpsys=tuple(HttpSysBinding(**_known(HttpSysBinding, b)) for b in httpsys)
                 if httpsys is not None
                 else None,

@@ -7,6 +7,7 @@ from typing import Any
 
 from .httpsys import REVOCATION_CHOICES
 from .sources import CERT_SOURCE_SPEC
+from .tracing import DEFAULT_DIRECTORY, DEFAULT_STATUS_CODES
 
 TRUST_OPTIONS: dict[str, Any] = {
     "certificates": CERT_SOURCE_SPEC,
@@ -126,6 +127,31 @@ CERT_MAPPING_OPTIONS: dict[str, Any] = {
 }
 
 
+FAILED_REQUEST_TRACING_OPTIONS: dict[str, Any] = {
+    "site": {"type": "str", "required": True},
+    "enabled": {"type": "bool", "default": True},
+    "status_codes": {"type": "list", "elements": "str", "default": list(DEFAULT_STATUS_CODES)},
+    "directory": {"type": "str", "default": DEFAULT_DIRECTORY},
+    "max_log_files": {"type": "int", "default": 50},
+    "install_feature": {"type": "bool", "default": True},
+}
+
+DIAGNOSE_OPTIONS: dict[str, Any] = {
+    "site": {"type": "str", "required": True},
+    "host": {"type": "str", "default": ""},
+    "port": {"type": "int", "default": 443},
+    "path": {"type": "str", "default": ""},
+    "client_certificate": {
+        "type": "dict",
+        "options": {"path": {"type": "path"}, "content": {"type": "str"}},
+        "mutually_exclusive": [("path", "content")],
+        "required_one_of": [("path", "content")],
+    },
+    "issuer_certificates": CERT_SOURCE_SPEC,
+    "expiry_warning_days": {"type": "int", "default": 30},
+}
+
+
 def _without(options: dict[str, Any], *names: str) -> dict[str, Any]:
     return {key: value for key, value in options.items() if key not in names}
 
@@ -141,6 +167,7 @@ SITE_OPTIONS: dict[str, Any] = {
         "options": {**SSL_SETTINGS_OPTIONS, "path": {"type": "str", "default": ""}},
     },
     "mapping": {"type": "dict", "options": _without(CERT_MAPPING_OPTIONS, "site")},
+    "tracing": {"type": "dict", "options": _without(FAILED_REQUEST_TRACING_OPTIONS, "site")},
 }
 
 CLIENT_CERT_OPTIONS: dict[str, Any] = {

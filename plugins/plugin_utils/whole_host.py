@@ -16,6 +16,7 @@ from .schannel import SchannelDesired, plan_schannel, schannel_view
 from .snapshot import Scope, Snapshot
 from .sources import FileReader
 from .ssl_settings import SslDesired, plan_ssl, ssl_view
+from .tracing import TracingDesired, plan_tracing, tracing_view
 from .trust import TrustDesired, plan_trust, trust_view
 
 
@@ -25,6 +26,7 @@ class SiteDesired:
     bindings: tuple[BindingDesired, ...] = ()
     ssl: tuple[SslDesired, ...] = ()
     mapping: MappingDesired | None = None
+    tracing: TracingDesired | None = None
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class HostDesired:
     def parts(self) -> list[Any]:
         found: list[Any] = [p for p in (self.trust, self.schannel) if p is not None]
         for site in self.sites:
-            found += [*site.bindings, *site.ssl, *([site.mapping] if site.mapping else [])]
+            found += [*site.bindings, *site.ssl, *(p for p in (site.mapping, site.tracing) if p is not None)]
         return found
 
     def scope(self) -> Scope:
@@ -71,7 +73,12 @@ class HostDesired:
                 if site.get("mapping")
                 else None
             )
-            sites.append(SiteDesired(site["name"], bindings, ssl, mapping))
+            tracing = (
+                TracingDesired.from_options({**site["tracing"], "site": site["name"]}, f"{prefix}tracing.")
+                if site.get("tracing")
+                else None
+            )
+            sites.append(SiteDesired(site["name"], bindings, ssl, mapping, tracing))
         return cls(trust, schannel, tuple(sites))
 
 
@@ -94,6 +101,8 @@ def _planner(part: Any, now: datetime) -> Callable[[Snapshot], Plan]:
         return lambda snapshot: plan_binding(part, snapshot, now)
     if isinstance(part, SslDesired):
         return lambda snapshot: plan_ssl(part, snapshot)
+    if isinstance(part, TracingDesired):
+        return lambda snapshot: plan_tracing(part, snapshot)
     return lambda snapshot: plan_mapping(part, snapshot)
 
 
@@ -113,6 +122,8 @@ def _view_of(part: Any, snapshot: Snapshot) -> View:
         return binding_view(part, snapshot)
     if isinstance(part, SslDesired):
         return ssl_view(part, snapshot)
+    if isinstance(part, TracingDesired):
+        return tracing_view(part, snapshot)
     return mapping_view(part, snapshot)
 
 

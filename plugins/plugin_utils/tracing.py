@@ -1,0 +1,126 @@
+"""Failed Request Tracing part: trace the 401/403 answers of a site. Pure.
+
+Facts used (REFERENCE.md, "The 403 family"): feature Web-Http-Tracing; site switch
+``sites/site/traceFailedRequestsLogging@enabled``; rules in ``system.webServer/tracing/traceFailedRequests``
+(``add path="*"``, ``failureDefinitions statusCodes``, provider "WWW Server" areas Authentication,Security).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .binding import require_site
+from .diff import View
+from .errors import OptionError
+from .plan import Op, Phase, Plan
+from .snapshot import Scope, Snapshot
+
+FEATURE = "Web-Http-Tracing"
+DEFAULT_STATUS_CODES = ("401", "403.7", "403.12", "403.13", "403.16", "403.17")
+DEFAULT_DIRECTORY = "%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles"
+RULE_PATH = "*"
+_STATUS = re.compile(r"^[1-5]\d\d(\.\d{1,3})?(-[1-5]\d\d)?$")
+
+
+@dataclass(frozen=True)
+class TracingDesired:
+    site: str
+    enabled: bool = True
+    status_codes: tuple[str, ...] = DEFAULT_STATUS_CODES
+    directory: str = DEFAULT_DIRECTORY
+    max_log_files: int = 50
+    install_feature: bool = True
+    prefix: str = ""
+
+    def scope(self) -> Scope:
+        return Scope(sites=frozenset({self.site}), tracing_sites=frozenset({self.site}), features=frozenset({FEATURE}))
+
+    @classmethod
+    def from_options(cls, args: dict[str, Any], prefix: str = "") -> TracingDesired:
+        codes = tuple(dict.fromkeys(str(c).strip() for c in args.get("status_codes") or DEFAULT_STATUS_CODES))
+        bad = [c for c in codes if not _STATUS.match(c)]
+        if bad:
+            raise OptionError(
+                f"{prefix}status_codes",
+                f"{', '.join(bad)} are not IIS status codes.",
+                "use codes like 403, 403.16 or ranges like 400-499.",
+            )
+        if args.get("max_log_files", 50) < 1:
+            raise OptionError(f"{prefix}max_log_files", "must be at least 1.")
+        return cls(
+            site=args["site"],
+            enabled=args.get("enabled", True),
+            status_codes=codes,
+            directory=args.get("directory") or DEFAULT_DIRECTORY,
+            max_log_files=args.get("max_log_files", 50),
+            install_feature=args.get("install_feature", True),
+            prefix=prefix,
+        )
+
+
+def plan_tracing(desired: TracingDesired, snapshot: Snapshot) -> Plan:
+    site = require_site(snapshot, desired.site, f"{desired.prefix}site")
+    current = snapshot.site_tracing(site.name)
+    rule = current.rule(RULE_PATH) if current else None
+    ops: list[Op] = []
+    if not desired.enabled:
+        if current is not None and (current.enabled or rule is not None):
+            ops.append(
+                Op(
+                    "tracing_remove",
+                    {"site": site.name, "path": RULE_PATH},
+                    Phase.SITE_CONFIG,
+                    f"turn Failed Request Tracing off for {site.name}",
+                )
+            )
+        return Plan.build(ops)
+    if not snapshot.feature_installed(FEATURE):
+        if not desired.install_feature:
+            raise OptionError(
+                f"{desired.prefix}enabled",
+                f"Failed Request Tracing needs the Windows feature {FEATURE}, which is not installed.",
+                f"set install_feature: true, or install {FEATURE} first.",
+            )
+        ops.append(Op("feature_install", {"name": FEATURE}, Phase.FEATURES, f"install the Windows feature {FEATURE}"))
+    same = (
+        current is not None
+        and current.enabled
+        and current.directory.lower() == desired.directory.lower()
+        and current.max_log_files == desired.max_log_files
+        and rule is not None
+        and set(rule.status_codes) == set(desired.status_codes)
+    )
+    if not same:
+        ops.append(
+            Op(
+                "tracing_set",
+                {
+                    "site": site.name,
+                    "enabled": True,
+                    "directory": desired.directory,
+                    "max_log_files": desired.max_log_files,
+                    "path": RULE_PATH,
+                    "status_codes": list(desired.status_codes),
+                },
+                Phase.SITE_CONFIG,
+                f"trace {', '.join(desired.status_codes)} on {site.name} into {desired.directory}",
+            )
+        )
+    return Plan.build(ops)
+
+
+def tracing_view(desired: TracingDesired, snapshot: Snapshot) -> View:
+    current = snapshot.site_tracing(desired.site)
+    rule = current.rule(RULE_PATH) if current else None
+    return {
+        "tracing": {
+            desired.site: {
+                "enabled": bool(current and current.enabled),
+                "directory": current.directory if current else "",
+                "max_log_files": current.max_log_files if current else 0,
+                "status_codes": sorted(rule.status_codes) if rule else [],
+            }
+        }
+    }
