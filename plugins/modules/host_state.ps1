@@ -12,6 +12,7 @@
 #AnsibleRequires -PowerShell ..module_utils.HttpSys
 #AnsibleRequires -PowerShell ..module_utils.IisConfig
 #AnsibleRequires -PowerShell ..module_utils.IisAuth
+#AnsibleRequires -PowerShell ..module_utils.IisTracing
 #AnsibleRequires -PowerShell ..module_utils.WindowsFeature
 
 Set-StrictMode -Version 2.0
@@ -27,7 +28,9 @@ $spec = @{
     supports_check_mode = $true
 }
 
-$ScopeKeys = @('stores', 'schannel', 'httpsys', 'sites', 'access_paths', 'auth_sites', 'features')
+$ScopeKeys = @(
+    'stores', 'schannel', 'httpsys', 'ctl_stores', 'sites', 'access_paths', 'auth_sites', 'features', 'tracing_sites'
+)
 
 # The arguments each op takes besides 'op'; any other argument fails the op before it touches the host, so a
 # controller and an engine of different versions cannot silently disagree.
@@ -57,6 +60,8 @@ $OpArguments = @{
     one_to_one_remove = @('location', 'certificate')
     many_to_one_set = @('location', 'name', 'description', 'enabled', 'permission', 'user', 'rules', 'password_ref')
     many_to_one_remove = @('location', 'name')
+    tracing_set = @('site', 'enabled', 'directory', 'max_log_files', 'path', 'status_codes')
+    tracing_remove = @('site', 'path')
 }
 
 # The ops that change IIS configuration through the apply's IIS session. They are not committed one by one:
@@ -64,7 +69,8 @@ $OpArguments = @{
 # feature_install is not one of them: it runs after the pending IIS changes are committed, like any other op.
 $IisConfigOps = @(
     'binding_add', 'binding_remove', 'binding_set_cert', 'binding_set_flags', 'access_set', 'access_unset',
-    'auth_set', 'one_to_one_set', 'one_to_one_remove', 'many_to_one_set', 'many_to_one_remove'
+    'auth_set', 'one_to_one_set', 'one_to_one_remove', 'many_to_one_set', 'many_to_one_remove', 'tracing_set',
+    'tracing_remove'
 )
 
 # One handler per op name; the names equal OP_NAMES in plugins/plugin_utils/ops.py (a test keeps them equal).
@@ -245,6 +251,24 @@ $OpHandlers = @{
         $location = Get-OpArgument -Op $Op -Name 'location'
         Remove-MtlsIisManyToOneMapping -Session $Context.iis -Location $location -Name (Get-OpArgument -Op $Op -Name 'name')
     }
+    tracing_set = {
+        param($Op, $Secrets, $Context)
+        $tracing = @{
+            Session = $Context.iis
+            SiteName = Get-OpArgument -Op $Op -Name 'site'
+            Enabled = Get-OpArgument -Op $Op -Name 'enabled'
+            Directory = Get-OpArgument -Op $Op -Name 'directory'
+            MaxLogFiles = Get-OpArgument -Op $Op -Name 'max_log_files'
+            Path = Get-OpArgument -Op $Op -Name 'path'
+            StatusCodes = Get-OpArgument -Op $Op -Name 'status_codes'
+        }
+        Set-MtlsIisTracing @tracing
+    }
+    tracing_remove = {
+        param($Op, $Secrets, $Context)
+        $siteName = Get-OpArgument -Op $Op -Name 'site'
+        Remove-MtlsIisTracing -Session $Context.iis -SiteName $siteName -Path (Get-OpArgument -Op $Op -Name 'path')
+    }
 }
 
 Function Get-OpArgument {
@@ -352,6 +376,50 @@ Function Get-StoreSnapshotMap {
     $stores
 }
 
+Function Join-CtlStoreName {
+    <#
+    .SYNOPSIS
+    The store names to read for scope ctl_stores: the requested ones as they are, then every distinct non-empty
+    ctl_store_name of the HTTP.sys records that is not among them (compared case-insensitively, as Windows compares
+    store names), first spelling kept.
+    #>
+    [CmdletBinding()]
+    param (
+        [AllowNull()]
+        [object[]]
+        $Names,
+
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [object[]]
+        $Bindings
+    )
+
+    $all = New-Object -TypeName System.Collections.Generic.List[object]
+    # PowerShell hashtables compare string keys case-insensitively.
+    $seen = @{}
+    foreach ($name in @($Names)) {
+        if ($null -eq $name) {
+            continue
+        }
+        $all.Add($name)
+        $seen[[string]$name] = $true
+    }
+    foreach ($binding in @($Bindings)) {
+        if ($binding -isnot [System.Collections.IDictionary]) {
+            continue
+        }
+        $ctl = [string]$binding['ctl_store_name']
+        if ([string]::IsNullOrWhiteSpace($ctl) -or $seen.ContainsKey($ctl)) {
+            continue
+        }
+        $all.Add($ctl)
+        $seen[$ctl] = $true
+    }
+    # The comma keeps an empty or one-element list an array for the caller.
+    , $all.ToArray()
+}
+
 Function Test-ScopeFlag {
     <#
     .SYNOPSIS
@@ -421,14 +489,21 @@ Function Get-HostSnapshot {
             throw "unknown scope key '$key'; known keys are $($ScopeKeys -join ', ')"
         }
     }
-    if ($Scope.ContainsKey('stores') -and $null -ne $Scope['stores']) {
-        $snapshot.stores = Get-StoreSnapshotMap -Names @($Scope['stores'])
+    # ctl_stores implies httpsys: the HTTP.sys records are read first, then the stores they name are read with the
+    # requested ones (never created).
+    $readCtlStores = Test-ScopeFlag -Scope $Scope -Name 'ctl_stores'
+    if ($readCtlStores -or (Test-ScopeFlag -Scope $Scope -Name 'httpsys')) {
+        $snapshot.httpsys = @(Get-MtlsHttpSysBinding)
+    }
+    $storeNames = Get-ScopeList -Scope $Scope -Name 'stores'
+    if ($readCtlStores) {
+        $storeNames = Join-CtlStoreName -Names $storeNames -Bindings $snapshot.httpsys
+    }
+    if ($null -ne $storeNames) {
+        $snapshot.stores = Get-StoreSnapshotMap -Names $storeNames
     }
     if (Test-ScopeFlag -Scope $Scope -Name 'schannel') {
         $snapshot.schannel = Get-MtlsSchannelSnapshot
-    }
-    if (Test-ScopeFlag -Scope $Scope -Name 'httpsys') {
-        $snapshot.httpsys = @(Get-MtlsHttpSysBinding)
     }
     $siteNames = Get-ScopeList -Scope $Scope -Name 'sites'
     $accessPaths = Get-ScopeList -Scope $Scope -Name 'access_paths'
@@ -449,6 +524,10 @@ Function Get-HostSnapshot {
     $featureNames = Get-ScopeList -Scope $Scope -Name 'features'
     if ($null -ne $featureNames) {
         $snapshot.features = Get-MtlsWindowsFeatureSnapshot -Names $featureNames
+    }
+    $tracingSites = Get-ScopeList -Scope $Scope -Name 'tracing_sites'
+    if ($null -ne $tracingSites) {
+        $snapshot.tracing = Get-MtlsIisTracingSnapshot -SiteNames $tracingSites
     }
     $snapshot
 }

@@ -14,13 +14,13 @@ description:
   - With O(mode=gather) it returns a snapshot of exactly the parts of the host named in O(scope), among
     LocalMachine certificate stores, the two Schannel registry values the collection manages, the
     HTTP.sys SSL bindings, the https bindings of IIS sites, the C(sslFlags) of IIS location paths, the
-    client certificate mapping and anonymous authentication settings of IIS sites, and whether Windows
-    features are installed. Gathering never changes the host, never creates a certificate store and never
-    reads a mapping password.
+    client certificate mapping and anonymous authentication settings of IIS sites, the Failed Request Tracing
+    settings of IIS sites, and whether Windows features are installed. Gathering never changes the host, never
+    creates a certificate store and never reads a mapping password.
   - With O(mode=apply) it runs the operations in O(ops) in order and stops at the first one that fails.
     It holds no desired-state logic; the action plugins plan the operations on the controller.
-  - IIS configuration changes (the C(binding_*), C(access_*), C(auth_set), C(one_to_one_*) and
-    C(many_to_one_*) operations) are saved to C(applicationHost.config) once per contiguous run of such
+  - IIS configuration changes (the C(binding_*), C(access_*), C(auth_set), C(one_to_one_*),
+    C(many_to_one_*) and C(tracing_*) operations) are saved to C(applicationHost.config) once per contiguous run of such
     operations, before the next other operation and at the end. Before saving, the pending configuration of
     every site whose authentication changed is checked for what IIS refuses (many-to-one mappings enabled
     together with Active Directory client certificate mapping). When an operation of a run, that check or
@@ -41,8 +41,13 @@ options:
       - C(stores) is a list of LocalMachine certificate store names, for example C([Root, CA, ClientAuthIssuer]).
         Store names are case-insensitive on Windows.
       - C(schannel) true reads C(ClientAuthTrustMode) and C(SendTrustedIssuerList) under
-        C(HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL).
+        C(HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL), and whether a change made by this
+        module to one of them still waits for a reboot (C(pending_reboot)).
       - C(httpsys) true reads the HTTP.sys SSL bindings (IP:port and SNI host:port) from the registry.
+      - C(ctl_stores) true reads the HTTP.sys SSL bindings (as C(httpsys) does) and also reads, into C(stores),
+        every certificate store that a binding names as its client certificate issuer store (CTL store name,
+        for example C(ClientAuthIssuer)) and that is not already in the C(stores) list (compared ignoring case).
+        A store that does not exist is reported with C(exists=false), never created.
       - C(sites) is a list of IIS site names. For each site that exists it reads the site id, its https bindings
         (binding information, C(sslFlags) as an integer, certificate hash and store), and the C(sslFlags) of the
         site root and of every location under the site that sets them. A site that does not exist is left out.
@@ -57,6 +62,10 @@ options:
       - C(features) is a list of Windows feature names such as C(Web-Cert-Auth), C(Web-Client-Auth),
         C(Web-Http-Tracing); each is reported installed or not. It needs the C(ServerManager) PowerShell module
         of Windows Server; on other editions, or for a name Windows does not know, gather fails.
+      - C(tracing_sites) is a list of IIS site names. For each site that exists it reads the site's Failed Request
+        Tracing switch (C(traceFailedRequestsLogging) C(enabled), C(directory), C(maxLogFiles)) and the Failed
+        Request Tracing rules written for the site in C(applicationHost.config) (rules in the site's own
+        C(web.config) are not read).
     type: dict
   ops:
     description:
@@ -67,6 +76,8 @@ options:
         C(to_store), C(thumbprint); adds to the target store before removing from the source), C(cert_remove)
         (C(store), C(thumbprint)), C(schannel_set) (C(name), C(value)), C(schannel_unset) (C(name)).
       - C(schannel_set) and C(schannel_unset) accept only C(ClientAuthTrustMode) and C(SendTrustedIssuerList).
+        When one of them changes a value it first records the current boot time in
+        C(HKLM\SOFTWARE\mtls.iis) value C(SchannelChangedAtBoot), so that gather can tell that a reboot is pending.
       - C(pfx_import) (C(store), C(pfx) base64 PFX, C(password_ref) the key in O(secrets) holding the PFX password,
         C(thumbprint)) imports a certificate with its private key into the LocalMachine store (machine key set,
         persisted, not exportable); it is a no-op when the store already has that certificate with a key.
@@ -102,6 +113,15 @@ options:
         C(match) with wildcards allowed, C(case_sensitive); optional C(password_ref)) adds or updates the
         many-to-one mapping of that name and replaces its rules when they differ; C(many_to_one_remove)
         (C(location), C(name)) removes it.
+      - C(tracing_set) (C(site), C(enabled), C(directory), C(max_log_files), C(path) such as C(*),
+        C(status_codes) a list such as C([403.7, 403.16])) sets the site's Failed Request Tracing switch, log
+        directory and number of kept trace files, and adds or replaces the rule for that path at the site, with provider
+        C(WWW Server), areas C(Authentication,Security), verbosity C(Verbose), those status codes (compared in any
+        order). It fails when the site's own C(web.config) already has a rule for that path.
+      - C(tracing_remove) (C(site), C(path)) removes the rule for that path at the site, if any, and turns the
+        site's Failed Request Tracing switch off.
+      - Both tracing operations fail when Failed Request Tracing (Windows feature C(Web-Http-Tracing)) is not
+        installed. A site that does not exist fails C(tracing_set); C(tracing_remove) then changes nothing.
       - A mapping password is written only when the operation has C(password_ref) (the key in O(secrets));
         it cannot be read back, so such an operation always reports C(changed=true). A mapping without a user,
         or a rule field other than C(Subject) or C(Issuer), fails the operation, as IIS refuses them.
@@ -136,7 +156,9 @@ notes:
     The C(disable*) settings exist only on newer Windows builds; they are passed to netsh only when set or
     when the current record has them.
   - The Schannel values are read with their registry type; a value of another type than REG_DWORD is returned
-    as a string. Changes to them take effect after a reboot.
+    as a string. Changes to them take effect after a reboot (Schannel runs in LSASS, which reads them at start).
+    The module records the boot during which it changed one in its own key C(HKLM\SOFTWARE\mtls.iis); it never
+    writes anything else under the C(SCHANNEL) key.
   - The HTTP.sys registry value names the snapshot is read from are community-sourced, not documented by
     Microsoft.
   - Certificate mappings are written through C(Microsoft.Web.Administration), never C(appcmd) (whose escaping
@@ -176,9 +198,11 @@ snapshot:
     - The parts of the host named in O(scope). Keys not asked for are absent.
     - C(host) (C(os_version), C(computer_name)) is always present.
     - C(stores) maps each requested store name (as requested) to C(exists) and C(certificates), a list of
-      C(thumbprint) (upper-case hex SHA-1), C(der) (base64 DER) and C(has_private_key).
+      C(thumbprint) (upper-case hex SHA-1), C(der) (base64 DER) and C(has_private_key). With C(ctl_stores), the
+      CTL stores of the HTTP.sys bindings are there too, keyed by the name the binding gives.
     - C(schannel) maps C(ClientAuthTrustMode) and C(SendTrustedIssuerList) to the REG_DWORD as an integer,
-      null when absent, or a string for a value of another registry type.
+      null when absent, or a string for a value of another registry type; C(pending_reboot) is true when this
+      module changed one of them since the host last booted.
     - C(httpsys) is a list of bindings with C(key), C(kind) (C(ipport) or C(hostnameport)), C(cert_hash),
       C(cert_store), C(app_id), C(ctl_store_name), C(default_flags), C(cert_check_mode) and
       C(revocation_freshness_time).
@@ -196,6 +220,10 @@ snapshot:
       mapping). A section whose Windows feature is not installed (C(iis_mapping) needs Web-Cert-Auth,
       C(ad_mapping) needs Web-Client-Auth) is null. Passwords are never returned.
     - C(features) (when O(scope) has C(features)) maps each requested feature name to true when installed.
+    - C(tracing) (when O(scope) has C(tracing_sites); empty without IIS) maps each existing requested site to
+      C(enabled), C(directory), C(max_log_files) and C(rules), a list of C(path), C(status_codes) (a list),
+      C(provider), C(areas) and C(verbosity) (those three from the rule's first trace area, null when it has
+      none). C(rules) is null when Failed Request Tracing (Web-Http-Tracing) is not installed.
   returned: mode is gather
   type: dict
   sample:
@@ -209,6 +237,7 @@ snapshot:
     schannel:
       ClientAuthTrustMode: 2
       SendTrustedIssuerList: null
+      pending_reboot: true
     iis:
       available: true
       sites:
@@ -254,6 +283,17 @@ snapshot:
         below_site: []
     features:
       Web-Cert-Auth: true
+    tracing:
+      Default Web Site:
+        enabled: true
+        directory: "%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles"
+        max_log_files: 50
+        rules:
+          - path: "*"
+            status_codes: ["403.7", "403.16"]
+            provider: WWW Server
+            areas: Authentication,Security
+            verbosity: Verbose
 results:
   description:
     - One entry per operation that ran, in order, with C(index), C(op) and C(changed).

@@ -124,6 +124,7 @@ ENGINE_UTILS = (
     "HttpSys.psm1",
     "IisConfig.psm1",
     "IisAuth.psm1",
+    "IisTracing.psm1",
     "WindowsFeature.psm1",
 )
 
@@ -197,8 +198,9 @@ def test_every_util_function_a_util_calls_from_another_util_is_exported_by_a_uti
     assert not missing, f"{rel(path)} calls functions of other utils that no util it requires exports: {missing}"
 
 
-def test_iisauth_reuses_the_iis_session_of_iisconfig_instead_of_loading_mwa_itself():
-    calls = psparse.called_commands(UTILS_DIR / "IisAuth.psm1")
+@pytest.mark.parametrize("name", ["IisAuth.psm1", "IisTracing.psm1"])
+def test_iis_utils_reuse_the_iis_session_of_iisconfig_instead_of_loading_mwa_themselves(name: str):
+    calls = psparse.called_commands(UTILS_DIR / name)
     assert {"Get-MtlsIisServerManager", "New-MtlsIisSession", "Close-MtlsIisSession", "Test-MtlsIisAvailable"} <= calls
     assert calls.isdisjoint({"New-Object", "Add-Type"})
 
@@ -265,10 +267,10 @@ def test_every_handler_takes_the_op_the_secrets_and_the_context_in_that_order():
     assert {name: params for name, params in parameters.items() if params != ["Op", "Secrets", "Context"]} == {}
 
 
-IIS_CONFIG_OP_PREFIXES = ("binding_", "access_", "auth_", "one_to_one_", "many_to_one_")
+IIS_CONFIG_OP_PREFIXES = ("binding_", "access_", "auth_", "one_to_one_", "many_to_one_", "tracing_")
 
 
-def test_the_iis_ops_committed_per_run_are_exactly_the_binding_access_auth_and_mapping_ops():
+def test_the_iis_ops_committed_per_run_are_exactly_the_binding_access_auth_mapping_and_tracing_ops():
     iis_ops = psparse.top_level_list(MODULE, "IisConfigOps")
     assert len(iis_ops) == len(set(iis_ops))
     assert set(iis_ops) == {name for name in OP_NAMES if name.startswith(IIS_CONFIG_OP_PREFIXES)}
@@ -302,6 +304,13 @@ def test_spec_options_equal_the_documented_options():
 def test_spec_marks_only_secrets_no_log():
     no_log = {name for name, option in psparse.spec_options(MODULE).items() if option.get("no_log")}
     assert no_log == {"secrets"}
+
+
+def test_every_scope_key_host_state_accepts_is_documented_under_scope():
+    documented = documented_options()["scope"]["description"]
+    text = " ".join(documented) if isinstance(documented, list) else str(documented)
+    undocumented = [key for key in psparse.top_level_list(MODULE, "ScopeKeys") if f"C({key})" not in text]
+    assert not undocumented, f"scope keys missing from the scope description of {rel(MODULE_DOC)}: {undocumented}"
 
 
 def test_spec_supports_check_mode_so_gather_runs_in_check_mode():
