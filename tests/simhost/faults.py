@@ -6,7 +6,7 @@ A fault in ``state["faults"]``::
 
 matches an op with that name whose arguments hold every ``match`` key with an equal value (store
 names, thumbprints, registry value names, site names, binding information, location paths and
-HTTP.sys keys compared case-insensitively, as Windows does). A matching fault makes the op fail
+HTTP.sys keys and tracing rule paths compared case-insensitively, as Windows does). A matching fault makes the op fail
 with ``message`` before it changes anything. With
 ``"stage": "remove"`` a ``cert_move`` fault fires between the two halves of the move: the
 certificate is already in the target store, the removal from the source fails.
@@ -25,7 +25,18 @@ from simhost.state import State
 STAGES: dict[str, frozenset[str]] = {"cert_move": frozenset({"remove"})}
 
 _CASE_INSENSITIVE = frozenset(
-    {"store", "from_store", "to_store", "name", "site", "binding_information", "certificate_store", "location", "key"}
+    {
+        "store",
+        "from_store",
+        "to_store",
+        "name",
+        "site",
+        "binding_information",
+        "certificate_store",
+        "location",
+        "key",
+        "path",
+    }
 )
 _THUMBPRINTS = frozenset({"thumbprint", "certificate_hash"})
 

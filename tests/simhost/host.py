@@ -6,7 +6,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from simhost import auth, certstore, features, httpsys, iis, registry
+from simhost import auth, certstore, features, httpsys, iis, registry, tracing
 from simhost.errors import OpError
 from simhost.ops import OP_HANDLERS, OpContext, check_args
 from simhost.state import State
@@ -14,7 +14,17 @@ from simhost.state import State
 Result = dict[str, Any]
 
 #: The keys ``scope`` may hold, in the module's order.
-SCOPE_KEYS: tuple[str, ...] = ("stores", "schannel", "httpsys", "sites", "access_paths", "auth_sites", "features")
+SCOPE_KEYS: tuple[str, ...] = (
+    "stores",
+    "schannel",
+    "httpsys",
+    "sites",
+    "access_paths",
+    "auth_sites",
+    "features",
+    "ctl_stores",
+    "tracing_sites",
+)
 
 
 def _flag(scope: Mapping[str, Any], key: str) -> bool:
@@ -28,6 +38,19 @@ def _flag(scope: Mapping[str, Any], key: str) -> bool:
     if text in {"no", "off", "0", "false", "n", "f"}:
         return False
     raise OpError(f"scope.{key}: the value '{value}' is not a valid boolean")
+
+
+def _ctl_store_names(state: State, requested: Sequence[str]) -> list[str]:
+    """The CTL stores the HTTP.sys records name, not already requested (case-insensitive), spelled as the first
+    record names them, in record order."""
+    seen = {name.casefold() for name in requested}
+    names: list[str] = []
+    for record in httpsys.gather(state):
+        name = record.get("ctl_store_name")
+        if isinstance(name, str) and name.strip() and name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return names
 
 
 class SimulatedHost:
@@ -47,14 +70,17 @@ class SimulatedHost:
         if unknown:
             raise OpError(f"unknown scope key '{unknown[0]}'; known keys are {', '.join(SCOPE_KEYS)}")
         snapshot: dict[str, Any] = {"host": copy.deepcopy(self.state["host"])}
-        if scope.get("stores") is not None:
-            names = [str(name) for name in scope["stores"]]
+        ctl_stores = _flag(scope, "ctl_stores")
+        if scope.get("stores") is not None or ctl_stores:
+            names = [str(name) for name in scope.get("stores") or []]
             if any(not name.strip() for name in names):
                 raise OpError("scope.stores contains an empty store name")
+            if ctl_stores:
+                names += _ctl_store_names(self.state, names)
             snapshot["stores"] = {name: certstore.gather_store(self.state, name) for name in names}
         if _flag(scope, "schannel"):
             snapshot["schannel"] = registry.gather_schannel(self.state)
-        if _flag(scope, "httpsys"):
+        if _flag(scope, "httpsys") or ctl_stores:
             snapshot["httpsys"] = httpsys.gather(self.state)
         if scope.get("sites") is not None or scope.get("access_paths") is not None:
             sites = [str(name) for name in scope.get("sites") or []]
@@ -69,6 +95,11 @@ class SimulatedHost:
             snapshot["auth"] = auth.gather(self.state, auth_sites)
         if scope.get("features") is not None:
             snapshot["features"] = features.gather(self.state, [str(name) for name in scope["features"]])
+        if scope.get("tracing_sites") is not None:
+            tracing_sites = [str(name) for name in scope["tracing_sites"]]
+            if any(not name.strip() for name in tracing_sites):
+                raise OpError("scope.tracing_sites contains an empty site name")
+            snapshot["tracing"] = tracing.gather(self.state, tracing_sites)
         return snapshot
 
     def apply(

@@ -377,20 +377,21 @@ def location_segments(path: str) -> list[str]:
     return segments
 
 
-def _locations(state: State) -> dict[str, dict[str, Any]]:
+def locations(state: State) -> dict[str, dict[str, Any]]:
+    """applicationHost.config ``<location path>`` entries (mutable): ``sslFlags``, ``auth``, ``traceFailedRequests``."""
     return _iis(state)["locations"]
 
 
 def find_location(state: State, path: str) -> str | None:
     """The stored spelling of a location path (case-insensitive), or None."""
     wanted = path.casefold()
-    return next((stored for stored in _locations(state) if stored.casefold() == wanted), None)
+    return next((stored for stored in locations(state) if stored.casefold() == wanted), None)
 
 
 def explicit_flags(state: State, path: str) -> str | None:
     """The sslFlags string written at exactly ``path``, or None when it inherits."""
     stored = find_location(state, path)
-    return None if stored is None else _locations(state)[stored].get("sslFlags")
+    return None if stored is None else locations(state)[stored].get("sslFlags")
 
 
 def effective_flags(state: State, path: str) -> int:
@@ -408,12 +409,12 @@ def set_location_flags(state: State, path: str, flags: str | None) -> None:
     stored = find_location(state, path)
     if flags is None:
         if stored is not None:
-            _locations(state)[stored].pop("sslFlags", None)
-            if not _locations(state)[stored]:
-                del _locations(state)[stored]
+            locations(state)[stored].pop("sslFlags", None)
+            if not locations(state)[stored]:
+                del locations(state)[stored]
         return
     access_flags_value(flags)
-    _locations(state).setdefault(stored or path, {})["sslFlags"] = flags
+    locations(state).setdefault(stored or path, {})["sslFlags"] = flags
 
 
 def access_set(state: State, location: str, ssl_flags: int) -> bool:
@@ -432,7 +433,7 @@ def access_set(state: State, location: str, ssl_flags: int) -> bool:
     if current is not None and access_flags_value(current) == ssl_flags:
         return False
     stored = find_location(state, location) or location
-    _locations(state).setdefault(stored, {})["sslFlags"] = access_flags_text(ssl_flags)
+    locations(state).setdefault(stored, {})["sslFlags"] = access_flags_text(ssl_flags)
     return True
 
 
@@ -488,7 +489,7 @@ def gather(state: State, sites: Iterable[str], access_paths: Iterable[str]) -> d
         result["sites"][requested] = {"id": site["id"], "bindings": [view_binding(state, b) for b in _https(site)]}
         put_access(requested)
         prefix = name.casefold() + "/"
-        for path, location in _locations(state).items():
+        for path, location in locations(state).items():
             if path.casefold().startswith(prefix) and location.get("sslFlags") is not None:
                 put_access(path)
     for path in access_paths:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simhost import auth, certstore, features, httpsys, iis, registry
+from simhost import auth, certstore, features, httpsys, iis, registry, tracing
 from simhost.errors import OpError
 from simhost.faults import find_fault
 from simhost.state import State
@@ -124,6 +124,16 @@ OP_ARGS: dict[str, dict[str, type | Arg]] = {
         "password_ref": _OPTIONAL_REF,
     },
     "many_to_one_remove": {"location": _STR_OR_EMPTY, "name": _STR_OR_EMPTY},
+    # An empty path or directory gets its own message from the op.
+    "tracing_set": {
+        "site": str,
+        "enabled": bool,
+        "directory": _STR_OR_EMPTY,
+        "max_log_files": int,
+        "path": _STR_OR_EMPTY,
+        "status_codes": list,
+    },
+    "tracing_remove": {"site": str, "path": _STR_OR_EMPTY},
 }
 
 
@@ -320,6 +330,18 @@ def many_to_one_remove(ctx: OpContext) -> OpOutcome:
     return OpOutcome(changed=auth.many_to_one_remove(ctx.state, ctx.args["location"], ctx.args["name"]))
 
 
+def tracing_set(ctx: OpContext) -> OpOutcome:
+    a = ctx.args
+    changed = tracing.tracing_set(
+        ctx.state, a["site"], a["enabled"], a["directory"], a["max_log_files"], a["path"], a["status_codes"]
+    )
+    return OpOutcome(changed=changed)
+
+
+def tracing_remove(ctx: OpContext) -> OpOutcome:
+    return OpOutcome(changed=tracing.tracing_remove(ctx.state, ctx.args["site"], ctx.args["path"]))
+
+
 OP_HANDLERS: dict[str, Handler] = {
     "store_create": store_create,
     "cert_import": cert_import,
@@ -342,4 +364,6 @@ OP_HANDLERS: dict[str, Handler] = {
     "one_to_one_remove": one_to_one_remove,
     "many_to_one_set": many_to_one_set,
     "many_to_one_remove": many_to_one_remove,
+    "tracing_set": tracing_set,
+    "tracing_remove": tracing_remove,
 }

@@ -4,17 +4,25 @@ Windows facts followed (REFERENCE.md, "Schannel"): ``ClientAuthTrustMode`` and
 ``SendTrustedIssuerList`` are REG_DWORD values under
 ``HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL``; an absent value means the
 Windows default; only those two values are ours, siblings (``EventLogging``, protocol subkeys…) are
-never touched. Registry key paths and value names are case-insensitive.
+never touched. Registry key paths and value names are case-insensitive. Schannel lives in LSASS, so a
+change takes effect at the next boot.
+
+Pending reboot (docs/ENGINE.md, "Diagnosis support"): when ``schannel_set``/``schannel_unset`` changes a
+value, the engine writes ``HKLM\\SOFTWARE\\mtls.iis\\SchannelChangedAtBoot`` (REG_SZ, the current boot time
+``yyyy-MM-ddTHH:mm:ssZ``); gather reports ``pending_reboot`` when that marker is within 5 minutes of the
+current boot time. The boot is ``state["boot"]``, a counter (:func:`boot_time` gives its time; a reboot
+advances it, see :func:`reboot`).
 
 State layout: ``state["registry"][<key path>][<value name>] = {"type": "REG_DWORD", "value": 1}``.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from simhost.errors import OpError, StateError
-from simhost.state import SCHANNEL_KEY, State
+from simhost.state import FIRST_BOOT, MTLS_KEY, SCHANNEL_KEY, State
 
 #: The Schannel values this collection owns, in their canonical spelling.
 SCHANNEL_VALUES: tuple[str, ...] = ("ClientAuthTrustMode", "SendTrustedIssuerList")
@@ -24,6 +32,15 @@ REG_TYPES: frozenset[str] = frozenset(
 )
 
 DWORD_MAX = 0xFFFFFFFF
+
+#: The value under :data:`~simhost.state.MTLS_KEY` that records the boot at which Schannel last changed.
+MARKER = "SchannelChangedAtBoot"
+BOOT_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+#: ``LastBootUpTime`` of the first boot; each reboot comes :data:`BOOT_INTERVAL` later.
+_FIRST_BOOT_TIME = datetime(2024, 1, 15, 6, 0, 0, tzinfo=timezone.utc)
+BOOT_INTERVAL = timedelta(days=1)
+#: How far the marker may be from the current boot time and still mean "this boot" (as the module compares).
+PENDING_TOLERANCE = timedelta(minutes=5)
 
 
 def _key(state: State, key: str, create: bool = False) -> dict[str, Any] | None:
@@ -90,9 +107,10 @@ def _as_powershell_string(value: Any) -> str:
     return str(value)
 
 
-def gather_schannel(state: State) -> dict[str, int | str | None]:
-    """``snapshot.schannel``: int for a REG_DWORD, a string for any other type, None when absent."""
-    result: dict[str, int | str | None] = {}
+def gather_schannel(state: State) -> dict[str, int | str | bool | None]:
+    """``snapshot.schannel``: int for a REG_DWORD, a string for any other type, None when absent; and
+    ``pending_reboot`` (see :func:`schannel_pending_reboot`)."""
+    result: dict[str, int | str | bool | None] = {}
     for name in SCHANNEL_VALUES:
         entry = get_value(state, SCHANNEL_KEY, name)
         if entry is None:
@@ -101,6 +119,7 @@ def gather_schannel(state: State) -> dict[str, int | str | None]:
             result[name] = int(entry["value"])
         else:
             result[name] = _as_powershell_string(entry["value"])
+    result["pending_reboot"] = schannel_pending_reboot(state)
     return result
 
 
@@ -115,14 +134,55 @@ def owned_schannel_name(name: str) -> str:
     raise OpError(f"Schannel value {name!r} is not managed by host_state; allowed: {', '.join(SCHANNEL_VALUES)}")
 
 
+def boot(state: State) -> int:
+    """The current boot (a counter; a host file from before boots were simulated is at its first boot)."""
+    return int(state.get("boot", FIRST_BOOT))
+
+
+def boot_time(state: State) -> str:
+    """``Win32_OperatingSystem.LastBootUpTime`` of the current boot, as ``yyyy-MM-ddTHH:mm:ssZ``."""
+    return (_FIRST_BOOT_TIME + (boot(state) - FIRST_BOOT) * BOOT_INTERVAL).strftime(BOOT_TIME_FORMAT)
+
+
+def reboot(state: State) -> None:
+    """Restart the host: the next boot, with a later boot time (a pending Schannel change takes effect)."""
+    state["boot"] = boot(state) + 1
+
+
+def _mark_schannel_changed(state: State) -> None:
+    set_value(state, MTLS_KEY, MARKER, boot_time(state), "REG_SZ")
+
+
+def schannel_pending_reboot(state: State) -> bool:
+    """True when the marker holds a time within 5 minutes of the current boot time.
+
+    A missing marker, one of another type or one that is not a time means no reboot is pending.
+    """
+    entry = get_value(state, MTLS_KEY, MARKER)
+    if entry is None or entry["type"] != "REG_SZ":
+        return False
+    try:
+        marked = datetime.strptime(str(entry["value"]), BOOT_TIME_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return False
+    booted = datetime.strptime(boot_time(state), BOOT_TIME_FORMAT).replace(tzinfo=timezone.utc)
+    return abs(marked - booted) <= PENDING_TOLERANCE
+
+
 def schannel_set(state: State, name: str, value: int) -> bool:
-    """Write one owned value as REG_DWORD; True when the stored type or value differed."""
+    """Write one owned value as REG_DWORD; True when the stored type or value differed (then the marker too)."""
     owned = owned_schannel_name(name)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= DWORD_MAX:
         raise OpError(f"Schannel value {owned} must be a REG_DWORD integer 0..{DWORD_MAX}, got {value!r}")
-    return set_value(state, SCHANNEL_KEY, owned, value, "REG_DWORD")
+    changed = set_value(state, SCHANNEL_KEY, owned, value, "REG_DWORD")
+    if changed:
+        _mark_schannel_changed(state)
+    return changed
 
 
 def schannel_unset(state: State, name: str) -> bool:
-    """Delete one owned value (absent = Windows default); True when it was there."""
-    return delete_value(state, SCHANNEL_KEY, owned_schannel_name(name))
+    """Delete one owned value (absent = Windows default); True when it was there (then the marker is written)."""
+    changed = delete_value(state, SCHANNEL_KEY, owned_schannel_name(name))
+    if changed:
+        _mark_schannel_changed(state)
+    return changed

@@ -10,6 +10,8 @@ They work on the dict returned by :func:`simhost.state.load_state`; the caller s
     install_feature(state, "Web-Cert-Auth")
     set_auth(state, "Default Web Site", "iis_mapping", enabled=True)
     add_one_to_one(state, "Default Web Site", alice.der_b64, "CONTOSO\\alice", password="pw")
+    set_tracing(state, "Default Web Site", enabled=True, rules=[{"path": "*", "status_codes": ["403.16"]}])
+    reboot(state)
     save_state(host_file, state)
 """
 
@@ -19,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from simhost import auth, certstore, features, httpsys, iis, registry
+from simhost import tracing as tracing_module
 from simhost.errors import OpError, StateError
 from simhost.faults import make_fault
 from simhost.state import SCHANNEL_KEY, State
@@ -53,6 +56,16 @@ def schannel_value(state: State, name: str) -> Any:
 def registry_values(state: State) -> dict[str, dict[str, Any]]:
     """Every value under the Schannel key, siblings included: ``{name: {"type", "value"}}``."""
     return registry.all_values(state, SCHANNEL_KEY)
+
+
+def reboot(state: State) -> None:
+    """Restart the host: the boot advances, so a Schannel change made before it is no longer pending."""
+    registry.reboot(state)
+
+
+def schannel_pending_reboot(state: State) -> bool:
+    """What gather returns as ``schannel.pending_reboot``: Schannel changed by an op since the last boot."""
+    return registry.schannel_pending_reboot(state)
 
 
 def add_httpsys_binding(state: State, record: Mapping[str, Any]) -> None:
@@ -254,3 +267,33 @@ def mapping_password(state: State, location: str, kind: str, key: str) -> str | 
     if mapping is None:
         raise StateError(f"no {kind} mapping {key[:24]!r}… at {location!r}")
     return mapping.get("password")
+
+
+# --- Failed Request Tracing -------------------------------------------------------------------------------
+
+
+def tracing(state: State, site: str) -> dict[str, Any]:
+    """A site's Failed Request Tracing as gather shows it (``rules`` None without Web-Http-Tracing).
+
+    StateError for a site that does not exist.
+    """
+    found = iis.find_site(state, site)
+    if found is None:
+        raise StateError(f"site {site!r} does not exist")
+    return tracing_module.view_site(state, *found)
+
+
+def set_tracing(
+    state: State,
+    site: str,
+    enabled: bool | None = None,
+    rules: list[dict[str, Any]] | None = None,
+    directory: str | None = None,
+    max_log_files: int | None = None,
+) -> None:
+    """Seed a site's ``traceFailedRequestsLogging`` (None leaves an attribute as it is) and, when ``rules`` is
+    given, replace its ``traceFailedRequests`` rules. Rules in gather's shape: ``path``, ``status_codes`` and
+    optionally ``areas``/``provider``/``verbosity`` (default: what ``tracing_set`` writes). Features are not
+    checked: seeding may do what ops may not.
+    """
+    tracing_module.seed(state, site, enabled, directory, max_log_files, rules)

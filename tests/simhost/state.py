@@ -18,6 +18,13 @@ SCHEMA_VERSION = 1
 
 SCHANNEL_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"
 
+#: The engine's own registry key (docs/ENGINE.md): it holds ``SchannelChangedAtBoot``, never Schannel's key.
+MTLS_KEY = r"HKLM\SOFTWARE\mtls.iis"
+
+#: The boot counter of a fresh host (``state["boot"]``); :func:`simhost.registry.boot_time` turns it into
+#: ``Win32_OperatingSystem.LastBootUpTime``.
+FIRST_BOOT = 1
+
 #: LocalMachine stores present on a fresh Windows Server 2022 that matter here. ``ClientAuthIssuer``
 #: is deliberately absent: it exists only once someone creates it.
 DEFAULT_STORES: tuple[str, ...] = ("My", "Root", "CA", "Trust", "Disallowed", "WebHosting")
@@ -78,6 +85,7 @@ def new_state(computer_name: str = "WEB01") -> State:
         "httpsys": [],
         "iis": new_iis(),
         "features": new_features(),
+        "boot": FIRST_BOOT,
         "faults": [],
     }
 

@@ -11,13 +11,13 @@ SIBLING = {"EventLogging": {"type": "REG_DWORD", "value": 1}}
 
 def test_gather_reports_absent_values_as_null(state: State) -> None:
     snapshot = SimulatedHost(state).gather({"schannel": True})
-    assert snapshot["schannel"] == {"ClientAuthTrustMode": None, "SendTrustedIssuerList": None}
+    assert snapshot["schannel"] == {"ClientAuthTrustMode": None, "SendTrustedIssuerList": None, "pending_reboot": False}
 
 
 def test_gather_reports_only_the_values_we_own(state: State) -> None:
     seed.set_registry_value(state, "SendTrustedIssuerList", 0)
     snapshot = SimulatedHost(state).gather({"schannel": True})
-    assert snapshot["schannel"] == {"ClientAuthTrustMode": None, "SendTrustedIssuerList": 0}
+    assert snapshot["schannel"] == {"ClientAuthTrustMode": None, "SendTrustedIssuerList": 0, "pending_reboot": False}
 
 
 def test_gather_reports_a_value_of_another_type_as_a_string(state: State) -> None:
