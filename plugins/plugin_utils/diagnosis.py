@@ -635,7 +635,11 @@ def _revocation_findings(leaf: Candidate, serving: list[Serving]) -> list[Findin
             "the client certificate carries no CRL or OCSP location while the binding checks revocation",
             "Windows may fail to determine its revocation status; IIS then answers 403.13 (CA and policy decide).",
             {"client": leaf.info.label},
-            _fix("site_binding", revocation_check="cached_only"),
+            {
+                **_fix("site_binding", revocation_check="disabled"),
+                "text": "better: issue client certificates with a CRL distribution point or OCSP URL; turn revocation "
+                "checking off only for a PKI that publishes no revocation",
+            },
         )
     ]
 

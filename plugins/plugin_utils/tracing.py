@@ -60,6 +60,18 @@ class TracingDesired:
         )
 
 
+def same_directory(a: str, b: str) -> bool:
+    """IIS may return the directory expanded (C:\\inetpub) or as written (%SystemDrive%\\inetpub); the drive
+    part is compared loosely because the controller cannot expand %SystemDrive%."""
+
+    def tail(path: str) -> str:
+        path = path.strip().lower().replace("/", "\\").rstrip("\\")
+        path = re.sub(r"^(%systemdrive%|[a-z]:)", "", path)
+        return path
+
+    return tail(a) == tail(b)
+
+
 def plan_tracing(desired: TracingDesired, snapshot: Snapshot) -> Plan:
     site = require_site(snapshot, desired.site, f"{desired.prefix}site")
     current = snapshot.site_tracing(site.name)
@@ -87,7 +99,7 @@ def plan_tracing(desired: TracingDesired, snapshot: Snapshot) -> Plan:
     same = (
         current is not None
         and current.enabled
-        and current.directory.lower() == desired.directory.lower()
+        and same_directory(current.directory, desired.directory)
         and current.max_log_files == desired.max_log_files
         and rule is not None
         and set(rule.status_codes) == set(desired.status_codes)

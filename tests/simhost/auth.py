@@ -660,3 +660,10 @@ def find_stored_mapping(state: State, location: str, kind: str, key: str) -> dic
 def explicit_attributes(state: State, location: str, key: str) -> dict[str, Any]:
     element = _explicit(state, location, key)
     return {} if element is None else dict(element.get("attributes", {}))
+
+
+def seed_clear_section(state: State, location: str, key: str) -> None:
+    """Delete the section element written at exactly ``location`` (what an administrator does by hand)."""
+    stored = iis.find_location(state, location)
+    if stored is not None:
+        _iis_state(state)["locations"][stored].get("auth", {}).pop(SECTIONS[key].name, None)

@@ -184,6 +184,11 @@ def set_auth(state: State, location: str, section: str, **attributes: Any) -> No
     auth.seed_attributes(state, location, auth.section_key(section), attributes)
 
 
+def clear_auth_section(state: State, location: str, section: str) -> None:
+    """Remove a section written at exactly ``location`` (no op does this: it is a hand remedy)."""
+    auth.seed_clear_section(state, location, auth.section_key(section))
+
+
 def auth_section(state: State, location: str, section: str, explicit: bool = False) -> dict[str, Any]:
     """The section's attributes at a location path: effective values (inherited included), or with
     ``explicit=True`` only those written at exactly that path (``{}`` when none)."""
