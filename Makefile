@@ -11,7 +11,9 @@ PY_NEWEST   := $(shell tools/pick-python newest)
 PY_OLDEST   := $(shell tools/pick-python oldest)
 PIP_FLAGS   := --disable-pip-version-check --quiet
 
-.PHONY: demo test lint unit-newest unit-oldest chromium clean
+VENV_BENCH  ?= .venv-bench
+
+.PHONY: demo test bench lint unit-newest unit-oldest chromium clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -28,6 +30,17 @@ $(VENV_OLDEST)/.installed: requirements.txt tests/requirements.txt
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/python tools/demo.py
+
+# The benchmark's own virtualenv: PyPI's `ansible` package brings the anchor's collections
+# (ansible.windows, microsoft.iis); they never enter the test virtualenvs.
+$(VENV_BENCH)/.installed: requirements.txt tools/bench/requirements.txt
+	$(PY_NEWEST) -m venv $(VENV_BENCH)
+	$(VENV_BENCH)/bin/pip install $(PIP_FLAGS) --upgrade pip
+	$(VENV_BENCH)/bin/pip install $(PIP_FLAGS) -r requirements.txt -r tools/bench/requirements.txt
+	touch $@
+
+bench: $(VENV_BENCH)/.installed
+	$(VENV_BENCH)/bin/python tools/bench.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -50,4 +63,4 @@ unit-oldest: chromium $(VENV_OLDEST)/.installed
 test: lint unit-newest unit-oldest
 
 clean:
-	rm -rf $(VENV) $(VENV_OLDEST) .build
+	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_BENCH) .build

@@ -96,6 +96,7 @@ def prepare() -> dict[str, str]:
         "ANSIBLE_NOCOLOR": "0" if sys.stdout.isatty() else "1",
         "ANSIBLE_RETRY_FILES_ENABLED": "false",
         "ANSIBLE_LOCALHOST_WARNING": "false",
+        "MTLS_IIS_CACHE_DIR": str(WORK / "cache"),
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
     }
 

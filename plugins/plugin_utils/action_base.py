@@ -14,6 +14,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
+from . import verdicts
 from .certs import utcnow
 from .diff import View, diff_for
 from .errors import HostStateError, OptionError
@@ -67,7 +68,9 @@ class HostStateAction(ActionBase):
             now = utcnow()
             request = self.build_request(args, now)
             snapshot = self._gather(request.scope, task_vars)
+            verdicts.load()
             plan = self.make_plan(request.desired, snapshot, now)
+            verdicts.save()
             plan = plan.with_warnings(cross_part_warnings(snapshot, plan, request.scope.sites))
         except (OptionError, HostStateError) as exc:
             result.update(failed=True, changed=False, msg=str(exc))

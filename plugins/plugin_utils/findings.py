@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .after import records_after, schannel_after
+from .after import After
 from .plan import Plan
 from .schannel_values import CLIENT_AUTH_TRUST_MODE, TRUST_MODE_NAMES, effective
 from .snapshot import Snapshot
 from .tls13 import trap_warnings_after
 
 
-def trust_mode_warning(snapshot: Snapshot, plan: Plan) -> str | None:
+def trust_mode_warning(after: After) -> str | None:
     """Trust modes 1 and 2 check the chain against the binding's client-auth issuer store (sslctlstorename)."""
-    if snapshot.schannel is None or snapshot.httpsys is None:
+    if after.snapshot.schannel is None or after.snapshot.httpsys is None:
         return None
-    mode = effective(CLIENT_AUTH_TRUST_MODE, schannel_after(snapshot, plan).get(CLIENT_AUTH_TRUST_MODE))
+    mode = effective(CLIENT_AUTH_TRUST_MODE, after.schannel.get(CLIENT_AUTH_TRUST_MODE))
     if mode not in (1, 2):
         return None
-    if any(record and record.ctl_store_name for record in records_after(snapshot, plan).values()):
+    if any(record and record.ctl_store_name for record in after.records.values()):
         return None
     return (
         f"ClientAuthTrustMode={mode} ({TRUST_MODE_NAMES[mode]}) accepts only client certificates that chain "
@@ -34,6 +34,7 @@ def trust_mode_warning(snapshot: Snapshot, plan: Plan) -> str | None:
 
 
 def cross_part_warnings(snapshot: Snapshot, plan: Plan, sites: Iterable[str]) -> list[str]:
-    warnings = [w for site in sorted(sites) for w in trap_warnings_after(snapshot, plan, site)]
-    trust = trust_mode_warning(snapshot, plan)
+    after = After(snapshot, plan)
+    warnings = [w for site in sorted(sites) for w in trap_warnings_after(after, site)]
+    trust = trust_mode_warning(after)
     return [*warnings, *([trust] if trust else [])]

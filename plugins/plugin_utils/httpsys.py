@@ -53,17 +53,26 @@ class Record:
     disable_quic: bool = False
     disable_ocsp_stapling: bool = False
 
-    def same_as(self, other: Record | None) -> bool:
-        if other is None:
-            return False
-        mine, theirs = asdict(self), asdict(other)
-        for key in ("certificate_store", "app_id", "ctl_store_name"):
-            mine[key], theirs[key] = (str(mine[key] or "").lower(), str(theirs[key] or "").lower())
-        mine["certificate_hash"], theirs["certificate_hash"] = (
+    def _comparable(self) -> tuple:
+        """Store names, app id and CTL store compare case-insensitively; the hash as upper-case hex."""
+        return (
             self.certificate_hash.upper(),
-            other.certificate_hash.upper(),
+            self.certificate_store.lower(),
+            self.app_id.lower(),
+            self.negotiate_client_certificate,
+            (self.ctl_store_name or "").lower(),
+            self.ds_mapper,
+            self.revocation,
+            self.revocation_freshness_seconds,
+            self.disable_tls13,
+            self.disable_legacy_tls,
+            self.disable_http2,
+            self.disable_quic,
+            self.disable_ocsp_stapling,
         )
-        return mine == theirs
+
+    def same_as(self, other: Record | None) -> bool:
+        return other is not None and self._comparable() == other._comparable()
 
     def to_args(self, kind: str, key: str) -> dict[str, Any]:
         return {"key": key, "kind": kind, **asdict(self)}

@@ -66,27 +66,32 @@ class Plan:
         return cls(tuple(ordered), tuple(warnings or ()), reboot_required, dict(labels or {}), dict(secrets or {}))
 
     def merge(self, other: Plan) -> Plan:
-        """Both plans in one, in global phase order; the other plan's secret references are renamed
-        where they collide with ours."""
-        renames = {}
-        for key in other.secrets:
-            new = key
-            while new in self.secrets or (new != key and new in other.secrets):
-                new = f"{new}_"
-            renames[key] = new
-        other_ops = [
-            replace(op, args={**op.args, "password_ref": renames[op.args["password_ref"]]})
-            if "password_ref" in op.args
-            else op
-            for op in other.ops
-        ]
-        return Plan.build(
-            [*self.ops, *other_ops],
-            [*self.warnings, *other.warnings],
-            self.reboot_required or other.reboot_required,
-            {**self.labels, **other.labels},
-            {**self.secrets, **{renames[k]: v for k, v in other.secrets.items()}},
-        )
+        return Plan.combine([self, other])
+
+    @classmethod
+    def combine(cls, plans: list[Plan]) -> Plan:
+        """The plans as one, in global phase order; secret references are renamed where they collide."""
+        ops: list[Op] = []
+        warnings: list[str] = []
+        labels: dict[str, str] = {}
+        secrets: dict[str, str] = {}
+        for plan in plans:
+            renames = {}
+            for key in plan.secrets:
+                new = key
+                while new in secrets:
+                    new = f"{new}_"
+                renames[key] = new
+                secrets[new] = plan.secrets[key]
+            ops += [
+                replace(op, args={**op.args, "password_ref": renames[op.args["password_ref"]]})
+                if "password_ref" in op.args
+                else op
+                for op in plan.ops
+            ]
+            warnings += plan.warnings
+            labels.update(plan.labels)
+        return cls.build(ops, warnings, any(p.reboot_required for p in plans), labels, secrets)
 
     def with_warnings(self, extra: list[str]) -> Plan:
         return Plan(self.ops, (*self.warnings, *extra), self.reboot_required, self.labels, self.secrets)

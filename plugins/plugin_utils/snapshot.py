@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from cryptography import x509
+
+from . import verdicts
 from .auth_model import SiteAuth
-from .certs import CertInfo, from_b64
+from .certs import CertInfo, describe
 from .errors import HostStateError
 from .flags import HTTPSYS_NEGOTIATE_CLIENT_CERT, access_flags_from_text
 
@@ -64,13 +68,31 @@ def _merge_names(a: Iterable[str], b: Iterable[str]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class StoreCert:
+    """A certificate in a store; parsed lazily, because stores such as Root hold hundreds."""
+
     thumbprint: str
     der_b64: str = field(repr=False)
     has_private_key: bool = False
 
     @cached_property
+    def der(self) -> bytes:
+        return base64.b64decode(self.der_b64)
+
+    @cached_property
+    def cert(self) -> x509.Certificate:
+        return x509.load_der_x509_certificate(self.der)
+
+    @cached_property
+    def self_signed(self) -> bool:
+        return verdicts.self_signed(self.der)
+
+    @cached_property
+    def label(self) -> str:
+        return f"{self.cert.subject.rfc4514_string()} ({self.thumbprint})"
+
+    @cached_property
     def info(self) -> CertInfo:
-        return from_b64(self.der_b64)
+        return describe(self.cert)
 
 
 @dataclass(frozen=True)
@@ -155,9 +177,15 @@ class Iis:
     def access_at(self, path: str) -> Access | None:
         return self.access.get(path.lower())
 
+    @cached_property
+    def _access_by_site(self) -> dict[str, dict[str, Access]]:
+        index: dict[str, dict[str, Access]] = {}
+        for path, access in self.access.items():
+            index.setdefault(path.split("/", 1)[0], {})[path] = access
+        return index
+
     def locations_of(self, site: str) -> dict[str, Access]:
-        prefix = site.lower()
-        return {p: a for p, a in self.access.items() if p == prefix or p.startswith(prefix + "/")}
+        return self._access_by_site.get(site.lower(), {})
 
 
 @dataclass(frozen=True)
@@ -226,11 +254,12 @@ class Snapshot:
         parts = str(self.host.get("os_version", "")).split(".")
         return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
 
+    @cached_property
+    def _records(self) -> dict[tuple[str, str], HttpSysBinding]:
+        return {(r.kind, r.key.lower()): r for r in self.httpsys or ()}
+
     def httpsys_record(self, kind: str, key: str) -> HttpSysBinding | None:
-        return next(
-            (r for r in self.httpsys or () if r.kind == kind and r.key.lower() == key.lower()),
-            None,
-        )
+        return self._records.get((kind, key.lower()))
 
     def store(self, name: str) -> Store:
         try:

@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .after import bindings_after, location_flags_after, records_after
+from .after import After
 from .flags import BINDING_NEGOTIATE_CLIENT_CERT, NEGOTIATE_CERT, TLS_OPTIONS
 from .httpsys import httpsys_key
-from .plan import Plan
-from .snapshot import Snapshot
 
 FIRST_TLS13_BUILD = 20348  # Windows Server 2022
 
@@ -46,15 +44,15 @@ def trap_warnings(
     ]
 
 
-def trap_warnings_after(snapshot: Snapshot, plan: Plan, site: str) -> list[str]:
+def trap_warnings_after(after: After, site: str) -> list[str]:
     """The trap on the state the plan leads to: bindings, their HTTP.sys records and SSL settings after it."""
+    snapshot = after.snapshot
     if snapshot.iis is None or snapshot.iis.site(site) is None:
         return []
-    records = records_after(snapshot, plan)
     bindings = []
-    for bi, ssl_flags in bindings_after(snapshot, plan, site).items():
+    for bi, ssl_flags in after.bindings(site).items():
         kind, key = httpsys_key(bi, ssl_flags)
-        record = records.get((kind, key.lower()))
+        record = after.records.get((kind, key.lower()))
         bindings.append(
             BindingTls(
                 bi,
@@ -64,6 +62,4 @@ def trap_warnings_after(snapshot: Snapshot, plan: Plan, site: str) -> list[str]:
                 or bool(record and record.disable_tls13),
             )
         )
-    return trap_warnings(
-        snapshot.iis.site(site).name, bindings, location_flags_after(snapshot, plan, site), snapshot.os_build
-    )
+    return trap_warnings(snapshot.iis.site(site).name, bindings, after.location_flags(site), snapshot.os_build)

@@ -112,7 +112,7 @@ def _move(thumbprint: str, label: str, source: str, target: str) -> Op:
 
 def non_self_signed_roots(snapshot: Snapshot) -> list[CertInfo]:
     """Certificates in LocalMachine\\Root that are not self-signed (checked by signature)."""
-    return [c.info for c in snapshot.store(ROOT).certificates if not c.info.self_signed]
+    return [c.info for c in snapshot.store(ROOT).certificates if not c.self_signed]
 
 
 def _plan_present(desired: TrustDesired, snapshot: Snapshot, moves: set[str]) -> list[Op]:
@@ -143,7 +143,7 @@ def _plan_present(desired: TrustDesired, snapshot: Snapshot, moves: set[str]) ->
     ops.extend(_import(desired.client_auth_issuer_store, cert) for cert in missing)
     if desired.exclusive_client_auth_issuers:
         ops.extend(
-            _remove(desired.client_auth_issuer_store, c.thumbprint, c.info.label)
+            _remove(desired.client_auth_issuer_store, c.thumbprint, c.label)
             for c in issuer_store.certificates
             if c.thumbprint not in wanted
         )
@@ -163,7 +163,7 @@ def _plan_absent(desired: TrustDesired, snapshot: Snapshot) -> list[Op]:
             for tp in dict.fromkeys(thumbprints):
                 found = store.get(tp)
                 if found is not None:
-                    ops.append(_remove(store_name, tp, found.info.label))
+                    ops.append(_remove(store_name, tp, found.label))
     return ops
 
 
@@ -205,5 +205,5 @@ def trust_view(desired: TrustDesired, snapshot: Snapshot) -> View:
     stores = {}
     for name in (ROOT, INTERMEDIATE, desired.client_auth_issuer_store):
         store = snapshot.store(name)
-        stores[name] = store_view(name, store.exists, {c.thumbprint: c.info.label for c in store.certificates})
+        stores[name] = store_view(name, store.exists, {c.thumbprint: c.label for c in store.certificates})
     return {"stores": stores}

@@ -107,10 +107,7 @@ def _planner(part: Any, now: datetime) -> Callable[[Snapshot], Plan]:
 
 
 def plan_host(desired: HostDesired, snapshot: Snapshot, now: datetime) -> Plan:
-    plan = Plan()
-    for part in desired.parts():
-        plan = plan.merge(_planner(part, now)(snapshot))
-    return plan
+    return Plan.combine([_planner(part, now)(snapshot) for part in desired.parts()])
 
 
 def _view_of(part: Any, snapshot: Snapshot) -> View:

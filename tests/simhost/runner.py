@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -16,6 +17,32 @@ NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 SIMULATED_MODULES: frozenset[str] = frozenset({"host_state"})
 
 Result = dict[str, Any]
+
+#: With MTLS_SIM_FOREIGN_MODULES=succeed (the benchmark's anchor playbook), modules of other collections get
+#: a plain successful answer, so their module runs and bytes can be counted; they change nothing.
+FOREIGN_MODULES_ENV = "MTLS_SIM_FOREIGN_MODULES"
+_FOREIGN_ANSWERS: dict[str, Result] = {
+    "win_stat": {"changed": False, "stat": {"exists": False}},
+    "win_copy": {"changed": True, "operation": "file_copy", "checksum": "", "size": 0},
+    "win_shell": {"changed": True, "rc": 0, "stdout": "", "stderr": "", "stdout_lines": [], "stderr_lines": []},
+    "win_powershell": {"changed": True, "output": [], "error": [], "host_out": "", "result": {}},
+}
+
+
+def foreign_answer(state_path: Path, short: str, args: Mapping[str, Any]) -> Result:
+    """A plain successful answer; win_copy's query also says which files still need copying (each file once
+    per destination and checksum, remembered in the host file), so a rerun copies nothing, as on Windows."""
+    if short == "win_copy" and args.get("_copy_mode") == "query":
+        state = load_state(state_path)
+        copied = state.setdefault("foreign_copies", {})
+        base = str(args.get("dest", ""))
+        wanted = [f for f in args.get("files") or [] if copied.get(f"{base}\\{f['dest']}") != f.get("checksum")]
+        for f in wanted:
+            copied[f"{base}\\{f['dest']}"] = f.get("checksum")
+        if wanted:
+            save_state(state_path, state)
+        return {"changed": False, "files": wanted, "directories": [], "symlinks": []}
+    return dict(_FOREIGN_ANSWERS.get(short, {"changed": False}))
 
 
 def short_module_name(name: str) -> str:
@@ -94,6 +121,8 @@ def run_module(state_path: Path, module_name: str, module_args: dict[str, Any]) 
     """
     short = short_module_name(module_name)
     if short not in SIMULATED_MODULES:
+        if os.environ.get(FOREIGN_MODULES_ENV) == "succeed":
+            return 0, foreign_answer(Path(state_path), short, module_args)
         return 1, {"changed": False, "failed": True, "msg": f"module {module_name} is not simulated"}
 
     params = {key: value for key, value in module_args.items() if not key.startswith("_ansible_")}

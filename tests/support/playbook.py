@@ -107,6 +107,7 @@ class SimFleet:
             "ANSIBLE_RETRY_FILES_ENABLED": "false",
             "ANSIBLE_LOCAL_TEMP": str(self.workdir / "tmp"),
             "MTLS_RESULTS_FILE": str(results_file),
+            "MTLS_IIS_CACHE_DIR": str(self.workdir / "cache"),
         }
 
     def run_playbook(self, playbook: Path, *args: str) -> PlaybookRun:
