@@ -8,7 +8,6 @@ converge that must report changed=0, and a final audit. It prints the module run
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from simhost import recorder, seed
 from simhost.state import load_state, save_state
 from support import pki
-from support.collection import CONNECTION_PLUGINS_DIR, ensure_collection_link
+from support.collection import sim_env
 
 WORK = REPO / ".build" / "demo"
 HOSTS = ("web01.demo", "web02.demo", "web03.demo")
@@ -90,15 +89,12 @@ def prepare() -> dict[str, str]:
     seed.add_cert(state, "My", server.der, has_private_key=True)
     seed.add_binding(state, SITE, f"*:443:{API}", ssl_flags=1, certificate_hash=server.thumbprint)
     save_state(WORK / "hosts" / f"{HOSTS[1]}.json", state)
-    return {
-        "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link()),
-        "ANSIBLE_CONNECTION_PLUGINS": str(CONNECTION_PLUGINS_DIR),
-        "ANSIBLE_NOCOLOR": "0" if sys.stdout.isatty() else "1",
-        "ANSIBLE_RETRY_FILES_ENABLED": "false",
-        "ANSIBLE_LOCALHOST_WARNING": "false",
-        "MTLS_IIS_CACHE_DIR": str(WORK / "cache"),
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
-    }
+    return sim_env(
+        ANSIBLE_NOCOLOR="0" if sys.stdout.isatty() else "1",
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        MTLS_IIS_CACHE_DIR=str(WORK / "cache"),
+    )
 
 
 def playbook(name: str, env: dict[str, str], *extra: str, quiet: bool = False, report: str = "audit") -> str:
@@ -113,7 +109,7 @@ def playbook(name: str, env: dict[str, str], *extra: str, quiet: bool = False, r
         f"mtls_audit_report_dir={WORK / report}",
         *extra,
     ]
-    proc = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if not quiet:
         print(proc.stdout, end="", flush=True)
     if proc.returncode != 0:

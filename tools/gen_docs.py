@@ -222,15 +222,19 @@ def render() -> str:
     )
 
 
-def _role_option(name: str, doc: dict[str, Any]) -> dict[str, Any]:
-    spec: dict[str, Any] = {"description": doc["description"], "type": doc.get("type", "str")}
+def _role_option(name: str, doc: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+    """Nested options keep types, choices and defaults but not their descriptions: Ansible templates the whole
+    spec for every host, and the descriptions are in the modules' documentation the variables point to."""
+    spec: dict[str, Any] = {"type": doc.get("type", "str")}
+    if depth == 0:
+        spec = {"description": doc["description"], **spec}
     for key in ("required", "default", "choices", "elements"):
         if key in doc:
             spec[key] = doc[key]
     if name in SECRET_OPTIONS:
         spec["no_log"] = True
     if "suboptions" in doc:
-        spec["options"] = {sub: _role_option(sub, body) for sub, body in doc["suboptions"].items()}
+        spec["options"] = {sub: _role_option(sub, body, depth + 1) for sub, body in doc["suboptions"].items()}
     return spec
 
 
@@ -239,7 +243,15 @@ def render_role_specs() -> str:
     variables = {
         "client_cert_auth_trust": {**options["trust"], "default": {}},
         "client_cert_auth_schannel": {**options["schannel"], "default": {}},
-        "client_cert_auth_sites": options["sites"],
+        "client_cert_auth_sites": {
+            **options["sites"],
+            "description": [
+                "IIS sites: C(name), and C(bindings) (options of M(mtls.iis.site_binding) without C(site)), C(ssl) "
+                "(M(mtls.iis.ssl_settings), C(path) relative to the site), C(mapping) (M(mtls.iis.cert_mapping)) and "
+                "C(tracing) (M(mtls.iis.failed_request_tracing)).",
+                "C(ansible-doc mtls.iis.client_cert) documents every nested option.",
+            ],
+        },
         "client_cert_auth_reboot": {
             "description": [
                 "Reboot the host through C(ansible.windows.win_reboot) when Schannel or a Windows feature install "

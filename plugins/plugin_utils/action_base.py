@@ -81,12 +81,9 @@ class HostStateAction(ActionBase):
         if self.READ_ONLY:
             result["changed"] = False
             return result
-        result.update(
-            changed=bool(plan.ops),
-            plan=plan.describe(),
-            reboot_required=plan.reboot_required,
-            diff=diff_for(self.before_view(request.desired, snapshot), plan, self.DIFF_HEADER),
-        )
+        result.update(changed=bool(plan.ops), plan=plan.describe(), reboot_required=plan.reboot_required)
+        if self._task.diff:  # rendering both views costs; only --diff (or diff: true) shows them
+            result["diff"] = diff_for(self.before_view(request.desired, snapshot), plan, self.DIFF_HEADER)
         if not plan.ops or self._task.check_mode:
             # Check mode changes nothing, so nothing needs a reboot yet; say whether applying would.
             result["reboot_required"] = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -68,6 +69,7 @@ def exec_command(state_dir: Path, host: str, in_data: bytes | None, dump: bool =
         return 0, b"", b""
     if dump:
         _dump(state_dir, host, in_data)
+    started = time.process_time()  # the simulated host's work, which a real Windows host would do itself
     try:
         payload = decode_payload(in_data)
     except PayloadError as err:
@@ -86,6 +88,7 @@ def exec_command(state_dir: Path, host: str, in_data: bytes | None, dump: bool =
         bytes_out=len(reply.encode()),
         rc=rc,
         reply=reply,
+        host_cpu=time.process_time() - started,
         **details,
     )
     record_run(state_dir, host, entry)

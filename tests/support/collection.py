@@ -33,3 +33,18 @@ def make_importable() -> None:
     root = str(ensure_collection_link())
     if root not in sys.path:
         sys.path.insert(0, root)
+
+
+def sim_env(**extra: str) -> dict[str, str]:
+    """Environment for ansible-playbook against simulated hosts: this checkout as mtls.iis, the test
+    connection, no colour, no retry files; ``extra`` adds to or overrides it."""
+    return {
+        **os.environ,
+        "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link()),
+        "ANSIBLE_CONNECTION_PLUGINS": str(CONNECTION_PLUGINS_DIR),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_RETRY_FILES_ENABLED": "false",
+        "ANSIBLE_HOST_KEY_CHECKING": "false",
+        **extra,
+    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import yaml
 from simhost import recorder
 from simhost.state import load_state, save_state
 
-from support.collection import CONNECTION_PLUGINS_DIR, TESTS_DIR, ensure_collection_link
+from support.collection import TESTS_DIR, sim_env
 
 CALLBACK_PLUGINS_DIR = TESTS_DIR / "plugins" / "callback"
 _RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
@@ -96,19 +95,13 @@ class SimFleet:
         return path
 
     def env(self, results_file: Path) -> dict[str, str]:
-        return {
-            **os.environ,
-            "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link()),
-            "ANSIBLE_CONNECTION_PLUGINS": str(CONNECTION_PLUGINS_DIR),
-            "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACK_PLUGINS_DIR),
-            "ANSIBLE_CALLBACKS_ENABLED": "mtls_results",
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_FORCE_COLOR": "0",
-            "ANSIBLE_RETRY_FILES_ENABLED": "false",
-            "ANSIBLE_LOCAL_TEMP": str(self.workdir / "tmp"),
-            "MTLS_RESULTS_FILE": str(results_file),
-            "MTLS_IIS_CACHE_DIR": str(self.workdir / "cache"),
-        }
+        return sim_env(
+            ANSIBLE_CALLBACK_PLUGINS=str(CALLBACK_PLUGINS_DIR),
+            ANSIBLE_CALLBACKS_ENABLED="mtls_results",
+            ANSIBLE_LOCAL_TEMP=str(self.workdir / "tmp"),
+            MTLS_RESULTS_FILE=str(results_file),
+            MTLS_IIS_CACHE_DIR=str(self.workdir / "cache"),
+        )
 
     def run_playbook(self, playbook: Path, *args: str) -> PlaybookRun:
         self._count += 1

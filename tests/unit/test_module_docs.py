@@ -38,23 +38,8 @@ def test_ansible_doc_renders_every_module():
     assert all(rendered[n]["doc"]["short_description"] for n in names)
 
 
-def _normalise_spec(spec: dict) -> dict:
-    out = {}
-    for name, option in spec.items():
-        entry = {
-            "type": option.get("type", "str"),
-            "required": option.get("required", False),
-            "default": option.get("default"),
-            "choices": list(option["choices"]) if "choices" in option else None,
-            "elements": option.get("elements"),
-        }
-        if "options" in option:
-            entry["suboptions"] = _normalise_spec(option["options"])
-        out[name] = entry
-    return out
-
-
-def _normalise_doc(options: dict) -> dict:
+def _normalise(options: dict, nested: str) -> dict:
+    """Options of a spec (``nested="options"``) or of documentation (``nested="suboptions"``) in one shape."""
     out = {}
     for name, option in options.items():
         entry = {
@@ -64,8 +49,8 @@ def _normalise_doc(options: dict) -> dict:
             "choices": list(option["choices"]) if "choices" in option else None,
             "elements": option.get("elements"),
         }
-        if "suboptions" in option:
-            entry["suboptions"] = _normalise_doc(option["suboptions"])
+        if nested in option:
+            entry["suboptions"] = _normalise(option[nested], nested)
         out[name] = entry
     return out
 
@@ -73,7 +58,8 @@ def _normalise_doc(options: dict) -> dict:
 @pytest.mark.parametrize("name", ACTION_MODULES)
 def test_documented_options_match_the_argument_spec(name):
     action = importlib.import_module(f"ansible_collections.mtls.iis.plugins.action.{name}")
-    assert _normalise_doc(_documentation(name).get("options", {})) == _normalise_spec(action.ActionModule.ARGUMENT_SPEC)
+    documented = _normalise(_documentation(name).get("options", {}), "suboptions")
+    assert documented == _normalise(action.ActionModule.ARGUMENT_SPEC, "options")
 
 
 @pytest.mark.parametrize("name", ACTION_MODULES)
