@@ -159,3 +159,20 @@ class HostStateAction(ActionBase):
 def _op_outcome(result: dict[str, Any]) -> dict[str, Any]:
     status = "failed" if result.get("failed") else "changed" if result.get("changed") else "ok"
     return {"status": status}
+
+
+class PartAction(HostStateAction):
+    """A module whose options make one desired-state value (``DESIRED``): it has ``from_options(args, read)``,
+    ``scope()``, ``plan(snapshot, now)`` and ``view(snapshot)``."""
+
+    DESIRED: Any
+
+    def build_request(self, args: dict[str, Any], now: datetime) -> Request:
+        desired = self.DESIRED.from_options(args, self.read_controller_file)
+        return Request(desired.scope(), desired)
+
+    def make_plan(self, desired: Any, snapshot: Snapshot, now: datetime) -> Plan:
+        return desired.plan(snapshot, now)
+
+    def before_view(self, desired: Any, snapshot: Snapshot) -> View:
+        return desired.view(snapshot)

@@ -56,6 +56,12 @@ class BindingDesired:
     def binding_information(self) -> str:
         return f"{self.ip}:{self.port}:{self.host}"
 
+    def plan(self, snapshot: Snapshot, now: datetime) -> Plan:
+        return plan_binding(self, snapshot, now)
+
+    def view(self, snapshot: Snapshot) -> View:
+        return binding_view(self, snapshot)
+
     def scope(self) -> Scope:
         stores = frozenset({self.certificate.store}) if self.certificate else frozenset()
         return Scope(sites=frozenset({self.site}), stores=stores, httpsys=True)

@@ -9,6 +9,7 @@ Web-Cert-Auth and Web-Client-Auth; AD mapping needs the binding's DS mapper opti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .auth_model import LOGON_METHODS, PERMISSIONS, RULE_FIELDS, IisMapping, ManyToOne, OneToOne, Rule, SiteAuth
@@ -59,6 +60,12 @@ class MappingDesired:
     anonymous: bool | None = None
     install_feature: bool = True
     prefix: str = ""  # where the options sit in the task, for messages: "sites[0].mapping."
+
+    def plan(self, snapshot: Snapshot, now: datetime) -> Plan:
+        return plan_mapping(self, snapshot)
+
+    def view(self, snapshot: Snapshot) -> View:
+        return mapping_view(self, snapshot)
 
     def scope(self) -> Scope:
         return Scope(

@@ -65,9 +65,6 @@ class Plan:
         ordered = sorted(ops, key=lambda op: op.phase)  # stable: keeps each part's own order
         return cls(tuple(ordered), tuple(warnings or ()), reboot_required, dict(labels or {}), dict(secrets or {}))
 
-    def merge(self, other: Plan) -> Plan:
-        return Plan.combine([self, other])
-
     @classmethod
     def combine(cls, plans: list[Plan]) -> Plan:
         """The plans as one, in global phase order; secret references are renamed where they collide."""

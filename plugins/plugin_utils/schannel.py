@@ -9,6 +9,7 @@ without one on any binding every client certificate is rejected.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -22,6 +23,7 @@ from .schannel_values import (
     TRUST_MODES,
 )
 from .snapshot import Scope, Snapshot
+from .sources import FileReader
 
 #: int: write this REG_DWORD; "default": remove the value; None: leave it as it is.
 Setting = int | Literal["default"] | None
@@ -32,11 +34,17 @@ class SchannelDesired:
     client_auth_trust_mode: Setting = None
     send_trusted_issuer_list: Setting = None
 
+    def plan(self, snapshot: Snapshot, now: datetime) -> Plan:
+        return plan_schannel(self, snapshot)
+
+    def view(self, snapshot: Snapshot) -> View:
+        return schannel_view(snapshot)
+
     def scope(self) -> Scope:
         return Scope(schannel=True, httpsys=True)
 
     @classmethod
-    def from_options(cls, args: dict[str, Any], prefix: str = "") -> SchannelDesired:
+    def from_options(cls, args: dict[str, Any], read: FileReader | None = None, prefix: str = "") -> SchannelDesired:
         mode = args.get("client_auth_trust_mode")
         return cls(
             client_auth_trust_mode=mode if mode in (None, "default") else TRUST_MODES[mode],

@@ -8,6 +8,7 @@ level; flags are compared as integer bitmasks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from . import flags
@@ -16,6 +17,7 @@ from .diff import View
 from .errors import OptionError
 from .plan import Op, Phase, Plan
 from .snapshot import Scope, Snapshot
+from .sources import FileReader
 
 CLIENT_CERTIFICATES = {
     "ignore": 0,
@@ -48,11 +50,17 @@ class SslDesired:
     def site(self) -> str:
         return self.path.split("/", 1)[0]
 
+    def plan(self, snapshot: Snapshot, now: datetime) -> Plan:
+        return plan_ssl(self, snapshot)
+
+    def view(self, snapshot: Snapshot) -> View:
+        return ssl_view(self, snapshot)
+
     def scope(self) -> Scope:
         return Scope(sites=frozenset({self.site}), access_paths=frozenset({self.path}), httpsys=True)
 
     @classmethod
-    def from_options(cls, args: dict[str, Any], prefix: str = "") -> SslDesired:
+    def from_options(cls, args: dict[str, Any], read: FileReader | None = None, prefix: str = "") -> SslDesired:
         if args.get("client_certificates") == "require" and args.get("require_ssl") is False:
             raise OptionError(
                 f"{prefix}client_certificates",

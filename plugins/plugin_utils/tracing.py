@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from .binding import require_site
@@ -16,6 +17,7 @@ from .diff import View
 from .errors import OptionError
 from .plan import Op, Phase, Plan
 from .snapshot import Scope, Snapshot
+from .sources import FileReader
 
 FEATURE = "Web-Http-Tracing"
 DEFAULT_STATUS_CODES = ("401", "403.7", "403.12", "403.13", "403.16", "403.17")
@@ -34,11 +36,17 @@ class TracingDesired:
     install_feature: bool = True
     prefix: str = ""
 
+    def plan(self, snapshot: Snapshot, now: datetime) -> Plan:
+        return plan_tracing(self, snapshot)
+
+    def view(self, snapshot: Snapshot) -> View:
+        return tracing_view(self, snapshot)
+
     def scope(self) -> Scope:
         return Scope(sites=frozenset({self.site}), tracing_sites=frozenset({self.site}), features=frozenset({FEATURE}))
 
     @classmethod
-    def from_options(cls, args: dict[str, Any], prefix: str = "") -> TracingDesired:
+    def from_options(cls, args: dict[str, Any], read: FileReader | None = None, prefix: str = "") -> TracingDesired:
         codes = tuple(dict.fromkeys(str(c).strip() for c in args.get("status_codes") or DEFAULT_STATUS_CODES))
         bad = [c for c in codes if not _STATUS.match(c)]
         if bad:

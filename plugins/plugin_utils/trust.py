@@ -39,6 +39,12 @@ class TrustDesired:
     absent_certificates: tuple[str, ...] = ()
     absent_client_auth_issuers: tuple[str, ...] = ()
 
+    def plan(self, snapshot: Snapshot, now: datetime) -> Plan:
+        return plan_trust(self, snapshot, now)
+
+    def view(self, snapshot: Snapshot) -> View:
+        return trust_view(self, snapshot)
+
     def scope(self) -> Scope:
         return Scope(stores=frozenset({ROOT, INTERMEDIATE, self.client_auth_issuer_store}))
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .binding import BindingDesired, binding_view, plan_binding
+from .binding import BindingDesired
 from .diff import View
 from .errors import OptionError
-from .mapping import MappingDesired, mapping_view, plan_mapping
+from .mapping import MappingDesired
 from .plan import Plan
-from .schannel import SchannelDesired, plan_schannel, schannel_view
+from .schannel import SchannelDesired
 from .snapshot import Scope, Snapshot
 from .sources import FileReader
-from .ssl_settings import SslDesired, plan_ssl, ssl_view
-from .tracing import TracingDesired, plan_tracing, tracing_view
-from .trust import TrustDesired, plan_trust, trust_view
+from .ssl_settings import SslDesired
+from .tracing import TracingDesired
+from .trust import TrustDesired
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,12 @@ class HostDesired:
             found += [*site.bindings, *site.ssl, *(p for p in (site.mapping, site.tracing) if p is not None)]
         return found
 
+    def plan(self, snapshot: Snapshot, now: datetime) -> Plan:
+        return plan_host(self, snapshot, now)
+
+    def view(self, snapshot: Snapshot) -> View:
+        return host_view(self, snapshot)
+
     def scope(self) -> Scope:
         scope = Scope()
         for part in self.parts():
@@ -48,9 +53,9 @@ class HostDesired:
         return scope
 
     @classmethod
-    def from_options(cls, args: dict[str, Any], read: FileReader) -> HostDesired:
+    def from_options(cls, args: dict[str, Any], read: FileReader, prefix: str = "") -> HostDesired:
         trust = TrustDesired.from_options(args["trust"], read, "trust.") if args.get("trust") else None
-        schannel = SchannelDesired.from_options(args["schannel"], "schannel.") if args.get("schannel") else None
+        schannel = SchannelDesired.from_options(args["schannel"], read, "schannel.") if args.get("schannel") else None
         sites = []
         seen_sites: set[str] = set()
         for index, site in enumerate(args.get("sites") or []):
@@ -64,7 +69,9 @@ class HostDesired:
             )
             _unique([b.binding_information.lower() for b in bindings], f"{prefix}bindings", "binding")
             ssl = tuple(
-                SslDesired.from_options({**s, "path": f"{site['name']}/{s.get('path') or ''}"}, f"{prefix}ssl[{i}].")
+                SslDesired.from_options(
+                    {**s, "path": f"{site['name']}/{s.get('path') or ''}"}, read, f"{prefix}ssl[{i}]."
+                )
                 for i, s in enumerate(site.get("ssl") or [])
             )
             _unique([s.path.lower() for s in ssl], f"{prefix}ssl", "path")
@@ -74,7 +81,7 @@ class HostDesired:
                 else None
             )
             tracing = (
-                TracingDesired.from_options({**site["tracing"], "site": site["name"]}, f"{prefix}tracing.")
+                TracingDesired.from_options({**site["tracing"], "site": site["name"]}, read, f"{prefix}tracing.")
                 if site.get("tracing")
                 else None
             )
@@ -92,38 +99,6 @@ def _unique(keys: list[str], option: str, what: str) -> None:
         seen[key] = index
 
 
-def _planner(part: Any, now: datetime) -> Callable[[Snapshot], Plan]:
-    if isinstance(part, TrustDesired):
-        return lambda snapshot: plan_trust(part, snapshot, now)
-    if isinstance(part, SchannelDesired):
-        return lambda snapshot: plan_schannel(part, snapshot)
-    if isinstance(part, BindingDesired):
-        return lambda snapshot: plan_binding(part, snapshot, now)
-    if isinstance(part, SslDesired):
-        return lambda snapshot: plan_ssl(part, snapshot)
-    if isinstance(part, TracingDesired):
-        return lambda snapshot: plan_tracing(part, snapshot)
-    return lambda snapshot: plan_mapping(part, snapshot)
-
-
-def plan_host(desired: HostDesired, snapshot: Snapshot, now: datetime) -> Plan:
-    return Plan.combine([_planner(part, now)(snapshot) for part in desired.parts()])
-
-
-def _view_of(part: Any, snapshot: Snapshot) -> View:
-    if isinstance(part, TrustDesired):
-        return trust_view(part, snapshot)
-    if isinstance(part, SchannelDesired):
-        return schannel_view(snapshot)
-    if isinstance(part, BindingDesired):
-        return binding_view(part, snapshot)
-    if isinstance(part, SslDesired):
-        return ssl_view(part, snapshot)
-    if isinstance(part, TracingDesired):
-        return tracing_view(part, snapshot)
-    return mapping_view(part, snapshot)
-
-
 def _merge_views(into: View, other: View) -> View:
     for key, value in other.items():
         if isinstance(value, dict) and isinstance(into.get(key), dict):
@@ -133,8 +108,12 @@ def _merge_views(into: View, other: View) -> View:
     return into
 
 
+def plan_host(desired: HostDesired, snapshot: Snapshot, now: datetime) -> Plan:
+    return Plan.combine([part.plan(snapshot, now) for part in desired.parts()])
+
+
 def host_view(desired: HostDesired, snapshot: Snapshot) -> View:
     view: View = {}
     for part in desired.parts():
-        _merge_views(view, _view_of(part, snapshot))
+        _merge_views(view, part.view(snapshot))
     return view
