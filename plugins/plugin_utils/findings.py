@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .after import After
+from .flags import NEGOTIATE_CERT
 from .plan import Plan
 from .schannel_values import CLIENT_AUTH_TRUST_MODE, TRUST_MODE_NAMES, effective
 from .snapshot import Snapshot
@@ -33,8 +34,22 @@ def trust_mode_warning(after: After) -> str | None:
     )
 
 
+def no_binding_warning(after: After, site: str) -> str | None:
+    """A location that asks for client certificates on a site without any https binding."""
+    if after.snapshot.iis is None or after.snapshot.iis.site(site) is None or after.bindings(site):
+        return None
+    asking = sorted(path for path, value in after.location_flags(site).items() if value & NEGOTIATE_CERT)
+    if not asking:
+        return None
+    return (
+        f"{', '.join(asking)} asks for client certificates but site {site!r} has no https binding: clients can "
+        "never present one (mtls.iis.site_binding adds it)."
+    )
+
+
 def cross_part_warnings(snapshot: Snapshot, plan: Plan, sites: Iterable[str]) -> list[str]:
     after = After(snapshot, plan)
     warnings = [w for site in sorted(sites) for w in trap_warnings_after(after, site)]
+    warnings += [w for site in sorted(sites) if (w := no_binding_warning(after, site))]
     trust = trust_mode_warning(after)
     return [*warnings, *([trust] if trust else [])]

@@ -94,7 +94,7 @@ class SslDesired:
 
 
 def plan_ssl(desired: SslDesired, snapshot: Snapshot) -> Plan:
-    site = require_site(snapshot, desired.site, f"{desired.prefix}path")
+    require_site(snapshot, desired.site, f"{desired.prefix}path")  # a missing site is an error
     assert snapshot.iis is not None
     access = snapshot.iis.access_at(desired.path)
     effective = access.effective if access else 0
@@ -122,13 +122,7 @@ def plan_ssl(desired: SslDesired, snapshot: Snapshot) -> Plan:
                 f"set sslFlags at {desired.path} to {flags.describe_access(wanted)}",
             )
         )
-    warnings = []
-    if wanted & flags.NEGOTIATE_CERT and not site.bindings:
-        warnings.append(
-            f"{desired.path} asks for client certificates but site {site.name!r} has no https binding: "
-            "clients can never present one (mtls.iis.site_binding adds it)."
-        )
-    return Plan.build(ops, warnings)
+    return Plan.build(ops)
 
 
 def ssl_view(desired: SslDesired, snapshot: Snapshot) -> View:

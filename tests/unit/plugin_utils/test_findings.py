@@ -119,3 +119,27 @@ def test_back_to_machine_trust_does_not_warn():
     snap = schannel_host(1, None)
     plan = plan_schannel(SchannelDesired(client_auth_trust_mode="default"), snap)
     assert cross_part_warnings(snap, plan, []) == []
+
+
+def test_asking_for_certificates_on_a_site_without_https_binding_warns():
+    snap = iis_snapshot({SITE: []}, access={f"{SITE}/api": (0, None)})
+    plan = plan_ssl(SslDesired.from_options({"path": f"{SITE}/api", "client_certificates": "accept"}), snap)
+    assert any("no https binding" in w for w in cross_part_warnings(snap, plan, [SITE]))
+
+
+def test_no_binding_warning_when_the_same_plan_adds_the_binding():
+    server = pki.make_leaf("www", pki.make_root("CA"), eku=("serverAuth",))
+    snap = iis_snapshot({SITE: []}, access={f"{SITE}/api": (0, None)}, stores={"My": [(server.der, True)]})
+    plan = Plan.combine(
+        [
+            plan_ssl(SslDesired.from_options({"path": f"{SITE}/api", "client_certificates": "accept"}), snap),
+            plan_binding(
+                binding_desired(
+                    certificate={"thumbprint": server.thumbprint, "store": "My"}, negotiate_client_certificate=True
+                ),
+                snap,
+                NOW,
+            ),
+        ]
+    )
+    assert not any("no https binding" in w for w in cross_part_warnings(snap, plan, [SITE]))

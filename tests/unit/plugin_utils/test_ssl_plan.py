@@ -79,8 +79,3 @@ def test_leading_slash_and_backslashes_are_normalised():
 def test_missing_site_is_refused():
     with pytest.raises(OptionError, match=r"^path: the IIS site 'Default Web Site' does not exist"):
         plan_ssl(desired(require_ssl=True), iis_snapshot({}))
-
-
-def test_client_certificates_without_https_binding_warns():
-    snap = iis_snapshot({SITE: []}, access={f"{SITE}/api": (0, None)})
-    assert any("no https binding" in w for w in plan_ssl(desired(client_certificates="accept"), snap).warnings)
