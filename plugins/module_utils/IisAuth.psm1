@@ -180,29 +180,6 @@ Function Assert-MtlsIisAuthUser {
     }
 }
 
-Function Assert-MtlsIisAuthLocation {
-    <#
-    .SYNOPSIS
-    Refuses a location that is not a site name: IIS honours certificate mappings at site level only (mappings written
-    at an application are ignored), so these ops write at the site's location path.
-    #>
-    [CmdletBinding()]
-    param (
-        [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
-        [string]
-        $Location
-    )
-
-    if ([string]::IsNullOrWhiteSpace($Location)) {
-        throw "location is empty; authentication settings are written per site (the site name, e.g. 'Default Web Site')"
-    }
-    # IIS site names cannot contain '/' (IIS rejects it), so a '/' means an application or directory path.
-    if ($Location.Contains('/') -or $Location.Contains('\')) {
-        throw "location '$Location' is not a site name; IIS honours client certificate mappings at site level only, so they are written at the site ('Default Web Site'), not at an application or directory"
-    }
-}
-
 Function ConvertTo-MtlsIisAuthCertificate {
     <#
     .SYNOPSIS
@@ -375,7 +352,7 @@ Function Get-MtlsIisAuthSite {
         $Location
     )
 
-    Assert-MtlsIisAuthLocation -Location $Location
+    Assert-MtlsIisSiteName -Name $Location -Purpose 'IIS honours client certificate mappings at site level only'
     $manager = Get-MtlsIisServerManager -Session $Session
     $site = Get-MtlsIisSite -Manager $manager -Name $Location
     # The location path is written as the site is named in IIS, so a differently cased site name in the op does not
@@ -892,7 +869,7 @@ Function Remove-MtlsIisOneToOneMapping {
     )
 
     $base64 = ConvertTo-MtlsIisAuthCertificate -Certificate $Certificate
-    Assert-MtlsIisAuthLocation -Location $Location
+    Assert-MtlsIisSiteName -Name $Location -Purpose 'IIS honours client certificate mappings at site level only'
     $manager = Get-MtlsIisServerManager -Session $Session
     $site = Find-MtlsIisSite -Manager $manager -Name $Location
     if ($null -eq $site) {
@@ -1189,7 +1166,7 @@ Function Remove-MtlsIisManyToOneMapping {
     if ($Name -isnot [string] -or [string]::IsNullOrWhiteSpace($Name)) {
         throw "name is empty; a many-to-one mapping is keyed by its name"
     }
-    Assert-MtlsIisAuthLocation -Location $Location
+    Assert-MtlsIisSiteName -Name $Location -Purpose 'IIS honours client certificate mappings at site level only'
     $manager = Get-MtlsIisServerManager -Session $Session
     $site = Find-MtlsIisSite -Manager $manager -Name $Location
     if ($null -eq $site) {

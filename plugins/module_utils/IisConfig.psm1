@@ -262,6 +262,32 @@ Function Assert-MtlsIisLocation {
     }
 }
 
+Function Assert-MtlsIisSiteName {
+    <#
+    .SYNOPSIS
+    Refuses a value that is not a site name (empty, or a path with '/' or '\'); Purpose says why the op works per site.
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Name,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Purpose
+    )
+
+    if ([string]::IsNullOrWhiteSpace($Name)) {
+        throw "the site name is empty; $Purpose (give the site name, e.g. 'Default Web Site')"
+    }
+    # IIS site names cannot contain '/' (IIS rejects it), so a '/' means an application or directory path.
+    if ($Name.Contains('/') -or $Name.Contains('\')) {
+        throw "'$Name' is not a site name; $Purpose, so give the site ('Default Web Site'), not an application or directory"
+    }
+}
+
 Function Assert-MtlsIisBindingInformation {
     <#
     .SYNOPSIS
@@ -1133,3 +1159,4 @@ Export-ModuleMember -Function Read-MtlsIisConfigDocument
 Export-ModuleMember -Function Find-MtlsIisSite
 Export-ModuleMember -Function Get-MtlsIisSite
 Export-ModuleMember -Function Get-MtlsIisLocationKey
+Export-ModuleMember -Function Assert-MtlsIisSiteName

@@ -44,28 +44,6 @@ $script:VerbosityNames = @{ 0 = 'General'; 1 = 'CriticalError'; 2 = 'Error'; 3 =
 # ('401', '403.16', '400-499'). The list itself is comma-separated.
 $script:StatusCodePattern = '^[0-9]{3}(\.[0-9]+)?(-[0-9]{3}(\.[0-9]+)?)?$'
 
-Function Assert-MtlsIisTracingSite {
-    <#
-    .SYNOPSIS
-    Refuses a site argument that is not a site name: the tracing switch and the rules are set per site.
-    #>
-    [CmdletBinding()]
-    param (
-        [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
-        [string]
-        $Site
-    )
-
-    if ([string]::IsNullOrWhiteSpace($Site)) {
-        throw "site is empty; Failed Request Tracing is set per site (the site name, e.g. 'Default Web Site')"
-    }
-    # IIS site names cannot contain '/' (IIS rejects it), so a '/' means an application or directory path.
-    if ($Site.Contains('/') -or $Site.Contains('\')) {
-        throw "site '$Site' is not a site name; Failed Request Tracing is set at the site ('Default Web Site'), not at an application or directory"
-    }
-}
-
 Function Assert-MtlsIisTracingPath {
     <#
     .SYNOPSIS
@@ -636,7 +614,7 @@ Function Set-MtlsIisTracing {
         $StatusCodes
     )
 
-    Assert-MtlsIisTracingSite -Site $SiteName
+    Assert-MtlsIisSiteName -Name $SiteName -Purpose 'Failed Request Tracing is set per site'
     if ($Enabled -isnot [bool]) {
         throw "enabled must be true or false, got '$Enabled'"
     }
@@ -721,7 +699,7 @@ Function Remove-MtlsIisTracing {
         $Path
     )
 
-    Assert-MtlsIisTracingSite -Site $SiteName
+    Assert-MtlsIisSiteName -Name $SiteName -Purpose 'Failed Request Tracing is set per site'
     Assert-MtlsIisTracingPath -Path $Path
     $manager = Get-MtlsIisServerManager -Session $Session
     $site = Find-MtlsIisSite -Manager $manager -Name $SiteName
