@@ -16,6 +16,7 @@ from ansible.plugins.action import ActionBase
 
 from . import verdicts
 from .certs import utcnow
+from .controller_files import read_controller_file
 from .diff import View, diff_for
 from .errors import HostStateError, OptionError
 from .findings import cross_part_warnings
@@ -93,23 +94,7 @@ class HostStateAction(ActionBase):
         return result
 
     def read_controller_file(self, path: str, option: str) -> bytes:
-        """A file on the controller, searched like ``copy`` does (role/playbook ``files/``), vault-aware."""
-        try:
-            found = self._find_needle("files", path)
-        except AnsibleError:
-            raise OptionError(
-                option,
-                f"file {path} was not found on the controller.",
-                "give an absolute path or one relative to the playbook's or role's files/ directory.",
-            ) from None
-        real = self._loader.get_real_file(found, decrypt=True)
-        try:
-            with open(real, "rb") as handle:
-                return handle.read()
-        except OSError as exc:
-            raise OptionError(option, f"file {path} cannot be read ({exc.strerror}).") from None
-        finally:
-            self._loader.cleanup_tmp_file(real)
+        return read_controller_file(self, path, option)
 
     # -- the two module runs -----------------------------------------------------------------
     def _host_state(self, module_args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,33 @@
+"""Files the user names in a task, read on the controller the way ``copy`` finds them. I/O at the edge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.errors import AnsibleError
+
+from .errors import OptionError
+
+
+def read_controller_file(action: Any, path: str, option: str) -> bytes:
+    """A file on the controller, searched like ``copy`` does (role/playbook ``files/``), vault-aware.
+
+    ``action`` is the running action plugin (its ``_find_needle`` and ``_loader``); ``option`` names the option in
+    errors.
+    """
+    try:
+        found = action._find_needle("files", path)
+    except AnsibleError:
+        raise OptionError(
+            option,
+            f"file {path} was not found on the controller.",
+            "give an absolute path or one relative to the playbook's or role's files/ directory.",
+        ) from None
+    real = action._loader.get_real_file(found, decrypt=True)
+    try:
+        with open(real, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise OptionError(option, f"file {path} cannot be read ({exc.strerror}).") from None
+    finally:
+        action._loader.cleanup_tmp_file(real)
