@@ -12,14 +12,13 @@ from typing import Any
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
-from cryptography import x509
-
 from ansible_collections.mtls.iis.plugins.module_utils.probe_options import PROBE_OPTIONS
 from ansible_collections.mtls.iis.plugins.plugin_utils.certs import utcnow
 from ansible_collections.mtls.iis.plugins.plugin_utils.controller_files import read_controller_file
 from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
 from ansible_collections.mtls.iis.plugins.plugin_utils.probe_inputs import ProbeRequest
 from ansible_collections.mtls.iis.plugins.plugin_utils.probe_report import explain, unmet_expectation
+from cryptography import x509
 
 MODULE = "mtls.iis.probe"
 
@@ -50,7 +49,7 @@ class ActionModule(ActionBase):
             result.update(
                 failed=True,
                 msg=f"{MODULE} is a client that runs Python on the controller or a Linux host, not on the Windows "
-                f"host {self._task.delegate_to or task_vars and task_vars.get('inventory_hostname')}. "
+                f"host {self._task.delegate_to or (task_vars and task_vars.get('inventory_hostname'))}. "
                 "Add 'delegate_to: localhost' to the task (or a Linux host that reaches the site).",
             )
             return result

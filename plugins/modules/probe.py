@@ -240,11 +240,11 @@ tls12_retry:
   type: dict
 """
 
-import traceback  # noqa: E402
+import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib  # noqa: E402
-from ansible_collections.mtls.iis.plugins.module_utils import tls_probe  # noqa: E402
-from ansible_collections.mtls.iis.plugins.module_utils.probe_options import PROBE_OPTIONS  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.mtls.iis.plugins.module_utils import tls_probe
+from ansible_collections.mtls.iis.plugins.module_utils.probe_options import PROBE_OPTIONS
 
 
 def main() -> None:
@@ -266,7 +266,7 @@ def main() -> None:
         )
     try:
         observation = tls_probe.observe_params(params)
-    except Exception as exc:  # noqa: BLE001 - report any failure of the client itself with its trace
+    except Exception as exc:
         module.fail_json(msg=f"the probe itself failed: {exc}", exception=traceback.format_exc())
     module.exit_json(changed=False, observation=observation)
 

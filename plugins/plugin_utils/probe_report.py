@@ -13,9 +13,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from cryptography import x509
-
 from ansible_collections.mtls.iis.plugins.module_utils.tls_probe import AFTER_REQUEST, HANDSHAKE, looks_like_tls13_trap
+from cryptography import x509
 
 from .certs import describe
 from .probe_inputs import ProbeRequest

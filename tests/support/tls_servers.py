@@ -156,10 +156,8 @@ IIS_500_TLS13 = (
 
 def _http(status: str, body: str) -> bytes:
     data = body.encode()
-    return (
-        f"HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
-        + data
-    )
+    head = f"HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n"
+    return head.encode() + data
 
 
 @dataclass
