@@ -52,7 +52,7 @@ USER_AGENT = "mtls.iis.probe"
 _READ_CERT_REQUEST = b"read server certificate request"
 _READ_HELLO_REQUEST = b"read hello request"
 _WRITE_CLIENT_CERT = b"write client certificate"
-_ALERT = re.compile(r"(?:sslv3|tlsv1|tlsv13) alert ([a-z0-9 ]+)", re.IGNORECASE)
+_ALERT = re.compile(r"(?:sslv3|tlsv1|tlsv13|tls|ssl/tls) alert ([a-z][a-z0-9 ]*)", re.IGNORECASE)
 
 HANDSHAKE = "handshake"
 AFTER_REQUEST = "after_request"
@@ -234,6 +234,19 @@ def _classify(stage: str, exc: BaseException) -> dict[str, Any]:
     return _failure(stage, "error", f"{type(exc).__name__}: {exc}")
 
 
+def _pending_alert(conn: Any, sock: socket.socket, failure: BaseException) -> BaseException:
+    """A TLS 1.3 server refuses a client certificate after the client's handshake is over: its alert may be waiting
+    while sending the request fails on the closed connection. Read it, so the alert is reported, not the reset."""
+    try:
+        conn.recv(1)
+    except SSL.Error as exc:
+        if alert_of(exc):
+            return exc
+    except OSError:
+        pass
+    return failure
+
+
 def _request(target: Target) -> bytes:
     host = target.host_header or target.server_name or target.host
     return (
@@ -320,7 +333,7 @@ def run(target: Target, identity: ClientIdentity | None = None) -> dict[str, Any
             stage = "response"
             raw, failure = _read_response(conn, sock, deadline)
         except (SSL.Error, ProbeTimeout, OSError) as exc:
-            raw, failure = b"", exc
+            raw, failure = b"", _pending_alert(conn, sock, exc) if stage == "request" else exc
         observation["response"] = parse_response(raw) if raw else None
         if failure is not None:
             observation["error"] = _classify(stage, failure)

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from OpenSSL import SSL
+from OpenSSL import SSL, crypto
 
 from support.pki import Issued
 
@@ -73,12 +73,14 @@ http {{
 
 @dataclass
 class Nginx:
-    """nginx with one TLS server: ``verify`` off / on / optional with ``client_ca`` (sent as acceptable CA names)."""
+    """nginx with one TLS server: ``verify`` off / on / optional with ``client_ca`` (sent as acceptable CA names) and
+    ``trusted_ca`` (also used to verify client chains, not sent)."""
 
     workdir: Path
     server: Issued
     server_chain: Sequence[Issued] = ()
     client_ca: Sequence[Issued] = ()
+    trusted_ca: Sequence[Issued] = ()
     verify: str = "off"
     protocols: str = "TLSv1.2 TLSv1.3"
     port: int = 0
@@ -90,7 +92,8 @@ class Nginx:
             client_auth = (
                 f"    ssl_verify_client {self.verify};\n"
                 f"    ssl_client_certificate {self.workdir}/client-ca.pem;\n"
-                "    ssl_verify_depth 4;\n"
+                + (f"    ssl_trusted_certificate {self.workdir}/trusted-ca.pem;\n" if self.trusted_ca else "")
+                + "    ssl_verify_depth 4;\n"
             )
         return NGINX_CONF.format(
             dir=self.workdir, host=LOOPBACK, port=self.port, protocols=self.protocols, client_auth=client_auth
@@ -103,6 +106,7 @@ class Nginx:
         (self.workdir / "server.pem").write_text(_pem_chain(self.server, self.server_chain))
         (self.workdir / "server.key").write_text(self.server.key_pem)
         (self.workdir / "client-ca.pem").write_text("".join(c.pem for c in self.client_ca))
+        (self.workdir / "trusted-ca.pem").write_text("".join(c.pem for c in self.trusted_ca))
         for _attempt in range(5):  # another test may take the free port between our look and nginx's bind
             self.port = free_port()
             (self.workdir / "nginx.conf").write_text(self.config())
@@ -198,7 +202,7 @@ class AfterRequestServer:
         for ca in self.ca_names:
             ctx.add_client_ca(ca.cert)
         for ca in self.trust:
-            ctx.get_cert_store().add_cert(ca.cert)
+            ctx.get_cert_store().add_cert(crypto.X509.from_cryptography(ca.cert))
         if self.ask == "handshake":
             ctx.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT)
         else:
@@ -242,10 +246,14 @@ class AfterRequestServer:
         conn = SSL.Connection(self._context(), sock)
         conn.set_accept_state()
         deadline = time.monotonic() + 10
-        _io(sock, deadline, conn.do_handshake)
         request = b""
-        while b"\r\n\r\n" not in request:
-            request += _io(sock, deadline, lambda: conn.recv(4096))
+        try:
+            _io(sock, deadline, conn.do_handshake)
+            while b"\r\n\r\n" not in request:
+                request += _io(sock, deadline, lambda: conn.recv(4096))
+        except SSL.Error:  # OpenSSL refused the client certificate and sent its alert
+            _lingering_close(sock)
+            return
         if self.ask == "after_request" and conn.get_protocol_version_name() == "TLSv1.3":
             if self.tls13 == "http500":
                 _io(sock, deadline, lambda: conn.sendall(_http("500 Internal Server Error", IIS_500_TLS13)))
@@ -267,6 +275,21 @@ class AfterRequestServer:
             _io(sock, deadline, lambda: conn.sendall(_http("200 OK", "hello client")))
         with contextlib.suppress(SSL.Error):
             conn.shutdown()
+
+
+def _lingering_close(sock: socket.socket) -> None:
+    """Close as web servers do (nginx lingering_close): stop sending, read what the client still sends, then close,
+    so the client reads the alert instead of a reset."""
+    sock.shutdown(socket.SHUT_WR)
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and select.select([sock], [], [], 0.1)[0]:
+        try:
+            if not sock.recv(65536):
+                return
+        except BlockingIOError:
+            continue
+        except OSError:
+            return
 
 
 def _io(sock: socket.socket, deadline: float, call):  # type: ignore[no-untyped-def]
