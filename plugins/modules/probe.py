@@ -11,19 +11,22 @@ module: probe
 short_description: Prove from the client's side that a client certificate gets in, and say why not
 version_added: 0.2.0
 description:
-  - Talks TLS and HTTP to a site the way a client does, with an optional client certificate, and reports without
+  - >-
+    Talks TLS and HTTP to a site the way a client does, with an optional client certificate, and reports without
     changing anything - the TLS version and cipher, the server's certificate chain and whether it validates, whether
     the server asked for a client certificate during the handshake, only after the request (TLS 1.2 renegotiation,
     IIS C(SslNegotiateCert) without handshake negotiation) or not at all, the acceptable CA names the server sent
     (what C(SendTrustedIssuerList) and the binding's client-auth issuer store produce), whether the client
     certificate's issuer is among them, the HTTP status of a C(GET) of the path and IIS's sub-status when the response
     carries it (IIS detailed error pages).
-  - Classic failures are named in plain words in RV(outcome) and RV(problems), each with the M(mtls.iis.diagnose)
+  - >-
+    Classic failures are named in plain words in RV(outcome) and RV(problems), each with the M(mtls.iis.diagnose)
     finding id it corresponds to where there is one - the connection reset or HTTP 500 of the TLS 1.3 trap (then
     probed again with TLS 1.2 to show the renegotiation), a client certificate whose issuer is not in the server's list
     (Windows and browsers do not even send it), an expired client certificate, handshake alerts, a server chain that
     does not validate.
-  - B(Where it runs.) The certificate files are read on the controller (found like M(ansible.builtin.copy) finds
+  - >-
+    B(Where it runs.) The certificate files are read on the controller (found like M(ansible.builtin.copy) finds
     them, vault-encrypted files decrypted there) and checked there; the TLS conversation is a Python module that runs
     on the host the task is delegated to, so the probe starts where a client sits - usually the controller
     (C(delegate_to: localhost)), or a Linux host inside the network that reaches the site. It cannot run on the

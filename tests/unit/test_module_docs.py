@@ -68,8 +68,8 @@ def test_secret_options_are_no_log(name):
 
     def secrets(spec: dict, prefix: str = ""):
         for option, body in spec.items():
-            if option in ("password", "secret") or (
-                option.endswith(("_password", "_secret")) and option != "update_password"
+            if option in ("password", "secret", "key_content") or (
+                option.endswith(("_password", "_secret", "_private_key")) and option != "update_password"
             ):
                 yield prefix + option, body.get("no_log")
             yield from secrets(body.get("options", {}), f"{prefix}{option}.")
