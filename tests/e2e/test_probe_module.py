@@ -84,7 +84,7 @@ def test_wrong_pfx_password_names_the_option(played):
 
 
 def test_pfx_password_and_private_key_appear_in_no_output(played):
-    fleet, run, alice = played
+    _, run, alice = played
     key_body = alice.key_pem.splitlines()[1]
     outputs = run.stdout + run.stderr + json.dumps(run.results)
     assert PFX_PASSWORD not in outputs
