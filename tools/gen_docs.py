@@ -20,7 +20,7 @@ MODULES = Path(__file__).resolve().parents[1] / "plugins" / "modules"
 TARGET = MODULES / "client_cert.py"
 ROLE_SPECS = MODULES.parents[1] / "roles" / "client_cert_auth" / "meta" / "argument_specs.yml"
 #: options whose values are secrets (no_log in the module specs)
-SECRET_OPTIONS = ("password",)
+SECRET_OPTIONS = ("password", "key_content")
 
 
 class _IndentedDumper(yaml.SafeDumper):
@@ -28,6 +28,9 @@ class _IndentedDumper(yaml.SafeDumper):
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # the role's entry points share option specs; write each out in full
 
 
 def _dump(data: Any) -> str:
@@ -112,6 +115,25 @@ def documentation() -> dict[str, Any]:
                         "type": "dict",
                         "suboptions": _options("failed_request_tracing", "site"),
                     },
+                },
+            },
+            "audit": {
+                "description": [
+                    "Also return RV(audit), computed from the same snapshot as the plan (still one gather): the "
+                    "M(mtls.iis.diagnose) findings of every https binding of the listed O(sites) and an inventory of "
+                    "certificates - the server certificate of every HTTP.sys SSL binding on the host and the CA "
+                    "certificates client authentication relies on (the bindings' client-auth issuer stores, the "
+                    "certificates of O(trust), and their chains through C(CA) and C(Root)), with their expiry.",
+                    "The audit playbook (C(mtls.iis.audit)) sets it through the role variable "
+                    "C(client_cert_auth_audit). Omit it to skip the audit.",
+                ],
+                "type": "dict",
+                "suboptions": {
+                    "expiry_days": {
+                        "description": ["Certificates that expire within this many days are flagged as expiring."],
+                        "type": "int",
+                        "default": 30,
+                    }
                 },
             },
         },
@@ -208,6 +230,17 @@ reboot_required:
   description: True when Schannel changed or a Windows feature install asks for a restart. False in check mode.
   returned: always
   type: bool
+audit:
+  description:
+    - C(findings) - the M(mtls.iis.diagnose) findings of the https bindings of the listed sites (each once, with C(site)
+      and the C(bindings) it was seen on), C(counts) per severity.
+    - C(server_certificates) - one entry per certificate an HTTP.sys SSL binding serves (C(subject), C(sans),
+      C(issuer), C(thumbprint), C(not_after), C(days_left), C(expiring), C(key), C(server_auth_eku), C(store),
+      C(bindings)); C(missing) when the bound certificate is not in its store.
+    - C(ca_certificates) - the CA certificates client authentication relies on, with C(stores), C(role) and expiry.
+    - Computed from the snapshot gathered before any change.
+  returned: when O(audit) is given
+  type: dict
 """
 
 
@@ -238,6 +271,25 @@ def _role_option(name: str, doc: dict[str, Any], depth: int = 0) -> dict[str, An
     return spec
 
 
+VERIFY_VARIABLE: dict[str, Any] = {
+    "description": [
+        "Probes run after the converge, from the client's side: each item takes the options of M(mtls.iis.probe) "
+        "(C(url), C(client_certificate), C(ca_bundle), C(expect_status) ...). C(expect_status) defaults to C([200]) "
+        "here. A probe that does not get the expected status fails the host with its explanation.",
+        "They run on C(client_cert_auth_verify_from), after pending handlers (a reboot), and not in check mode. "
+        "C(playbooks/verify.yml) runs them alone for a fleet.",
+    ],
+    "type": "list",
+    "elements": "dict",
+    "default": [],
+}
+VERIFY_FROM_VARIABLE: dict[str, Any] = {
+    "description": ["Host the probes run on (delegated to): the controller, or a Linux host that reaches the sites."],
+    "type": "str",
+    "default": "localhost",
+}
+
+
 def render_role_specs() -> str:
     options = documentation()["options"]
     variables = {
@@ -252,6 +304,16 @@ def render_role_specs() -> str:
                 "C(ansible-doc mtls.iis.client_cert) documents every nested option.",
             ],
         },
+        "client_cert_auth_audit": {
+            **options["audit"],
+            "description": [
+                "Options of O(mtls.iis.client_cert#module:audit): the audit playbook sets C(expiry_days) from "
+                "C(mtls_audit_expiry_days). C({}) (the default) audits nothing.",
+            ],
+            "default": {},
+        },
+        "client_cert_auth_verify": VERIFY_VARIABLE,
+        "client_cert_auth_verify_from": VERIFY_FROM_VARIABLE,
         "client_cert_auth_reboot": {
             "description": [
                 "Reboot the host through C(ansible.windows.win_reboot) when Schannel or a Windows feature install "
@@ -266,6 +328,8 @@ def render_role_specs() -> str:
             "default": 3600,
         },
     }
+    variables["client_cert_auth_verify"] = {**VERIFY_VARIABLE, "suboptions": _options("probe")}
+    verify = {name: variables[name] for name in ("client_cert_auth_verify", "client_cert_auth_verify_from")}
     specs = {
         "argument_specs": {
             "main": {
@@ -276,7 +340,16 @@ def render_role_specs() -> str:
                 ],
                 "author": ["mtls.iis contributors"],
                 "options": {name: _role_option(name, body) for name, body in variables.items()},
-            }
+            },
+            "verify": {
+                "short_description": "Probe IIS client certificate authentication from the client's side",
+                "description": [
+                    "Runs M(mtls.iis.probe) for each item of C(client_cert_auth_verify), delegated to "
+                    "C(client_cert_auth_verify_from). Used by C(playbooks/verify.yml) and after the converge of C(main).",
+                ],
+                "author": ["mtls.iis contributors"],
+                "options": {name: _role_option(name, body) for name, body in verify.items()},
+            },
         }
     }
     header = "---\n# GENERATED by tools/gen_docs.py from the part modules' docs: edit those, then rerun it.\n"

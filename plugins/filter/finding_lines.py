@@ -34,7 +34,8 @@ _value:
 """
 
 
-def _fix(fix: dict[str, Any]) -> str:
+def fix_text(fix: dict[str, Any]) -> str:
+    """The fix of a finding in one line: the module and the options it sets, or the advice."""
     if fix.get("module"):
         options = ", ".join(f"{k}: {v}" for k, v in (fix.get("options") or {}).items() if v is not None)
         return f"{fix['module']} ({options})" if options else fix["module"]
@@ -43,7 +44,8 @@ def _fix(fix: dict[str, Any]) -> str:
 
 def finding_lines(findings: list[dict[str, Any]]) -> list[str]:
     return [
-        f"[{f['severity']}] {f['status']} {f['id']}: {f['title']} -> fix: {_fix(f.get('fix') or {})}" for f in findings
+        f"[{f['severity']}] {f['status']} {f['id']}: {f['title']} -> fix: {fix_text(f.get('fix') or {})}"
+        for f in findings
     ]
 
 

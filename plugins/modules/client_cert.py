@@ -452,6 +452,21 @@ options:
             description: Install C(Web-Http-Tracing) when missing; with V(false) a missing feature is an error.
             type: bool
             default: true
+  audit:
+    description:
+      - 'Also return RV(audit), computed from the same snapshot as the plan (still one gather): the M(mtls.iis.diagnose) findings
+        of every https binding of the listed O(sites) and an inventory of certificates - the server certificate of every HTTP.sys
+        SSL binding on the host and the CA certificates client authentication relies on (the bindings'' client-auth issuer
+        stores, the certificates of O(trust), and their chains through C(CA) and C(Root)), with their expiry.'
+      - The audit playbook (C(mtls.iis.audit)) sets it through the role variable C(client_cert_auth_audit). Omit it to skip
+        the audit.
+    type: dict
+    suboptions:
+      expiry_days:
+        description:
+          - Certificates that expire within this many days are flagged as expiring.
+        type: int
+        default: 30
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -546,4 +561,15 @@ reboot_required:
   description: True when Schannel changed or a Windows feature install asks for a restart. False in check mode.
   returned: always
   type: bool
+audit:
+  description:
+    - C(findings) - the M(mtls.iis.diagnose) findings of the https bindings of the listed sites (each once, with C(site)
+      and the C(bindings) it was seen on), C(counts) per severity.
+    - C(server_certificates) - one entry per certificate an HTTP.sys SSL binding serves (C(subject), C(sans),
+      C(issuer), C(thumbprint), C(not_after), C(days_left), C(expiring), C(key), C(server_auth_eku), C(store),
+      C(bindings)); C(missing) when the bound certificate is not in its store.
+    - C(ca_certificates) - the CA certificates client authentication relies on, with C(stores), C(role) and expiry.
+    - Computed from the snapshot gathered before any change.
+  returned: when O(audit) is given
+  type: dict
 """

@@ -174,4 +174,5 @@ CLIENT_CERT_OPTIONS: dict[str, Any] = {
     "trust": {"type": "dict", "options": TRUST_OPTIONS},
     "schannel": {"type": "dict", "options": SCHANNEL_OPTIONS},
     "sites": {"type": "list", "elements": "dict", "default": [], "options": SITE_OPTIONS},
+    "audit": {"type": "dict", "options": {"expiry_days": {"type": "int", "default": 30}}},
 }
