@@ -345,7 +345,8 @@ def render_role_specs() -> str:
                 "short_description": "Probe IIS client certificate authentication from the client's side",
                 "description": [
                     "Runs M(mtls.iis.probe) for each item of C(client_cert_auth_verify), delegated to "
-                    "C(client_cert_auth_verify_from). Used by C(playbooks/verify.yml) and after the converge of C(main).",
+                    "C(client_cert_auth_verify_from). Used by C(playbooks/verify.yml) and after the converge of "
+                    "C(main).",
                 ],
                 "author": ["mtls.iis contributors"],
                 "options": {name: _role_option(name, body) for name, body in verify.items()},
