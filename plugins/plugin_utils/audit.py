@@ -159,8 +159,10 @@ def _issuer_stores(snapshot: Snapshot) -> list[str]:
 
 def ca_certificates(request: AuditRequest, snapshot: Snapshot, now: datetime) -> list[dict[str, Any]]:
     entries: dict[str, dict[str, Any]] = {}
+    issuer_stores = _issuer_stores(snapshot)
+    held_in = [s for s in (snapshot.stores_named(n) for n in (*issuer_stores, ROOT, CA)) if s is not None]
 
-    def add(store: str, cert: StoreCert, role: str) -> None:
+    def add(cert: StoreCert, role: str) -> None:
         entry = entries.setdefault(
             cert.thumbprint,
             {
@@ -168,40 +170,37 @@ def ca_certificates(request: AuditRequest, snapshot: Snapshot, now: datetime) ->
                 "subject": cert.info.subject,
                 "issuer": cert.info.issuer,
                 "self_signed": cert.info.self_signed,
-                "stores": [],
+                "stores": [s.name for s in held_in if s.has(cert.thumbprint)],
                 "roles": [],
                 **_expiry(cert, now, request.expiry_days),
             },
         )
-        if store not in entry["stores"]:
-            entry["stores"].append(store)
         if role not in entry["roles"]:
             entry["roles"].append(role)
 
-    issuer_stores = _issuer_stores(snapshot)
-    starts: list[tuple[str, StoreCert]] = []
+    starts: list[StoreCert] = []
     for name in issuer_stores:
         store = snapshot.stores_named(name)
         for cert in store.certificates if store else ():
-            add(store.name, cert, "client-auth issuer")
-            starts.append((store.name, cert))
+            add(cert, "client-auth issuer")
+            starts.append(cert)
     for thumbprint in request.trust_thumbprints:
         found = _find(snapshot, thumbprint, (ROOT, CA, *issuer_stores))
         if found:
-            add(found[0], found[1], "declared trust")
-            starts.append(found)
+            add(found[1], "declared trust")
+            starts.append(found[1])
     pool = [
         Candidate(c.cert, c.info, f"LocalMachine\\{name}")
         for name in (ROOT, CA)
         for c in snapshot.store(name).certificates
     ]
-    for _, cert in starts:
+    for cert in starts:
         chain = build_chain(Candidate(cert.cert, cert.info, ""), pool, now)
         for link in chain.cas:
             store = link.source.split("\\", 1)[1]
             found = snapshot.store(store).get(link.info.thumbprint)
             if found:
-                add(store, found, "chain")
+                add(found, "chain")
     return sorted(entries.values(), key=lambda c: (c["days_left"], c["subject"]))
 
 
