@@ -77,7 +77,10 @@ def requested(observation: dict[str, Any]) -> str:
 
 
 def issuer_listed(chain: list[x509.Certificate], names: list[dict[str, str]]) -> bool | None:
-    """Whether a CA of the client's chain is among the names (what Schannel clients and browsers check)."""
+    """Whether a CA of the client's chain is among the names (what Schannel clients and browsers check).
+
+    WINDOWS_FACTS CLIENTAUTH-PROBE-3 (where the names come from), CLIENTAUTH-PROBE-5 (how clients use them).
+    """
     if not names or not chain:
         return None
     listed_der = {base64.b64decode(n["der"]) for n in names}
@@ -157,6 +160,7 @@ def _handshake_problem(error: dict[str, Any], observation: dict[str, Any]) -> Pr
         if error["alert"] == "protocol version":
             text += " (the server does not accept this TLS version)"
         return Problem("HANDSHAKE_ALERT", "error", text + ".")
+    # WINDOWS_FACTS CLIENTAUTH-PROBE-6: named as a possible cause only
     return Problem(
         "HANDSHAKE_FAILED",
         "error",
@@ -228,6 +232,7 @@ def _rejection(
 
 
 def _trap(observation: dict[str, Any]) -> Problem:
+    """WINDOWS_FACTS CLIENTAUTH-PROBE-1 (the symptoms), CLIENTAUTH-PROBE-4 (what TLS 1.2 shows instead)."""
     retry = observation.get("tls12_retry")
     text = (
         "the server asked for no client certificate in the TLS 1.3 handshake and "

@@ -167,7 +167,7 @@ def _http(status: str, body: str) -> bytes:
 @dataclass
 class AfterRequestServer:
     """Asks for a client certificate only after reading the request, as HTTP.sys does for a location with
-    SslNegotiateCert on a binding without handshake negotiation (REFERENCE.md, "TLS 1.3 and client certificates"):
+    SslNegotiateCert on a binding without handshake negotiation (WINDOWS_FACTS CLIENTAUTH-PROBE-4, -1):
 
     - over TLS 1.2 it renegotiates, sending ``ca_names``; it answers 200 with a certificate, else IIS's 403.7 page;
     - over TLS 1.3, which cannot renegotiate, it resets the connection (``tls13="reset"``, Server 2022) or answers
