@@ -1,7 +1,9 @@
 """make demo: the role mtls.iis.client_cert_auth against three simulated Windows hosts.
 
 The hosts start differently: web01 already in sync, web02 with a non-self-signed CA in Trusted Root
-(the classic 403.16 cause) and a binding that lost its handshake negotiation, web03 fresh. The demo
+(the classic 403.16 cause) and a binding that lost its handshake negotiation and still serves a certificate that
+expires in 12 days, web03 fresh. The audit reports show each host's findings and the certificates with their
+expiry. The demo
 runs the audit (check mode, report in HTML and JSON), the converge with diff (the apply), a second
 converge that must report changed=0, and a final audit. It prints the module runs of each pass.
 """
@@ -82,12 +84,16 @@ def prepare() -> dict[str, str]:
     (files / "api.pfx").write_bytes(server.pfx(PFX_PASSWORD))
     write_inventory(files)
 
-    # web02: an intermediate in Trusted Root, and the binding exists but lost its HTTP.sys options
+    # web02: an intermediate in Trusted Root, and the binding exists but lost its HTTP.sys options and still serves
+    # last year's certificate, which expires in 12 days (the audit's expiry table shows it)
     partner = pki.make_intermediate("Fabrikam Partner Issuing CA", pki.make_root("Fabrikam Partner Root"))
+    old_server = pki.make_leaf(
+        API, root, eku=("serverAuth",), san=(API,), not_before=pki.days(-353), not_after=pki.days(12)
+    )
     state = load_state(WORK / "hosts" / f"{HOSTS[1]}.json")
     seed.add_cert(state, "Root", partner.der)
-    seed.add_cert(state, "My", server.der, has_private_key=True)
-    seed.add_binding(state, SITE, f"*:443:{API}", ssl_flags=1, certificate_hash=server.thumbprint)
+    seed.add_cert(state, "My", old_server.der, has_private_key=True)
+    seed.add_binding(state, SITE, f"*:443:{API}", ssl_flags=1, certificate_hash=old_server.thumbprint)
     save_state(WORK / "hosts" / f"{HOSTS[1]}.json", state)
     return sim_env(
         ANSIBLE_NOCOLOR="0" if sys.stdout.isatty() else "1",

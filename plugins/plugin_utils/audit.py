@@ -26,6 +26,8 @@ from .snapshot import Scope, Snapshot, StoreCert
 
 ROOT, CA = "Root", "CA"
 SERVER_STORES = ("My", "WebHosting")
+#: the names Windows' certificate dialogs show (ECDSA_P256 ...)
+NIST_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def key_description(cert: x509.Certificate) -> str:
     if isinstance(key, rsa.RSAPublicKey):
         return f"RSA {key.key_size}"
     if isinstance(key, ec.EllipticCurvePublicKey):
-        return f"ECDSA {key.curve.name} ({key.key_size})"
+        return f"ECDSA {NIST_CURVES.get(key.curve.name, key.curve.name)}"
     if isinstance(key, dsa.DSAPublicKey):
         return f"DSA {key.key_size}"
     if isinstance(key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
