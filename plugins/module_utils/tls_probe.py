@@ -7,12 +7,11 @@ records what happened (protocol, cipher, the server's chain, when the server ask
 which CA names it sent, the HTTP answer or how the connection ended) for the controller to explain.
 
 Why pyOpenSSL and not Python's ``ssl``: ``ssl`` cannot show the acceptable CA names of the server's
-CertificateRequest, cannot say whether a certificate was requested at all, nor when (in the handshake, or by a
-renegotiation after the request), and it cannot send a client certificate the server did not ask for in a
-particular way. pyOpenSSL exposes ``SSL_get_client_CA_list`` and OpenSSL's handshake state machine through an
-info callback. OpenSSL, like curl and most non-Windows clients, sends its configured certificate whatever CA
-names the server lists; Windows and browsers offer only certificates whose chain matches a listed CA, which the
-controller judges from the names recorded here.
+CertificateRequest, nor say whether a certificate was requested at all, nor when (in the handshake, or by a
+renegotiation after the request). pyOpenSSL exposes ``SSL_get_client_CA_list`` and OpenSSL's handshake state
+machine through an info callback. OpenSSL, like curl and most non-Windows clients, sends its configured
+certificate whatever CA names the server lists; Windows and browsers offer only certificates whose chain matches
+a listed CA, which the controller judges from the names recorded here.
 """
 
 from __future__ import annotations
@@ -339,8 +338,6 @@ def run(target: Target, identity: ClientIdentity | None = None) -> dict[str, Any
             observation["error"] = _classify(stage, failure)
         observation["renegotiations"] = watch.hello_requests
         observation["client_certificate_sent"] = watch.sent_certificate
-        if observation["tls"] is None and observation["handshake_completed"]:
-            observation["tls"] = {"version": conn.get_protocol_version_name(), "cipher": conn.get_cipher_name()}
     finally:
         sock.close()
     return observation

@@ -7,11 +7,11 @@ an unencrypted key, both ``no_log``.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ansible_collections.mtls.iis.plugins.module_utils.tls_probe import target
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -63,14 +63,15 @@ class ProbeRequest:
 
     @classmethod
     def from_options(cls, args: dict[str, Any], read: FileReader) -> ProbeRequest:
-        host, port = parse_url(args["url"])
+        check_url(args["url"])
         if args["timeout"] <= 0:
             raise OptionError("timeout", f"{args['timeout']} is not a number of seconds.", "give a positive number.")
+        where = target(args["url"], args.get("server_name"), "auto", args["timeout"])  # as the module will connect
         return cls(
             url=args["url"],
-            host=host,
-            port=port,
-            server_name=args.get("server_name") or (None if _is_ip(host) else host),
+            host=where.host,
+            port=where.port,
+            server_name=where.server_name,
             client=client_certificate(args["client_certificate"], read) if args.get("client_certificate") else None,
             ca_bundle=ca_bundle(args["ca_bundle"], read) if args.get("ca_bundle") else None,
             expect_status=tuple(expected_statuses(args.get("expect_status") or [])),
@@ -78,26 +79,17 @@ class ProbeRequest:
         )
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def parse_url(url: str) -> tuple[str, int]:
+def check_url(url: str) -> None:
     parts = urlsplit(url)
     fix = "write it as https://host[:port]/path, for example https://api.contoso.com/orders."
     if parts.scheme.lower() != "https":
         raise OptionError("url", f"{url!r} is not an https:// URL.", fix)
     try:
-        port = parts.port or 443
+        parts.port  # noqa: B018 - raises for a port out of range
     except ValueError:
         raise OptionError("url", f"{url!r} has an invalid port.", fix) from None
     if not parts.hostname:
         raise OptionError("url", f"{url!r} names no host.", fix)
-    return parts.hostname, port
 
 
 def expected_statuses(values: list[str]) -> list[str]:

@@ -59,14 +59,10 @@ class Problem:
     finding: str | None = None  # mtls.iis.diagnose finding id
 
 
-def _names(request_entry: dict[str, Any]) -> list[dict[str, str]]:
-    return list(request_entry.get("ca_names") or [])
-
-
 def ca_names(observation: dict[str, Any]) -> list[dict[str, str]]:
     """The CA names of the last certificate request (a renegotiation replaces the handshake's list)."""
     requests = observation.get("certificate_requests") or []
-    return _names(requests[-1]) if requests else []
+    return list(requests[-1].get("ca_names") or []) if requests else []
 
 
 def requested(observation: dict[str, Any]) -> str:
@@ -154,7 +150,7 @@ def _connection_problem(error: dict[str, Any], request: ProbeRequest) -> Problem
     return Problem("CONNECTION_FAILED", "error", f"no TCP connection to {where}: {error['message']}. {advice}".strip())
 
 
-def _handshake_problem(error: dict[str, Any], observation: dict[str, Any]) -> Problem:
+def _handshake_problem(error: dict[str, Any]) -> Problem:
     if error["kind"] == "alert":
         text = f"the TLS handshake failed: {error['message']}"
         if error["alert"] == "protocol version":
@@ -169,13 +165,7 @@ def _handshake_problem(error: dict[str, Any], observation: dict[str, Any]) -> Pr
     )
 
 
-def _rejection(
-    observation: dict[str, Any],
-    request: ProbeRequest,
-    chain: list[x509.Certificate],
-    listed: bool | None,
-    now: datetime,
-) -> Problem:
+def _rejection(observation: dict[str, Any], request: ProbeRequest, listed: bool | None, now: datetime) -> Problem:
     """The server asked for a client certificate and refused the request: say why, as precisely as we can."""
     error = observation.get("error") or {}
     response = observation.get("response")
@@ -256,7 +246,6 @@ def _trap(observation: dict[str, Any]) -> Problem:
 def _request_problem(
     observation: dict[str, Any],
     request: ProbeRequest,
-    chain: list[x509.Certificate],
     listed: bool | None,
     now: datetime,
 ) -> Problem | None:
@@ -270,18 +259,18 @@ def _request_problem(
     asked = requested(observation) != "no"
     if not observation.get("handshake_completed"):
         if error.get("alert") in CERTIFICATE_ALERTS and (asked or request.client):
-            return _rejection(observation, request, chain, listed, now)
-        return _handshake_problem(error, observation)
+            return _rejection(observation, request, listed, now)
+        return _handshake_problem(error)
     if response is None:
         if error.get("alert") in CERTIFICATE_ALERTS:
-            return _rejection(observation, request, chain, listed, now)
+            return _rejection(observation, request, listed, now)
         return Problem(
             "NO_ANSWER", "error", f"the server did not answer the request: {error.get('message', 'no data')}."
         )
     if response["status"] < 400:
         return None
     if asked and response["status"] in REJECTING_STATUSES:
-        return _rejection(observation, request, chain, listed, now)
+        return _rejection(observation, request, listed, now)
     sub = _substatus_text(response) or ""
     return Problem("HTTP_ERROR", "error", f"the server answered {_answer(response)}.", SUBSTATUS_FINDINGS.get(sub))
 
@@ -366,7 +355,7 @@ def explain(
     names = ca_names(observation)
     listed = issuer_listed(client_chain, names)
     validation = validate_server_chain(server_chain, request.checked_name, trust[0], trust[1], now)
-    primary = _request_problem(observation, request, client_chain, listed, now)
+    primary = _request_problem(observation, request, listed, now)
     problems = [
         *([primary] if primary else []),
         *_side_problems(observation, request, listed, validation, server_chain, now),
@@ -397,9 +386,7 @@ def explain(
     if observation.get("tls12_retry"):
         retry = observation["tls12_retry"]
         retry_response = retry.get("response") or {}
-        retry_problem = _request_problem(
-            retry, request, client_chain, issuer_listed(client_chain, ca_names(retry)), now
-        )
+        retry_problem = _request_problem(retry, request, issuer_listed(client_chain, ca_names(retry)), now)
         result["tls12_retry"] = {
             "status": retry_response.get("status"),
             "substatus": retry_response.get("substatus"),
