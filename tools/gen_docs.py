@@ -203,6 +203,21 @@ EXAMPLES = """
 - name: Reboot when Schannel or a feature install asks for it
   ansible.windows.win_reboot:
   when: mtls.reboot_required
+
+- name: Plan without changing anything, and audit the bindings and certificates from the same gather
+  mtls.iis.client_cert:
+    sites:
+      - name: Default Web Site
+    audit:
+      expiry_days: 45
+  check_mode: true
+  register: planned
+
+- name: Show the error findings and the server certificates that expire within 45 days
+  ansible.builtin.debug:
+    msg:
+      - "{{ planned.audit.findings | selectattr('severity', 'equalto', 'error') | map(attribute='title') | list }}"
+      - "{{ planned.audit.server_certificates | selectattr('expiring') | map(attribute='subject') | list }}"
 """
 
 RETURN = """

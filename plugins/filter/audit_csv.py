@@ -9,7 +9,7 @@ from typing import Any
 DOCUMENTATION = r"""
 name: audit_csv
 short_description: The certificate inventory of an mtls.iis audit report as CSV
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - One header line, then one line per certificate and host (server certificates of the HTTP.sys bindings and the CA
     certificates client authentication relies on), soonest expiry first, as C(playbooks/audit.yml) writes

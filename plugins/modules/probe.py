@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: probe
 short_description: Prove from the client's side that a client certificate gets in, and say why not
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - >-
     Talks TLS and HTTP to a site the way a client does, with an optional client certificate, and reports without
