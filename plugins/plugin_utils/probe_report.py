@@ -48,7 +48,11 @@ IIS_SUBSTATUS = {
     "403.17": "the client certificate (or a CA of its chain) has expired or is not yet valid",
     "401.2": "no authentication method accepted the request (no certificate mapping matched)",
 }
-SUBSTATUS_FINDINGS = {"403.12": "MAPPER_DENIED", "403.13": "CLIENT_CERT_NO_REVOCATION_INFO"}
+SUBSTATUS_FINDINGS = {
+    "403.12": "MAPPER_DENIED",
+    "403.13": "CLIENT_CERT_NO_REVOCATION_INFO",
+    "401.2": "CLIENT_NOT_MAPPED",
+}
 
 
 @dataclass(frozen=True)
