@@ -194,6 +194,14 @@ def test_untrusted_client_ca_alert_names_the_missing_root(pkis):
     )
 
 
+def test_certificate_refused_for_another_reason_names_the_iis_substatus_finding(pkis):
+    with AfterRequestServer(pkis["server"], max_version="1.2", with_certificate="401.2") as server:
+        result = probe(server.url, pkis, "alice")
+    assert (result["status"], result["substatus"]) == (401, 2)
+    assert (result["outcome"]["id"], result["outcome"]["finding"]) == ("CLIENT_CERT_REJECTED", "CLIENT_NOT_MAPPED")
+    assert "mtls.iis.diagnose" in result["outcome"]["summary"]
+
+
 def test_missing_client_certificate_is_named(tmp_path, pkis):
     with nginx(tmp_path, pkis, "on") as server:
         result = probe(server.url, pkis)

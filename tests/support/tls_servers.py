@@ -151,6 +151,11 @@ IIS_403_7 = (
     "<h3>HTTP Error 403.7 - Forbidden</h3><h4>The page you are attempting to access requires your browser to have "
     "a Secure Sockets Layer (SSL) client certificate that the Web server recognizes.</h4></body></html>"
 )
+IIS_401_2 = (
+    "<html><head><title>IIS 10.0 Detailed Error - 401.2 - Unauthorized</title></head><body>"
+    "<h3>HTTP Error 401.2 - Unauthorized</h3><h4>You are not authorized to view this page due to invalid "
+    "authentication headers.</h4></body></html>"
+)
 IIS_500_TLS13 = (
     "<html><head><title>IIS 10.0 Detailed Error - 500.0 - Internal Server Error</title></head><body>"
     "<h3>HTTP Error 500.0 - Internal Server Error</h3><table><tr><th>Error Code</th><td>0x80070032</td></tr>"
@@ -183,6 +188,8 @@ class AfterRequestServer:
     ca_names: Sequence[Issued] = ()
     trust: Sequence[Issued] = ()
     tls13: str = "reset"
+    #: what it answers a request that came with a certificate: 200, or "401.2" (no certificate mapping matched)
+    with_certificate: str = "200"
     port: int = 0
     connections: int = 0
     _listener: socket.socket | None = field(default=None, repr=False)
@@ -271,6 +278,8 @@ class AfterRequestServer:
                     select.select([sock], [], [], 0.1)
         if conn.get_peer_certificate() is None:
             _io(sock, deadline, lambda: conn.sendall(_http("403 Forbidden", IIS_403_7)))
+        elif self.with_certificate == "401.2":
+            _io(sock, deadline, lambda: conn.sendall(_http("401 Unauthorized", IIS_401_2)))
         else:
             _io(sock, deadline, lambda: conn.sendall(_http("200 OK", "hello client")))
         with contextlib.suppress(SSL.Error):
