@@ -8,7 +8,8 @@ store; IIS does not fetch missing intermediates, so they must be in LocalMachine
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -114,6 +115,28 @@ def _move(thumbprint: str, label: str, source: str, target: str) -> Op:
         Phase.CERTS_OUT,
         f"move {label} from LocalMachine\\{source} to LocalMachine\\{target} (added there first)",
     )
+
+
+def ca_imports(certs: Iterable[CertInfo], snapshot: Snapshot, why: str) -> list[Op]:
+    """Imports into LocalMachine\\CA of the intermediates among ``certs`` that are not there yet.
+
+    Self-signed certificates (roots) are never placed: a root goes to Root only when the user lists it in
+    trusted_certs. This is what the IIS certificate import wizard and win_certificate_store do with a PFX's CA
+    certificates, planned here so check and diff mode show it (WINDOWS_FACTS CERT-8).
+    """
+    wanted = [c for c in certs if c.is_ca and not c.self_signed]
+    if not wanted:
+        return []
+    store = snapshot.store(INTERMEDIATE)
+    ops: list[Op] = []
+    seen: set[str] = set()
+    for cert in wanted:
+        if store.has(cert.thumbprint) or cert.thumbprint in seen:
+            continue
+        seen.add(cert.thumbprint)
+        op = _import(INTERMEDIATE, cert)
+        ops.append(replace(op, summary=f"{op.summary} ({why})"))
+    return ops
 
 
 def non_self_signed_roots(snapshot: Snapshot) -> list[CertInfo]:
