@@ -50,7 +50,15 @@ STATUSES = ("drifting", "failed", "unreached", "in_sync")
 
 def host_entry(host: str, result: dict[str, Any] | None) -> dict[str, Any]:
     if not result:
-        return {"host": host, "status": "unreached", "changes": [], "warnings": [], "reboot": False, "error": ""}
+        return {
+            "host": host,
+            "status": "unreached",
+            "changes": [],
+            "warnings": [],
+            "notices": [],
+            "reboot": False,
+            "error": "",
+        }
     failed = bool(result.get("failed"))
     changes = [str(op.get("summary") or op.get("op")) for op in result.get("plan") or []]
     if failed:
@@ -64,6 +72,7 @@ def host_entry(host: str, result: dict[str, Any] | None) -> dict[str, Any]:
         "status": status,
         "changes": changes,
         "warnings": [str(w) for w in result.get("warnings") or []],
+        "notices": [str(n) for n in result.get("notices") or []],
         "reboot": bool(result.get("reboot_required_if_applied") or result.get("reboot_required")),
         "error": str(result.get("msg", "")) if failed else "",
     }

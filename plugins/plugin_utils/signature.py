@@ -35,6 +35,7 @@ _RSA = {
     "1.2.840.113549.1.1.14": "sha224WithRSAEncryption",
     "1.3.14.3.2.29": "sha1WithRSASignature (OIW)",
 }
+_PSS = "1.2.840.113549.1.1.10"
 _ECDSA = {
     "1.2.840.10045.4.1": "ecdsa-with-SHA1",
     "1.2.840.10045.4.3.1": "ecdsa-with-SHA224",
@@ -119,9 +120,11 @@ def _verify(cert: x509.Certificate, key: Any) -> None:
     if algorithm is None:
         raise ValueError("no hash algorithm")
     if isinstance(key, rsa.RSAPublicKey):
-        params = cert.signature_algorithm_parameters
-        if not isinstance(params, (padding.PKCS1v15, padding.PSS)):
-            raise ValueError(f"unexpected RSA signature parameters {params!r}")
+        params = padding.PKCS1v15()
+        if cert.signature_algorithm_oid.dotted_string == _PSS:
+            params = cert.signature_algorithm_parameters  # PSS with the certificate's MGF1 hash and salt length
+            if not isinstance(params, padding.PSS):
+                raise ValueError(f"unexpected RSASSA-PSS parameters {params!r}")
         key.verify(signature, data, params, algorithm)
     elif isinstance(key, ec.EllipticCurvePublicKey):
         key.verify(signature, data, ec.ECDSA(algorithm))
