@@ -13,7 +13,7 @@ PIP_FLAGS   := --disable-pip-version-check --quiet
 
 VENV_BENCH  ?= .venv-bench
 
-.PHONY: demo test bench lint unit-newest unit-oldest chromium clean
+.PHONY: demo test bench lint unit-newest unit-oldest chromium openssl clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -52,11 +52,14 @@ lint: $(VENV)/.installed
 chromium:
 	tools/ensure-chromium
 
-unit-newest: chromium $(VENV)/.installed
+openssl:
+	tools/ensure-openssl
+
+unit-newest: chromium openssl $(VENV)/.installed
 	@$(VENV)/bin/python -c 'import ansible.release as r; print("ansible-core", r.__version__)'
 	$(VENV)/bin/python -m pytest -q
 
-unit-oldest: chromium $(VENV_OLDEST)/.installed
+unit-oldest: chromium openssl $(VENV_OLDEST)/.installed
 	@$(VENV_OLDEST)/bin/python -c 'import ansible.release as r; print("ansible-core", r.__version__)'
 	$(VENV_OLDEST)/bin/python -m pytest -q
 

@@ -83,6 +83,7 @@ class Serving:
     kind: str
     key: str
     record: Record | None
+    usage_check: bool = True  # HTTP.sys checks the client certificate's EKU (DefaultCertCheckMode lacks 0x10000)
 
 
 def _fix(module: str, **options: Any) -> dict[str, Any]:
@@ -101,7 +102,9 @@ def serving_bindings(request: DiagnoseRequest, snapshot: Snapshot) -> list[Servi
             continue
         kind, key = httpsys_key(b.binding_information, b.ssl_flags)
         record = snapshot.httpsys_record(kind, key)
-        found.append(Serving(b, kind, key, Record.from_snapshot(record) if record else None))
+        found.append(
+            Serving(b, kind, key, Record.from_snapshot(record) if record else None, not record or record.usage_check)
+        )
     # an SNI binding for the host name wins over the IP binding, as HTTP.sys chooses
     sni = [s for s in found if s.kind == "hostnameport"]
     return sni or found
@@ -472,8 +475,7 @@ def _rule_matches(cert: x509.Certificate, rule: Any) -> bool:
 
 def _usage_check(serving: list[Serving]) -> bool:
     """HTTP.sys checks the client certificate's EKU unless every serving binding disabled it (0x10000)."""
-    records = [s.record for s in serving if s.record]
-    return not records or any(r.usage_check for r in records)
+    return not serving or any(s.usage_check for s in serving)
 
 
 def check_client(
