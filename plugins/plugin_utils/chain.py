@@ -49,6 +49,7 @@ ERROR = "error"
 CANNOT_TELL = "cannot_tell"
 MAX_DEPTH = 10
 MAX_PATHS = 64
+_EDDSA_OIDS = frozenset({"1.3.101.112", "1.3.101.113"})
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,18 @@ def judge(links: tuple[Candidate, ...], now: datetime, usage_check: bool = True)
                     link.info.label,
                     f"{link.info.label} has an RSA key of {link.info.key_bits} bits; Windows blocks RSA keys under "
                     "1024 bits anywhere in a chain (KB2661254).",
+                )
+            )
+    for child, issuer in pairwise(links):
+        if child.cert.signature_algorithm_oid.dotted_string in _EDDSA_OIDS:
+            problems.append(
+                Problem(
+                    "EDDSA_SIGNATURE",
+                    child.info.label,
+                    f"{child.info.label} is signed with EdDSA by {issuer.info.label}; whether this Windows build's "
+                    "chain engine verifies EdDSA certificate signatures is not settled (WINDOWS_FACTS CLIENTAUTH-5).",
+                    CANNOT_TELL,
+                    "",
                 )
             )
     for index, link in enumerate(links[1:], start=1):

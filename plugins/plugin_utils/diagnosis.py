@@ -609,7 +609,7 @@ def _chain_findings(request: DiagnoseRequest, chain: Chain) -> list[Finding]:
 
 
 #: chain problem code -> (finding id, title, fix)
-_PROBLEM_FINDINGS: dict[str, tuple[str, str, dict[str, Any]]] = {
+PROBLEM_FINDINGS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "CA_EXPIRED": (
         "CHAIN_CA_EXPIRED",
         "a CA certificate in the client's chain has expired",
@@ -659,7 +659,7 @@ _PROBLEM_FINDINGS: dict[str, tuple[str, str, dict[str, Any]]] = {
 def _problem_findings(chain: Chain) -> list[Finding]:
     findings: list[Finding] = []
     for problem in chain.errors:
-        finding_id, title, fix = _PROBLEM_FINDINGS[problem.code]
+        finding_id, title, fix = PROBLEM_FINDINGS[problem.code]
         findings.append(
             Finding(
                 finding_id, "error", problem.status, title, problem.detail, {"certificate": problem.certificate}, fix

@@ -215,6 +215,19 @@ def build() -> list[Case]:
         )
     )
 
+    cases.append(
+        Case(
+            "rsa512_client",
+            [root, inter],
+            _placed(Root=[root], CA=[inter]),
+            pki.make_weak_rsa_leaf("trent", inter),
+            errors={"CHAIN_RSA_KEY_BLOCKED": "403.16"},
+            windows_accepts=False,
+            differs="Windows blocks RSA keys under 1024 bits in every chain (KB2661254); 'openssl verify' checks key "
+            "sizes only with -auth_level, which it does not set by default",
+        )
+    )
+
     for pem in (False, True):
         cases.append(
             Case(

@@ -364,6 +364,28 @@ def make_leaf(
     )
 
 
+def make_weak_rsa_leaf(name: str | x509.Name, issuer: Issued, bits: int = 512) -> Issued:
+    """A client certificate whose public key is RSA of ``bits`` (< 1024, which ``cryptography`` will not generate).
+
+    Only the public key is needed (the issuer signs); the modulus is a random odd number of that size, and
+    ``Issued.key`` is the issuer's key (this certificate never signs anything).
+    """
+    modulus = secrets.randbits(bits) | (1 << (bits - 1)) | 1
+    public_key = rsa.RSAPublicNumbers(65537, modulus).public_key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(name))
+        .issuer_name(issuer.cert.subject)
+        .public_key(public_key)
+        .serial_number(int.from_bytes(secrets.token_bytes(16), "big") >> 1)
+        .not_valid_before(days(-1))
+        .not_valid_after(days(365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+    )
+    return Issued(_sign(builder, issuer.key, "sha256"), issuer.key)
+
+
 def make_cross_signed(
     ca: Issued,
     issuer: Issued,
