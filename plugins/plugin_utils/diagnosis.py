@@ -440,9 +440,14 @@ def _issuer_stores(snapshot: Snapshot, serving: list[Serving]) -> list[str]:
 
 
 def _pool(request: DiagnoseRequest, snapshot: Snapshot, serving: list[Serving]) -> list[Candidate]:
-    """Every certificate Windows' chain engine could use: the client's, LocalMachine stores, then the controller's."""
+    """Every certificate Windows' chain engine could use: the client's, LocalMachine stores, then the controller's.
+
+    The binding's client-auth issuer store takes part only with ClientAuthTrustMode 1 or 2, where Schannel makes it
+    the exclusive trust store; in machine trust it only feeds the trusted issuer list (WINDOWS_FACTS CLIENTAUTH-3).
+    """
     pool = [candidate(c, CLIENT) for c in request.client[1:]]
-    for name in (ROOT, CA, *_issuer_stores(snapshot, serving)):
+    mode = effective(CLIENT_AUTH_TRUST_MODE, (snapshot.schannel or {}).get(CLIENT_AUTH_TRUST_MODE))
+    for name in (ROOT, CA, *(_issuer_stores(snapshot, serving) if mode in (1, 2) else ())):
         store = snapshot.stores_named(name)
         pool += [
             Candidate(c.cert, c.info, f"LocalMachine\\{store.name}") for c in (store.certificates if store else ())

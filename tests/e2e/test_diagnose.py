@@ -167,7 +167,11 @@ SCENARIOS = {
     "intermediate_missing": Scenario(
         "INTERMEDIATE_MISSING",
         "403.16",
-        lambda f, k: edit(f, _store_remove("CA", k.issuing.thumbprint)),
+        # machine trust: the client-auth issuer store (which holds the issuing CA) takes no part in the chain
+        lambda f, k: (
+            apply(f, "schannel", {"client_auth_trust_mode": "machine"}),
+            edit(f, _store_remove("CA", k.issuing.thumbprint)),
+        ),
         lambda f, k: apply(f, "trusted_certs", {"certificates": [{"content": k.issuing.pem}]}),
         client=lambda k: (k.client, [], [k.issuing]),
     ),
