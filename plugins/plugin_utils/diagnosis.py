@@ -279,7 +279,8 @@ def check_trust_stores(request: DiagnoseRequest, snapshot: Snapshot, serving: li
                 "403.7" if send_list else "403.16",
                 "certificates that are not self-signed sit in Trusted Root",
                 "Windows then rejects client certificates"
-                + (" before the client can send one (SendTrustedIssuerList=1: 403.7)." if send_list else " (403.16)."),
+                + (" before the client can send one (SendTrustedIssuerList=1: 403.7)." if send_list else " (403.16).")
+                + " KB2802568; Microsoft's fix is to move them to the Intermediate Certification Authorities store.",
                 {"store": "LocalMachine\\Root", "certificates": [c.label for c in misplaced]},
                 _fix("trusted_certs", non_self_signed_roots="move"),
             )
@@ -296,7 +297,8 @@ def check_trust_stores(request: DiagnoseRequest, snapshot: Snapshot, serving: li
                     "403.7",
                     "the trusted issuer list is larger than Schannel sends",
                     f"SendTrustedIssuerList=1 sends the names of {len(listed)} CAs ({size} bytes) from "
-                    f"LocalMachine\\{store_name}; Schannel truncates at 16 KB and clients may send no certificate.",
+                    f"LocalMachine\\{store_name}; Schannel truncates at 16 KB and clients may send no certificate "
+                    "(KB2801679).",
                     {"store": store_name, "bytes": size, "certificates": len(listed)},
                     _fix("schannel", send_trusted_issuer_list=False),
                 )

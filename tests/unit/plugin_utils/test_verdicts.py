@@ -52,3 +52,13 @@ def test_a_damaged_cache_file_is_ignored(tmp_path):
     verdicts.forget()
     verdicts.load(path)
     assert verdicts.self_signed(pki.make_root("R").der) is True
+
+
+def test_verdicts_written_under_another_rule_version_are_dropped(tmp_path):
+    root = pki.make_root("Contoso Root")
+    path = tmp_path / "verdicts.json"
+    key = hashlib.sha256(root.der).hexdigest()
+    path.write_text(json.dumps({"version": verdicts.VERSION - 1, "verdicts": {key: [False, ""]}}))
+    verdicts.forget()
+    verdicts.load(path)
+    assert verdicts.self_signed(root.der) is True
