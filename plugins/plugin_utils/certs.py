@@ -218,10 +218,11 @@ def _refuse_key_material(data: bytes, blocks: list[tuple[bytes, bytes]], option:
     if any(label in _PKCS12_LABELS for label, _ in blocks) or (not blocks and looks_like_pfx(data)):
         raise OptionError(
             option,
-            f"{origin} is a PFX/PKCS#12 file (a certificate with its private key), not a CA certificate.",
-            "give the CA certificate only (PEM, DER .cer/.crt or a .p7b bundle): export it without the private key, "
-            "or extract it with 'openssl pkcs12 -in file.pfx -nokeys -cacerts'. A server certificate's PFX belongs "
-            "in site_binding certificate.pfx, which also places the PFX's CA certificates.",
+            f"{origin} is a PFX/PKCS#12 file (a certificate with its private key), where a certificate without its "
+            "key is expected.",
+            "give the certificate alone (PEM, DER .cer/.crt or a .p7b bundle): export it without the private key, or "
+            "extract it with 'openssl pkcs12 -in file.pfx -nokeys'. A server certificate's PFX belongs in site_binding "
+            "certificate.pfx, which also places the PFX's CA certificates.",
         )
     if any(b"PRIVATE KEY" in label for label, _ in blocks) or (not blocks and _looks_like_der_key(data)):
         raise OptionError(
