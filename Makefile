@@ -13,7 +13,7 @@ PIP_FLAGS   := --disable-pip-version-check --quiet
 
 VENV_BENCH  ?= .venv-bench
 
-.PHONY: demo test bench lint unit-newest unit-oldest chromium nginx clean
+.PHONY: demo test bench lint unit-newest unit-oldest chromium nginx openssl clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -56,11 +56,15 @@ chromium:
 nginx:
 	tools/ensure-nginx
 
-unit-newest: chromium nginx $(VENV)/.installed
+# the certificate corpus cross-checks verdicts with Debian's openssl
+openssl:
+	tools/ensure-openssl
+
+unit-newest: chromium nginx openssl $(VENV)/.installed
 	@$(VENV)/bin/python -c 'import ansible.release as r; print("ansible-core", r.__version__)'
 	$(VENV)/bin/python -m pytest -q
 
-unit-oldest: chromium nginx $(VENV_OLDEST)/.installed
+unit-oldest: chromium nginx openssl $(VENV_OLDEST)/.installed
 	@$(VENV_OLDEST)/bin/python -c 'import ansible.release as r; print("ansible-core", r.__version__)'
 	$(VENV_OLDEST)/bin/python -m pytest -q
 

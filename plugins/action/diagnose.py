@@ -8,6 +8,7 @@ from typing import Any
 from ansible_collections.mtls.iis.plugins.plugin_utils.action_base import HostStateAction, Request
 from ansible_collections.mtls.iis.plugins.plugin_utils.binding import require_site
 from ansible_collections.mtls.iis.plugins.plugin_utils.certs import parse_certificates
+from ansible_collections.mtls.iis.plugins.plugin_utils.chain import AmbiguousBundle, leaf_first
 from ansible_collections.mtls.iis.plugins.plugin_utils.diagnosis import SEVERITIES, DiagnoseRequest, diagnose
 from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
 from ansible_collections.mtls.iis.plugins.plugin_utils.plan import Plan
@@ -28,11 +29,16 @@ class ActionModule(HostStateAction):
     def build_request(self, args: dict[str, Any], now: datetime) -> Request:
         if not 1 <= args["port"] <= 65535:
             raise OptionError("port", f"{args['port']} is not a TCP port.", "use a port between 1 and 65535.")
-        client = (
-            tuple(self._certificates(args["client_certificate"], "client_certificate"))
-            if args.get("client_certificate")
-            else ()
-        )
+        client: tuple = ()
+        if args.get("client_certificate"):
+            try:
+                client = tuple(leaf_first(self._certificates(args["client_certificate"], "client_certificate")))
+            except AmbiguousBundle as exc:
+                raise OptionError(
+                    "client_certificate",
+                    f"{exc}.",
+                    "give the client's certificate with the CAs that issued it (in any order), one chain only.",
+                ) from None
         issuers = tuple(
             cert
             for index, item in enumerate(args["issuer_certificates"])

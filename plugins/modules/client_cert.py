@@ -26,19 +26,22 @@ options:
       certificates:
         description:
           - Root and intermediate CA certificates to trust.
-          - Each item gives a certificate file on the controller (O(certificates[].path), PEM bundles and DER accepted, vault-encrypted
-            files decrypted) or PEM text (O(certificates[].content)). With O(state=absent) an item may also be a O(certificates[].thumbprint).
-          - Leaf certificates (C(CA:FALSE)) and files holding private keys are refused before anything is sent to the host.
-            An expired CA certificate is imported with a warning.
+          - Each item gives a certificate file on the controller (O(certificates[].path), with PEM bundles, DER C(.cer)/C(.crt)
+            and PKCS#7 C(.p7b) bundles in DER or PEM, as the Windows export wizard writes them; vault-encrypted files decrypted)
+            or PEM text (O(certificates[].content)). With O(state=absent) an item may also be a O(certificates[].thumbprint).
+          - Leaf certificates (C(CA:FALSE)), files holding private keys and PFX/PKCS#12 files are refused, naming the file,
+            before anything is sent to the host. An expired CA certificate is imported with a warning.
         type: list
         elements: dict
         default: []
         suboptions:
           path:
-            description: Path of a PEM or DER file on the controller, searched like C(ansible.builtin.copy) searches C(src).
+            description:
+              - Path of a PEM, DER or PKCS#7 (C(.p7b)) file on the controller, searched like C(ansible.builtin.copy) searches
+                C(src).
             type: path
           content:
-            description: PEM text of one or more certificates.
+            description: PEM text of one or more certificates (or a C(-----BEGIN PKCS7-----) bundle).
             type: str
           thumbprint:
             description:
@@ -56,10 +59,10 @@ options:
         default: []
         suboptions:
           path:
-            description: Path of a PEM or DER file on the controller.
+            description: Path of a PEM, DER or PKCS#7 (C(.p7b)) file on the controller.
             type: path
           content:
-            description: PEM text of one or more certificates.
+            description: PEM text of one or more certificates (or a C(-----BEGIN PKCS7-----) bundle).
             type: str
           thumbprint:
             description: SHA-1 thumbprint of a certificate to remove (O(state=absent) only).
@@ -168,7 +171,14 @@ options:
               - Give O(certificate.thumbprint) for a certificate already on the host, or O(certificate.pfx) to ship a PFX
                 from the controller (imported into LocalMachine with machine key storage when it is not there yet; the thumbprint
                 is computed on the controller and a wrong password fails before anything is sent).
-              - Warns when the certificate expires within O(expiry_warning_days) or lacks the serverAuth extended key usage.
+              - The PFX's intermediate CA certificates are imported into C(LocalMachine\CA), planned on the controller so
+                check and diff mode show them; its root is never put into C(LocalMachine\Root) (list it in M(mtls.iis.trusted_certs)
+                if the host should trust it).
+              - Windows before build 17763 (Server 2016) cannot open a PFX encrypted with AES (what OpenSSL 3 writes by default);
+                for such a host the PFX is re-encrypted with 3DES and a SHA-1 MAC on the controller, with the same password.
+                A PFX without a password cannot be re-encrypted and is refused for such a host.
+              - Warns when the certificate is not valid yet, expires within O(expiry_warning_days) or lacks the serverAuth
+                extended key usage.
             type: dict
             suboptions:
               thumbprint:

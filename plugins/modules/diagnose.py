@@ -12,9 +12,14 @@ description:
     RV(findings), each with a stable C(id), a C(severity), the IIS C(status) it causes, the C(evidence) and the C(fix)
     as the option of this collection's module that repairs it.
   - With O(client_certificate) (and the chain the client sends) it also builds the client's chain the way Windows
-    would, from what the client sends plus C(LocalMachine\CA) and C(LocalMachine\Root), without downloading missing
-    intermediates (IIS does not), and validates it with the C(cryptography) library. That validation is evidence, not a
-    verdict; RV(client_chain.note) says where Windows can decide differently (revocation, AIA, NTAuth).
+    would, from what the client sends plus C(LocalMachine\CA), C(LocalMachine\Root) and (trust modes
+    C(exclusive_root)/C(exclusive_ca)) the binding's client-auth issuer store, without downloading missing
+    intermediates (IIS does not), and judges it by Windows' rules - validity, basicConstraints and path length, EKU
+    nesting (unless the binding has no usage check), directoryName name constraints, RSA keys under 1024 bits, and
+    signatures checked for every algorithm Windows accepts (a SHA-1 enterprise PKI is fine). What cannot be judged
+    on the controller is one C(CHAIN_CANNOT_TELL) warning with the reasons, never an error.
+  - The C(cryptography) library's Web PKI verifier runs too, as evidence only; when it alone rejects the chain the
+    finding is the informational C(LIBRARY_REJECTS_CHAIN), never 403.16.
   - Findings include the root of the client's chain missing from Root (403.16), non-self-signed certificates in Root
     (403.16, or 403.7 with C(SendTrustedIssuerList)), a missing intermediate, expired or not-yet-valid certificates
     (403.17), a missing clientAuth EKU, trust modes without or outside the binding's issuer store, the TLS 1.3 trap
@@ -42,8 +47,9 @@ options:
     default: ""
   client_certificate:
     description:
-      - The client's certificate, then the intermediate certificates the client sends with it (PEM bundle or DER).
-      - A file with a private key is refused.
+      - The client's certificate and the CA certificates the client sends with it, in any order (PEM bundle, DER or
+        a PKCS#7 C(.p7b) bundle); the client's certificate is the one that issues none of the others.
+      - A file with a private key, a PFX, or a bundle with two client certificates is refused.
     type: dict
     suboptions:
       path:
@@ -144,8 +150,10 @@ counts:
   returned: always
   type: dict
 client_chain:
-  description: The client chain as built (C(links) with where each certificate was found), the X.509 validation result
-    and the note on where Windows may differ.
+  description:
+    - The client chain as built (C(links) with where each certificate was found), C(windows_verdict) (C(accepted),
+      C(rejected) or C(cannot tell)) with its C(problems), C(usage_check), and the C(cryptography) library's opinion
+      (C(x509_valid), C(x509_error)) with a C(note) on how it differs from Windows.
   returned: when O(client_certificate) is given
   type: dict
 """

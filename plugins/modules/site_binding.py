@@ -45,7 +45,14 @@ options:
       - Give O(certificate.thumbprint) for a certificate already on the host, or O(certificate.pfx) to ship a PFX from
         the controller (imported into LocalMachine with machine key storage when it is not there yet; the thumbprint
         is computed on the controller and a wrong password fails before anything is sent).
-      - Warns when the certificate expires within O(expiry_warning_days) or lacks the serverAuth extended key usage.
+      - The PFX's intermediate CA certificates are imported into C(LocalMachine\CA), planned on the controller so
+        check and diff mode show them; its root is never put into C(LocalMachine\Root) (list it in
+        M(mtls.iis.trusted_certs) if the host should trust it).
+      - Windows before build 17763 (Server 2016) cannot open a PFX encrypted with AES (what OpenSSL 3 writes by
+        default); for such a host the PFX is re-encrypted with 3DES and a SHA-1 MAC on the controller, with the same
+        password. A PFX without a password cannot be re-encrypted and is refused for such a host.
+      - Warns when the certificate is not valid yet, expires within O(expiry_warning_days) or lacks the serverAuth
+        extended key usage.
     type: dict
     suboptions:
       thumbprint:

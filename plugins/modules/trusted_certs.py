@@ -9,7 +9,11 @@ version_added: 0.1.0
 description:
   - Imports root CA certificates into C(LocalMachine\Root) and intermediate CA certificates into
     C(LocalMachine\CA) (Intermediate Certification Authorities). Whether a certificate is a root or an
-    intermediate is decided from the certificate itself (self-signed by signature, not by name), never by you.
+    intermediate is decided from the certificate itself, never by you. Self-signed means issuer equals subject and
+    the signature, checked with the certificate's own key for every algorithm Windows accepts (RSA with MD5, SHA-1
+    or SHA-2, RSA-PSS, ECDSA), does not disprove it. A SHA-1-signed enterprise root is a root, as Windows treats it.
+  - Says what Windows accepts but you should know, once per certificate (a CA not yet valid, an RSA key under 2048
+    bits, a SHA-1 or MD5 signature), as warnings, or as RV(notices) for a root's own signature.
   - Fills a client-auth issuer store (default C(LocalMachine\ClientAuthIssuer), created when missing), the
     store that Schannel trust modes C(exclusive_root)/C(exclusive_ca) and the trusted issuer list use,
     optionally making it exclusive.
@@ -23,20 +27,23 @@ options:
   certificates:
     description:
       - Root and intermediate CA certificates to trust.
-      - Each item gives a certificate file on the controller (O(certificates[].path), PEM bundles and DER accepted,
+      - Each item gives a certificate file on the controller (O(certificates[].path), with PEM bundles, DER
+        C(.cer)/C(.crt) and PKCS#7 C(.p7b) bundles in DER or PEM, as the Windows export wizard writes them;
         vault-encrypted files decrypted) or PEM text (O(certificates[].content)). With O(state=absent) an item may
         also be a O(certificates[].thumbprint).
-      - Leaf certificates (C(CA:FALSE)) and files holding private keys are refused before anything is sent to the
-        host. An expired CA certificate is imported with a warning.
+      - Leaf certificates (C(CA:FALSE)), files holding private keys and PFX/PKCS#12 files are refused, naming the
+        file, before anything is sent to the host. An expired CA certificate is imported with a warning.
     type: list
     elements: dict
     default: []
     suboptions:
       path:
-        description: Path of a PEM or DER file on the controller, searched like C(ansible.builtin.copy) searches C(src).
+        description:
+          - Path of a PEM, DER or PKCS#7 (C(.p7b)) file on the controller, searched like C(ansible.builtin.copy)
+            searches C(src).
         type: path
       content:
-        description: PEM text of one or more certificates.
+        description: PEM text of one or more certificates (or a C(-----BEGIN PKCS7-----) bundle).
         type: str
       thumbprint:
         description:
@@ -55,10 +62,10 @@ options:
     default: []
     suboptions:
       path:
-        description: Path of a PEM or DER file on the controller.
+        description: Path of a PEM, DER or PKCS#7 (C(.p7b)) file on the controller.
         type: path
       content:
-        description: PEM text of one or more certificates.
+        description: PEM text of one or more certificates (or a C(-----BEGIN PKCS7-----) bundle).
         type: str
       thumbprint:
         description: SHA-1 thumbprint of a certificate to remove (O(state=absent) only).
@@ -187,6 +194,15 @@ non_self_signed_roots:
       issuer: CN=Contoso Root
       self_signed: false
       ca: true
+notices:
+  description:
+    - Things Windows accepts that you should know, not problems, e.g. a root signed with SHA-1 (a root's own signature
+      carries no trust, and Microsoft's SHA-1 deprecation covers only its public root programme).
+  returned: when there are any
+  type: list
+  elements: str
+  sample:
+    - "certificates[0] (file root.cer): CN=Contoso Root (3B1E...) is a root signed with SHA-1. Windows trusts it"
 reboot_required:
   description: Always false for this module (certificate store changes take effect at once).
   returned: always

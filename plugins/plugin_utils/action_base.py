@@ -79,6 +79,8 @@ class HostStateAction(ActionBase):
 
         result.update(self.report(request.desired, snapshot, plan, now))
         result["warnings"] = [*result.get("warnings", []), *plan.warnings]
+        if plan.notices:
+            result["notices"] = list(plan.notices)
         if self.READ_ONLY:
             result["changed"] = False
             return result

@@ -9,14 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from . import flags
-from .certs import CertInfo, load_pfx
-from .diff import View
+from .certs import CertInfo, Pfx, load_pfx, pfx_for_host
+from .diff import View, store_view
 from .errors import OptionError
 from .httpsys import REVOCATION_CHOICES, Record, httpsys_key, iis_default_record, with_binding_tls
 from .names import canonical_store_name, normalize_thumbprint
 from .plan import Op, Phase, Plan
 from .snapshot import Scope, Site, Snapshot
 from .sources import FileReader
+from .trust import INTERMEDIATE, ca_imports
 
 SERVER_CERT_STORES = ("My", "WebHosting")
 PFX_SECRET = "pfx0"
@@ -34,8 +35,13 @@ class ServerCertificate:
     thumbprint: str
     store: str
     info: CertInfo | None = None  # known on the controller when given as PFX
-    pfx_b64: str = field(default="", repr=False)
+    pfx: Pfx | None = field(default=None, repr=False)
     password: str | None = field(default=None, repr=False)
+
+    @property
+    def chain(self) -> tuple[CertInfo, ...]:
+        """The PFX's other certificates (its CA chain), placed into LocalMachine\\CA."""
+        return self.pfx.chain if self.pfx else ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ class BindingDesired:
 
     def scope(self) -> Scope:
         stores = frozenset({self.certificate.store}) if self.certificate else frozenset()
+        if self.certificate and self.certificate.chain:
+            stores |= {INTERMEDIATE}
         return Scope(sites=frozenset({self.site}), stores=stores, httpsys=True)
 
     @classmethod
@@ -124,8 +132,8 @@ def _server_certificate(spec: dict[str, Any] | None, read: FileReader, option: s
         raise OptionError(f"{option}.store", f"IIS binds server certificates from My or WebHosting, not {store}.")
     if spec.get("pfx"):
         data = read(spec["pfx"], f"{option}.pfx")
-        info = load_pfx(data, spec.get("password"), option, f"file {spec['pfx']}")
-        return ServerCertificate(info.thumbprint, store, info, base64.b64encode(data).decode(), spec.get("password"))
+        pfx = load_pfx(data, spec.get("password"), option, f"file {spec['pfx']}")
+        return ServerCertificate(pfx.info.thumbprint, store, pfx.info, pfx, spec.get("password"))
     if spec.get("thumbprint"):
         return ServerCertificate(normalize_thumbprint(spec["thumbprint"], f"{option}.thumbprint"), store)
     raise OptionError(option, "needs thumbprint (a certificate on the host) or pfx (a file on the controller).")
@@ -151,23 +159,30 @@ def _certificate_ops(desired: BindingDesired, snapshot: Snapshot, now: datetime)
     secrets: dict[str, str] = {}
     found = snapshot.store(cert.store).get(cert.thumbprint)
     info = cert.info
-    if cert.pfx_b64:
+    if cert.pfx:
         if found is None or not found.has_private_key:
             secrets[PFX_SECRET] = cert.password or ""
+            data = pfx_for_host(cert.pfx, cert.password, snapshot.os_build, f"{desired.prefix}certificate")
             ops.append(
                 Op(
                     "pfx_import",
                     {
                         "store": cert.store,
-                        "pfx": cert.pfx_b64,
+                        "pfx": base64.b64encode(data).decode(),
                         "password_ref": PFX_SECRET,
                         "thumbprint": cert.thumbprint,
                     },
                     Phase.CERTS_IN,
                     f"import {info.label if info else cert.thumbprint} with its private key "
-                    f"into LocalMachine\\{cert.store}",
+                    f"into LocalMachine\\{cert.store}"
+                    + (
+                        " (re-encrypted with 3DES: this Windows build cannot open AES PFX files)"
+                        if data != cert.pfx.data
+                        else ""
+                    ),
                 )
             )
+        ops += ca_imports(cert.chain, snapshot, f"CA certificate of {desired.prefix}certificate.pfx")
     elif found is None:
         raise OptionError(
             f"{desired.prefix}certificate.thumbprint",
@@ -189,6 +204,11 @@ def _server_cert_warnings(info: CertInfo | None, days: int, now: datetime) -> li
     if info is None:
         return []
     warnings = []
+    if info.not_yet_valid(now):
+        warnings.append(
+            f"the server certificate {info.label} is valid only from {info.not_before:%Y-%m-%d %H:%M} UTC; "
+            "TLS clients reject it until then."
+        )
     if info.expired(now):
         warnings.append(f"the server certificate {info.label} expired on {info.not_after:%Y-%m-%d}.")
     elif info.expires_within(now, days):
@@ -320,7 +340,8 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
             )
         )
 
-    return Plan.build(ops, warnings, secrets=secrets)
+    chain = desired.certificate.chain if desired.certificate else ()
+    return Plan.build(ops, warnings, secrets=secrets, labels={c.thumbprint: c.label for c in chain})
 
 
 def _plan_absent(desired: BindingDesired, snapshot: Snapshot, site: Site) -> Plan:
@@ -361,6 +382,11 @@ def binding_view(desired: BindingDesired, snapshot: Snapshot) -> View:
             "ssl_flags": current.ssl_flags,
             "certificate_hash": current.certificate_hash,
             "certificate_store": current.certificate_store,
+        }
+    if desired.certificate and desired.certificate.chain:  # the PFX's CA certificates go to LocalMachine\\CA
+        store = snapshot.store(INTERMEDIATE)
+        view["stores"] = {
+            INTERMEDIATE: store_view(INTERMEDIATE, store.exists, {c.thumbprint: c.label for c in store.certificates})
         }
     for ssl_flags in {current.ssl_flags if current else 0, flags.BINDING_SNI if desired.sni else 0}:
         kind, key = httpsys_key(bi, ssl_flags)

@@ -3,7 +3,11 @@
 Each check reads the snapshot (and, when given, the client's certificate and chain) and returns
 findings with a stable id, the IIS status the problem causes, the evidence, and the option of this
 collection's modules that repairs it. Facts: REFERENCE.md, "The 403 family", "TLS 1.3 and client
-certificates", "Schannel", "IIS client certificate mapping".
+certificates", "Schannel", "IIS client certificate mapping", and docs/WINDOWS_FACTS.md (CLIENTAUTH-*).
+
+The client chain is built and judged by Windows' rules (:mod:`.chain`); what this controller cannot judge is one
+``CHAIN_CANNOT_TELL`` warning with the reasons, and ``cryptography``'s Web PKI verifier is evidence only: its
+refusal alone is the informational ``LIBRARY_REJECTS_CHAIN``, never a 403.16.
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from . import flags
 from .auth_model import IisMapping
-from .chain import ADMIN, CLIENT, Candidate, Chain, build_chain, candidate, verify
+from .chain import ADMIN, CLIENT, ROOT_STORE, Candidate, Chain, build_chain, candidate, verify
 from .httpsys import Record, httpsys_key, split_binding_information
 from .schannel_values import CLIENT_AUTH_TRUST_MODE, SEND_TRUSTED_ISSUER_LIST, TRUST_MODE_NAMES, effective
-from .snapshot import Scope, SiteBinding, Snapshot
+from .snapshot import Scope, SiteBinding, Snapshot, Store, StoreCert
 from .tls13 import FIRST_TLS13_BUILD
 
 ROOT, CA = "Root", "CA"
@@ -79,6 +83,7 @@ class Serving:
     kind: str
     key: str
     record: Record | None
+    usage_check: bool = True  # HTTP.sys checks the client certificate's EKU (DefaultCertCheckMode lacks 0x10000)
 
 
 def _fix(module: str, **options: Any) -> dict[str, Any]:
@@ -97,7 +102,9 @@ def serving_bindings(request: DiagnoseRequest, snapshot: Snapshot) -> list[Servi
             continue
         kind, key = httpsys_key(b.binding_information, b.ssl_flags)
         record = snapshot.httpsys_record(kind, key)
-        found.append(Serving(b, kind, key, Record.from_snapshot(record) if record else None))
+        found.append(
+            Serving(b, kind, key, Record.from_snapshot(record) if record else None, not record or record.usage_check)
+        )
     # an SNI binding for the host name wins over the IP binding, as HTTP.sys chooses
     sni = [s for s in found if s.kind == "hostnameport"]
     return sni or found
@@ -245,13 +252,23 @@ def check_ssl_settings(request: DiagnoseRequest, snapshot: Snapshot, serving: li
     return findings
 
 
-def _issuer_list_bytes(certs: list[Candidate]) -> int:
+def _issuer_list_bytes(certs: list[StoreCert]) -> int:
     return sum(len(c.cert.subject.public_bytes()) + 2 for c in certs)
 
 
+def _sends_issuer_list(snapshot: Snapshot) -> bool:
+    return effective(SEND_TRUSTED_ISSUER_LIST, (snapshot.schannel or {}).get(SEND_TRUSTED_ISSUER_LIST)) == 1
+
+
+def _issuer_list_store(snapshot: Snapshot, serving: list[Serving]) -> tuple[str, Store | None]:
+    """The store whose CA names Schannel sends with SendTrustedIssuerList=1: the binding's sslctlstorename, else Root
+    (KB2802568; WINDOWS_FACTS CLIENTAUTH-2)."""
+    ctl = next((s.record.ctl_store_name for s in serving if s.record and s.record.ctl_store_name), None)
+    return (ctl, snapshot.stores_named(ctl)) if ctl else (ROOT, snapshot.store(ROOT))
+
+
 def check_trust_stores(request: DiagnoseRequest, snapshot: Snapshot, serving: list[Serving]) -> list[Finding]:
-    schannel = snapshot.schannel or {}
-    send_list = effective(SEND_TRUSTED_ISSUER_LIST, schannel.get(SEND_TRUSTED_ISSUER_LIST)) == 1
+    send_list = _sends_issuer_list(snapshot)
     findings = []
     misplaced = [c.info for c in snapshot.store(ROOT).certificates if not c.info.self_signed]
     if misplaced:
@@ -262,17 +279,15 @@ def check_trust_stores(request: DiagnoseRequest, snapshot: Snapshot, serving: li
                 "403.7" if send_list else "403.16",
                 "certificates that are not self-signed sit in Trusted Root",
                 "Windows then rejects client certificates"
-                + (" before the client can send one (SendTrustedIssuerList=1: 403.7)." if send_list else " (403.16)."),
+                + (" before the client can send one (SendTrustedIssuerList=1: 403.7)." if send_list else " (403.16).")
+                + " KB2802568; Microsoft's fix is to move them to the Intermediate Certification Authorities store.",
                 {"store": "LocalMachine\\Root", "certificates": [c.label for c in misplaced]},
                 _fix("trusted_certs", non_self_signed_roots="move"),
             )
         )
     if send_list:
-        ctl = next((s.record.ctl_store_name for s in serving if s.record and s.record.ctl_store_name), None)
-        store = snapshot.stores_named(ctl) if ctl else snapshot.store(ROOT)
-        listed = [
-            candidate(x509.load_der_x509_certificate(c.info.der), "") for c in (store.certificates if store else ())
-        ]
+        store_name, store = _issuer_list_store(snapshot, serving)
+        listed = list(store.certificates if store else ())
         size = _issuer_list_bytes(listed)
         if size > ISSUER_LIST_LIMIT:
             findings.append(
@@ -282,8 +297,9 @@ def check_trust_stores(request: DiagnoseRequest, snapshot: Snapshot, serving: li
                     "403.7",
                     "the trusted issuer list is larger than Schannel sends",
                     f"SendTrustedIssuerList=1 sends the names of {len(listed)} CAs ({size} bytes) from "
-                    f"LocalMachine\\{ctl or ROOT}; Schannel truncates at 16 KB and clients may send no certificate.",
-                    {"store": ctl or ROOT, "bytes": size, "certificates": len(listed)},
+                    f"LocalMachine\\{store_name}; Schannel truncates at 16 KB and clients may send no certificate "
+                    "(KB2801679).",
+                    {"store": store_name, "bytes": size, "certificates": len(listed)},
                     _fix("schannel", send_trusted_issuer_list=False),
                 )
             )
@@ -341,7 +357,8 @@ def check_mapping(request: DiagnoseRequest, snapshot: Snapshot, serving: list[Se
     if auth is None:
         return findings
     wanted = location_flags(request, snapshot)
-    if auth.iis_mapping is None and wanted & flags.REQUIRE_CERT and auth.anonymous is False:
+    ad_in_use = bool(auth.ad_mapping) and any(s.record and s.record.ds_mapper for s in serving)
+    if auth.iis_mapping is None and wanted & flags.REQUIRE_CERT and auth.anonymous is False and not ad_in_use:
         findings.append(
             Finding(
                 "MAPPING_FEATURE_MISSING",
@@ -414,12 +431,28 @@ def check_tracing(request: DiagnoseRequest, snapshot: Snapshot) -> list[Finding]
 
 
 # -- client certificate checks -------------------------------------------------------------------
-def _pool(request: DiagnoseRequest, snapshot: Snapshot) -> list[Candidate]:
+def _issuer_stores(snapshot: Snapshot, serving: list[Serving]) -> list[str]:
+    """The client-auth issuer stores the serving bindings name (HTTP.sys sslctlstorename) that were gathered."""
+    names = {
+        s.record.ctl_store_name.lower(): s.record.ctl_store_name
+        for s in serving
+        if s.record and s.record.ctl_store_name
+    }
+    return [name for key, name in sorted(names.items()) if key not in (ROOT.lower(), CA.lower())]
+
+
+def _pool(request: DiagnoseRequest, snapshot: Snapshot, serving: list[Serving]) -> list[Candidate]:
+    """Every certificate Windows' chain engine could use: the client's, LocalMachine stores, then the controller's.
+
+    The binding's client-auth issuer store takes part only with ClientAuthTrustMode 1 or 2, where Schannel makes it
+    the exclusive trust store; in machine trust it only feeds the trusted issuer list (WINDOWS_FACTS CLIENTAUTH-3).
+    """
     pool = [candidate(c, CLIENT) for c in request.client[1:]]
-    for store in (ROOT, CA):
+    mode = effective(CLIENT_AUTH_TRUST_MODE, (snapshot.schannel or {}).get(CLIENT_AUTH_TRUST_MODE))
+    for name in (ROOT, CA, *(_issuer_stores(snapshot, serving) if mode in (1, 2) else ())):
+        store = snapshot.stores_named(name)
         pool += [
-            Candidate(x509.load_der_x509_certificate(c.info.der), c.info, f"LocalMachine\\{store}")
-            for c in snapshot.store(store).certificates
+            Candidate(c.cert, c.info, f"LocalMachine\\{store.name}") for c in (store.certificates if store else ())
         ]
     pool += [candidate(c, ADMIN) for c in request.issuers]
     return pool
@@ -447,11 +480,17 @@ def _rule_matches(cert: x509.Certificate, rule: Any) -> bool:
     return any(fnmatch.fnmatchcase(v.lower(), rule.match.lower()) for v in values)
 
 
+def _usage_check(serving: list[Serving]) -> bool:
+    """HTTP.sys checks the client certificate's EKU unless every serving binding disabled it (0x10000)."""
+    return not serving or any(s.usage_check for s in serving)
+
+
 def check_client(
     request: DiagnoseRequest, snapshot: Snapshot, serving: list[Serving], now: datetime
 ) -> tuple[list[Finding], dict]:
     leaf = candidate(request.client[0], CLIENT)
     info = leaf.info
+    usage_check = _usage_check(serving)
     findings: list[Finding] = []
     evidence = {"client": info.label}
     if info.expired(now):
@@ -478,42 +517,52 @@ def check_client(
                 {"text": "wait, or fix the clock of the issuing CA or of the server"},
             )
         )
-    if info.client_auth_eku is False:
+    if info.client_auth_eku is False and usage_check:
         findings.append(
             Finding(
                 "CLIENT_CERT_NO_CLIENT_AUTH_EKU",
                 "error",
                 "403.16",
                 "the client certificate is not valid for client authentication",
-                f"{info.label} has an extended key usage without clientAuth.",
+                f"{info.label} has an extended key usage without clientAuth, and the binding checks usage "
+                "(HTTP.sys usagecheck, on by default).",
                 evidence,
                 {"text": "issue the client a certificate with the Client Authentication EKU"},
             )
         )
 
-    chain = build_chain(leaf, _pool(request, snapshot), now)
-    findings += _chain_findings(request, chain, now)
+    pool = _pool(request, snapshot, serving)
+    chain = build_chain(leaf, pool, now, usage_check=usage_check)
+    findings += _chain_findings(request, chain)
+    findings += _problem_findings(chain)
+    findings += _weak_ca_findings(chain)
     findings += _issuer_store_findings(request, snapshot, serving, chain)
+    findings += _issuer_list_findings(request, snapshot, serving, chain)
     findings += _revocation_findings(leaf, serving)
     findings += _mapping_match_findings(request, snapshot, leaf)
 
-    roots = [c for c in _pool(request, snapshot) if c.source == "LocalMachine\\Root" and c.info.self_signed]
+    roots = [c for c in pool if c.source == ROOT_STORE and c.info.self_signed]
     verdict = verify(leaf, [c for c in chain.cas if not c.info.self_signed], roots, now)
-    if not verdict.valid and not any(f.severity == "error" and f.status.startswith("403") for f in findings):
+    windows_errors = [f for f in findings if f.severity == "error" and f.status.startswith("403")]
+    if not verdict.valid and not windows_errors:
         findings.append(
             Finding(
-                "CLIENT_CHAIN_REJECTED",
-                "error",
-                "403.16",
-                "the client chain fails X.509 validation",
-                verdict.error,
-                evidence,
-                {"text": "see detail; " + verdict.note},
+                "LIBRARY_REJECTS_CHAIN",
+                "info",
+                "none",
+                "cryptography's Web PKI verifier rejects the chain that Windows' rules accept",
+                f"{verdict.error}. {verdict.note}",
+                {**evidence, "library_error": verdict.error},
+                {"text": "nothing to fix for IIS; reissue with current algorithms when the PKI is renewed"},
             )
         )
     chain_report = {
         "complete": chain.complete,
+        "trusted": chain.trusted,
         "links": [{"subject": c.info.subject, "thumbprint": c.info.thumbprint, "found": c.source} for c in chain.links],
+        "windows_verdict": "rejected" if chain.errors else "cannot tell" if chain.unknowns else "accepted",
+        "problems": [asdict(p) for p in chain.problems],
+        "usage_check": usage_check,
         "x509_valid": verdict.valid,
         "x509_error": verdict.error,
         "note": verdict.note,
@@ -521,7 +570,7 @@ def check_client(
     return findings, chain_report
 
 
-def _chain_findings(request: DiagnoseRequest, chain: Chain, now: datetime) -> list[Finding]:
+def _chain_findings(request: DiagnoseRequest, chain: Chain) -> list[Finding]:
     findings = []
     for link in chain.cas:
         if link.source == ADMIN and not link.info.self_signed:
@@ -536,20 +585,8 @@ def _chain_findings(request: DiagnoseRequest, chain: Chain, now: datetime) -> li
                     _fix("trusted_certs", certificates=[{"path": "<the intermediate>.pem"}]),
                 )
             )
-        if link.info.expired(now):
-            findings.append(
-                Finding(
-                    "CHAIN_CA_EXPIRED",
-                    "error",
-                    "403.17",
-                    "a CA certificate in the client's chain has expired",
-                    f"{link.info.label} ({link.source}) expired on {link.info.not_after:%Y-%m-%d}.",
-                    {"certificate": link.info.label, "found": link.source},
-                    _fix("trusted_certs", certificates=[{"path": "<the renewed CA>.pem"}]),
-                )
-            )
     anchor = chain.anchor
-    if chain.complete and anchor.source != "LocalMachine\\Root":
+    if chain.complete and anchor.source != ROOT_STORE:
         findings.append(
             Finding(
                 "CLIENT_ROOT_NOT_TRUSTED",
@@ -570,12 +607,120 @@ def _chain_findings(request: DiagnoseRequest, chain: Chain, now: datetime) -> li
                 "403.16",
                 "the client certificate does not chain to any known CA",
                 f"No certificate issued {last.info.label}: its issuer {last.info.issuer} is in neither the "
-                "client's chain, "
-                "LocalMachine\\CA nor LocalMachine\\Root.",
+                "client's chain, LocalMachine\\CA nor LocalMachine\\Root.",
                 {"issuer": last.info.issuer},
                 _fix("trusted_certs", certificates=[{"path": "<issuer of the client certificate>.pem"}]),
             )
         )
+    return findings
+
+
+#: chain problem code -> (finding id, title, fix)
+PROBLEM_FINDINGS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "CA_EXPIRED": (
+        "CHAIN_CA_EXPIRED",
+        "a CA certificate in the client's chain has expired",
+        _fix("trusted_certs", certificates=[{"path": "<the renewed CA>.pem"}]),
+    ),
+    "CA_NOT_YET_VALID": (
+        "CHAIN_CA_NOT_YET_VALID",
+        "a CA certificate in the client's chain is not valid yet",
+        {"text": "check the server's clock and the CA's validity; use the CA certificate already in force"},
+    ),
+    "NOT_A_CA": (
+        "CHAIN_ISSUER_NOT_A_CA",
+        "a certificate in the client's chain issues certificates but is not a CA (basicConstraints CA:FALSE)",
+        {"text": "issue client certificates from a CA certificate with basicConstraints CA:TRUE"},
+    ),
+    "PATH_LENGTH": (
+        "CHAIN_PATH_LENGTH_EXCEEDED",
+        "the client's chain is longer than a CA's pathLenConstraint allows",
+        {"text": "issue the client certificate from a CA within the allowed path length"},
+    ),
+    "CA_EKU_EXCLUDES_CLIENT_AUTH": (
+        "CHAIN_CA_EKU_EXCLUDES_CLIENT_AUTH",
+        "a CA in the client's chain is not allowed to issue client-authentication certificates",
+        {
+            "text": "issue client certificates from a CA whose EKU includes Client Authentication (or, knowingly, turn "
+            "off HTTP.sys's usage check: netsh http update sslcert ... usagecheck=disable)"
+        },
+    ),
+    "NAME_NOT_PERMITTED": (
+        "CHAIN_NAME_CONSTRAINT_VIOLATED",
+        "the client's chain violates a CA's name constraints",
+        {"text": "issue the client certificate with a subject inside the CA's permitted names"},
+    ),
+    "NAME_EXCLUDED": (
+        "CHAIN_NAME_CONSTRAINT_VIOLATED",
+        "the client's chain violates a CA's name constraints",
+        {"text": "issue the client certificate with a subject outside the CA's excluded names"},
+    ),
+    "WEAK_KEY": (
+        "CHAIN_RSA_KEY_BLOCKED",
+        "a certificate in the client's chain has an RSA key under 1024 bits, which Windows blocks",
+        {"text": "reissue the certificate with an RSA key of 2048 bits or more"},
+    ),
+}
+
+
+def _problem_findings(chain: Chain) -> list[Finding]:
+    findings: list[Finding] = []
+    for problem in chain.errors:
+        finding_id, title, fix = PROBLEM_FINDINGS[problem.code]
+        findings.append(
+            Finding(
+                finding_id, "error", problem.status, title, problem.detail, {"certificate": problem.certificate}, fix
+            )
+        )
+    if chain.unknowns:
+        findings.append(
+            Finding(
+                "CHAIN_CANNOT_TELL",
+                "warning",
+                "cannot tell",
+                "part of the client's chain cannot be judged on the controller",
+                "Windows decides these points on the host; this controller cannot: "
+                + " ".join(p.detail for p in chain.unknowns),
+                {"problems": [asdict(p) for p in chain.unknowns]},
+                {"text": "check the chain on the server: certutil -verify -urlfetch client.cer"},
+            )
+        )
+    return findings
+
+
+def _weak_ca_findings(chain: Chain) -> list[Finding]:
+    """Windows accepts these (enterprise PKIs are outside Microsoft's SHA-1 deprecation), but a person should know."""
+    findings: list[Finding] = []
+    for link in chain.cas:
+        info = link.info
+        root = chain.complete and link is chain.anchor
+        if info.signature_hash == "SHA-1" or info.signature_hash.startswith("MD"):
+            findings.append(
+                Finding(
+                    "CA_WEAK_SIGNATURE",
+                    "info" if root else "warning",
+                    "none",
+                    f"a CA certificate in the client's chain is signed with {info.signature_hash}",
+                    f"{info.label} is signed with {info.signature_hash}. Windows accepts it for enterprise PKIs "
+                    "(Microsoft's SHA-1 and MD5 deprecations cover its root programme only)"
+                    + ("; a root's own signature carries no trust." if root else "; plan to reissue it with SHA-256."),
+                    {"certificate": info.label, "signature_hash": info.signature_hash},
+                    {"text": "reissue the CA certificate with SHA-256 at its next renewal"},
+                )
+            )
+        if info.key_type == "RSA" and 1024 <= info.key_bits < 2048:
+            findings.append(
+                Finding(
+                    "CA_RSA_UNDER_2048",
+                    "warning",
+                    "none",
+                    "a CA certificate in the client's chain has an RSA key under 2048 bits",
+                    f"{info.label} has a {info.key_bits}-bit RSA key. Windows accepts it (only keys under 1024 bits "
+                    "are blocked) but it is weak and Web PKI tools reject it.",
+                    {"certificate": info.label, "key_bits": info.key_bits},
+                    {"text": "renew the CA with a 2048-bit or larger key"},
+                )
+            )
     return findings
 
 
@@ -610,6 +755,36 @@ def _issuer_store_findings(
                 )
             )
     return findings
+
+
+def _issuer_list_findings(
+    request: DiagnoseRequest, snapshot: Snapshot, serving: list[Serving], chain: Chain
+) -> list[Finding]:
+    """KB2802568 scenario 2: with SendTrustedIssuerList=1 a client whose CAs are not in the list sends no certificate.
+
+    The list is built from the binding's client-auth issuer store (sslctlstorename), else LocalMachine\\Root
+    (WINDOWS_FACTS CLIENTAUTH-2); it applies whatever ClientAuthTrustMode is.
+    """
+    if not _sends_issuer_list(snapshot):
+        return []
+    store_name, store = _issuer_list_store(snapshot, serving)
+    listed = {c.cert.subject for c in (store.certificates if store else ())}
+    names = {chain.links[0].cert.issuer, *(c.cert.subject for c in chain.cas)}
+    if names & listed:
+        return []
+    return [
+        Finding(
+            "CLIENT_CA_NOT_IN_ISSUER_LIST",
+            "error",
+            "403.7",
+            "the client's CAs are not in the trusted issuer list the server sends",
+            f"SendTrustedIssuerList=1: the server names the CAs of LocalMachine\\{store_name} in its certificate "
+            f"request and none of them is in the chain of {chain.links[0].info.label}, so clients offer no "
+            "certificate (KB2802568, scenario 2: 403.7).",
+            {"store": store_name, "client_cas": sorted(n.rfc4514_string() for n in names)},
+            _fix("trusted_certs", client_auth_issuers=[{"path": "<client issuing CA>.pem"}]),
+        )
+    ]
 
 
 def _revocation_findings(leaf: Candidate, serving: list[Serving]) -> list[Finding]:

@@ -31,6 +31,7 @@ HTTPSYS_NEGOTIATE_CLIENT_CERT = 0x2
 CHECK_NO_REVOCATION = 0x1
 CHECK_CACHED_ONLY = 0x2
 CHECK_FRESHNESS_TIME = 0x4
+CHECK_NO_USAGE_CHECK = 0x10000  # HTTP_SERVICE_CONFIG_SSL_PARAM: "No usage check is to be performed"
 
 
 def access_flags_from_text(text: str) -> int:

@@ -52,6 +52,8 @@ class Plan:
     labels: dict[str, str] = field(default_factory=dict)  # thumbprint -> "subject (thumbprint)"
     #: values ops refer to by key (``password_ref``); sent in host_state's no_log option, never shown
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    #: things a person should know that are not problems (a root signed with SHA-1): the result's ``notices``
+    notices: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -61,15 +63,25 @@ class Plan:
         reboot_required: bool = False,
         labels: dict[str, str] | None = None,
         secrets: dict[str, str] | None = None,
+        notices: list[str] | None = None,
     ) -> Plan:
         ordered = sorted(ops, key=lambda op: op.phase)  # stable: keeps each part's own order
-        return cls(tuple(ordered), tuple(warnings or ()), reboot_required, dict(labels or {}), dict(secrets or {}))
+        return cls(
+            tuple(ordered),
+            tuple(dict.fromkeys(warnings or ())),  # a certificate listed twice is warned about once
+            reboot_required,
+            dict(labels or {}),
+            dict(secrets or {}),
+            tuple(dict.fromkeys(notices or ())),
+        )
 
     @classmethod
     def combine(cls, plans: list[Plan]) -> Plan:
         """The plans as one, in global phase order; secret references are renamed where they collide."""
         ops: list[Op] = []
         warnings: list[str] = []
+        notices: list[str] = []
+        imports: set[tuple[str, str]] = set()
         labels: dict[str, str] = {}
         secrets: dict[str, str] = {}
         for plan in plans:
@@ -80,18 +92,23 @@ class Plan:
                     new = f"{new}_"
                 renames[key] = new
                 secrets[new] = plan.secrets[key]
-            ops += [
-                replace(op, args={**op.args, "password_ref": renames[op.args["password_ref"]]})
-                if "password_ref" in op.args
-                else op
-                for op in plan.ops
-            ]
+            for op in plan.ops:
+                if op.name == "cert_import":
+                    # the same import planned by two parts (a PFX's intermediate also in trusted_certs) runs once
+                    key = (op.args["store"].lower(), op.args["thumbprint"])
+                    if key in imports:
+                        continue
+                    imports.add(key)
+                if "password_ref" in op.args:
+                    op = replace(op, args={**op.args, "password_ref": renames[op.args["password_ref"]]})
+                ops.append(op)
             warnings += plan.warnings
+            notices += plan.notices
             labels.update(plan.labels)
-        return cls.build(ops, warnings, any(p.reboot_required for p in plans), labels, secrets)
+        return cls.build(ops, warnings, any(p.reboot_required for p in plans), labels, secrets, notices)
 
     def with_warnings(self, extra: list[str]) -> Plan:
-        return Plan(self.ops, (*self.warnings, *extra), self.reboot_required, self.labels, self.secrets)
+        return Plan(self.ops, (*self.warnings, *extra), self.reboot_required, self.labels, self.secrets, self.notices)
 
     def describe(self) -> list[dict[str, Any]]:
         return [op.describe() for op in self.ops]

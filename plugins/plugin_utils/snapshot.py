@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -14,7 +14,7 @@ from . import verdicts
 from .auth_model import SiteAuth
 from .certs import CertInfo, describe
 from .errors import HostStateError
-from .flags import HTTPSYS_NEGOTIATE_CLIENT_CERT, access_flags_from_text
+from .flags import CHECK_NO_USAGE_CHECK, HTTPSYS_NEGOTIATE_CLIENT_CERT, access_flags_from_text
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,8 @@ class StoreCert:
 
     @cached_property
     def info(self) -> CertInfo:
-        return describe(self.cert)
+        self_signed, note = verdicts.verdict(self.der)
+        return replace(describe(self.cert, self_signed=self_signed), self_signed_note=note)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,12 @@ class HttpSysBinding:
     @property
     def negotiates_client_certificate(self) -> bool:
         return bool(self.default_flags & HTTPSYS_NEGOTIATE_CLIENT_CERT)
+
+    @property
+    def usage_check(self) -> bool:
+        """HTTP.sys checks the client certificate's usage (EKU) unless DefaultCertCheckMode has 0x10000
+        (``netsh ... usagecheck=disable``; WINDOWS_FACTS CLIENTAUTH-7)."""
+        return not self.cert_check_mode & CHECK_NO_USAGE_CHECK
 
 
 @dataclass(frozen=True)

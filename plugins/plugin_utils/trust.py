@@ -8,7 +8,8 @@ store; IIS does not fetch missing intermediates, so they must be in LocalMachine
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -116,6 +117,28 @@ def _move(thumbprint: str, label: str, source: str, target: str) -> Op:
     )
 
 
+def ca_imports(certs: Iterable[CertInfo], snapshot: Snapshot, why: str) -> list[Op]:
+    """Imports into LocalMachine\\CA of the intermediates among ``certs`` that are not there yet.
+
+    Self-signed certificates (roots) are never placed: a root goes to Root only when the user lists it in
+    trusted_certs. This is what the IIS certificate import wizard and win_certificate_store do with a PFX's CA
+    certificates, planned here so check and diff mode show it (WINDOWS_FACTS CERT-8).
+    """
+    wanted = [c for c in certs if c.is_ca and not c.self_signed]
+    if not wanted:
+        return []
+    store = snapshot.store(INTERMEDIATE)
+    ops: list[Op] = []
+    seen: set[str] = set()
+    for cert in wanted:
+        if store.has(cert.thumbprint) or cert.thumbprint in seen:
+            continue
+        seen.add(cert.thumbprint)
+        op = _import(INTERMEDIATE, cert)
+        ops.append(replace(op, summary=f"{op.summary} ({why})"))
+    return ops
+
+
 def non_self_signed_roots(snapshot: Snapshot) -> list[CertInfo]:
     """Certificates in LocalMachine\\Root that are not self-signed (checked by signature)."""
     return [c.info for c in snapshot.store(ROOT).certificates if not c.self_signed]
@@ -196,14 +219,60 @@ def plan_trust(desired: TrustDesired, snapshot: Snapshot, now: datetime) -> Plan
     else:
         ops.extend(_plan_absent(desired, snapshot))
 
-    for cert in (*desired.certificates, *desired.client_auth_issuers):
-        if desired.state == "present" and cert.expired(now):
-            warnings.append(
-                f"{cert.source}: {cert.label} expired on {cert.not_after:%Y-%m-%d}; clients whose "
-                "chain needs it get 403.16 or 403.17 until it is renewed."
-            )
+    notices: list[str] = []
+    if desired.state == "present":
+        for cert in {c.thumbprint: c for c in (*desired.certificates, *desired.client_auth_issuers)}.values():
+            cert_warnings, cert_notices = ca_quality(cert, now)
+            warnings += cert_warnings
+            notices += cert_notices
     labels = {c.thumbprint: c.label for c in (*desired.certificates, *desired.client_auth_issuers, *misplaced)}
-    return Plan.build(ops, warnings, labels=labels)
+    return Plan.build(ops, warnings, labels=labels, notices=notices)
+
+
+def ca_quality(cert: CertInfo, now: datetime) -> tuple[list[str], list[str]]:
+    """(warnings, notices) about a CA certificate Windows would accept but a person should know about.
+
+    Once per certificate. A root's own signature carries no trust (WINDOWS_FACTS CERT-4) and Microsoft's SHA-1 and
+    MD5 deprecations cover its root programme only (CERT-5, CERT-6): a SHA-1 root is a notice, a SHA-1 intermediate
+    a warning. RSA keys under 1024 bits are blocked by Windows (CERT-7): that is a warning that says so.
+    """
+    warnings: list[str] = []
+    notices: list[str] = []
+    where = f"{cert.source}: " if cert.source else ""
+    if cert.expired(now):
+        warnings.append(
+            f"{where}{cert.label} expired on {cert.not_after:%Y-%m-%d}; clients whose chain needs it get 403.16 or "
+            "403.17 until it is renewed."
+        )
+    elif cert.not_yet_valid(now):
+        warnings.append(
+            f"{where}{cert.label} is not valid before {cert.not_before:%Y-%m-%d %H:%M} UTC; until then Windows rejects "
+            "client chains that need it (403.17). Check the clocks of the CA and of the host."
+        )
+    if cert.key_type == "RSA" and cert.key_bits < 1024:
+        warnings.append(
+            f"{where}{cert.label} has a {cert.key_bits}-bit RSA key: Windows blocks RSA keys under 1024 bits in every "
+            "chain (KB2661254), so client certificates under it are rejected (403.16)."
+        )
+    elif cert.key_type == "RSA" and cert.key_bits < 2048:
+        warnings.append(
+            f"{where}{cert.label} has a {cert.key_bits}-bit RSA key. Windows accepts it, but it is weak: renew the CA "
+            "with 2048 bits or more."
+        )
+    if cert.signature_hash == "SHA-1" or cert.signature_hash.startswith("MD"):
+        if cert.self_signed:
+            notices.append(
+                f"{where}{cert.label} is a root signed with {cert.signature_hash}. Windows trusts it (a root's own "
+                "signature carries no trust, and Microsoft's deprecation covers only its public root programme)."
+            )
+        else:
+            warnings.append(
+                f"{where}{cert.label} is signed with {cert.signature_hash}. Windows accepts it for an enterprise PKI, "
+                "but reissue it with SHA-256 at its next renewal."
+            )
+    if cert.self_signed_note:
+        notices.append(f"{where}{cert.label}: {cert.self_signed_note}; it is placed as a root.")
+    return warnings, notices
 
 
 def trust_view(desired: TrustDesired, snapshot: Snapshot) -> View:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from ansible_collections.mtls.iis.plugins.plugin_utils.diagnosis import PROBLEM_FINDINGS
 from simhost import certstore, seed
 from support import pki
 from support.collection import REPO_ROOT
@@ -166,7 +167,11 @@ SCENARIOS = {
     "intermediate_missing": Scenario(
         "INTERMEDIATE_MISSING",
         "403.16",
-        lambda f, k: edit(f, _store_remove("CA", k.issuing.thumbprint)),
+        # machine trust: the client-auth issuer store (which holds the issuing CA) takes no part in the chain
+        lambda f, k: (
+            apply(f, "schannel", {"client_auth_trust_mode": "machine"}),
+            edit(f, _store_remove("CA", k.issuing.thumbprint)),
+        ),
         lambda f, k: apply(f, "trusted_certs", {"certificates": [{"content": k.issuing.pem}]}),
         client=lambda k: (k.client, [], [k.issuing]),
     ),
@@ -403,13 +408,94 @@ SCENARIOS = {
             },
         ),
     ),
-    "chain_rejected": Scenario(
-        "CLIENT_CHAIN_REJECTED",
-        "403.16",
+    "library_rejects_chain": Scenario(
+        "LIBRARY_REJECTS_CHAIN",
+        "none",
         lambda f, k: apply(f, "schannel", {"client_auth_trust_mode": "machine"}),
         lambda f, k: None,
-        client=lambda k: _client_under_ca_without_basic_constraints(k),
+        client=lambda k: _client_under(pki.make_intermediate("Contoso Legacy 1024 CA", k.root, key_kind="rsa1024")),
         fixed_client=lambda k: (k.client, [k.issuing], []),
+    ),
+    "chain_cannot_tell": Scenario(
+        "CHAIN_CANNOT_TELL",
+        "cannot tell",
+        lambda f, k: None,
+        lambda f, k: None,
+        client=lambda k: _client_under(pki.make_intermediate("Contoso Legacy Client CA", k.root, ca=None)),
+        fixed_client=lambda k: (k.client, [k.issuing], []),
+    ),
+    "chain_ca_not_yet_valid": Scenario(
+        "CHAIN_CA_NOT_YET_VALID",
+        "403.17",
+        lambda f, k: None,
+        lambda f, k: None,
+        client=lambda k: _client_under(pki.make_intermediate("Contoso Future CA", k.root, not_before=pki.days(2))),
+        fixed_client=lambda k: (k.client, [k.issuing], []),
+    ),
+    "chain_issuer_not_a_ca": Scenario(
+        "CHAIN_ISSUER_NOT_A_CA",
+        "403.16",
+        lambda f, k: None,
+        lambda f, k: None,
+        client=lambda k: _client_under(pki.make_leaf("Contoso Web", k.root, eku=None, key_usage=pki.CA_KEY_USAGE)),
+        fixed_client=lambda k: (k.client, [k.issuing], []),
+    ),
+    "chain_path_length_exceeded": Scenario(
+        "CHAIN_PATH_LENGTH_EXCEEDED",
+        "403.16",
+        lambda f, k: None,
+        lambda f, k: None,
+        client=lambda k: _client_below_path_length(k),
+        fixed_client=lambda k: (k.client, [k.issuing], []),
+    ),
+    "chain_ca_eku_excludes_client_auth": Scenario(
+        "CHAIN_CA_EKU_EXCLUDES_CLIENT_AUTH",
+        "403.16",
+        lambda f, k: None,
+        lambda f, k: None,
+        client=lambda k: _client_under(pki.make_intermediate("Contoso TLS CA", k.root, eku=("serverAuth",))),
+        fixed_client=lambda k: (k.client, [k.issuing], []),
+    ),
+    "chain_name_constraint_violated": Scenario(
+        "CHAIN_NAME_CONSTRAINT_VIOLATED",
+        "403.16",
+        lambda f, k: None,
+        lambda f, k: None,
+        client=lambda k: _client_under(
+            pki.make_intermediate("Contoso Constrained CA", k.root, permitted=["O=Contoso"])
+        ),
+        fixed_client=lambda k: (k.client, [k.issuing], []),
+    ),
+    "chain_rsa_key_blocked": Scenario(
+        "CHAIN_RSA_KEY_BLOCKED",
+        "403.16",
+        lambda f, k: None,
+        lambda f, k: None,
+        client=lambda k: (pki.make_weak_rsa_leaf("mallory", k.issuing), [k.issuing], []),
+        fixed_client=lambda k: (k.client, [k.issuing], []),
+    ),
+    "ca_weak_signature": Scenario(
+        "CA_WEAK_SIGNATURE",
+        "none",
+        lambda f, k: None,
+        lambda f, k: None,
+        client=lambda k: _sha1_client(),
+        fixed_client=lambda k: (k.client, [k.issuing], []),
+    ),
+    "ca_rsa_under_2048": Scenario(
+        "CA_RSA_UNDER_2048",
+        "none",
+        lambda f, k: None,
+        lambda f, k: None,
+        client=lambda k: _client_under(pki.make_intermediate("Contoso Legacy 1024 CA", k.root, key_kind="rsa1024")),
+        fixed_client=lambda k: (k.client, [k.issuing], []),
+    ),
+    "client_ca_not_in_issuer_list": Scenario(
+        "CLIENT_CA_NOT_IN_ISSUER_LIST",
+        "403.7",
+        lambda f, k: edit(f, lambda s: seed.set_registry_value(s, "SendTrustedIssuerList", 1)),
+        lambda f, k: apply(f, "trusted_certs", {"client_auth_issuers": [{"content": k.partner.pem}]}),
+        client=lambda k: (pki.make_leaf("bob", k.partner), [k.partner], []),
     ),
     "no_revocation_info": Scenario(
         "CLIENT_CERT_NO_REVOCATION_INFO",
@@ -457,10 +543,22 @@ def _many_to_one_and_ad(state: dict) -> None:
     seed.set_auth(state, SITE, "iis_mapping", enabled=True)
 
 
-def _client_under_ca_without_basic_constraints(keys: Pki) -> tuple:
-    """Windows and the Web PKI want basicConstraints on a CA; this one has none (a badly made private CA)."""
-    legacy = pki.make_intermediate("Contoso Legacy Client CA", keys.root, ca=None)
-    return pki.make_leaf("dave", legacy), [legacy], []
+def _client_under(ca: pki.Issued) -> tuple:
+    """A client certificate issued by ``ca`` (under the healthy root), which the client sends with it."""
+    return pki.make_leaf("dave", ca), [ca], []
+
+
+def _client_below_path_length(keys: Pki) -> tuple:
+    policy = pki.make_intermediate("Contoso Policy CA", keys.root, path_length=0)
+    issuing = pki.make_intermediate("Contoso Issuing CA 3", policy)
+    return pki.make_leaf("ivan", issuing), [issuing, policy], []
+
+
+def _sha1_client() -> tuple:
+    """An enterprise PKI of the 2010s: SHA-1 RSA root and issuing CA, both sent by the client."""
+    root = pki.make_root("Contoso Enterprise Root 2012", key_kind="rsa1024", signature="sha1")
+    issuing = pki.make_intermediate("Contoso Issuing CA 2012", root, key_kind="rsa1024", signature="sha1")
+    return pki.make_leaf("frank", issuing), [issuing, root], []
 
 
 def _expired_intermediate_client(keys: Pki) -> tuple:
@@ -490,7 +588,7 @@ def test_finding_is_reported_then_fixed(fleet, keys, name):
 
 def test_every_finding_has_a_scenario():
     source = (REPO_ROOT / "plugins" / "plugin_utils" / "diagnosis.py").read_text()
-    declared = set(re.findall(r'Finding\(\s*"([A-Z0-9_]+)"', source))
+    declared = set(re.findall(r'Finding\(\s*"([A-Z0-9_]+)"', source)) | {v[0] for v in PROBLEM_FINDINGS.values()}
     assert declared == {s.finding for s in SCENARIOS.values()}
 
 

@@ -9,6 +9,15 @@ Windows facts followed (see /work/shared/REFERENCE.md, "Certificates on the cont
   importing into a missing store creates it;
 - a PFX is decrypted with its password (a wrong one fails, and the failure never shows it); importing
   a PFX whose certificate is already in the store without a key gives that certificate its key;
+- ``pfx_import`` imports only the certificate that has the private key: the module opens the PFX with the
+  ``X509Certificate2(byte[], string, X509KeyStorageFlags)`` constructor (``Open-MtlsPfx`` in CertStore.psm1), which
+  .NET documents as "the first certificate associated with a private key is used" for a PFX holding several
+  (X509Certificate2.Import remarks; dotnet/corefx PR 3945 describes the Windows behaviour). The PFX's CA
+  certificates reach ``CA`` only through ``cert_import`` ops the controller plans (WINDOWS_FACTS CERT-8);
+- Windows before build 17763 (Server 2016 is 14393) cannot decrypt PKCS#12 protected with PBES2/AES-256 or a SHA-2
+  MAC, what OpenSSL 3 and ``cryptography`` write by default, and ``X509Certificate2`` fails with "The specified
+  network password is not correct." even with the right password (ansible.windows PR #582, openssl issue 27035;
+  WINDOWS_FACTS CERT-9): :func:`legacy_host_refuses`;
 - HTTP.sys (and so IIS) binds only a certificate it finds in the named LocalMachine store, with a
   private key ("A specified logon session does not exist" otherwise).
 
@@ -190,6 +199,34 @@ def decode_pfx(pfx_b64: str, password: str, password_ref: str) -> Pfx:
         if key.public_key().public_bytes(*spki) == cert.public_key().public_bytes(*spki):
             keyed = ders[0]
     return Pfx(keyed, tuple(der for der in ders if der != keyed))
+
+
+#: First build that opens PBES2/AES PKCS#12 (Windows 10 1809 / Server 2019).
+FIRST_AES_PFX_BUILD = 17763
+#: DER of PBES2 (1.2.840.113549.1.5.13) and of the SHA-256/384/512 digest OIDs a PKCS#12 MAC may name.
+_NEW_PKCS12_OIDS = (
+    bytes.fromhex("06092a864886f70d01050d"),
+    bytes.fromhex("0609608648016503040201"),
+    bytes.fromhex("0609608648016503040202"),
+    bytes.fromhex("0609608648016503040203"),
+)
+
+
+def host_build(state: State) -> int:
+    """The build number of ``state["host"]["os_version"]`` (10.0.14393 -> 14393)."""
+    parts = str(state["host"].get("os_version", "")).split(".")
+    return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else FIRST_AES_PFX_BUILD
+
+
+def legacy_host_refuses(state: State, pfx_b64: str) -> None:
+    """Fail as ``X509Certificate2`` does on a build before 17763 when the PFX uses PBES2/AES or a SHA-2 MAC."""
+    data = base64.b64decode(pfx_b64)
+    if host_build(state) < FIRST_AES_PFX_BUILD and any(oid in data for oid in _NEW_PKCS12_OIDS):
+        raise OpError(
+            "the PFX could not be opened (System.Security.Cryptography.CryptographicException 0x80070056 - The "
+            "specified network password is not correct.); check that password_ref names the right password and "
+            "that the PFX is not damaged"
+        )
 
 
 def import_with_key(state: State, store: str, der: bytes) -> bool:

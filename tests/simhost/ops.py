@@ -217,6 +217,7 @@ def pfx_import(ctx: OpContext) -> OpOutcome:
         raise OpError(f"password_ref '{ref}' names no entry in secrets")
     wanted = certstore.parse_thumbprint(ctx.args["thumbprint"])
     pfx = certstore.decode_pfx(ctx.args["pfx"], str(ctx.secrets[ref]), ref)
+    certstore.legacy_host_refuses(ctx.state, ctx.args["pfx"])
     if pfx.keyed is None:
         found = [certstore.thumbprint_of(der) for der in pfx.others]
         if wanted in found:
@@ -226,7 +227,7 @@ def pfx_import(ctx: OpContext) -> OpOutcome:
     actual = certstore.thumbprint_of(der)
     if actual != wanted:
         raise OpError(f"the PFX holds certificate {actual}, the op says {wanted}: the op was damaged on its way")
-    # Only the certificate with the key is imported; chain certificates in the PFX are not placed anywhere.
+    # Only the certificate with the key is imported (certstore docstring); the chain goes to CA by cert_import ops.
     # Machine key set, persisted: the certificate is in LocalMachine with a usable private key.
     return OpOutcome(changed=certstore.import_with_key(ctx.state, ctx.args["store"], der))
 

@@ -58,6 +58,11 @@ def registry_values(state: State) -> dict[str, dict[str, Any]]:
     return registry.all_values(state, SCHANNEL_KEY)
 
 
+def set_os_version(state: State, version: str) -> None:
+    """The Windows version gather reports, e.g. ``10.0.14393`` (Server 2016) or ``10.0.17763`` (Server 2019)."""
+    state["host"]["os_version"] = version
+
+
 def reboot(state: State) -> None:
     """Restart the host: the boot advances, so a Schannel change made before it is no longer pending."""
     registry.reboot(state)

@@ -12,6 +12,12 @@ Options cover what the collection has to tell apart::
 
 ``ca``: True/False writes basicConstraints CA:TRUE/CA:FALSE, None leaves the extension out.
 ``key_usage`` / ``eku``: names (``key_cert_sign``, ``serverAuth``…) or None to leave them out.
+``key_kind``: ``ec`` (P-256), ``p384``, ``p521``, ``rsa`` (2048), ``rsa1024``, ``rsa4096``, ``ed25519``.
+``signature``: how the issuer signs: ``sha256`` (default), ``sha384``, ``sha512``, ``pss`` (RSA-PSS SHA-256), and
+for RSA issuers ``sha1`` / ``md5`` — which ``cryptography`` refuses to sign, so :func:`resign` writes them
+(enterprise PKIs of the 2010s are SHA-1). ``permitted`` / ``excluded``: directoryName name constraints.
+
+Bundles as administrators get them: :func:`p7b` (the Windows export wizard's PKCS#7, DER or PEM).
 """
 
 from __future__ import annotations
@@ -25,11 +31,11 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 
 CA_KEY_USAGE: tuple[str, ...] = ("digital_signature", "key_cert_sign", "crl_sign")
 LEAF_KEY_USAGE: tuple[str, ...] = ("digital_signature", "key_encipherment")
@@ -110,13 +116,73 @@ def days(offset: float) -> dt.datetime:
     return now() + dt.timedelta(days=offset)
 
 
+_CURVES = {"ec": ec.SECP256R1, "p256": ec.SECP256R1, "p384": ec.SECP384R1, "p521": ec.SECP521R1}
+_RSA_SIZES = {"rsa": 2048, "rsa1024": 1024, "rsa2048": 2048, "rsa4096": 4096}
+
+
 def new_key(kind: str = "ec") -> PrivateKey:
-    """A fresh key: ``ec`` (P-256, fast) or ``rsa`` (2048 bits)."""
-    if kind == "ec":
-        return ec.generate_private_key(ec.SECP256R1())
-    if kind == "rsa":
-        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    """A fresh key: ``ec`` (P-256, fast), ``p384``, ``p521``, ``rsa`` (2048 bits), ``rsa1024``, ``ed25519``."""
+    if kind in _CURVES:
+        return ec.generate_private_key(_CURVES[kind]())
+    if kind in _RSA_SIZES:
+        return rsa.generate_private_key(public_exponent=65537, key_size=_RSA_SIZES[kind])
+    if kind == "ed25519":
+        return ed25519.Ed25519PrivateKey.generate()
     raise ValueError(f"unknown key kind {kind!r}")
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes([tag, size]) + content
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(length)]) + length + content
+
+
+#: AlgorithmIdentifier DER (with NULL parameters) of the RSA PKCS#1 v1.5 signatures: same length, so one can
+#: replace another inside tbsCertificate.
+_RSA_ALGORITHMS = {
+    "sha256": (bytes.fromhex("300d06092a864886f70d01010b0500"), hashes.SHA256()),
+    "sha1": (bytes.fromhex("300d06092a864886f70d0101050500"), hashes.SHA1()),
+    "md5": (bytes.fromhex("300d06092a864886f70d0101040500"), hashes.MD5()),
+}
+
+
+def resign(cert: x509.Certificate, signer: rsa.RSAPrivateKey, algorithm: str) -> x509.Certificate:
+    """``cert`` (signed sha256WithRSAEncryption by ``signer``) signed again with ``sha1`` or ``md5``.
+
+    The tbsCertificate keeps every field; only its signature AlgorithmIdentifier changes, and the outer
+    Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING } is rebuilt.
+    """
+    old, _ = _RSA_ALGORITHMS["sha256"]
+    new, digest = _RSA_ALGORITHMS[algorithm]
+    tbs = cert.tbs_certificate_bytes
+    if tbs.count(old) != 1:
+        raise ValueError("the certificate is not signed sha256WithRSAEncryption")
+    tbs = tbs.replace(old, new)
+    signature = signer.sign(tbs, padding.PKCS1v15(), digest)
+    return x509.load_der_x509_certificate(_der(0x30, tbs + new + _der(0x03, b"\x00" + signature)))
+
+
+def _sign(builder: x509.CertificateBuilder, key: PrivateKey, signature: str) -> x509.Certificate:
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return builder.sign(key, None)
+    if signature == "pss":
+        pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+        return builder.sign(key, hashes.SHA256(), rsa_padding=pss)
+    if signature in ("sha1", "md5"):
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError(f"{signature} signatures are made for RSA issuers only")
+        return resign(builder.sign(key, hashes.SHA256()), key, signature)
+    return builder.sign(
+        key, {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}[signature]
+    )
+
+
+def p7b(certs: Sequence[Issued], pem: bool = False) -> bytes:
+    """A PKCS#7 bundle (.p7b) as the Windows export wizard writes it: DER, or PEM (-----BEGIN PKCS7-----)."""
+    encoding = serialization.Encoding.PEM if pem else serialization.Encoding.DER
+    return pkcs7.serialize_certificates([c.cert for c in certs], encoding)
 
 
 def _name(name: str | x509.Name) -> x509.Name:
@@ -151,6 +217,9 @@ def make_cert(
     not_before: dt.datetime | None = None,
     not_after: dt.datetime | None = None,
     key_kind: str = "ec",
+    signature: str = "sha256",
+    permitted: Sequence[str | x509.Name] = (),
+    excluded: Sequence[str | x509.Name] = (),
 ) -> Issued:
     """The general maker: self-signed when ``issuer`` is None. The helpers below pick defaults."""
     key = key or new_key(key_kind)
@@ -184,7 +253,18 @@ def make_cert(
         builder = builder.add_extension(
             x509.SubjectAlternativeName([_general_name(entry) for entry in san]), critical=False
         )
-    return Issued(builder.sign(signer_key, hashes.SHA256()), key)
+    if permitted or excluded:
+        constraints = x509.NameConstraints(
+            permitted_subtrees=[x509.DirectoryName(_dn(n)) for n in permitted] or None,
+            excluded_subtrees=[x509.DirectoryName(_dn(n)) for n in excluded] or None,
+        )
+        builder = builder.add_extension(constraints, critical=True)
+    return Issued(_sign(builder, signer_key, signature), key)
+
+
+def _dn(name: str | x509.Name) -> x509.Name:
+    """An x509.Name from RFC 4514 text ("O=Contoso,C=US") or a Name."""
+    return name if isinstance(name, x509.Name) else x509.Name.from_rfc4514_string(name)
 
 
 def make_root(
@@ -198,6 +278,9 @@ def make_root(
     not_before: dt.datetime | None = None,
     not_after: dt.datetime | None = None,
     key_kind: str = "ec",
+    signature: str = "sha256",
+    permitted: Sequence[str | x509.Name] = (),
+    excluded: Sequence[str | x509.Name] = (),
 ) -> Issued:
     """A self-signed root CA (ten years unless told otherwise)."""
     return make_cert(
@@ -211,6 +294,9 @@ def make_root(
         not_before=not_before,
         not_after=not_after or days(3650),
         key_kind=key_kind,
+        signature=signature,
+        permitted=permitted,
+        excluded=excluded,
     )
 
 
@@ -226,6 +312,9 @@ def make_intermediate(
     not_before: dt.datetime | None = None,
     not_after: dt.datetime | None = None,
     key_kind: str = "ec",
+    signature: str = "sha256",
+    permitted: Sequence[str | x509.Name] = (),
+    excluded: Sequence[str | x509.Name] = (),
 ) -> Issued:
     """A CA certificate issued by ``issuer`` (five years unless told otherwise)."""
     return make_cert(
@@ -239,6 +328,9 @@ def make_intermediate(
         not_before=not_before,
         not_after=not_after or days(1825),
         key_kind=key_kind,
+        signature=signature,
+        permitted=permitted,
+        excluded=excluded,
     )
 
 
@@ -254,6 +346,7 @@ def make_leaf(
     not_before: dt.datetime | None = None,
     not_after: dt.datetime | None = None,
     key_kind: str = "ec",
+    signature: str = "sha256",
 ) -> Issued:
     """An end-entity certificate: a client certificate by default (``eku=("serverAuth",)`` for a server)."""
     return make_cert(
@@ -267,7 +360,30 @@ def make_leaf(
         not_before=not_before,
         not_after=not_after,
         key_kind=key_kind,
+        signature=signature,
     )
+
+
+def make_weak_rsa_leaf(name: str | x509.Name, issuer: Issued, bits: int = 512) -> Issued:
+    """A client certificate whose public key is RSA of ``bits`` (< 1024, which ``cryptography`` will not generate).
+
+    Only the public key is needed (the issuer signs); the modulus is a random odd number of that size, and
+    ``Issued.key`` is the issuer's key (this certificate never signs anything).
+    """
+    modulus = secrets.randbits(bits) | (1 << (bits - 1)) | 1
+    public_key = rsa.RSAPublicNumbers(65537, modulus).public_key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(name))
+        .issuer_name(issuer.cert.subject)
+        .public_key(public_key)
+        .serial_number(int.from_bytes(secrets.token_bytes(16), "big") >> 1)
+        .not_valid_before(days(-1))
+        .not_valid_after(days(365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+    )
+    return Issued(_sign(builder, issuer.key, "sha256"), issuer.key)
 
 
 def make_cross_signed(

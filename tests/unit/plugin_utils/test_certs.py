@@ -101,3 +101,25 @@ def test_store_name_with_backslash_is_refused():
 
 def test_store_name_case_is_canonicalised():
     assert canonical_store_name("clientauthissuer", "x") == "ClientAuthIssuer"
+
+
+@pytest.mark.parametrize("pem", [False, True], ids=["der", "pem"])
+def test_p7b_bundle_from_the_export_wizard_yields_every_certificate(root, issuing, pem):
+    certs = parse_certificates(pki.p7b([root, issuing], pem=pem), "certificates[0].path", "file chain.p7b")
+    assert {describe(c).thumbprint for c in certs} == {root.thumbprint, issuing.thumbprint}
+
+
+def test_pfx_given_as_a_ca_certificate_is_refused_naming_the_pfx(root):
+    with pytest.raises(OptionError, match=r"^certificates\[0\]\.path: file root\.pfx is a PFX/PKCS#12 file") as err:
+        parse_certificates(root.pfx("secret"), "certificates[0].path", "file root.pfx")
+    assert "private key" in str(err.value) and "secret" not in str(err.value)
+
+
+def test_pfx_without_password_is_refused_too(root):
+    with pytest.raises(OptionError, match="PFX/PKCS#12"):
+        parse_certificates(root.pfx(None), "opt", "file root.p12")
+
+
+def test_damaged_p7b_pem_is_refused():
+    with pytest.raises(OptionError, match="damaged PKCS#7"):
+        parse_certificates(b"-----BEGIN PKCS7-----\nAAAA\n-----END PKCS7-----\n", "opt", "file x.p7b")

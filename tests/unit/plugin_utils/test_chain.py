@@ -90,3 +90,51 @@ def test_verifier_rejects_an_expired_intermediate_and_says_where_it_differs_from
     verdict = verify(candidate(leaf.cert, CLIENT), [candidate(inter.cert, CLIENT)], [candidate(root.cert, ADMIN)], NOW)
     assert not verdict.valid
     assert "revocation" in verdict.note and "AIA" in verdict.note and "NTAuth" in verdict.note
+
+
+def test_two_cas_cross_signing_each_other_end_the_search():
+    a_key, b_key = pki.new_key(), pki.new_key()
+    a = pki.make_root("CA A", key=a_key)
+    b = pki.make_root("CA B", key=b_key)
+    a_by_b = pki.make_intermediate("CA A", b, key=a_key, path_length=None)
+    b_by_a = pki.make_intermediate("CA B", a, key=b_key, path_length=None)
+    leaf = pki.make_leaf("alice", a)
+    pool = [candidate(c.cert, "LocalMachine\\CA") for c in (a_by_b, b_by_a)] + [candidate(b.cert, "LocalMachine\\Root")]
+    chain = build_chain(candidate(leaf.cert, CLIENT), pool, NOW)
+    assert chain.trusted and chain.anchor.info.thumbprint == b.thumbprint
+
+
+def test_a_trusted_path_is_preferred_to_a_shorter_untrusted_one():
+    root = pki.make_root("Contoso Root")
+    other = pki.make_root("Fabrikam Root")
+    cross = pki.make_cross_signed(root, other)
+    leaf = pki.make_leaf("alice", root)
+    pool = [candidate(root.cert, CLIENT), candidate(cross.cert, CLIENT), candidate(other.cert, "LocalMachine\\Root")]
+    chain = build_chain(candidate(leaf.cert, CLIENT), pool, NOW)
+    assert [c.info.thumbprint for c in chain.links] == [leaf.thumbprint, cross.thumbprint, other.thumbprint]
+
+
+def test_the_usage_check_off_ignores_a_ca_eku_without_client_auth():
+    root = pki.make_root("Root")
+    inter = pki.make_intermediate("Server CA", root, eku=("serverAuth",))
+    leaf = pki.make_leaf("alice", inter)
+    pool = [candidate(inter.cert, CLIENT), candidate(root.cert, "LocalMachine\\Root")]
+    on = build_chain(candidate(leaf.cert, CLIENT), pool, NOW)
+    off = build_chain(candidate(leaf.cert, CLIENT), pool, NOW, usage_check=False)
+    assert [p.code for p in on.errors] == ["CA_EKU_EXCLUDES_CLIENT_AUTH"] and off.errors == ()
+
+
+def test_other_name_constraint_forms_are_cannot_tell():
+    root = pki.make_root("Root")
+    constrained = pki.make_intermediate("Constrained CA", root, permitted=["O=Contoso"])
+    leaf = pki.make_leaf("alice", constrained, san=("alice.contoso.com",))
+    pool = [candidate(constrained.cert, CLIENT), candidate(root.cert, "LocalMachine\\Root")]
+    chain = build_chain(candidate(leaf.cert, CLIENT), pool, NOW)
+    assert [p.code for p in chain.unknowns] == ["NAME_CONSTRAINTS_NOT_EVALUATED"]
+
+
+def test_an_ed25519_signed_chain_is_cannot_tell_on_windows():
+    root = pki.make_root("Ed Root", key_kind="ed25519")
+    leaf = pki.make_leaf("alice", root)
+    chain = build_chain(candidate(leaf.cert, CLIENT), [candidate(root.cert, "LocalMachine\\Root")], NOW)
+    assert chain.trusted and [p.code for p in chain.unknowns] == ["EDDSA_SIGNATURE"] and chain.errors == ()

@@ -161,3 +161,53 @@ def test_file_reader_error_propagates_with_option(root):
     args = _options(certificates=[{"path": "missing.pem"}])
     with pytest.raises(OptionError, match=r"^certificates\[0\]\.path: file missing.pem was not found"):
         TrustDesired.from_options(args, reader)
+
+
+def test_sha1_enterprise_root_goes_to_root_with_a_notice_not_a_warning():
+    root = pki.make_root("Contoso Enterprise Root 2012", key_kind="rsa1024", signature="sha1")
+    plan = plan_trust(TrustDesired(certificates=(info(root),)), trust_snapshot(), NOW)
+    assert summary(plan) == [("cert_import", {"store": "Root", "thumbprint": root.thumbprint})]
+    assert any("SHA-1" in n and root.thumbprint in n for n in plan.notices)
+    assert not any("SHA-1" in w for w in plan.warnings)
+
+
+def test_sha1_enterprise_root_in_root_is_never_moved():
+    root = pki.make_root("Contoso Enterprise Root 2012", key_kind="rsa1024", signature="sha1")
+    plan = plan_trust(TrustDesired(non_self_signed_roots="move"), trust_snapshot(root=[root.der]), NOW)
+    assert plan.ops == () and plan.warnings == ()
+
+
+def test_sha1_intermediate_is_a_warning():
+    root = pki.make_root("Contoso Root", key_kind="rsa1024")
+    inter = pki.make_intermediate("Contoso Issuing CA", root, signature="sha1")
+    plan = plan_trust(TrustDesired(certificates=(info(root), info(inter))), trust_snapshot(), NOW)
+    assert [w for w in plan.warnings if "SHA-1" in w and inter.thumbprint in w]
+
+
+def test_ca_not_yet_valid_warns():
+    future = pki.make_root("Next Year Root", not_before=NOW + timedelta(days=3))
+    plan = plan_trust(TrustDesired(certificates=(info(future),)), trust_snapshot(), NOW)
+    assert any("not valid before" in w and future.thumbprint in w for w in plan.warnings)
+
+
+def test_rsa_key_under_2048_bits_warns_once_when_listed_twice():
+    weak = pki.make_root("Legacy Root", key_kind="rsa1024")
+    desired = TrustDesired(certificates=(info(weak),), client_auth_issuers=(info(weak),))
+    plan = plan_trust(desired, trust_snapshot(), NOW)
+    assert len([w for w in plan.warnings if "1024-bit RSA key" in w]) == 1
+
+
+def test_p7b_bundle_places_root_and_intermediate(root, issuing):
+    args = _options(certificates=[{"path": "chain.p7b"}])
+    desired = TrustDesired.from_options(args, lambda path, option: pki.p7b([root, issuing]))
+    plan = plan_trust(desired, trust_snapshot(), NOW)
+    assert {op.args["thumbprint"]: op.args["store"] for op in plan.ops} == {
+        root.thumbprint: "Root",
+        issuing.thumbprint: "CA",
+    }
+
+
+def test_pfx_given_as_a_ca_certificate_is_refused_naming_it(root):
+    args = _options(client_auth_issuers=[{"path": "issuing.pfx"}])
+    with pytest.raises(OptionError, match=r"^client_auth_issuers\[0\]\.path: file issuing\.pfx is a PFX"):
+        TrustDesired.from_options(args, lambda path, option: root.pfx("pw"))

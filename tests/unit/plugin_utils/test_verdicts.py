@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from ansible_collections.mtls.iis.plugins.plugin_utils import verdicts
@@ -24,11 +25,25 @@ def test_verdicts_come_from_the_cache_file_written_by_an_earlier_process(tmp_pat
     verdicts.forget()
     verdicts.self_signed(root.der)
     verdicts.save(path)
-    key = next(iter(json.loads(path.read_text())))
-    path.write_text(json.dumps({key: False}))  # a verdict only the file can have given
+    data = json.loads(path.read_text())
+    key = next(iter(data["verdicts"]))
+    data["verdicts"][key] = [False, ""]  # a verdict only the file can have given
+    path.write_text(json.dumps(data))
     verdicts.forget()
     verdicts.load(path)
     assert verdicts.self_signed(root.der) is False
+
+
+def test_verdicts_of_the_old_rule_are_dropped(tmp_path):
+    """Version 1 files (no version) called SHA-1 roots 'not self-signed'; such a verdict is never read again."""
+    root = pki.make_root("Contoso SHA-1 Root", key_kind="rsa1024", signature="sha1")
+    path = tmp_path / "verdicts.json"
+    path.write_text(json.dumps({hashlib.sha256(root.der).hexdigest(): False}))
+    verdicts.forget()
+    verdicts.load(path)
+    assert verdicts.self_signed(root.der) is True
+    verdicts.save(path)
+    assert json.loads(path.read_text())["version"] == verdicts.VERSION
 
 
 def test_a_damaged_cache_file_is_ignored(tmp_path):
@@ -37,3 +52,13 @@ def test_a_damaged_cache_file_is_ignored(tmp_path):
     verdicts.forget()
     verdicts.load(path)
     assert verdicts.self_signed(pki.make_root("R").der) is True
+
+
+def test_verdicts_written_under_another_rule_version_are_dropped(tmp_path):
+    root = pki.make_root("Contoso Root")
+    path = tmp_path / "verdicts.json"
+    key = hashlib.sha256(root.der).hexdigest()
+    path.write_text(json.dumps({"version": verdicts.VERSION - 1, "verdicts": {key: [False, ""]}}))
+    verdicts.forget()
+    verdicts.load(path)
+    assert verdicts.self_signed(root.der) is True

@@ -1,0 +1,106 @@
+"""diagnose follows Microsoft's documented causes (pure: snapshots in, findings out)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+
+import pytest
+from ansible_collections.mtls.iis.plugins.plugin_utils.chain import AmbiguousBundle, leaf_first
+from ansible_collections.mtls.iis.plugins.plugin_utils.diagnosis import (
+    DiagnoseRequest,
+    check_mapping,
+    diagnose,
+    serving_bindings,
+)
+from ansible_collections.mtls.iis.plugins.plugin_utils.snapshot import Snapshot
+from support import corpus, pki
+
+NOW = datetime.now(timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def keys():
+    root = pki.make_root("Contoso Root")
+    issuing = pki.make_intermediate("Contoso Client Issuing CA", root)
+    client = pki.make_leaf("alice", issuing)
+    server = pki.make_leaf(corpus.HOST, root, eku=("serverAuth",), san=(corpus.HOST,))
+    return root, issuing, client, server
+
+
+def run(snapshot: Snapshot, *client: pki.Issued) -> dict[str, dict]:
+    request = DiagnoseRequest(site=corpus.SITE, host=corpus.HOST, client=tuple(c.cert for c in client))
+    findings, _ = diagnose(request, snapshot, NOW)
+    return {f.id: f.to_dict() for f in findings}
+
+
+def test_client_without_client_auth_eku_is_rejected_while_the_binding_checks_usage(keys):
+    root, issuing, _, server = keys
+    client = pki.make_leaf("alice", issuing, eku=("emailProtection",))
+    found = run(corpus.host_snapshot([root], [issuing], server, usage_check=True), client)
+    assert found["CLIENT_CERT_NO_CLIENT_AUTH_EKU"]["status"] == "403.16"
+
+
+def test_client_without_client_auth_eku_is_accepted_when_the_binding_has_no_usage_check(keys):
+    root, issuing, _, server = keys
+    client = pki.make_leaf("alice", issuing, eku=("emailProtection",))
+    found = run(corpus.host_snapshot([root], [issuing], server, usage_check=False), client)
+    assert "CLIENT_CERT_NO_CLIENT_AUTH_EKU" not in found
+
+
+@pytest.mark.parametrize("mode", [None, 1, 2])
+def test_send_trusted_issuer_list_without_the_client_ca_is_403_7_whatever_the_trust_mode(keys, mode):
+    root, issuing, client, server = keys
+    other = pki.make_root("Fabrikam Root")
+    snap = corpus.host_snapshot(
+        [root, other],
+        [issuing],
+        server,
+        schannel={"SendTrustedIssuerList": 1, "ClientAuthTrustMode": mode},
+        issuer_store=[other],  # the binding's sslctlstorename holds only Fabrikam
+    )
+    found = run(snap, client)
+    assert found["CLIENT_CA_NOT_IN_ISSUER_LIST"]["status"] == "403.7"
+    assert found["CLIENT_CA_NOT_IN_ISSUER_LIST"]["evidence"]["store"] == "ClientAuthIssuer"
+
+
+def test_send_trusted_issuer_list_uses_root_when_the_binding_names_no_issuer_store(keys):
+    root, issuing, client, server = keys
+    snap = corpus.host_snapshot([root], [issuing], server, schannel={"SendTrustedIssuerList": 1})
+    assert "CLIENT_CA_NOT_IN_ISSUER_LIST" not in run(snap, client)
+
+
+def test_ad_mapping_with_the_ds_mapper_needs_no_iis_mapping_feature(keys):
+    root, issuing, _, server = keys
+    snap = corpus.host_snapshot([root], [issuing], server)
+    auth = {corpus.SITE.lower(): dataclasses.replace(snap.site_auth(corpus.SITE), ad_mapping=True, anonymous=False)}
+    record = dataclasses.replace(snap.httpsys[0], default_flags=snap.httpsys[0].default_flags | 0x1)  # DS mapper
+    with_ad = dataclasses.replace(snap, auth=auth, httpsys=(record,))
+    request = DiagnoseRequest(site=corpus.SITE, host=corpus.HOST)
+    ids = [f.id for f in check_mapping(request, with_ad, serving_bindings(request, with_ad))]
+    assert "MAPPING_FEATURE_MISSING" not in ids
+    without_ds = dataclasses.replace(with_ad, httpsys=snap.httpsys)
+    ids = [f.id for f in check_mapping(request, without_ds, serving_bindings(request, without_ds))]
+    assert "MAPPING_FEATURE_MISSING" in ids
+
+
+def test_the_client_bundle_may_come_in_any_order(keys):
+    root, issuing, client, _ = keys
+    assert leaf_first([root.cert, issuing.cert, client.cert])[0] == client.cert
+    assert leaf_first([issuing.cert, client.cert])[0] == client.cert
+
+
+def test_a_bundle_with_two_client_certificates_is_ambiguous(keys):
+    _, issuing, client, _ = keys
+    with pytest.raises(AmbiguousBundle, match="alice"):
+        leaf_first([client.cert, pki.make_leaf("bob", issuing).cert, issuing.cert])
+
+
+def test_a_client_chain_in_any_order_diagnoses_like_the_ordered_one(keys):
+    root, issuing, client, server = keys
+    snap = corpus.host_snapshot([root], [], server)
+    ordered = leaf_first([issuing.cert, client.cert])
+    request = DiagnoseRequest(site=corpus.SITE, host=corpus.HOST, client=tuple(ordered))
+    findings, chain = diagnose(request, snap, NOW)
+    assert [f.id for f in findings if f.severity == "error"] == []
+    assert chain["windows_verdict"] == "accepted" and chain["trusted"] is True
