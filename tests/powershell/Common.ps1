@@ -178,7 +178,7 @@ Function Invoke-HostStateModule {
     <#
     .SYNOPSIS
     Runs host_state.ps1 as Ansible's exec wrapper does (arguments in $complex_args, the real Ansible.Basic) and returns
-    @{ rc; result } with result the module's JSON as Ansible.Basic parses it. Mocks of the test apply: the module runs
+    @{ rc; result; json; module } with result the module's JSON as Ansible.Basic parses it. Mocks of the test apply: the module runs
     in this function's scope, a child of the test's.
     #>
     param (
@@ -209,7 +209,13 @@ Function Invoke-HostStateModule {
         throw "host_state.ps1 ended without ExitJson or FailJson"
     }
     $json = $global:MtlsModuleOutput[$global:MtlsModuleOutput.Count - 1]
-    @{ rc = $rc; result = [Ansible.Basic.AnsibleModule]::FromJson($json); json = $json }
+    @{
+        rc = $rc
+        result = [Ansible.Basic.AnsibleModule]::FromJson($json)
+        json = $json
+        # The AnsibleModule the run created ($null when Ansible.Basic refused the arguments before creating it).
+        module = Get-Variable -Name 'module' -Scope 0 -ValueOnly -ErrorAction SilentlyContinue
+    }
 }
 
 Function New-RegistryKeyAnswer {
