@@ -7,7 +7,7 @@
 # ever leaves this file. Pester tests replace it with a stub that fails unless mocked, and the pwsh test host of
 # issue 20 with a fake.
 #
-# Encrypted attributes (mapping passwords) are never read: a tree leaves them out (WINDOWS_FACTS IIS-7). They can
+# Encrypted attributes (mapping passwords) are never read: a tree leaves them out (WINDOWS_FACTS IISCONFIG-6). They can
 # be written through an edit.
 
 Set-StrictMode -Version 2.0
@@ -16,7 +16,7 @@ $ErrorActionPreference = 'Stop'
 Function Import-MtlsWinIisAssembly {
     <#
     .SYNOPSIS
-    Loads Microsoft.Web.Administration; tells whether it is loaded (WINDOWS_FACTS IIS-1).
+    Loads Microsoft.Web.Administration; tells whether it is loaded (WINDOWS_FACTS IISCONFIG-1).
     #>
     [CmdletBinding()]
     [OutputType([bool])]
@@ -49,7 +49,7 @@ Function Get-MtlsWinIisConfigPath {
     <#
     .SYNOPSIS
     The path of applicationHost.config as this process must open it (Sysnative from a 32-bit process, WINDOWS_FACTS
-    IIS-2).
+    IISCONFIG-2).
     #>
     [CmdletBinding()]
     [OutputType([string])]
@@ -66,7 +66,7 @@ Function ConvertTo-MtlsWinIisValue {
     <#
     .SYNOPSIS
     An attribute value as plain data: bool and string as they are, every integer, enum and flags value as [long]
-    (WINDOWS_FACTS IIS-6), a TimeSpan as its invariant text (hh:mm:ss), anything else as text.
+    (WINDOWS_FACTS IISCONFIG-5), a TimeSpan as its invariant text (hh:mm:ss), anything else as text.
     #>
     [CmdletBinding()]
     param (
@@ -141,7 +141,7 @@ Function ConvertTo-MtlsWinIisNode {
     @{
         name = [string]$Element.ElementTagName
         attributes = $attributes
-        # IsLocallyStored: defined in the file or location it was read from, not inherited (WINDOWS_FACTS IIS-5).
+        # IsLocallyStored: defined in the file or location it was read from, not inherited (WINDOWS_FACTS IISCONFIG-4).
         locally_stored = [bool]$Element.IsLocallyStored
         children = $children
         collection = $collection
@@ -152,7 +152,7 @@ Function Get-MtlsWinIisSectionObject {
     <#
     .SYNOPSIS
     The MWA section object at a location path of a ServerManager: applicationHost.config's view, or with -Merged the
-    view IIS enforces there, web.config files included (WINDOWS_FACTS IIS-4).
+    view IIS enforces there, web.config files included (WINDOWS_FACTS IISCONFIG-3).
     #>
     [CmdletBinding()]
     param (
@@ -191,7 +191,7 @@ Function Test-MtlsWinIisKeyMatch {
     <#
     .SYNOPSIS
     Tells whether a collection entry has the given key attribute values, compared as the schema keys them: strings
-    case-insensitively unless the attribute is caseSensitive (WINDOWS_FACTS IIS-8). A name that is not a key
+    case-insensitively unless the attribute is caseSensitive (WINDOWS_FACTS IISCONFIG-7). A name that is not a key
     attribute of the entry is an error.
     #>
     [CmdletBinding()]
@@ -349,7 +349,7 @@ Function New-MtlsWinIisBindingElement {
     <#
     .SYNOPSIS
     Creates (does not add) a binding element of a site: protocol and bindingInformation, then sslFlags, then the
-    certificate (WINDOWS_FACTS IIS-10: flags before the certificate).
+    certificate (WINDOWS_FACTS BINDING-3: flags before the certificate).
     #>
     [CmdletBinding()]
     param (
@@ -381,8 +381,8 @@ Function Invoke-MtlsWinIisBindingEdit {
     <#
     .SYNOPSIS
     Applies one binding edit (binding_add, binding_remove, binding_replace) to a ServerManager. Removing keeps the
-    HTTP.sys record (Remove(binding, $true), WINDOWS_FACTS IIS-9); replacing removes the old element that way and adds
-    a new one (WINDOWS_FACTS IIS-11).
+    HTTP.sys record (Remove(binding, $true), WINDOWS_FACTS BINDING-2); replacing removes the old element that way and adds
+    a new one (WINDOWS_FACTS BINDING-4).
     #>
     [CmdletBinding()]
     param (
@@ -449,7 +449,7 @@ Function Invoke-MtlsWinIisConfigEdit {
     }
     elseif ($action -eq 'delete') {
         foreach ($name in @($Edit.attributes)) {
-            # ConfigurationAttribute.Delete: the value set at this path goes, the path inherits (WINDOWS_FACTS IIS-12).
+            # ConfigurationAttribute.Delete: the value set at this path goes, the path inherits (WINDOWS_FACTS IISCONFIG-8).
             $element.GetAttribute([string]$name).Delete()
         }
     }
@@ -504,7 +504,7 @@ Function Test-MtlsWinIis {
     <#
     .SYNOPSIS
     Tells whether IIS can be read here: Microsoft.Web.Administration loads and applicationHost.config exists
-    (WINDOWS_FACTS IIS-1, IIS-2).
+    (WINDOWS_FACTS IISCONFIG-1, IISCONFIG-2).
     #>
     [CmdletBinding()]
     [OutputType([bool])]
@@ -521,7 +521,7 @@ Function Get-MtlsWinIisSite {
     .SYNOPSIS
     Every IIS site: @(@{ name; id; bindings = @(@{ protocol; binding_information; ssl_flags = [long];
     certificate_hash = upper-case hex or ''; certificate_store = name or '' }) }). The certificate of an https
-    binding comes from HTTP.sys, not from applicationHost.config (WINDOWS_FACTS IIS-3).
+    binding comes from HTTP.sys, not from applicationHost.config (WINDOWS_FACTS BINDING-1).
     #>
     [CmdletBinding()]
     param ()
@@ -591,7 +591,7 @@ Function Read-MtlsWinIisConfigFile {
     <#
     .SYNOPSIS
     The text of applicationHost.config as committed on disk, read while IIS may hold it open (FileShare.ReadWrite,
-    WINDOWS_FACTS IIS-2).
+    WINDOWS_FACTS IISCONFIG-2).
     #>
     [CmdletBinding()]
     [OutputType([string])]
@@ -623,7 +623,7 @@ Function Invoke-MtlsWinIisEdit {
     .SYNOPSIS
     Applies a list of plain edits in order in one ServerManager, then reads the sections listed in -Read as they are
     after the edits (uncommitted), then commits them all with one CommitChanges unless -NoCommit (WINDOWS_FACTS
-    IIS-13). Returns @{ committed = bool; failed_edit = index or $null; error = text or $null; sections = @(trees) }:
+    IISCONFIG-9). Returns @{ committed = bool; failed_edit = index or $null; error = text or $null; sections = @(trees) }:
     an edit that fails stops the batch and nothing is committed; a failed commit has failed_edit $null and an error.
     Edits (section/location/element address a configuration element, see Resolve-MtlsWinIisElement):
       @{ action = 'set'; section; location; element; attributes = @{ name = value } }

@@ -5,7 +5,7 @@
 # that fails unless mocked, and the pwsh test host of issue 20 with a fake. Arguments are passed as an array, one
 # argument each, never through a command line built as text; no netsh command this collection runs takes a secret,
 # and none may ever be passed here (the arguments of a process are readable by every local user, WINDOWS_FACTS
-# NETSH-3).
+# HTTPSYS-3).
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
@@ -14,8 +14,8 @@ Function Invoke-MtlsWinNetsh {
     <#
     .SYNOPSIS
     Runs %SystemRoot%\System32\netsh.exe with the arguments and returns @{ exit_code = int; output = string }: stdout
-    and stderr lines in order, joined with "`n". The output is localized (WINDOWS_FACTS NETSH-1): read it only as a
-    diagnostic; judge by the exit code (WINDOWS_FACTS NETSH-2).
+    and stderr lines in order, joined with "`n". The output is localized (WINDOWS_FACTS HTTPSYS-1): read it only as a
+    diagnostic; judge by the exit code (WINDOWS_FACTS HTTPSYS-2).
     #>
     [CmdletBinding()]
     [OutputType([hashtable])]

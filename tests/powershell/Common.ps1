@@ -178,7 +178,7 @@ Function Invoke-HostStateModule {
     <#
     .SYNOPSIS
     Runs host_state.ps1 as Ansible's exec wrapper does (arguments in $complex_args, the real Ansible.Basic) and returns
-    @{ rc; result; json; module } with result the module's JSON as Ansible.Basic parses it. Mocks of the test apply: the module runs
+    @{ rc; result; json; module } with result the module's JSON as hashtables and arrays. Mocks of the test apply: the module runs
     in this function's scope, a child of the test's.
     #>
     param (
@@ -211,7 +211,8 @@ Function Invoke-HostStateModule {
     $json = $global:MtlsModuleOutput[$global:MtlsModuleOutput.Count - 1]
     @{
         rc = $rc
-        result = [Ansible.Basic.AnsibleModule]::FromJson($json)
+        # ConvertFrom-Json, not Ansible.Basic's FromJson: 2.16's fails on .NET 10 for nested objects.
+        result = ConvertFrom-Json -InputObject $json -AsHashtable
         json = $json
         # The AnsibleModule the run created ($null when Ansible.Basic refused the arguments before creating it).
         module = Get-Variable -Name 'module' -Scope 0 -ValueOnly -ErrorAction SilentlyContinue
