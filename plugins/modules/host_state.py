@@ -197,7 +197,7 @@ RETURN = r"""
 snapshot:
   description:
     - The parts of the host named in O(scope). Keys not asked for are absent.
-    - C(host) is always present: C(os_version) (major.minor.build, read from the registry key
+    - C(host) is always present, with C(os_version) (major.minor.build, read from the registry key
       C(HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion)) and C(computer_name).
     - C(stores) maps each requested store name (as requested) to C(exists) and C(certificates), a list of
       C(thumbprint) (upper-case hex SHA-1), C(der) (base64 DER) and C(has_private_key). With C(ctl_stores), the
