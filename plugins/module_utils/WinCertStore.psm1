@@ -5,15 +5,15 @@
 # (docs/POWERSHELL.md). Only plain data crosses it: certificates as DER bytes, never an X509Certificate2. Pester
 # tests replace it with a stub that fails unless mocked, and the pwsh test host of issue 20 with a fake.
 #
-# Store names are case-insensitive (WINDOWS_FACTS CERT-1). A store that does not exist is told apart from every
-# other failure by its HRESULT (WINDOWS_FACTS CERT-2); any other failure (access denied, ...) is thrown as it is.
+# Store names are case-insensitive (WINDOWS_FACTS CERT-11). A store that does not exist is told apart from every
+# other failure by its HRESULT (WINDOWS_FACTS CERT-12); any other failure (access denied, ...) is thrown as it is.
 # A PFX password only ever reaches X509Certificate2Collection.Import; the .NET messages of a failed import do not
-# contain it (WINDOWS_FACTS CERT-6), and callers still mask it.
+# contain it (WINDOWS_FACTS CERT-16), and callers still mask it.
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
 
-# HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) and (ERROR_PATH_NOT_FOUND): the store does not exist (WINDOWS_FACTS CERT-2).
+# HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) and (ERROR_PATH_NOT_FOUND): the store does not exist (WINDOWS_FACTS CERT-12).
 # As text: a hex literal above 0x7FFFFFFF is a negative Int32 in PowerShell, which is easy to misread.
 $script:StoreMissingResults = @('0x80070002', '0x80070003')
 
@@ -45,7 +45,7 @@ Function Open-MtlsWinCertStore {
     <#
     .SYNOPSIS
     Opens a LocalMachine store; the caller closes it. -ExistingOnly: $null when the store does not exist (never
-    created). -Write without -ExistingOnly creates a missing store (WINDOWS_FACTS CERT-3).
+    created). -Write without -ExistingOnly creates a missing store (WINDOWS_FACTS CERT-13).
     #>
     [CmdletBinding()]
     param (
@@ -103,7 +103,7 @@ Function Get-MtlsWinCertStore {
     .SYNOPSIS
     Reads one LocalMachine store without creating it: @{ exists = bool; certificates = @(@{ der = [byte[]];
     has_private_key = bool }) } in the store's order. has_private_key is X509Certificate2.HasPrivateKey
-    (WINDOWS_FACTS CERT-4).
+    (WINDOWS_FACTS CERT-14).
     #>
     [CmdletBinding()]
     [OutputType([hashtable])]
@@ -133,7 +133,7 @@ Function Get-MtlsWinCertStore {
 Function New-MtlsWinCertStore {
     <#
     .SYNOPSIS
-    Creates a LocalMachine store when it does not exist (WINDOWS_FACTS CERT-3); an existing store is left as it is.
+    Creates a LocalMachine store when it does not exist (WINDOWS_FACTS CERT-13); an existing store is left as it is.
     #>
     [CmdletBinding()]
     param (
@@ -150,7 +150,7 @@ Function Add-MtlsWinCertStoreCertificate {
     <#
     .SYNOPSIS
     Adds a certificate (DER) to a LocalMachine store, creating the store when it does not exist. A certificate the
-    store already holds is replaced, keeping its properties such as the private key link (WINDOWS_FACTS CERT-5).
+    store already holds is replaced, keeping its properties such as the private key link (WINDOWS_FACTS CERT-15).
     #>
     [CmdletBinding()]
     param (
@@ -212,7 +212,7 @@ Function Read-MtlsWinPfx {
     .SYNOPSIS
     Opens a PFX with the given key storage flags (names of X509KeyStorageFlags, e.g. MachineKeySet) and returns every
     certificate in it as @(@{ der = [byte[]]; has_private_key = bool }), in the file's order. The certificate objects
-    are reset before returning, which deletes a key that was not persisted (WINDOWS_FACTS CERT-7).
+    are reset before returning, which deletes a key that was not persisted (WINDOWS_FACTS CERT-17).
     #>
     [CmdletBinding()]
     param (
@@ -252,7 +252,7 @@ Function Add-MtlsWinCertStorePfx {
     .SYNOPSIS
     Opens a PFX with the given key storage flags and adds its certificate with this SHA-1 thumbprint, linked to its
     private key, to a LocalMachine store (created when missing). With PersistKeySet the key outlives this process
-    (WINDOWS_FACTS CERT-7). Fails, adding nothing, when the PFX holds no certificate with that thumbprint.
+    (WINDOWS_FACTS CERT-17). Fails, adding nothing, when the PFX holds no certificate with that thumbprint.
     #>
     [CmdletBinding()]
     param (
