@@ -1,6 +1,7 @@
 # mtls.iis — every set-up step is here; nothing needs installing by hand.
 #   make demo   converge playbook against the simulated Windows host: plan (check+diff), apply, rerun changed=0
 #   make test   lint, static PowerShell checks and every test, on the newest ansible-core and on 2.16
+#   make pester the PowerShell (Pester) suite against the Ansible.Basic of both ansible-core versions, with coverage gates
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
@@ -13,7 +14,7 @@ PIP_FLAGS   := --disable-pip-version-check --quiet
 
 VENV_BENCH  ?= .venv-bench
 
-.PHONY: demo test bench lint unit-newest unit-oldest chromium nginx openssl clean
+.PHONY: demo test bench lint unit-newest unit-oldest pester chromium nginx openssl clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -68,7 +69,20 @@ unit-oldest: chromium nginx openssl $(VENV_OLDEST)/.installed
 	@$(VENV_OLDEST)/bin/python -c 'import ansible.release as r; print("ansible-core", r.__version__)'
 	$(VENV_OLDEST)/bin/python -m pytest -q
 
-test: lint unit-newest unit-oldest
+# PowerShell under Pester (tests/powershell, docs/TESTING.md): pwsh is the nearest shared/pwsh/pwsh above the
+# repository, else pwsh on PATH (tools/find-pwsh fails saying what is missing). Once per virtualenv, so the module
+# runs with the Ansible.Basic of the newest ansible-core and of 2.16.
+pester: $(VENV)/.installed $(VENV_OLDEST)/.installed
+	@pwsh=$$(tools/find-pwsh); \
+	for venv in $(VENV) $(VENV_OLDEST); do \
+		ansible=$$($$venv/bin/python -c 'import ansible, os; print(os.path.dirname(ansible.__file__))'); \
+		version=$$($$venv/bin/python -c 'import ansible.release as r; print(r.__version__)'); \
+		echo "Pester against the Ansible.Basic of ansible-core $$version"; \
+		"$$pwsh" -NoProfile -NonInteractive -File tests/powershell/Invoke-MtlsPester.ps1 \
+			-AnsiblePath "$$ansible" -Label "ansible-core-$$version"; \
+	done
+
+test: lint unit-newest unit-oldest pester
 
 clean:
 	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_BENCH) .build

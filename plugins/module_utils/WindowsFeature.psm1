@@ -1,36 +1,23 @@
 # Copyright: (c) 2025, mtls.iis maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-# Windows features (roles and role services such as Web-Cert-Auth, Web-Client-Auth, Web-Http-Tracing) for the
-# host_state engine, through Get-WindowsFeature and Install-WindowsFeature of the ServerManager PowerShell module.
+# Windows itself for the host_state engine: which Windows this host runs (its build and computer name, the host part
+# of every snapshot) and which features (roles and role services such as Web-Cert-Auth, Web-Client-Auth,
+# Web-Http-Tracing) are installed; feature_install. Windows is reached only through the boundary utils WinFeature
+# (Get-WindowsFeature / Install-WindowsFeature), WinRegistry (the OS build) and WinHost (the computer name).
 #
-# Those cmdlets exist on Windows Server only. Client SKUs (Windows 10/11) have no ServerManager module; their IIS
-# parts are optional features (Enable-WindowsOptionalFeature, other names), which this file does not handle: it
-# fails with a message saying so.
-#
-# Written without a Windows host to run it on: every Windows fact that is not documented by Microsoft, or that
-# could not be checked, has a comment saying so.
+# Get-WindowsFeature and Install-WindowsFeature exist on Windows Server only (WINDOWS_FACTS FEATURE-1). Client
+# editions (Windows 10/11) manage their IIS parts as optional features under other names, which this file does not
+# handle: it fails with a message saying so.
+
+#AnsibleRequires -PowerShell ..module_utils.WinFeature
+#AnsibleRequires -PowerShell ..module_utils.WinRegistry
+#AnsibleRequires -PowerShell ..module_utils.WinHost
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
 
-Function Import-MtlsServerManagerModule {
-    <#
-    .SYNOPSIS
-    Makes Get-WindowsFeature and Install-WindowsFeature available; a host without them is an error that says why.
-    #>
-    [CmdletBinding()]
-    param ()
-
-    if ($null -ne (Get-Command -Name 'Install-WindowsFeature' -ErrorAction SilentlyContinue)) {
-        return
-    }
-    if ($null -eq (Get-Module -ListAvailable -Name 'ServerManager')) {
-        throw "this host has no ServerManager PowerShell module, so Get-WindowsFeature and Install-WindowsFeature do not exist here (they come with Windows Server; client editions such as Windows 10/11 manage IIS parts as optional features with Enable-WindowsOptionalFeature) - install the feature yourself or leave the features to the Windows Server hosts"
-    }
-    # Module autoloading would also find the cmdlets; importing says clearly which module failed if it cannot load.
-    Import-Module -Name 'ServerManager' -ErrorAction Stop
-}
+$script:CurrentVersionPath = 'SOFTWARE\Microsoft\Windows NT\CurrentVersion'
 
 Function Assert-MtlsWindowsFeatureName {
     <#
@@ -56,8 +43,8 @@ Function Assert-MtlsWindowsFeatureName {
 Function Get-MtlsWindowsFeatureState {
     <#
     .SYNOPSIS
-    Reads the given features with one Get-WindowsFeature call: requested name -> the feature object. A name Windows
-    does not know is an error naming it.
+    Reads the given features with one Get-WindowsFeature call: requested name -> @{ name; installed; install_state }.
+    A host without the ServerManager module, or a name Windows does not know, is an error that says so.
     #>
     [CmdletBinding()]
     [OutputType([hashtable])]
@@ -67,14 +54,14 @@ Function Get-MtlsWindowsFeatureState {
         $Names
     )
 
-    Import-MtlsServerManagerModule
-    # Get-WindowsFeature -Name takes a string array and returns the features it finds; an unknown name returns
-    # nothing rather than an error (believed from use, not documented), hence the check below.
-    $features = @(Get-WindowsFeature -Name $Names)
+    $answer = Get-MtlsWinFeature -Name $Names
+    if (-not $answer.available) {
+        throw "this host has no ServerManager PowerShell module, so Get-WindowsFeature and Install-WindowsFeature do not exist here (they come with Windows Server; client editions such as Windows 10/11 manage IIS parts as optional features with Enable-WindowsOptionalFeature) - install the feature yourself or leave the features to the Windows Server hosts"
+    }
     $found = @{}
     foreach ($name in $Names) {
-        # Feature names compare case-insensitively (Get-WindowsFeature accepts any case).
-        $feature = @($features | Where-Object { [string]::Equals([string]$_.Name, $name, [System.StringComparison]::OrdinalIgnoreCase) })
+        # Feature names compare case-insensitively (Get-WindowsFeature accepts any case, WINDOWS_FACTS FEATURE-2).
+        $feature = @($answer.features | Where-Object { [string]::Equals([string]$_.name, $name, [System.StringComparison]::OrdinalIgnoreCase) })
         if ($feature.Count -eq 0) {
             throw "Windows has no feature named '$name' on this host (Get-WindowsFeature does not list it); check the name"
         }
@@ -108,10 +95,10 @@ Function Get-MtlsWindowsFeatureSnapshot {
     )
     $features = Get-MtlsWindowsFeatureState -Names $wanted
     foreach ($name in $wanted) {
-        # Feature.Installed is the feature object's boolean. Whether a feature installed but waiting for a reboot
-        # (InstallState InstallPending) reports true is not verified; if it reports false, feature_install runs again
-        # and Install-WindowsFeature reports the pending restart again.
-        $snapshot[$name] = [bool]$features[$name].Installed
+        # Installed is the feature's own boolean. Whether a feature waiting for a restart (InstallPending) reports
+        # true is not verified (WINDOWS_FACTS FEATURE-4); if it reports false, feature_install runs again and
+        # Install-WindowsFeature reports the pending restart again.
+        $snapshot[$name] = [bool]$features[$name].installed
     }
     $snapshot
 }
@@ -131,21 +118,87 @@ Function Install-MtlsWindowsFeature {
 
     Assert-MtlsWindowsFeatureName -Name $Name -What 'name'
     $feature = (Get-MtlsWindowsFeatureState -Names @([string]$Name))[[string]$Name]
-    if ([bool]$feature.Installed) {
+    if ([bool]$feature.installed) {
         return @{ changed = $false; reboot_required = $false }
     }
-    # Without -IncludeManagementTools or -IncludeAllSubFeature: exactly the named role service (and the features it
-    # depends on, which Install-WindowsFeature adds on its own).
-    # Its warnings ("You must restart this server...") say what RestartNeeded says; they are not output.
-    $outcome = Install-WindowsFeature -Name ([string]$Name) -WarningAction SilentlyContinue
-    if (-not [bool]$outcome.Success) {
-        throw "Install-WindowsFeature $Name did not succeed (exit code $([string]$outcome.ExitCode)); see the Server Manager event log on the host, and check that the installation source is reachable"
+    # Exactly the named role service; Windows adds the features it depends on (WINDOWS_FACTS FEATURE-3).
+    $outcome = Install-MtlsWinFeature -Name ([string]$feature.name)
+    if (-not [bool]$outcome.success) {
+        throw "Install-WindowsFeature $Name did not succeed (exit code $($outcome.exit_code)); see the Server Manager event log on the host, and check that the installation source is reachable"
     }
-    # RestartNeeded is an enum No/Yes/Maybe (Microsoft.Windows.ServerManager.Commands.RestartState), not a bool:
-    # 'Maybe' counts as needed. The names are from observed output, not from documentation.
-    $restart = [string]$outcome.RestartNeeded
-    @{ changed = $true; reboot_required = ($restart -ne 'No') }
+    # RestartNeeded is No, Yes or Maybe (WINDOWS_FACTS FEATURE-3): Maybe counts as needed.
+    @{ changed = $true; reboot_required = ([string]$outcome.restart_needed -ne 'No') }
+}
+
+Function Get-MtlsRegistryData {
+    <#
+    .SYNOPSIS
+    The data of one value of a key read through Get-MtlsWinRegistryKey when it has the given type, else $null
+    (names compared case-insensitively, WINDOWS_FACTS REG-2).
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)]
+        [hashtable]
+        $Key,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Name,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Kind
+    )
+
+    foreach ($stored in @($Key.values.Keys)) {
+        $entry = $Key.values[$stored]
+        if ([string]::Equals([string]$stored, $Name, [System.StringComparison]::OrdinalIgnoreCase) -and $entry.kind -eq $Kind) {
+            return $entry.data
+        }
+    }
+    $null
+}
+
+Function Get-MtlsWindowsVersion {
+    <#
+    .SYNOPSIS
+    The Windows version as major.minor.build (10.0.20348), read from HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion:
+    CurrentMajorVersionNumber, CurrentMinorVersionNumber and CurrentBuildNumber (WINDOWS_FACTS HOST-1). Unlike
+    [Environment]::OSVersion it does not depend on the host process's manifest (WINDOWS_FACTS HOST-2).
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param ()
+
+    $key = Get-MtlsWinRegistryKey -Path $script:CurrentVersionPath
+    if ($null -eq $key) {
+        throw "the registry key HKLM\$script:CurrentVersionPath does not exist, so the Windows version is unknown"
+    }
+    $major = Get-MtlsRegistryData -Key $key -Name 'CurrentMajorVersionNumber' -Kind 'REG_DWORD'
+    $minor = Get-MtlsRegistryData -Key $key -Name 'CurrentMinorVersionNumber' -Kind 'REG_DWORD'
+    $build = Get-MtlsRegistryData -Key $key -Name 'CurrentBuildNumber' -Kind 'REG_SZ'
+    if ($null -eq $major -or $null -eq $minor -or $build -notmatch '^[0-9]+$') {
+        throw "HKLM\$script:CurrentVersionPath has no CurrentMajorVersionNumber/CurrentMinorVersionNumber (REG_DWORD) and numeric CurrentBuildNumber (REG_SZ) (build '$build'); this collection supports Windows Server 2016 and later"
+    }
+    '{0}.{1}.{2}' -f $major, $minor, $build
+}
+
+Function Get-MtlsHostIdentity {
+    <#
+    .SYNOPSIS
+    The host part of every snapshot: os_version (major.minor.build) and computer_name.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param ()
+
+    @{
+        os_version = Get-MtlsWindowsVersion
+        computer_name = Get-MtlsWinComputerName
+    }
 }
 
 Export-ModuleMember -Function Get-MtlsWindowsFeatureSnapshot
 Export-ModuleMember -Function Install-MtlsWindowsFeature
+Export-ModuleMember -Function Get-MtlsHostIdentity

@@ -19,6 +19,11 @@ Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
 
 $spec = @{
+    # Root no_log: Ansible.Basic writes "Invoked with" and every argument to the Windows Application event log unless
+    # the spec sets no_log at its root, and it masks a no_log dict option only by the dict's type name, so secrets
+    # and the base64 PFX in ops would reach the log (WINDOWS_FACTS ANSIBLE-1, ANSIBLE-2). The module sets its own
+    # masked invocation below.
+    no_log = $true
     options = @{
         mode = @{ type = 'str'; required = $true; choices = 'gather', 'apply' }
         scope = @{ type = 'dict' }
@@ -336,22 +341,6 @@ Function Get-SecretValue {
     $value
 }
 
-Function Get-HostIdentity {
-    <#
-    .SYNOPSIS
-    The host part of every snapshot.
-    #>
-    [CmdletBinding()]
-    [OutputType([hashtable])]
-    param ()
-
-    # powershell.exe declares Windows 10 compatibility in its manifest, so OSVersion reports the real 10.0.x build.
-    @{
-        os_version = [System.Environment]::OSVersion.Version.ToString(3)
-        computer_name = [System.Environment]::MachineName
-    }
-}
-
 Function Get-StoreSnapshotMap {
     <#
     .SYNOPSIS
@@ -479,7 +468,7 @@ Function Get-HostSnapshot {
         $Scope
     )
 
-    $snapshot = @{ host = Get-HostIdentity }
+    $snapshot = @{ host = Get-MtlsHostIdentity }
     if ($null -eq $Scope) {
         return $snapshot
     }

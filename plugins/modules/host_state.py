@@ -76,8 +76,9 @@ options:
         C(to_store), C(thumbprint); adds to the target store before removing from the source), C(cert_remove)
         (C(store), C(thumbprint)), C(schannel_set) (C(name), C(value)), C(schannel_unset) (C(name)).
       - C(schannel_set) and C(schannel_unset) accept only C(ClientAuthTrustMode) and C(SendTrustedIssuerList).
-        When one of them changes a value it first records the current boot time in
-        C(HKLM\SOFTWARE\mtls.iis) value C(SchannelChangedAtBoot), so that gather can tell that a reboot is pending.
+        When one of them changes a value it first creates the volatile registry key
+        C(HKLM\SOFTWARE\mtls.iis\SchannelRebootPending), which Windows removes at the next restart, so that
+        gather can tell that a reboot is pending.
       - C(pfx_import) (C(store), C(pfx) base64 PFX, C(password_ref) the key in O(secrets) holding the PFX password,
         C(thumbprint)) imports a certificate with its private key into the LocalMachine store (machine key set,
         persisted, not exportable); it is a no-op when the store already has that certificate with a key.
@@ -196,13 +197,14 @@ RETURN = r"""
 snapshot:
   description:
     - The parts of the host named in O(scope). Keys not asked for are absent.
-    - C(host) (C(os_version), C(computer_name)) is always present.
+    - C(host) is always present, with C(os_version) (major.minor.build, read from the registry key
+      C(HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion)) and C(computer_name).
     - C(stores) maps each requested store name (as requested) to C(exists) and C(certificates), a list of
       C(thumbprint) (upper-case hex SHA-1), C(der) (base64 DER) and C(has_private_key). With C(ctl_stores), the
       CTL stores of the HTTP.sys bindings are there too, keyed by the name the binding gives.
     - C(schannel) maps C(ClientAuthTrustMode) and C(SendTrustedIssuerList) to the REG_DWORD as an integer,
       null when absent, or a string for a value of another registry type; C(pending_reboot) is true when this
-      module changed one of them since the host last booted.
+      module changed one of them since the host last restarted.
     - C(httpsys) is a list of bindings with C(key), C(kind) (C(ipport) or C(hostnameport)), C(cert_hash),
       C(cert_store), C(app_id), C(ctl_store_name), C(default_flags), C(cert_check_mode) and
       C(revocation_freshness_time).

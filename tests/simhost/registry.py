@@ -1,24 +1,27 @@
-"""The registry, as far as the collection touches it: the Schannel key.
+"""The registry, as far as the collection touches it: the Schannel key and the engine's pending-reboot marker.
 
-Windows facts followed (REFERENCE.md, "Schannel"): ``ClientAuthTrustMode`` and
-``SendTrustedIssuerList`` are REG_DWORD values under
-``HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL``; an absent value means the
-Windows default; only those two values are ours, siblings (``EventLogging``, protocol subkeys…) are
-never touched. Registry key paths and value names are case-insensitive. Schannel lives in LSASS, so a
-change takes effect at the next boot.
+Windows facts followed (docs/WINDOWS_FACTS.md): ``ClientAuthTrustMode`` and ``SendTrustedIssuerList`` are
+REG_DWORD values under ``HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL``; an absent
+value means the Windows default; only those two values are ours, siblings (``EventLogging``, protocol subkeys…) are
+never touched (SCHANNEL-1, SCHANNEL-2). Registry key paths and value names are case-insensitive (REG-2). Schannel
+lives in LSASS, so a change takes effect at the next restart (SCHANNEL-3).
 
-Pending reboot (docs/ENGINE.md, "Diagnosis support"): when ``schannel_set``/``schannel_unset`` changes a
-value, the engine writes ``HKLM\\SOFTWARE\\mtls.iis\\SchannelChangedAtBoot`` (REG_SZ, the current boot time
-``yyyy-MM-ddTHH:mm:ssZ``); gather reports ``pending_reboot`` when that marker is within 5 minutes of the
-current boot time. The boot is ``state["boot"]``, a counter (:func:`boot_time` gives its time; a reboot
-advances it, see :func:`reboot`).
+Volatile keys (REG-6): a key created volatile lives in memory only and is gone after the next restart; every key one
+create call makes is volatile when the call asks for it (missing parents included); an existing key is left as it
+is; a non-volatile key cannot be created under a volatile one (ERROR_CHILD_MUST_BE_VOLATILE).
 
-State layout: ``state["registry"][<key path>][<value name>] = {"type": "REG_DWORD", "value": 1}``.
+Pending reboot (SCHANNEL-4, docs/ENGINE.md "Diagnosis support"): when ``schannel_set``/``schannel_unset`` changes a
+value, the engine first creates the ordinary key ``HKLM\\SOFTWARE\\mtls.iis`` and under it the volatile key
+``SchannelRebootPending``; gather reports ``pending_reboot`` while that key exists. :func:`reboot` restarts the host:
+the boot counter ``state["boot"]`` advances and every volatile key goes.
+
+State layout: ``state["registry"][<key path>][<value name>] = {"type": "REG_DWORD", "value": 1}`` for every key
+that exists (a key without values maps to ``{}``; ``HKLM\\<hive key>`` and every parent of a listed key exist too),
+``state["registry_volatile"]``: the paths of the volatile keys.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from simhost.errors import OpError, StateError
@@ -33,14 +36,8 @@ REG_TYPES: frozenset[str] = frozenset(
 
 DWORD_MAX = 0xFFFFFFFF
 
-#: The value under :data:`~simhost.state.MTLS_KEY` that records the boot at which Schannel last changed.
-MARKER = "SchannelChangedAtBoot"
-BOOT_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-#: ``LastBootUpTime`` of the first boot; each reboot comes :data:`BOOT_INTERVAL` later.
-_FIRST_BOOT_TIME = datetime(2024, 1, 15, 6, 0, 0, tzinfo=timezone.utc)
-BOOT_INTERVAL = timedelta(days=1)
-#: How far the marker may be from the current boot time and still mean "this boot" (as the module compares).
-PENDING_TOLERANCE = timedelta(minutes=5)
+#: The volatile key whose existence means "a Schannel change waits for a restart" (under :data:`MTLS_KEY`).
+MARKER_KEY = MTLS_KEY + r"\SchannelRebootPending"
 
 
 def _key(state: State, key: str, create: bool = False) -> dict[str, Any] | None:
@@ -134,39 +131,76 @@ def owned_schannel_name(name: str) -> str:
     raise OpError(f"Schannel value {name!r} is not managed by host_state; allowed: {', '.join(SCHANNEL_VALUES)}")
 
 
+def _registry(state: State) -> dict[str, dict[str, Any]]:
+    return state.setdefault("registry", {})
+
+
+def _volatile(state: State) -> list[str]:
+    return state.setdefault("registry_volatile", [])
+
+
+def _is_under(path: str, ancestor: str) -> bool:
+    return path.casefold() == ancestor.casefold() or path.casefold().startswith(ancestor.casefold() + "\\")
+
+
+def key_exists(state: State, key: str) -> bool:
+    """A listed key, a parent of one, or a hive's top-level key (``HKLM\\SOFTWARE``)."""
+    if key.count("\\") <= 1:
+        return True
+    return any(_is_under(path, key) for path in _registry(state))
+
+
+def is_volatile(state: State, key: str) -> bool:
+    return any(path.casefold() == key.casefold() for path in _volatile(state))
+
+
+def create_key(state: State, key: str, volatile: bool = False) -> None:
+    """``RegCreateKeyEx``: create a missing key and its missing parents, all volatile when asked (REG-6).
+
+    An existing key stays as it is; a non-volatile key under a volatile parent fails as Windows fails it.
+    """
+    if key_exists(state, key):
+        return
+    parts = key.split("\\")
+    missing: list[str] = []
+    for depth in range(len(parts), 1, -1):
+        candidate = "\\".join(parts[:depth])
+        if key_exists(state, candidate):
+            if not volatile and is_volatile(state, candidate):
+                raise StateError(f"cannot create a stable subkey under the volatile key {candidate}")
+            break
+        missing.append(candidate)
+    for path in reversed(missing):
+        _registry(state)[path] = {}
+        if volatile:
+            _volatile(state).append(path)
+
+
 def boot(state: State) -> int:
     """The current boot (a counter; a host file from before boots were simulated is at its first boot)."""
     return int(state.get("boot", FIRST_BOOT))
 
 
-def boot_time(state: State) -> str:
-    """``Win32_OperatingSystem.LastBootUpTime`` of the current boot, as ``yyyy-MM-ddTHH:mm:ssZ``."""
-    return (_FIRST_BOOT_TIME + (boot(state) - FIRST_BOOT) * BOOT_INTERVAL).strftime(BOOT_TIME_FORMAT)
-
-
 def reboot(state: State) -> None:
-    """Restart the host: the next boot, with a later boot time (a pending Schannel change takes effect)."""
+    """Restart the host: the next boot; every volatile key and everything below it is gone (REG-6)."""
     state["boot"] = boot(state) + 1
+    gone = list(_volatile(state))
+    registry = _registry(state)
+    for path in list(registry):
+        if any(_is_under(path, volatile) for volatile in gone):
+            del registry[path]
+    state["registry_volatile"] = []
 
 
 def _mark_schannel_changed(state: State) -> None:
-    set_value(state, MTLS_KEY, MARKER, boot_time(state), "REG_SZ")
+    # The parent as an ordinary key first: created in one call with the marker it would be volatile too.
+    create_key(state, MTLS_KEY)
+    create_key(state, MARKER_KEY, volatile=True)
 
 
 def schannel_pending_reboot(state: State) -> bool:
-    """True when the marker holds a time within 5 minutes of the current boot time.
-
-    A missing marker, one of another type or one that is not a time means no reboot is pending.
-    """
-    entry = get_value(state, MTLS_KEY, MARKER)
-    if entry is None or entry["type"] != "REG_SZ":
-        return False
-    try:
-        marked = datetime.strptime(str(entry["value"]), BOOT_TIME_FORMAT).replace(tzinfo=timezone.utc)
-    except ValueError:
-        return False
-    booted = datetime.strptime(boot_time(state), BOOT_TIME_FORMAT).replace(tzinfo=timezone.utc)
-    return abs(marked - booted) <= PENDING_TOLERANCE
+    """True while the volatile marker key exists: a Schannel change by an op waits for a restart."""
+    return key_exists(state, MARKER_KEY)
 
 
 def schannel_set(state: State, name: str, value: int) -> bool:

@@ -64,12 +64,12 @@ def set_os_version(state: State, version: str) -> None:
 
 
 def reboot(state: State) -> None:
-    """Restart the host: the boot advances, so a Schannel change made before it is no longer pending."""
+    """Restart the host: the boot advances and volatile registry keys go, so no Schannel change is pending."""
     registry.reboot(state)
 
 
 def schannel_pending_reboot(state: State) -> bool:
-    """What gather returns as ``schannel.pending_reboot``: Schannel changed by an op since the last boot."""
+    """What gather returns as ``schannel.pending_reboot``: the volatile marker key an op created exists."""
     return registry.schannel_pending_reboot(state)
 
 

@@ -18,11 +18,10 @@ SCHEMA_VERSION = 1
 
 SCHANNEL_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"
 
-#: The engine's own registry key (docs/ENGINE.md): it holds ``SchannelChangedAtBoot``, never Schannel's key.
+#: The engine's own registry key (docs/ENGINE.md): the parent of the volatile ``SchannelRebootPending`` key.
 MTLS_KEY = r"HKLM\SOFTWARE\mtls.iis"
 
-#: The boot counter of a fresh host (``state["boot"]``); :func:`simhost.registry.boot_time` turns it into
-#: ``Win32_OperatingSystem.LastBootUpTime``.
+#: The boot counter of a fresh host (``state["boot"]``); :func:`simhost.registry.reboot` advances it.
 FIRST_BOOT = 1
 
 #: LocalMachine stores present on a fresh Windows Server 2022 that matter here. ``ClientAuthIssuer``

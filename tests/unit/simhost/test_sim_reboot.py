@@ -1,4 +1,4 @@
-"""Schannel pending reboot: the marker under HKLM\\SOFTWARE\\mtls.iis, boots and ``schannel.pending_reboot``."""
+"""Schannel pending reboot: the volatile key SOFTWARE\\mtls.iis\\SchannelRebootPending and ``pending_reboot``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from simhost import registry, seed
+from simhost.errors import StateError
 from simhost.host import SimulatedHost
 from simhost.runner import run_module
 from simhost.state import MTLS_KEY, State, load_state, new_state, save_state
@@ -71,21 +73,30 @@ def test_a_converged_run_after_the_reboot_leaves_no_reboot_pending(state: State)
     assert pending(state) is False
 
 
-def test_the_marker_is_the_current_boot_time_as_reg_sz_under_the_engines_own_key(state: State) -> None:
+def test_the_marker_is_a_volatile_key_under_an_ordinary_engine_key(state: State) -> None:
     apply(state, SET_MODE_2)
-    assert registry.all_values(state, MTLS_KEY) == {
-        "SchannelChangedAtBoot": {"type": "REG_SZ", "value": registry.boot_time(state)}
-    }
+    assert (registry.key_exists(state, registry.MARKER_KEY), registry.is_volatile(state, registry.MARKER_KEY)) == (
+        True,
+        True,
+    )
+    assert (registry.key_exists(state, MTLS_KEY), registry.is_volatile(state, MTLS_KEY)) == (True, False)
 
 
-def test_boot_time_is_formatted_as_the_module_writes_it(state: State) -> None:
-    assert registry.boot_time(state) == "2024-01-15T06:00:00Z"
+def test_the_marker_holds_no_value(state: State) -> None:
+    apply(state, SET_MODE_2)
+    assert registry.all_values(state, registry.MARKER_KEY) == {}
 
 
-def test_a_reboot_moves_the_boot_time_on(state: State) -> None:
-    before = registry.boot_time(state)
+def test_a_reboot_removes_the_volatile_marker_and_keeps_the_engine_key(state: State) -> None:
+    apply(state, SET_MODE_2)
     seed.reboot(state)
-    assert registry.boot_time(state) > before
+    assert (registry.key_exists(state, registry.MARKER_KEY), registry.key_exists(state, MTLS_KEY)) == (False, True)
+
+
+def test_a_reboot_advances_the_boot_counter(state: State) -> None:
+    before = registry.boot(state)
+    seed.reboot(state)
+    assert registry.boot(state) == before + 1
 
 
 def test_the_marker_never_touches_the_schannel_key_or_its_siblings(state: State) -> None:
@@ -99,24 +110,33 @@ def test_the_marker_is_not_in_the_schannel_snapshot(state: State) -> None:
     assert set(snapshot) == {"ClientAuthTrustMode", "SendTrustedIssuerList", "pending_reboot"}
 
 
-def test_a_marker_within_five_minutes_of_the_boot_time_is_pending(state: State) -> None:
-    registry.set_value(state, MTLS_KEY, "SchannelChangedAtBoot", "2024-01-15T06:04:59Z", "REG_SZ")
+def test_a_marker_key_created_by_someone_else_reads_as_pending(state: State) -> None:
+    # Gather cannot tell who created the key (WINDOWS_FACTS SCHANNEL-4): its existence is the whole signal.
+    registry.create_key(state, registry.MARKER_KEY, volatile=True)
     assert pending(state) is True
 
 
-def test_a_marker_more_than_five_minutes_from_the_boot_time_is_not_pending(state: State) -> None:
-    registry.set_value(state, MTLS_KEY, "SchannelChangedAtBoot", "2024-01-15T06:05:01Z", "REG_SZ")
+def test_a_value_left_by_the_former_boot_time_marker_is_not_pending(state: State) -> None:
+    registry.set_value(state, MTLS_KEY, "SchannelChangedAtBoot", "2024-01-15T06:00:00Z", "REG_SZ")
     assert pending(state) is False
 
 
-def test_a_marker_that_is_not_a_time_is_not_pending(state: State) -> None:
-    registry.set_value(state, MTLS_KEY, "SchannelChangedAtBoot", "yesterday", "REG_SZ")
-    assert pending(state) is False
+def test_a_volatile_key_created_with_its_missing_parent_makes_the_parent_volatile_too(state: State) -> None:
+    registry.create_key(state, r"HKLM\SOFTWARE\Other\Child", volatile=True)
+    seed.reboot(state)
+    assert registry.key_exists(state, r"HKLM\SOFTWARE\Other") is False
 
 
-def test_a_marker_of_another_type_is_not_pending(state: State) -> None:
-    registry.set_value(state, MTLS_KEY, "SchannelChangedAtBoot", 1, "REG_DWORD")
-    assert pending(state) is False
+def test_an_ordinary_key_cannot_be_created_under_a_volatile_key(state: State) -> None:
+    registry.create_key(state, r"HKLM\SOFTWARE\Other", volatile=True)
+    with pytest.raises(StateError, match="stable subkey under the volatile key"):
+        registry.create_key(state, r"HKLM\SOFTWARE\Other\Child")
+
+
+def test_creating_an_existing_key_keeps_its_volatility(state: State) -> None:
+    registry.create_key(state, MTLS_KEY)
+    registry.create_key(state, MTLS_KEY, volatile=True)
+    assert registry.is_volatile(state, MTLS_KEY) is False
 
 
 def test_a_host_file_from_before_boots_were_simulated_is_at_its_first_boot(host_file: Path) -> None:
@@ -124,7 +144,7 @@ def test_a_host_file_from_before_boots_were_simulated_is_at_its_first_boot(host_
     del old["boot"]
     host_file.write_text(json.dumps(old), encoding="utf-8")
     state = load_state(host_file)
-    assert registry.boot_time(state) == registry.boot_time(new_state())
+    assert registry.boot(state) == registry.boot(new_state())
 
 
 def test_the_pending_reboot_survives_in_the_host_file_until_a_reboot(host_file: Path) -> None:
