@@ -169,7 +169,7 @@ seealso:
   - module: mtls.iis.client_cert
   - module: mtls.iis.client_cert_info
 author:
-  - mtls.iis maintainers
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -30,10 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
-from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID
-
 from .certs import CertInfo, describe
+from .cryptography_lib import ExtendedKeyUsageOID, x509
 from .signature import SignatureCheck, issued_by
 
 CLIENT = "sent by the client"

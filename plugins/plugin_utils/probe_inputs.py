@@ -12,11 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ansible_collections.mtls.iis.plugins.module_utils.tls_probe import target
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
 
 from .certs import parse_certificates
+from .cryptography_lib import pkcs12, serialization, x509
 from .errors import OptionError
 from .sources import FileReader
 
@@ -96,7 +94,7 @@ def expected_statuses(values: list[str]) -> list[str]:
     found = []
     for index, value in enumerate(values):
         text = str(value).strip()
-        status, _, sub = text.partition(".")
+        status, _dot, sub = text.partition(".")
         if not (status.isdigit() and len(status) == 3 and (not sub or sub.isdigit())):
             raise OptionError(
                 f"expect_status[{index}]", f"{text!r} is not an HTTP status.", "give codes such as 200, 403 or 403.16."

@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from ansible_collections.mtls.iis.plugins.module_utils.tls_probe import AFTER_REQUEST, HANDSHAKE, looks_like_tls13_trap
-from cryptography import x509
 
 from .certs import describe
+from .cryptography_lib import x509
 from .probe_inputs import ProbeRequest
 
 #: TLS alerts a server sends when it does not accept the client certificate (RFC 8446 section 6.2, RFC 5246 7.2.2).

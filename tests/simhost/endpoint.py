@@ -80,10 +80,11 @@ def exec_command(state_dir: Path, host: str, in_data: bytes | None, dump: bool =
     rc, result = run_module(host_file(state_dir, host), name, payload.module_args)
     reply = json.dumps(result)
     details = _details(payload)
+    mode, ops = details.pop("mode"), details.pop("ops")
     entry = make_entry(
         short_module_name(name),
-        mode=details.pop("mode"),
-        ops=details.pop("ops"),
+        mode=mode,
+        ops=ops,
         bytes_in=payload.byte_count,
         bytes_out=len(reply.encode()),
         rc=rc,

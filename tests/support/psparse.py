@@ -214,7 +214,7 @@ def _single_hashtable_assignment(path: str | Path, variable: str) -> Node:
 def dispatcher_op_names(path: str | Path) -> set[str]:
     """The keys of the op-dispatch hashtable (``$OpHandlers = @{ name = { ... }; ... }``) of host_state.ps1."""
     table = _single_hashtable_assignment(path, DISPATCHER_VARIABLE)
-    return {key for key, _ in hash_entries(table)}
+    return {key for key, _value in hash_entries(table)}
 
 
 def top_level_hashtable(path: str | Path, variable: str) -> dict[str, Any]:

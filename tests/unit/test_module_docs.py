@@ -74,7 +74,7 @@ def test_secret_options_are_no_log(name):
                 yield prefix + option, body.get("no_log")
             yield from secrets(body.get("options", {}), f"{prefix}{option}.")
 
-    assert all(no_log is True for _, no_log in secrets(action.ActionModule.ARGUMENT_SPEC))
+    assert all(no_log is True for _option, no_log in secrets(action.ActionModule.ARGUMENT_SPEC))
 
 
 def _generator():
