@@ -8,6 +8,7 @@ The repository root is the collection root. Ansible finds collections under
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -26,6 +27,16 @@ def ensure_collection_link() -> Path:
         tmp.symlink_to(REPO_ROOT, target_is_directory=True)
         os.replace(tmp, link)
     return COLLECTIONS_DIR
+
+
+def ansible_tool(name: str) -> str:
+    """An ansible-core command (``ansible-doc``, ``ansible-galaxy``) of the running ansible-core: beside this
+    Python in a virtualenv, else on PATH (ansible-test units puts its own there)."""
+    beside = Path(sys.executable).with_name(name)
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if not found:
+        raise FileNotFoundError(f"{name} is neither beside {sys.executable} nor on PATH")
+    return found
 
 
 def make_importable() -> None:

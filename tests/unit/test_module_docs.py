@@ -7,11 +7,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
-from support.collection import REPO_ROOT, ensure_collection_link
+from support.collection import REPO_ROOT, ansible_tool, ensure_collection_link
 
 ACTION_MODULES = sorted(p.stem for p in (REPO_ROOT / "plugins" / "action").glob("*.py"))
 ALL_MODULES = sorted(p.stem for p in (REPO_ROOT / "plugins" / "modules").glob("*.py"))
@@ -28,14 +27,44 @@ def test_every_action_plugin_has_a_documented_module():
 
 
 def test_ansible_doc_renders_every_module():
-    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link())}
     names = [f"mtls.iis.{name}" for name in ALL_MODULES]
-    ansible_doc = Path(sys.executable).with_name("ansible-doc")
-    proc = subprocess.run([str(ansible_doc), "--json", *names], env=env, capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    rendered = json.loads(proc.stdout)
+    rendered = _ansible_doc("module", names)
     assert sorted(rendered) == names
     assert all(rendered[n]["doc"]["short_description"] for n in names)
+
+
+def _ansible_doc(plugin_type: str, names: list[str]) -> dict:
+    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link())}
+    proc = subprocess.run(
+        [ansible_tool("ansible-doc"), "-t", plugin_type, "--json", *names],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("plugin_type", ["filter", "lookup"])
+def test_ansible_doc_renders_every_filter_and_lookup(plugin_type):
+    names = sorted(f"mtls.iis.{p.stem}" for p in (REPO_ROOT / "plugins" / plugin_type).glob("*.py"))
+    rendered = _ansible_doc(plugin_type, names)
+    assert names and sorted(rendered) == names
+    assert all(rendered[n]["doc"]["short_description"] for n in names)
+
+
+def test_ansible_doc_renders_the_role_with_every_nested_option_described():
+    rendered = _ansible_doc("role", ["mtls.iis.client_cert_auth"])
+    options = rendered["mtls.iis.client_cert_auth"]["entry_points"]["main"]["options"]
+
+    def undescribed(opts: dict, prefix: str = ""):
+        for name, body in opts.items():
+            if not body.get("description"):
+                yield prefix + name
+            yield from undescribed(body.get("options", {}), f"{prefix}{name}.")
+
+    assert options and list(undescribed(options)) == []
 
 
 def _normalise(options: dict, nested: str) -> dict:
