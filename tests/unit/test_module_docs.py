@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -121,3 +122,39 @@ def test_client_cert_docs_are_generated_from_the_part_modules():
 def test_role_argument_specs_are_generated_from_the_part_modules():
     specs = REPO_ROOT / "roles" / "client_cert_auth" / "meta" / "argument_specs.yml"
     assert specs.read_text() == _generator().render_role_specs()
+
+
+_OPTION_REFERENCE = re.compile(r"\bOV?\(([^)#]*)\)")
+
+
+def _option_paths(options: dict, nested: str, prefix: str = "") -> set[str]:
+    """Every option's reference path as antsibull writes it: ``a``, ``a.b``, ``a[].b`` under a list."""
+    paths = set()
+    for name, body in options.items():
+        path = prefix + name
+        paths.add(path)
+        marker = "[]" if body.get("type") == "list" else ""
+        paths |= _option_paths(body.get(nested, {}), nested, f"{path}{marker}.")
+    return paths
+
+
+def _references(options: dict, nested: str) -> set[str]:
+    found = set()
+    for body in options.values():
+        description = body.get("description", [])
+        for text in [description] if isinstance(description, str) else description:
+            found |= {m.split("=")[0] for m in _OPTION_REFERENCE.findall(text)}
+        found |= _references(body.get(nested, {}), nested)
+    return found
+
+
+def test_every_option_reference_of_the_whole_host_docs_names_one_of_its_options():
+    options = _documentation("client_cert")["options"]
+    assert _references(options, "suboptions") - _option_paths(options, "suboptions") == set()
+
+
+def test_every_option_reference_of_the_role_names_one_of_its_variables():
+    specs = yaml.safe_load((REPO_ROOT / "roles" / "client_cert_auth" / "meta" / "argument_specs.yml").read_text())
+    options = specs["argument_specs"]["main"]["options"]
+    references = _references(options, "options")
+    assert references and references - _option_paths(options, "options") == set()
