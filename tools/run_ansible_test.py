@@ -107,7 +107,7 @@ def seed_get_pip(home: Path, python_version: str) -> Path:
     return cache
 
 
-def test_environment(pwsh: Path, home: Path) -> dict[str, str]:
+def ansible_test_environment(pwsh: Path, home: Path) -> dict[str, str]:
     """ansible-test's environment: its own HOME, this Python's bin directory and ``pwsh`` first on PATH."""
     bin_dir = BUILD_DIR / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
@@ -116,7 +116,7 @@ def test_environment(pwsh: Path, home: Path) -> dict[str, str]:
         link.unlink()
     link.symlink_to(pwsh)
     path = os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    return {**os.environ, "HOME": str(home), "PATH": path, "ANSIBLE_TEST_PREFER_PODMAN": "0"}
+    return {**os.environ, "HOME": str(home), "PATH": path}
 
 
 def command(kind: str, python_version: str, extra: Sequence[str]) -> list[str]:
@@ -145,7 +145,7 @@ def main(argv: Sequence[str]) -> int:
     print(f"ansible-test {kind} on ansible-core {ansible.release.__version__}, Python {python_version}", flush=True)
     started = time.monotonic()
     proc = subprocess.run(
-        command(kind, python_version, extra), cwd=collection, env=test_environment(pwsh, TEST_HOME), check=False
+        command(kind, python_version, extra), cwd=collection, env=ansible_test_environment(pwsh, TEST_HOME), check=False
     )
     print(f"ansible-test {kind}: exit {proc.returncode} after {time.monotonic() - started:.0f} s", flush=True)
     return proc.returncode
