@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import re
 import shutil
@@ -122,3 +123,29 @@ def test_the_execution_environment_files_ship_and_exist():
     ee = yaml.safe_load((REPO_ROOT / "meta" / "execution-environment.yml").read_text())
     for name in ee["dependencies"].values():
         assert (REPO_ROOT / name).is_file(), name
+
+
+def _module_level_imports(tree: ast.Module) -> list[str]:
+    """Modules imported by statements that run at import time (not inside a function)."""
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Import):
+                names += [alias.name for alias in child.names]
+            elif isinstance(child, ast.ImportFrom) and child.module:
+                names.append(child.module)
+    return names
+
+
+def test_only_cryptography_lib_imports_cryptography_when_a_plugin_loads():
+    """Ansible loads plugins where cryptography may be missing (ansible-test's import test): the guarded
+    import in plugin_utils/cryptography_lib.py is the only one that runs at load time."""
+    offenders = [
+        str(path.relative_to(REPO_ROOT))
+        for path in (REPO_ROOT / "plugins").rglob("*.py")
+        if path.name != "cryptography_lib.py"
+        and any(name.split(".")[0] == "cryptography" for name in _module_level_imports(ast.parse(path.read_text())))
+    ]
+    assert offenders == []
