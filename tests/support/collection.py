@@ -19,7 +19,13 @@ CONNECTION_PLUGINS_DIR = TESTS_DIR / "plugins" / "connection"
 
 
 def ensure_collection_link() -> Path:
-    """Create ``.build/collections/ansible_collections/mtls/iis`` -> repo root; return the collections dir."""
+    """Create ``.build/collections/ansible_collections/mtls/iis`` -> repo root; return the collections dir.
+
+    A checkout that already sits at ``<dir>/ansible_collections/mtls/iis`` (ansible-test's copy) is its own
+    collections dir: ``<dir>``. A link to it from elsewhere would hide its roles from ``ansible-doc -t role``.
+    """
+    if REPO_ROOT.parts[-3:] == ("ansible_collections", "mtls", "iis"):
+        return REPO_ROOT.parents[2]
     link = COLLECTIONS_DIR / "ansible_collections" / "mtls" / "iis"
     link.parent.mkdir(parents=True, exist_ok=True)
     if not link.is_symlink():
