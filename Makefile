@@ -91,4 +91,4 @@ dist: $(VENV)/.installed
 test: lint unit-newest unit-oldest sanity-newest sanity-oldest publish-check
 
 clean:
-	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_BENCH) .build
+	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_BENCH) .build .ansible

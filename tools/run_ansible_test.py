@@ -7,7 +7,7 @@ the Python that runs this script.
 What ansible-test needs and how it gets it here:
 
 - The collection at ``.../ansible_collections/mtls/iis``: a copy of the checkout's files (tracked and
-  untracked-but-not-ignored, as git lists them) under ``.build/ansible-test/<python>/``, made a git repository
+  untracked-but-not-ignored, as git lists them) under ``.build/ansible-test/<kind>-python<X.Y>/``, made a git repository
   of its own so ansible-test lists exactly those files. A symlink would not do: ansible-test reads the real
   working directory.
 - Its own ``HOME`` (``.build/ansible-test/home``), so the virtualenvs it builds for each test are reused between
@@ -137,7 +137,7 @@ def main(argv: Sequence[str]) -> int:
 
     python_version = f"{sys.version_info.major}.{sys.version_info.minor}"
     pwsh = find_pwsh()
-    collection = copy_collection(BUILD_DIR / f"python{python_version}")
+    collection = copy_collection(BUILD_DIR / f"{kind}-python{python_version}")  # units and sanity may run at once
     seed_get_pip(TEST_HOME, python_version)
     for name, reason in SKIPPED_SANITY_TESTS.items():
         if kind == "sanity":
