@@ -46,12 +46,13 @@ ansible-test runs get-pip.py in a virtualenv created without pip, with the pins 
 (pip==X [setuptools==Y wheel==Z] [--no-setuptools] [--no-wheel]). This installs the pip bundled with
 Python (ensurepip), then exactly those pins from the package index.
 """
-import ensurepip
 import subprocess
 import sys
 
 pins = [arg for arg in sys.argv[1:] if arg not in ("--no-setuptools", "--no-wheel")]
-ensurepip.bootstrap(upgrade=True)
+# In a child process: ensurepip sets PIP_CONFIG_FILE=/dev/null in its own environment, which would hide
+# the machine's pip configuration (its CA bundle, its index) from the install below.
+subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade"])
 subprocess.check_call([sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--quiet", *pins])
 '''
 
