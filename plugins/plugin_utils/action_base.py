@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """One action flow for every module: validate -> gather -> plan -> (check/diff) -> apply -> result.
 
 Each module run on the host costs a PowerShell process, a ~150 KB upload and a C# compile, so an

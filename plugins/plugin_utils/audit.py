@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The audit of one host from the snapshot its converge plan was made from: findings and certificate inventory. Pure.
 
 - Findings: ``diagnosis.diagnose`` for every https binding of the listed sites, at the site and at every location

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Certificates on the controller: loading, thumbprints and classification with ``cryptography``.
 
 Facts used (WINDOWS_FACTS CERT-1 .. CERT-4): the Windows thumbprint is the SHA-1 of the DER encoding in upper-case

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Client certificate chains built and judged by Windows' rules, as IIS (through CryptoAPI) would. Pure.
 
 Path building (WINDOWS_FACTS CLIENTAUTH-3): the chain engine considers what the client sends plus the LocalMachine

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Explain why IIS answers 403.7 / 403.13 / 403.16 / 403.17 (or resets the connection). Pure.
 
 Each check reads the snapshot (and, when given, the client's certificate and chain) and returns

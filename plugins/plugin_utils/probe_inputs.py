@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The options of mtls.iis.probe read and checked on the controller. Pure apart from the file reader it is given.
 
 Certificate files are read on the controller (vault-aware, like ``copy``), the client's key is checked against its

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """What a probe's observation means, in plain words, with the diagnose finding each outcome corresponds to. Pure.
 
 The module (``plugins/module_utils/tls_probe.py``) records what happened on the wire; this module decides what it

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Certificate signatures checked the way CryptoAPI checks them, independent of any library's TLS policy. Pure.
 
 ``cryptography``'s ``verify_directly_issued_by`` and its X.509 verifier refuse signature algorithms the Web PKI
