@@ -121,7 +121,7 @@ def _literal(node: Node) -> Any:
         operator, operand = node.children[0], node.named_children[-1]
         value = _literal(operand)
         if operator.type == "-" and isinstance(value, int) and not isinstance(value, bool):
-            return -value
+            return -int(value)  # pylint on 2.16 cannot narrow the isinstance check
         raise NotLiteral(f"unary expression at {_position(node)}")
     if kind == "array_literal_expression":
         return [_literal(child) for child in node.named_children]
