@@ -1,6 +1,7 @@
 # mtls.iis — every set-up step is here; nothing needs installing by hand.
 #   make demo   converge playbook against the simulated Windows host: plan (check+diff), apply, rerun changed=0
-#   make test   lint, static PowerShell checks and every test, on the newest ansible-core and on 2.16
+#   make test   lint, static PowerShell checks and every test, on the newest ansible-core and on 2.16,
+#               ansible-test sanity and units on both, galaxy-importer and antsibull on the built collection
 #   make pester the PowerShell (Pester) suite against the Ansible.Basic of both ansible-core versions, with coverage gates
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -14,13 +15,13 @@ PIP_FLAGS   := --disable-pip-version-check --quiet
 
 VENV_BENCH  ?= .venv-bench
 
-.PHONY: demo test bench lint unit-newest unit-oldest pester chromium nginx openssl clean
+.PHONY: demo test bench lint unit-newest unit-oldest pester sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
 
-$(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt
+$(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt tests/requirements-publish.txt
 	$(PY_NEWEST) -m venv $(VENV)
 	$(VENV)/bin/pip install $(PIP_FLAGS) --upgrade pip
 	$(VENV)/bin/pip install $(PIP_FLAGS) ansible-core -r requirements.txt -r tests/requirements.txt \
-		-r tests/requirements-lint.txt
+		-r tests/requirements-lint.txt -r tests/requirements-publish.txt
 	touch $@
 
 $(VENV_OLDEST)/.installed: requirements.txt tests/requirements.txt
@@ -46,9 +47,7 @@ bench: $(VENV_BENCH)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/python -c 'import sys; sys.path.insert(0, "tests"); \
-		from support.collection import ensure_collection_link; ensure_collection_link()'
-	ANSIBLE_COLLECTIONS_PATH=.build/collections $(VENV)/bin/ansible-lint --nocolor roles/client_cert_auth playbooks
+	$(VENV)/bin/ansible-lint --nocolor
 
 chromium:
 	tools/ensure-chromium
@@ -61,13 +60,18 @@ nginx:
 openssl:
 	tools/ensure-openssl
 
+# tests/unit runs under `ansible-test units` (as a collection's unit tests are run; requirements in
+# tests/unit/requirements.txt); tests/e2e under plain pytest: they run ansible-playbook against the simulated
+# hosts through a test connection plugin and a headless browser, which ansible-test's units sandbox is not for.
 unit-newest: chromium nginx openssl $(VENV)/.installed
 	@$(VENV)/bin/python -c 'import ansible.release as r; print("ansible-core", r.__version__)'
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python tools/run_ansible_test.py units
+	$(VENV)/bin/python -m pytest -q tests/e2e
 
 unit-oldest: chromium nginx openssl $(VENV_OLDEST)/.installed
 	@$(VENV_OLDEST)/bin/python -c 'import ansible.release as r; print("ansible-core", r.__version__)'
-	$(VENV_OLDEST)/bin/python -m pytest -q
+	$(VENV_OLDEST)/bin/python tools/run_ansible_test.py units
+	$(VENV_OLDEST)/bin/python -m pytest -q tests/e2e
 
 # PowerShell under Pester (tests/powershell, docs/TESTING.md): pwsh is the nearest shared/pwsh/pwsh above the
 # repository, else pwsh on PATH (tools/find-pwsh fails saying what is missing). Once per virtualenv, so the module
@@ -82,7 +86,23 @@ pester: $(VENV)/.installed $(VENV_OLDEST)/.installed
 			-AnsiblePath "$$ansible" -Label "ansible-core-$$version"; \
 	done
 
-test: lint unit-newest unit-oldest pester
+# ansible-test sanity, offline, every test but pslint (PSScriptAnalyzer cannot be installed here).
+sanity-newest: $(VENV)/.installed
+	$(VENV)/bin/python tools/run_ansible_test.py sanity
+
+sanity-oldest: $(VENV_OLDEST)/.installed
+	$(VENV_OLDEST)/bin/python tools/run_ansible_test.py sanity
+
+# galaxy-importer on the built tarball, antsibull-docs and antsibull-changelog lint.
+publish-check: $(VENV)/.installed
+	$(VENV)/bin/python tools/publish_checks.py
+
+# The tarball to publish: only with the project's real public repository address in galaxy.yml.
+dist: $(VENV)/.installed
+	@grep -q '^repository: ' galaxy.yml || { echo "galaxy.yml has no repository: add the project's public address first"; exit 1; }
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path .build/dist
+
+test: lint unit-newest unit-oldest pester sanity-newest sanity-oldest publish-check
 
 clean:
-	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_BENCH) .build
+	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_BENCH) .build .ansible

@@ -127,7 +127,7 @@ def time_plan(sites: int, certs: int, repeat: int = 3, warm: bool = True) -> flo
     timings = []
     if warm:
         plan_host(desired, Snapshot.from_wire(wire), NOW)
-    for _ in range(repeat):
+    for _run in range(repeat):
         if not warm:
             verdicts.forget()
         start = time.perf_counter()

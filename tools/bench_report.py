@@ -164,4 +164,32 @@ def write_report(measures: list[Any], scaling: dict[str, Any], path: Path, meta:
         "Logs of every run: `.build/bench/<hosts>/<run>.log`.",
         "",
     ]
-    path.write_text("\n".join(text))
+    path.write_text(keep_section(path, ARGSPEC_SECTION, "\n".join(text)))
+
+
+#: written by tools/bench_argspec.py, kept when ``make bench`` rewrites the rest of the page
+ARGSPEC_SECTION = "## The role's argument check"
+_BEFORE = "## What cannot be measured here"
+
+
+def section_of(text: str, title: str) -> str:
+    """The section ``title`` of a Markdown page (up to the next ``## ``), or ``""``."""
+    start = text.find(f"\n{title}\n")
+    if start < 0:
+        return ""
+    end = text.find("\n## ", start + 1)
+    return text[start + 1 : end + 1 if end >= 0 else len(text)]
+
+
+def replace_section(text: str, title: str, section: str) -> str:
+    """The page with section ``title`` replaced by ``section``, or inserted before "What cannot be measured"."""
+    old = section_of(text, title)
+    if old:
+        return text.replace(old, section)
+    anchor = text.find(f"\n{_BEFORE}\n")
+    return text[: anchor + 1] + section + text[anchor + 1 :] if anchor >= 0 else text + "\n" + section
+
+
+def keep_section(path: Path, title: str, new_text: str) -> str:
+    old = section_of(path.read_text(), title) if path.exists() else ""
+    return replace_section(new_text, title, old) if old else new_text

@@ -10,7 +10,9 @@ committed file differs from what this script writes. Run: ``python tools/gen_doc
 from __future__ import annotations
 
 import ast
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,19 @@ TARGET = MODULES / "client_cert.py"
 ROLE_SPECS = MODULES.parents[1] / "roles" / "client_cert_auth" / "meta" / "argument_specs.yml"
 #: options whose values are secrets (no_log in the module specs)
 SECRET_OPTIONS = ("password", "key_content")
+
+#: the role variable of each option of the whole-host module
+ROLE_VARIABLES = {
+    "trust": "client_cert_auth_trust",
+    "schannel": "client_cert_auth_schannel",
+    "sites": "client_cert_auth_sites",
+    "audit": "client_cert_auth_audit",
+}
+#: Ansible's semantic markup that names an option (``O``, ``OV``) or a return value (``RV``) of a plugin
+_REFERENCE = re.compile(r"\b(O|OV|RV)\(([^)]*)\)")
+
+#: rewrites one reference: (kind, reference without the markup) -> the new markup
+Rewrite = Callable[[str, str], str]
 
 
 class _IndentedDumper(yaml.SafeDumper):
@@ -33,8 +48,10 @@ class _IndentedDumper(yaml.SafeDumper):
         return True  # the role's entry points share option specs; write each out in full
 
 
-def _dump(data: Any) -> str:
-    return yaml.dump(data, Dumper=_IndentedDumper, sort_keys=False, width=120, allow_unicode=True)
+def _dump(data: Any, width: int = 120) -> str:
+    """YAML as yamllint wants it. PyYAML breaks a line at the first space past ``width``, so a line can run
+    over by one word (an option path of up to ~60 characters)."""
+    return yaml.dump(data, Dumper=_IndentedDumper, sort_keys=False, width=width, allow_unicode=True)
 
 
 def _doc(name: str) -> dict[str, Any]:
@@ -45,12 +62,80 @@ def _doc(name: str) -> dict[str, Any]:
     raise SystemExit(f"{name}.py has no DOCUMENTATION")
 
 
-def _options(name: str, *drop: str) -> dict[str, Any]:
-    return {k: v for k, v in _doc(name)["options"].items() if k not in drop}
+def _returns(name: str) -> set[str]:
+    tree = ast.parse((MODULES / f"{name}.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "RETURN":
+            return set(yaml.safe_load(node.value.value) or {})
+    return set()
+
+
+def _rewrite_references(options: dict[str, Any], rewrite: Rewrite) -> dict[str, Any]:
+    """The options with every O()/OV()/RV() in their descriptions passed through ``rewrite``, recursively."""
+
+    def text(value: Any) -> Any:
+        if isinstance(value, list):
+            return [text(item) for item in value]
+        if isinstance(value, str):
+            return _REFERENCE.sub(lambda m: rewrite(m.group(1), m.group(2)), value)
+        return value
+
+    out: dict[str, Any] = {}
+    for name, body in options.items():
+        body = dict(body)
+        if "description" in body:
+            body["description"] = text(body["description"])
+        for nested in ("suboptions", "options"):
+            if nested in body:
+                body[nested] = _rewrite_references(body[nested], rewrite)
+        out[name] = body
+    return out
+
+
+def _split(reference: str) -> tuple[str, str, str]:
+    """``a[].b=value`` -> (``a``, ``[].b``, ``=value``)."""
+    name, equals, value = reference.partition("=")
+    root = re.match(r"[^.\[]*", name).group(0)  # type: ignore[union-attr]
+    return root, name[len(root) :], equals + value
+
+
+def embedded(module: str, prefix: str, renamed: dict[str, str] | None = None) -> Rewrite:
+    """References of a part module's docs, seen from the whole-host module where its options sit under
+    ``prefix`` (``sites[].bindings[].``): options get the prefix (or the path of the option that replaces a
+    dropped one), return values the whole-host module does not have name the part module."""
+    own_returns = _returns("client_cert")
+
+    def rewrite(kind: str, reference: str) -> str:
+        if "#" in reference:  # already names its plugin
+            return f"{kind}({reference})"
+        root, rest, value = _split(reference)
+        if kind == "RV":
+            return f"RV({reference})" if root in own_returns else f"RV(mtls.iis.{module}#module:{reference})"
+        path = (renamed or {}).get(root) or prefix + root
+        return f"{kind}({path}{rest}{value})"
+
+    return rewrite
+
+
+def role_reference(kind: str, reference: str) -> str:
+    """References of the whole-host module's docs, seen from the role: options are role variables, return
+    values are the module's."""
+    if "#" in reference:
+        return f"{kind}({reference})"
+    if kind == "RV":
+        return f"RV(mtls.iis.client_cert#module:{reference})"
+    root, rest, value = _split(reference)
+    return f"{kind}({ROLE_VARIABLES.get(root, root)}{rest}{value})"
+
+
+def _options(name: str, prefix: str, *drop: str) -> dict[str, Any]:
+    options = {k: v for k, v in _doc(name)["options"].items() if k not in drop}
+    renamed = {"site": "sites[].name"} if "site" in drop else None
+    return _rewrite_references(options, embedded(name, prefix, renamed))
 
 
 def documentation() -> dict[str, Any]:
-    ssl = _options("ssl_settings")
+    ssl = _options("ssl_settings", "sites[].ssl[].")
     ssl["path"] = {
         "description": ["Application or folder below the site (C(api), C(api/reports)); empty for the site itself."],
         "type": "str",
@@ -75,12 +160,12 @@ def documentation() -> dict[str, Any]:
             "trust": {
                 "description": ["Trusted CA certificates, as M(mtls.iis.trusted_certs). Omit to leave them alone."],
                 "type": "dict",
-                "suboptions": _options("trusted_certs"),
+                "suboptions": _options("trusted_certs", "trust."),
             },
             "schannel": {
                 "description": ["Schannel client authentication, as M(mtls.iis.schannel). Omit to leave it alone."],
                 "type": "dict",
-                "suboptions": _options("schannel"),
+                "suboptions": _options("schannel", "schannel."),
             },
             "sites": {
                 "description": ["IIS sites and their client certificate settings."],
@@ -96,7 +181,7 @@ def documentation() -> dict[str, Any]:
                         "type": "list",
                         "elements": "dict",
                         "default": [],
-                        "suboptions": _options("site_binding", "site"),
+                        "suboptions": _options("site_binding", "sites[].bindings[].", "site"),
                     },
                     "ssl": {
                         "description": ["SSL settings of the site and paths below it, as M(mtls.iis.ssl_settings)."],
@@ -108,12 +193,12 @@ def documentation() -> dict[str, Any]:
                     "mapping": {
                         "description": ["Client certificate mapping of the site, as M(mtls.iis.cert_mapping)."],
                         "type": "dict",
-                        "suboptions": _options("cert_mapping", "site"),
+                        "suboptions": _options("cert_mapping", "sites[].mapping.", "site"),
                     },
                     "tracing": {
                         "description": ["Failed Request Tracing of the site, as M(mtls.iis.failed_request_tracing)."],
                         "type": "dict",
-                        "suboptions": _options("failed_request_tracing", "site"),
+                        "suboptions": _options("failed_request_tracing", "sites[].tracing.", "site"),
                     },
                 },
             },
@@ -160,7 +245,7 @@ def documentation() -> dict[str, Any]:
                 "failed_request_tracing",
             )
         ],
-        "author": ["mtls.iis contributors"],
+        "author": ["mtls.iis contributors (!UNKNOWN)"],
     }
 
 
@@ -270,19 +355,18 @@ def render() -> str:
     )
 
 
-def _role_option(name: str, doc: dict[str, Any], depth: int = 0) -> dict[str, Any]:
-    """Nested options keep types, choices and defaults but not their descriptions: Ansible templates the whole
-    spec for every host, and the descriptions are in the modules' documentation the variables point to."""
-    spec: dict[str, Any] = {"type": doc.get("type", "str")}
-    if depth == 0:
-        spec = {"description": doc["description"], **spec}
+def _role_option(name: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """A role variable (or nested option) with the description, type, choices and defaults of its documentation.
+    The descriptions cost Ansible time in the argument check of every host (measured in docs/PERFORMANCE.md);
+    without them ``ansible-doc -t role`` cannot render the role."""
+    spec: dict[str, Any] = {"description": doc["description"], "type": doc.get("type", "str")}
     for key in ("required", "default", "choices", "elements"):
         if key in doc:
             spec[key] = doc[key]
     if name in SECRET_OPTIONS:
         spec["no_log"] = True
     if "suboptions" in doc:
-        spec["options"] = {sub: _role_option(sub, body, depth + 1) for sub, body in doc["suboptions"].items()}
+        spec["options"] = {sub: _role_option(sub, body) for sub, body in doc["suboptions"].items()}
     return spec
 
 
@@ -306,7 +390,7 @@ VERIFY_FROM_VARIABLE: dict[str, Any] = {
 
 
 def render_role_specs() -> str:
-    options = documentation()["options"]
+    options = _rewrite_references(documentation()["options"], role_reference)
     variables = {
         "client_cert_auth_trust": {**options["trust"], "default": {}},
         "client_cert_auth_schannel": {**options["schannel"], "default": {}},
@@ -316,7 +400,7 @@ def render_role_specs() -> str:
                 "IIS sites: C(name), and C(bindings) (options of M(mtls.iis.site_binding) without C(site)), C(ssl) "
                 "(M(mtls.iis.ssl_settings), C(path) relative to the site), C(mapping) (M(mtls.iis.cert_mapping)) and "
                 "C(tracing) (M(mtls.iis.failed_request_tracing)).",
-                "C(ansible-doc mtls.iis.client_cert) documents every nested option.",
+                "Each nested option is that of M(mtls.iis.client_cert).",
             ],
         },
         "client_cert_auth_audit": {
@@ -343,7 +427,10 @@ def render_role_specs() -> str:
             "default": 3600,
         },
     }
-    variables["client_cert_auth_verify"] = {**VERIFY_VARIABLE, "suboptions": _options("probe")}
+    variables["client_cert_auth_verify"] = {
+        **VERIFY_VARIABLE,
+        "suboptions": _rewrite_references(_options("probe", "client_cert_auth_verify[]."), role_reference),
+    }
     verify = {name: variables[name] for name in ("client_cert_auth_verify", "client_cert_auth_verify_from")}
     specs = {
         "argument_specs": {
@@ -353,7 +440,8 @@ def render_role_specs() -> str:
                     "Runs M(mtls.iis.client_cert) once per host: one module run when nothing changes, two when "
                     "something does. Works with serial, check mode, diff mode and tags (mtls, client_cert_auth).",
                 ],
-                "author": ["mtls.iis contributors"],
+                "version_added": "0.1.0",
+                "author": ["mtls.iis contributors (!UNKNOWN)"],
                 "options": {name: _role_option(name, body) for name, body in variables.items()},
             },
             "verify": {
@@ -363,13 +451,14 @@ def render_role_specs() -> str:
                     "C(client_cert_auth_verify_from). Used by C(playbooks/verify.yml) and after the converge of "
                     "C(main).",
                 ],
-                "author": ["mtls.iis contributors"],
+                "version_added": "0.1.0",
+                "author": ["mtls.iis contributors (!UNKNOWN)"],
                 "options": {name: _role_option(name, body) for name, body in verify.items()},
             },
         }
     }
     header = "---\n# GENERATED by tools/gen_docs.py from the part modules' docs: edit those, then rerun it.\n"
-    return header + _dump(specs)
+    return header + _dump(specs, width=90)  # deep nesting + one long word stays under ansible-lint's 160
 
 
 if __name__ == "__main__":

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Action plugin of mtls.iis.probe (documentation: plugins/modules/probe.py).
 
 On the controller: read and check the certificate files, run the probe module where the task is delegated
@@ -9,16 +13,20 @@ from __future__ import annotations
 import ssl
 from typing import Any
 
-from ansible.errors import AnsibleError
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 from ansible_collections.mtls.iis.plugins.module_utils.probe_options import PROBE_OPTIONS
 from ansible_collections.mtls.iis.plugins.plugin_utils.certs import utcnow
 from ansible_collections.mtls.iis.plugins.plugin_utils.controller_files import read_controller_file
+from ansible_collections.mtls.iis.plugins.plugin_utils.cryptography_lib import (
+    HAS_CRYPTOGRAPHY,
+    missing_cryptography_message,
+    x509,
+)
 from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
 from ansible_collections.mtls.iis.plugins.plugin_utils.probe_inputs import ProbeRequest
 from ansible_collections.mtls.iis.plugins.plugin_utils.probe_report import explain, unmet_expectation
-from cryptography import x509
 
 MODULE = "mtls.iis.probe"
 
@@ -41,9 +49,11 @@ class ActionModule(ActionBase):
     ARGUMENT_SPEC = PROBE_OPTIONS
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        if not HAS_CRYPTOGRAPHY:
+            raise AnsibleActionFail(missing_cryptography_message())
         result = super().run(tmp, task_vars)
         del tmp
-        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
         result["changed"] = False
         if getattr(self._connection._shell, "SHELL_FAMILY", "") == "powershell":
             result.update(

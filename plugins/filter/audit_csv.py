@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Filter mtls.iis.audit_csv: the certificate table of an audit report as CSV, for spreadsheets."""
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ options:
     type: dict
     required: true
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

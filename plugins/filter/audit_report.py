@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Filter mtls.iis.audit_report: one report of a fleet audit (check mode) from the hosts' results."""
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ options:
     type: int
     default: 30
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

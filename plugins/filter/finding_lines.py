@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Filter mtls.iis.finding_lines: mtls.iis.diagnose findings as one readable line each."""
 
 from __future__ import annotations
@@ -9,7 +13,8 @@ name: finding_lines
 short_description: Format the findings of mtls.iis.diagnose as lines a person reads
 version_added: 0.1.0
 description:
-  - One line per finding, C([severity] status ID: title -> fix), errors first, as C(playbooks/diagnose.yml) prints them.
+  - 'One line per finding, C([severity] status ID: title -> fix), errors first, as C(playbooks/diagnose.yml)
+    prints them.'
 options:
   _input:
     description: The C(findings) list returned by M(mtls.iis.diagnose).
@@ -17,7 +22,7 @@ options:
     elements: dict
     required: true
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

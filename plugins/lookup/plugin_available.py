@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Lookup mtls.iis.plugin_available: whether a module or action name resolves on this controller."""
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ options:
     type: list
     elements: str
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

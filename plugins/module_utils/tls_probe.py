@@ -100,7 +100,7 @@ def load_identity(cert_pem: str, key_pem: str) -> ClientIdentity:
 
 def parse_response(raw: bytes) -> dict[str, Any] | None:
     """Status line, headers and the start of the body of an HTTP/1.x response; None when it is not one."""
-    head, _, body = raw.partition(b"\r\n\r\n")
+    head, _separator, body = raw.partition(b"\r\n\r\n")
     lines = head.decode("iso-8859-1").split("\r\n")
     match = re.match(r"HTTP/\d(?:\.\d)?\s+(\d{3})\s*(.*)", lines[0]) if lines else None
     if not match:

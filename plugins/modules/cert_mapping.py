@@ -165,7 +165,7 @@ seealso:
   - module: mtls.iis.site_binding
   - module: mtls.iis.ssl_settings
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -26,9 +26,9 @@ options:
       certificates:
         description:
           - Root and intermediate CA certificates to trust.
-          - Each item gives a certificate file on the controller (O(certificates[].path), with PEM bundles, DER C(.cer)/C(.crt)
+          - Each item gives a certificate file on the controller (O(trust.certificates[].path), with PEM bundles, DER C(.cer)/C(.crt)
             and PKCS#7 C(.p7b) bundles in DER or PEM, as the Windows export wizard writes them; vault-encrypted files decrypted)
-            or PEM text (O(certificates[].content)). With O(state=absent) an item may also be a O(certificates[].thumbprint).
+            or PEM text (O(trust.certificates[].content)). With O(trust.state=absent) an item may also be a O(trust.certificates[].thumbprint).
           - Leaf certificates (C(CA:FALSE)), files holding private keys and PFX/PKCS#12 files are refused, naming the file,
             before anything is sent to the host. An expired CA certificate is imported with a warning.
         type: list
@@ -45,12 +45,12 @@ options:
             type: str
           thumbprint:
             description:
-              - SHA-1 thumbprint of a certificate to remove (O(state=absent) only). Spaces, colons, lower case and the invisible
-                marks that copying from the Windows certificate dialog adds are accepted.
+              - SHA-1 thumbprint of a certificate to remove (O(trust.state=absent) only). Spaces, colons, lower case and the
+                invisible marks that copying from the Windows certificate dialog adds are accepted.
             type: str
       client_auth_issuers:
         description:
-          - CA certificates (roots or intermediates) to put in O(client_auth_issuer_store), in the same forms as O(certificates).
+          - CA certificates (roots or intermediates) to put in O(trust.client_auth_issuer_store), in the same forms as O(trust.certificates).
           - With Schannel C(ClientAuthTrustMode) C(exclusive_root) or C(exclusive_ca) (see M(mtls.iis.schannel)) only client
             certificates chaining to this store are accepted; with C(SendTrustedIssuerList) they are the CA hint list sent
             to clients.
@@ -65,7 +65,7 @@ options:
             description: PEM text of one or more certificates (or a C(-----BEGIN PKCS7-----) bundle).
             type: str
           thumbprint:
-            description: SHA-1 thumbprint of a certificate to remove (O(state=absent) only).
+            description: SHA-1 thumbprint of a certificate to remove (O(trust.state=absent) only).
             type: str
       client_auth_issuer_store:
         description:
@@ -76,8 +76,8 @@ options:
         default: ClientAuthIssuer
       exclusive_client_auth_issuers:
         description:
-          - Remove every certificate from O(client_auth_issuer_store) that O(client_auth_issuers) does not list, after the
-            listed ones are in place. Removed certificates are returned in RV(returned_certificates).
+          - Remove every certificate from O(trust.client_auth_issuer_store) that O(trust.client_auth_issuers) does not list,
+            after the listed ones are in place. Removed certificates are returned in RV(returned_certificates).
           - Refused for stores Windows itself uses (Root, CA, My, WebHosting, Trust, Disallowed, AuthRoot).
         type: bool
         default: false
@@ -95,7 +95,7 @@ options:
       state:
         description:
           - V(present) makes sure the certificates are in their stores.
-          - V(absent) removes the listed certificates from Root and CA, and the listed client-auth issuers from O(client_auth_issuer_store);
+          - V(absent) removes the listed certificates from Root and CA, and the listed client-auth issuers from O(trust.client_auth_issuer_store);
             removed certificates are returned in RV(returned_certificates).
         type: str
         choices:
@@ -157,28 +157,28 @@ options:
             type: int
             default: 443
           host:
-            description: Host name of the binding (the SNI name when O(sni) is on). Empty for an IP binding.
+            description: Host name of the binding (the SNI name when O(sites[].bindings[].sni) is on). Empty for an IP binding.
             type: str
             default: ''
           sni:
             description:
-              - Use Server Name Indication. Defaults to true when O(host) is given, false otherwise.
+              - Use Server Name Indication. Defaults to true when O(sites[].bindings[].host) is given, false otherwise.
               - Set V(false) for a host-header binding without SNI.
             type: bool
           certificate:
             description:
               - The server certificate. Required when the binding does not exist yet; omit it to keep the current one.
-              - Give O(certificate.thumbprint) for a certificate already on the host, or O(certificate.pfx) to ship a PFX
-                from the controller (imported into LocalMachine with machine key storage when it is not there yet; the thumbprint
-                is computed on the controller and a wrong password fails before anything is sent).
+              - Give O(sites[].bindings[].certificate.thumbprint) for a certificate already on the host, or O(sites[].bindings[].certificate.pfx)
+                to ship a PFX from the controller (imported into LocalMachine with machine key storage when it is not there
+                yet; the thumbprint is computed on the controller and a wrong password fails before anything is sent).
               - The PFX's intermediate CA certificates are imported into C(LocalMachine\CA), planned on the controller so
                 check and diff mode show them; its root is never put into C(LocalMachine\Root) (list it in M(mtls.iis.trusted_certs)
                 if the host should trust it).
               - Windows before build 17763 (Server 2016) cannot open a PFX encrypted with AES (what OpenSSL 3 writes by default);
                 for such a host the PFX is re-encrypted with 3DES and a SHA-1 MAC on the controller, with the same password.
                 A PFX without a password cannot be re-encrypted and is refused for such a host.
-              - Warns when the certificate is not valid yet, expires within O(expiry_warning_days) or lacks the serverAuth
-                extended key usage.
+              - Warns when the certificate is not valid yet, expires within O(sites[].bindings[].expiry_warning_days) or lacks
+                the serverAuth extended key usage.
             type: dict
             suboptions:
               thumbprint:
@@ -195,7 +195,7 @@ options:
                 description: Path of a PFX (PKCS#12) file on the controller (vault-encrypted files are decrypted).
                 type: path
               password:
-                description: Password of O(certificate.pfx). Never logged, never shown in results or diffs.
+                description: Password of O(sites[].bindings[].certificate.pfx). Never logged, never shown in results or diffs.
                 type: str
           expiry_warning_days:
             description: Warn when the server certificate expires within this many days.
@@ -204,7 +204,7 @@ options:
           disable_tls13:
             description:
               - IIS binding flag C(DisableTLS13). Omit to leave it as it is.
-              - Disabling TLS 1.3 is the second-best fix for the TLS 1.3 trap (see O(negotiate_client_certificate)).
+              - Disabling TLS 1.3 is the second-best fix for the TLS 1.3 trap (see O(sites[].bindings[].negotiate_client_certificate)).
             type: bool
           disable_legacy_tls:
             description: IIS binding flag C(DisableLegacyTLS) (TLS 1.0 and 1.1 off for this binding). Omit to leave it.
@@ -278,7 +278,7 @@ options:
             description:
               - V(ignore), V(accept) (C(SslNegotiateCert)) or V(require) (C(SslNegotiateCert,SslRequireCert)). Omit to leave
                 it.
-              - V(require) implies O(require_ssl) and is refused together with O(require_ssl=false).
+              - V(require) implies O(sites[].ssl[].require_ssl) and is refused together with O(sites[].ssl[].require_ssl=false).
               - With V(accept) or V(require) under TLS 1.3 (default from Server 2022) the binding must negotiate the client
                 certificate in the handshake (O(mtls.iis.site_binding#module:negotiate_client_certificate)) or disable TLS
                 1.3, otherwise clients get a connection reset or HTTP 500; the module warns when it sees that.
@@ -338,7 +338,7 @@ options:
                 type: str
                 required: true
               password:
-                description: Password of O(one_to_one[].user). Written on creation, or every run with O(update_password=always).
+                description: Password of O(sites[].mapping.one_to_one[].user). Written on creation, or every run with O(sites[].mapping.update_password=always).
                 type: str
               enabled:
                 description: Whether the mapping is enabled.
@@ -347,7 +347,7 @@ options:
           many_to_one:
             description:
               - Many-to-one mappings, keyed by name. Omit to leave the existing mappings alone.
-              - Cannot be used together with O(ad_mapping=true) (IIS refuses it).
+              - Cannot be used together with O(sites[].mapping.ad_mapping=true) (IIS refuses it).
             type: list
             elements: dict
             suboptions:
@@ -364,7 +364,7 @@ options:
                 type: str
                 required: true
               password:
-                description: Password of O(many_to_one[].user), following O(update_password).
+                description: Password of O(sites[].mapping.many_to_one[].user), following O(sites[].mapping.update_password).
                 type: str
               permission:
                 description: Allow or deny access to matching certificates.
@@ -436,7 +436,8 @@ options:
         type: dict
         suboptions:
           enabled:
-            description: V(true) traces the O(status_codes); V(false) removes the rule and turns tracing off for the site.
+            description: V(true) traces the O(sites[].tracing.status_codes); V(false) removes the rule and turns tracing off
+              for the site.
             type: bool
             default: true
           status_codes:
@@ -502,7 +503,7 @@ seealso:
   - module: mtls.iis.cert_mapping
   - module: mtls.iis.failed_request_tracing
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

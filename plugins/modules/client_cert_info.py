@@ -46,7 +46,7 @@ attributes:
   platform:
     platforms: windows
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -99,7 +99,7 @@ seealso:
   - module: mtls.iis.failed_request_tracing
   - module: mtls.iis.client_cert
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -156,4 +156,22 @@ client_chain:
       (C(x509_valid), C(x509_error)) with a C(note) on how it differs from Windows.
   returned: when O(client_certificate) is given
   type: dict
+  contains:
+    complete:
+      description: Whether the chain reaches a self-signed root.
+      type: bool
+    links:
+      description: The certificates of the chain from the client certificate up, each with C(subject), C(thumbprint)
+        and C(found) (where the certificate came from).
+      type: list
+      elements: dict
+    x509_valid:
+      description: Whether the chain passes X.509 validation with cryptography (evidence, not the verdict of Windows).
+      type: bool
+    x509_error:
+      description: Why X.509 validation failed; empty when it passed.
+      type: str
+    note:
+      description: Where Windows can decide differently from this validation (revocation, AIA, NTAuth).
+      type: str
 """

@@ -57,7 +57,7 @@ attributes:
 seealso:
   - module: mtls.iis.diagnose
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -170,7 +170,7 @@ seealso:
   - module: mtls.iis.client_cert
   - module: mtls.iis.client_cert_info
 author:
-  - mtls.iis maintainers
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

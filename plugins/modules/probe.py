@@ -145,7 +145,7 @@ notes:
     C(system.webServer/httpErrors@errorMode) is C(Detailed); otherwise RV(substatus) is null and the explanation rests
     on the handshake and the certificates.
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

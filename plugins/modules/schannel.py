@@ -55,7 +55,7 @@ notes:
 seealso:
   - module: mtls.iis.trusted_certs
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -147,7 +147,7 @@ seealso:
   - module: mtls.iis.ssl_settings
   - module: mtls.iis.trusted_certs
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -59,7 +59,7 @@ attributes:
 seealso:
   - module: mtls.iis.site_binding
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -126,7 +126,7 @@ seealso:
   - module: mtls.iis.schannel
   - module: mtls.iis.client_cert_info
 author:
-  - mtls.iis contributors
+  - mtls.iis contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """One action flow for every module: validate -> gather -> plan -> (check/diff) -> apply -> result.
 
 Each module run on the host costs a PowerShell process, a ~150 KB upload and a C# compile, so an
@@ -10,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ansible.errors import AnsibleError
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
 from . import verdicts
 from .certs import utcnow
 from .controller_files import read_controller_file
+from .cryptography_lib import HAS_CRYPTOGRAPHY, missing_cryptography_message
 from .diff import View, diff_for
 from .errors import HostStateError, OptionError
 from .findings import cross_part_warnings
@@ -60,11 +65,13 @@ class HostStateAction(ActionBase):
 
     # -- flow --------------------------------------------------------------------------------
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        if not HAS_CRYPTOGRAPHY:
+            raise AnsibleActionFail(missing_cryptography_message())
         result = super().run(tmp, task_vars)
         del tmp
         task_vars = task_vars or {}
         # A bad option raises AnsibleActionFail naming it; Ansible reports it as the task's failure.
-        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC, **self.VALIDATION_RULES)
+        _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC, **self.VALIDATION_RULES)
         try:
             now = utcnow()
             request = self.build_request(args, now)

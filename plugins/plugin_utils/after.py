@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The host state a plan leads to, as far as cross-part warnings need it. Pure.
 
 Warnings that depend on more than one part (the TLS 1.3 trap needs bindings, HTTP.sys records and
@@ -78,7 +82,8 @@ class After:
 
     def location_flags(self, site: str) -> dict[str, int]:
         """Location path -> effective sslFlags after the plan, for the site and its explicit locations."""
-        assert self.snapshot.iis is not None
+        if self.snapshot.iis is None:
+            raise AssertionError("location flags asked of a snapshot gathered without its IIS scope")
         flags = {path: access.effective for path, access in self.snapshot.iis.locations_of(site).items()}
         for op in self._ops_by_site.get(site.lower(), []):
             location = str(op.args.get("location", "")).lower()

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The audit of one host from the snapshot its converge plan was made from: findings and certificate inventory. Pure.
 
 - Findings: ``diagnosis.diagnose`` for every https binding of the listed sites, at the site and at every location
@@ -16,10 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-
 from .chain import Candidate, build_chain
+from .cryptography_lib import dsa, ec, ed448, ed25519, rsa, x509
 from .diagnosis import SEVERITIES, DiagnoseRequest, diagnose
 from .httpsys import httpsys_key, split_binding_information
 from .snapshot import Scope, Snapshot, StoreCert
@@ -57,7 +59,7 @@ def binding_findings(request: AuditRequest, snapshot: Snapshot, now: datetime) -
         if site is None:
             continue
         for binding in site.bindings:
-            _, port, host = split_binding_information(binding.binding_information)
+            _ip, port, host = split_binding_information(binding.binding_information)
             for path in _locations(snapshot, site.name):
                 diagnosis = DiagnoseRequest(
                     site=site.name, host=host.lower(), port=port, path=path, expiry_warning_days=request.expiry_days

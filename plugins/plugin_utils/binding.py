@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Site binding part: one HTTPS binding with its certificate, TLS bits and HTTP.sys options. Pure."""
 
 from __future__ import annotations
@@ -154,7 +158,8 @@ def require_site(snapshot: Snapshot, name: str, option: str = "site") -> Site:
 
 def _certificate_ops(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> tuple[list[Op], list[str], dict]:
     cert = desired.certificate
-    assert cert is not None
+    if cert is None:
+        raise AssertionError("certificate ops planned for a binding without a certificate")
     ops: list[Op] = []
     secrets: dict[str, str] = {}
     found = snapshot.store(cert.store).get(cert.thumbprint)
@@ -224,7 +229,7 @@ def _server_cert_warnings(info: CertInfo | None, days: int, now: datetime) -> li
 
 def _binding_flags(current: int, desired: BindingDesired) -> int:
     value = (current | flags.BINDING_SNI) if desired.sni else (current & ~flags.BINDING_SNI)
-    for name, (bit, _) in flags.TLS_OPTIONS.items():
+    for name, (bit, _httpsys_bit) in flags.TLS_OPTIONS.items():
         wanted = desired.tls.get(name)
         if wanted is True:
             value |= bit
@@ -270,7 +275,8 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
         ops, warnings, secrets = _certificate_ops(desired, snapshot, now)
         cert_hash, cert_store = desired.certificate.thumbprint, desired.certificate.store
     else:
-        assert current is not None
+        if current is None:
+            raise AssertionError("a binding without a certificate option must exist already")
         cert_hash, cert_store = current.certificate_hash, current.certificate_store
 
     current_flags = current.ssl_flags if current else 0
@@ -388,7 +394,7 @@ def binding_view(desired: BindingDesired, snapshot: Snapshot) -> View:
         view["stores"] = {
             INTERMEDIATE: store_view(INTERMEDIATE, store.exists, {c.thumbprint: c.label for c in store.certificates})
         }
-    for ssl_flags in {current.ssl_flags if current else 0, flags.BINDING_SNI if desired.sni else 0}:
+    for ssl_flags in (current.ssl_flags if current else 0, flags.BINDING_SNI if desired.sni else 0):
         kind, key = httpsys_key(bi, ssl_flags)
         record = snapshot.httpsys_record(kind, key)
         if record is not None:

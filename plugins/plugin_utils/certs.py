@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Certificates on the controller: loading, thumbprints and classification with ``cryptography``.
 
 Facts used (WINDOWS_FACTS CERT-1 .. CERT-4): the Windows thumbprint is the SHA-1 of the DER encoding in upper-case
@@ -20,11 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import ExtendedKeyUsageOID
-
+from .cryptography_lib import ExtendedKeyUsageOID, UnsupportedAlgorithm, hashes, serialization, x509
 from .errors import OptionError
 from .signature import hash_name, key_description, self_signature
 
@@ -215,7 +215,7 @@ def _pkcs7_certificates(data: bytes, pem: bool) -> list[x509.Certificate] | None
 
 
 def _refuse_key_material(data: bytes, blocks: list[tuple[bytes, bytes]], option: str, origin: str) -> None:
-    if any(label in _PKCS12_LABELS for label, _ in blocks) or (not blocks and looks_like_pfx(data)):
+    if any(label in _PKCS12_LABELS for label, _body in blocks) or (not blocks and looks_like_pfx(data)):
         raise OptionError(
             option,
             f"{origin} is a PFX/PKCS#12 file (a certificate with its private key), where a certificate without its "
@@ -224,7 +224,7 @@ def _refuse_key_material(data: bytes, blocks: list[tuple[bytes, bytes]], option:
             "extract it with 'openssl pkcs12 -in file.pfx -nokeys'. A server certificate's PFX belongs in site_binding "
             "certificate.pfx, which also places the PFX's CA certificates.",
         )
-    if any(b"PRIVATE KEY" in label for label, _ in blocks) or (not blocks and _looks_like_der_key(data)):
+    if any(b"PRIVATE KEY" in label for label, _body in blocks) or (not blocks and _looks_like_der_key(data)):
         raise OptionError(
             option,
             f"{origin} contains a private key.",

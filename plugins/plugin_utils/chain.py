@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Client certificate chains built and judged by Windows' rules, as IIS (through CryptoAPI) would. Pure.
 
 Path building (WINDOWS_FACTS CLIENTAUTH-3): the chain engine considers what the client sends plus the LocalMachine
@@ -30,10 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
-from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID
-
 from .certs import CertInfo, describe
+from .cryptography_lib import ExtendedKeyUsageOID, x509
 from .signature import SignatureCheck, issued_by
 
 CLIENT = "sent by the client"

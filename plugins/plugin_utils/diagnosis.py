@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Explain why IIS answers 403.7 / 403.13 / 403.16 / 403.17 (or resets the connection). Pure.
 
 Each check reads the snapshot (and, when given, the client's certificate and chain) and returns
@@ -17,12 +21,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cryptography import x509
-from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
-
 from . import flags
 from .auth_model import IisMapping
 from .chain import ADMIN, CLIENT, ROOT_STORE, Candidate, Chain, build_chain, candidate, verify
+from .cryptography_lib import AuthorityInformationAccessOID, NameOID, x509
 from .httpsys import Record, httpsys_key, split_binding_information
 from .schannel_values import CLIENT_AUTH_TRUST_MODE, SEND_TRUSTED_ISSUER_LIST, TRUST_MODE_NAMES, effective
 from .snapshot import Scope, SiteBinding, Snapshot, Store, StoreCert
@@ -95,7 +97,7 @@ def serving_bindings(request: DiagnoseRequest, snapshot: Snapshot) -> list[Servi
     site = snapshot.iis.site(request.site) if snapshot.iis else None
     found = []
     for b in site.bindings if site else ():
-        _, port, host = split_binding_information(b.binding_information)
+        _ip, port, host = split_binding_information(b.binding_information)
         if port != request.port or (host and request.host and host.lower() != request.host.lower()):
             continue
         if host and not request.host:

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Errors raised on the controller before anything is sent to a host."""
 
 from __future__ import annotations

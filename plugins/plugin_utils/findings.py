@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Warnings about the state a plan leads to that involve more than one part. Pure.
 
 Computed once per task on the snapshot with the whole plan applied (see after.py), so the part

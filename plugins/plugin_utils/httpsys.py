@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """HTTP.sys SSL records in the semantic form the ``httpsys_set`` op carries (docs/ENGINE.md).
 
 IIS binding -> HTTP.sys key (REFERENCE.md, community-sourced): SNI binding -> ``hostnameport``
@@ -96,7 +100,7 @@ class Record:
             ds_mapper=bool(bits & flags.HTTPSYS_DS_MAPPER),
             revocation=revocation,
             revocation_freshness_seconds=record.revocation_freshness_time if mode & flags.CHECK_FRESHNESS_TIME else 0,
-            **{name: bool(bits & http_bit) for name, (_, http_bit) in flags.TLS_OPTIONS.items()},
+            **{name: bool(bits & http_bit) for name, (_iis_bit, http_bit) in flags.TLS_OPTIONS.items()},
         )
 
 
@@ -106,10 +110,11 @@ def iis_default_record(certificate_hash: str, certificate_store: str, binding_fl
         certificate_hash=certificate_hash.upper(),
         certificate_store=certificate_store,
         negotiate_client_certificate=bool(binding_flags & flags.BINDING_NEGOTIATE_CLIENT_CERT),
-        **{name: bool(binding_flags & iis_bit) for name, (iis_bit, _) in flags.TLS_OPTIONS.items()},
+        **{name: bool(binding_flags & iis_bit) for name, (iis_bit, _http_bit) in flags.TLS_OPTIONS.items()},
     )
 
 
 def with_binding_tls(record: Record, binding_flags: int) -> Record:
     """The record with the TLS bits IIS mirrors from the binding's sslFlags."""
-    return replace(record, **{name: bool(binding_flags & iis_bit) for name, (iis_bit, _) in flags.TLS_OPTIONS.items()})
+    tls = {name: bool(binding_flags & iis_bit) for name, (iis_bit, _http_bit) in flags.TLS_OPTIONS.items()}
+    return replace(record, **tls)

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Certificate mapping part: IIS one-to-one / many-to-one mappings, AD mapping, anonymous auth. Pure.
 
 Facts used (REFERENCE.md, "IIS client certificate mapping"): mappings are honoured at site level only;

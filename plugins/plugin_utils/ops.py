@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The op vocabulary of ``host_state`` apply: names and arguments, defined once here.
 
 Tests keep it equal to ``$OpArguments``/``$OpHandlers`` in ``plugins/modules/host_state.ps1`` and to

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The options of mtls.iis.probe read and checked on the controller. Pure apart from the file reader it is given.
 
 Certificate files are read on the controller (vault-aware, like ``copy``), the client's key is checked against its
@@ -12,11 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ansible_collections.mtls.iis.plugins.module_utils.tls_probe import target
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
 
 from .certs import parse_certificates
+from .cryptography_lib import pkcs12, serialization, x509
 from .errors import OptionError
 from .sources import FileReader
 
@@ -96,7 +98,7 @@ def expected_statuses(values: list[str]) -> list[str]:
     found = []
     for index, value in enumerate(values):
         text = str(value).strip()
-        status, _, sub = text.partition(".")
+        status, _dot, sub = text.partition(".")
         if not (status.isdigit() and len(status) == 3 and (not sub or sub.isdigit())):
             raise OptionError(
                 f"expect_status[{index}]", f"{text!r} is not an HTTP status.", "give codes such as 200, 403 or 403.16."

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """What a probe's observation means, in plain words, with the diagnose finding each outcome corresponds to. Pure.
 
 The module (``plugins/module_utils/tls_probe.py``) records what happened on the wire; this module decides what it
@@ -14,9 +18,9 @@ from datetime import datetime
 from typing import Any
 
 from ansible_collections.mtls.iis.plugins.module_utils.tls_probe import AFTER_REQUEST, HANDSHAKE, looks_like_tls13_trap
-from cryptography import x509
 
 from .certs import describe
+from .cryptography_lib import x509
 from .probe_inputs import ProbeRequest
 
 #: TLS alerts a server sends when it does not accept the client certificate (RFC 8446 section 6.2, RFC 5246 7.2.2).

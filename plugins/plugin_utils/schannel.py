@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Schannel part: ClientAuthTrustMode and SendTrustedIssuerList. Pure.
 
 Facts used (REFERENCE.md, Schannel): absent value = Windows default; write only the values we own;

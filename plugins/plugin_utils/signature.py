@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Certificate signatures checked the way CryptoAPI checks them, independent of any library's TLS policy. Pure.
 
 ``cryptography``'s ``verify_directly_issued_by`` and its X.509 verifier refuse signature algorithms the Web PKI
@@ -15,12 +19,11 @@ non-self-signed certificate in Root), chain building and ``diagnose``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+from .cryptography_lib import InvalidSignature, UnsupportedAlgorithm, dsa, ec, ed448, ed25519, padding, rsa, x509
 
 #: Signature algorithm OIDs by key family (RFC 3279, 4055, 5758, 8410).
 _RSA = {
@@ -49,13 +52,20 @@ _DSA = {
     "2.16.840.1.101.3.4.3.2": "dsa-with-sha256",
 }
 _EDDSA = {"1.3.101.112": "Ed25519", "1.3.101.113": "Ed448"}
-_FAMILIES: dict[str, tuple[type, ...]] = {
-    **dict.fromkeys(_RSA, (rsa.RSAPublicKey,)),
-    **dict.fromkeys(_ECDSA, (ec.EllipticCurvePublicKey,)),
-    **dict.fromkeys(_DSA, (dsa.DSAPublicKey,)),
-    "1.3.101.112": (ed25519.Ed25519PublicKey,),
-    "1.3.101.113": (ed448.Ed448PublicKey,),
-}
+
+
+@functools.cache
+def _families() -> dict[str, tuple[type, ...]]:
+    """Key types by signature algorithm OID, built on first use (plugins load without cryptography)."""
+    return {
+        **dict.fromkeys(_RSA, (rsa.RSAPublicKey,)),
+        **dict.fromkeys(_ECDSA, (ec.EllipticCurvePublicKey,)),
+        **dict.fromkeys(_DSA, (dsa.DSAPublicKey,)),
+        "1.3.101.112": (ed25519.Ed25519PublicKey,),
+        "1.3.101.113": (ed448.Ed448PublicKey,),
+    }
+
+
 _NAMES = {**_RSA, **_ECDSA, **_DSA, **_EDDSA}
 
 
@@ -97,7 +107,7 @@ def check_signature(cert: x509.Certificate, issuer_key: Any) -> SignatureCheck:
     """Verify ``cert``'s signature over its tbsCertificate with ``issuer_key`` (a ``cryptography`` public key)."""
     oid = cert.signature_algorithm_oid.dotted_string
     name = _NAMES.get(oid, oid)
-    family = _FAMILIES.get(oid)
+    family = _families().get(oid)
     if family is None:
         return SignatureCheck(None, name, f"the signature algorithm {name} is not one this controller can verify")
     if not isinstance(issuer_key, family):

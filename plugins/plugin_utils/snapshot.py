@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The host snapshot returned by ``host_state`` gather, as typed values (see docs/ENGINE.md)."""
 
 from __future__ import annotations
@@ -8,11 +12,10 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from cryptography import x509
-
 from . import verdicts
 from .auth_model import SiteAuth
 from .certs import CertInfo, describe
+from .cryptography_lib import x509
 from .errors import HostStateError
 from .flags import CHECK_NO_USAGE_CHECK, HTTPSYS_NEGOTIATE_CLIENT_CERT, access_flags_from_text
 

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Argument specs of the user-facing modules, defined once and shared by every module that takes
 the same part (the part modules and, later, the whole-host module)."""
 

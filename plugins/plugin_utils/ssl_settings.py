@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """SSL settings part: system.webServer/security/access@sslFlags at one location path. Pure.
 
 Facts used (REFERENCE.md): the section is locked, so it is written into applicationHost.config with
@@ -95,7 +99,8 @@ class SslDesired:
 
 def plan_ssl(desired: SslDesired, snapshot: Snapshot) -> Plan:
     require_site(snapshot, desired.site, f"{desired.prefix}path")  # a missing site is an error
-    assert snapshot.iis is not None
+    if snapshot.iis is None:
+        raise AssertionError("SSL settings planned on a snapshot gathered without its IIS scope")
     access = snapshot.iis.access_at(desired.path)
     effective = access.effective if access else 0
     explicit = access.explicit if access else None
@@ -126,7 +131,8 @@ def plan_ssl(desired: SslDesired, snapshot: Snapshot) -> Plan:
 
 
 def ssl_view(desired: SslDesired, snapshot: Snapshot) -> View:
-    assert snapshot.iis is not None
+    if snapshot.iis is None:
+        raise AssertionError("SSL settings shown from a snapshot gathered without its IIS scope")
     access = snapshot.iis.access_at(desired.path)
     return {
         "ssl": {

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The TLS 1.3 trap (REFERENCE.md, "TLS 1.3 and client certificates").
 
 TLS 1.3 (on by default from Server 2022, build 20348) has no renegotiation, so a location that asks

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Failed Request Tracing part: trace the 401/403 answers of a site. Pure.
 
 Facts used (REFERENCE.md, "The 403 family"): feature Web-Http-Tracing; site switch

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Trust part: CA certificates in LocalMachine Root / CA / the client-auth issuer store. Pure.
 
 Facts used (REFERENCE.md, "The 403 family"): the client certificate's root must be in

@@ -1,3 +1,7 @@
+# Copyright: mtls.iis contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Self-signed verdicts of store certificates, remembered on the controller.
 
 Whether a certificate is self-signed (:func:`certs.self_signed_verdict`: issuer = subject and its signature,
@@ -20,9 +24,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from cryptography import x509
-
 from .certs import self_signed_verdict
+from .cryptography_lib import x509
 
 #: Version of the self-signed rule; bump it whenever the rule changes so remembered verdicts are dropped.
 VERSION = 2

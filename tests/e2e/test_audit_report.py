@@ -181,7 +181,7 @@ def test_ca_certificates_client_authentication_relies_on_are_listed(report, cert
 
 def test_certificate_table_sorts_by_a_column(report):
     order = certificate_order(dom(report, "#sort=host-desc"))
-    assert [host for host, _ in order] == sorted((host for host, _ in order), reverse=True)
+    assert [host for host, _unused in order] == sorted((host for host, _unused in order), reverse=True)
     assert order != certificate_order(dom(report))
 
 

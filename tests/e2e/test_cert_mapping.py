@@ -23,7 +23,7 @@ def clients():
 
 @pytest.fixture
 def mapping_args(fleet, clients):
-    _, first, second = clients
+    _issuing, first, second = clients
     return {
         "site": SITE,
         "enabled": True,
@@ -81,7 +81,7 @@ def test_exclusive_removes_an_unlisted_mapping(fleet, mapping_args):
 def test_update_password_always_reports_a_change_every_run(fleet, mapping_args):
     fleet.run_module("mtls.iis.cert_mapping", mapping_args)
     args = {**mapping_args, "update_password": "always"}
-    for _ in range(2):
+    for _run in range(2):
         assert fleet.run_module("mtls.iis.cert_mapping", args).result(TASK, HOST)["changed"] is True
     assert all(m["password_writes"] == 3 for m in seed.one_to_one(fleet.state(HOST), SITE))
 
@@ -132,7 +132,7 @@ BAD_INPUT = {
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUT))
 def test_bad_input_fails_clearly_with_nothing_applied(fleet, mapping_args, clients, case):
-    issuing, client, _ = clients
+    issuing, client, _second = clients
     args, pattern = BAD_INPUT[case]
     text = json.dumps({"site": SITE, **args})
     text = text.replace('"@many"', json.dumps(mapping_args["many_to_one"]))

@@ -157,7 +157,7 @@ def test_payload_layout_matches_the_ansible_core_version(scenario: dict[str, Any
 
 
 def test_decoded_args_are_the_task_args(scenario: dict[str, Any]) -> None:
-    gather, _, checked = scenario["payloads"]
+    gather, _applied, checked = scenario["payloads"]
     assert gather.module_args["mode"] == "gather"
     assert gather.module_args["scope"] == {"stores": ["Root", "ClientAuthIssuer"]}
     assert gather.module_args["_ansible_check_mode"] is False

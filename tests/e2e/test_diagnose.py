@@ -141,6 +141,22 @@ def _store_remove(store: str, thumbprint: str) -> Callable[[dict], None]:
     return lambda state: certstore.remove_certificate(state, store, thumbprint)
 
 
+def _expired_intermediate_client(keys: Pki) -> tuple:
+    key = pki.new_key()
+    old = pki.make_intermediate(
+        "Contoso Legacy Issuing CA", keys.root, key=key, not_before=pki.days(-900), not_after=pki.days(-1)
+    )
+    RENEWED["ca"] = pki.make_intermediate("Contoso Legacy Issuing CA", keys.root, key=key)
+    client = pki.make_leaf("carol", old, not_before=pki.days(-100), not_after=pki.days(100))
+    return client, [old], []
+
+
+def _client_below_path_length(keys: Pki) -> tuple:
+    policy = pki.make_intermediate("Contoso Policy CA", keys.root, path_length=0)
+    issuing = pki.make_intermediate("Contoso Issuing CA 3", policy)
+    return pki.make_leaf("ivan", issuing), [issuing, policy], []
+
+
 SCENARIOS = {
     "root_not_trusted": Scenario(
         "CLIENT_ROOT_NOT_TRUSTED",
@@ -346,7 +362,7 @@ SCENARIOS = {
         "403.17",
         lambda f, k: None,
         lambda f, k: apply(f, "trusted_certs", {"certificates": [{"content": RENEWED["ca"].pem}]}),
-        client=lambda k: _expired_intermediate_client(k),
+        client=_expired_intermediate_client,
     ),
     "mapping_below_site": Scenario(
         "MAPPING_BELOW_SITE",
@@ -445,7 +461,7 @@ SCENARIOS = {
         "403.16",
         lambda f, k: None,
         lambda f, k: None,
-        client=lambda k: _client_below_path_length(k),
+        client=_client_below_path_length,
         fixed_client=lambda k: (k.client, [k.issuing], []),
     ),
     "chain_ca_eku_excludes_client_auth": Scenario(
@@ -548,27 +564,11 @@ def _client_under(ca: pki.Issued) -> tuple:
     return pki.make_leaf("dave", ca), [ca], []
 
 
-def _client_below_path_length(keys: Pki) -> tuple:
-    policy = pki.make_intermediate("Contoso Policy CA", keys.root, path_length=0)
-    issuing = pki.make_intermediate("Contoso Issuing CA 3", policy)
-    return pki.make_leaf("ivan", issuing), [issuing, policy], []
-
-
 def _sha1_client() -> tuple:
     """An enterprise PKI of the 2010s: SHA-1 RSA root and issuing CA, both sent by the client."""
     root = pki.make_root("Contoso Enterprise Root 2012", key_kind="rsa1024", signature="sha1")
     issuing = pki.make_intermediate("Contoso Issuing CA 2012", root, key_kind="rsa1024", signature="sha1")
     return pki.make_leaf("frank", issuing), [issuing, root], []
-
-
-def _expired_intermediate_client(keys: Pki) -> tuple:
-    key = pki.new_key()
-    old = pki.make_intermediate(
-        "Contoso Legacy Issuing CA", keys.root, key=key, not_before=pki.days(-900), not_after=pki.days(-1)
-    )
-    RENEWED["ca"] = pki.make_intermediate("Contoso Legacy Issuing CA", keys.root, key=key)
-    client = pki.make_leaf("carol", old, not_before=pki.days(-100), not_after=pki.days(100))
-    return client, [old], []
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))

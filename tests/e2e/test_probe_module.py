@@ -55,7 +55,7 @@ def played(tmp_path_factory):
 
 
 def test_probe_delegated_to_the_controller_gets_in_with_a_pfx_in_check_mode(played):
-    _, run, _ = played
+    _unused, run, _unused = played
     result = run.result("accepted", "web01")
     assert result["failed"] is False and result["changed"] is False
     assert (result["status"], result["client_certificate_requested"]) == (200, "handshake")
@@ -64,7 +64,7 @@ def test_probe_delegated_to_the_controller_gets_in_with_a_pfx_in_check_mode(play
 
 
 def test_unmet_expectation_fails_the_task_with_the_explanation(played):
-    _, run, _ = played
+    _unused, run, _unused = played
     result = run.result("no certificate", "web01")
     assert result["failed"] is True
     assert "expected status 200, got HTTP 400" in result["msg"]
@@ -72,19 +72,19 @@ def test_unmet_expectation_fails_the_task_with_the_explanation(played):
 
 
 def test_probe_not_delegated_fails_with_the_advice_and_runs_nothing_on_the_windows_host(played):
-    fleet, run, _ = played
+    fleet, run, _unused = played
     result = run.result("not delegated", "web01")
     assert result["failed"] is True and "delegate_to: localhost" in result["msg"]
     assert fleet.module_runs("web01") == []
 
 
 def test_wrong_pfx_password_names_the_option(played):
-    _, run, _ = played
+    _unused, run, _unused = played
     assert run.result("wrong password", "web01")["msg"].startswith("client_certificate.password:")
 
 
 def test_pfx_password_and_private_key_appear_in_no_output(played):
-    _, run, alice = played
+    _unused, run, alice = played
     key_body = alice.key_pem.splitlines()[1]
     outputs = run.stdout + run.stderr + json.dumps(run.results)
     assert PFX_PASSWORD not in outputs

@@ -216,7 +216,7 @@ def check_location(location: str) -> None:
 def _target_site(state: State, location: str) -> str:
     """The site an auth op writes at (as IIS spells it); fails for a missing site or IIS."""
     check_location(location)
-    name, _ = iis.require_site(state, location)
+    name, _site = iis.require_site(state, location)
     return name
 
 

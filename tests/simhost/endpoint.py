@@ -79,17 +79,14 @@ def exec_command(state_dir: Path, host: str, in_data: bytes | None, dump: bool =
     name = payload.module_name or (payload.actions[-1] if payload.actions else "unknown")
     rc, result = run_module(host_file(state_dir, host), name, payload.module_args)
     reply = json.dumps(result)
-    details = _details(payload)
     entry = make_entry(
         short_module_name(name),
-        mode=details.pop("mode"),
-        ops=details.pop("ops"),
         bytes_in=payload.byte_count,
         bytes_out=len(reply.encode()),
         rc=rc,
         reply=reply,
         host_cpu=time.process_time() - started,
-        **details,
+        **_details(payload),  # mode, ops, format, check_mode and the utils
     )
     record_run(state_dir, host, entry)
     return rc, reply.encode(), b""

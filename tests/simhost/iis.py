@@ -266,7 +266,7 @@ def binding_add(
     An existing https binding with that information is brought to this certificate and these flags
     instead (as the module does), each change rewriting the record like the binding_set_* ops.
     """
-    _, site = require_site(state, site_name)
+    _name, site = require_site(state, site_name)
     check_binding_flags(ssl_flags)
     httpsys_endpoint(binding_information, ssl_flags)
     thumbprint = certstore.parse_thumbprint(certificate_hash)
@@ -287,7 +287,7 @@ def binding_add(
 
 def binding_remove(state: State, site_name: str, binding_information: str) -> bool:
     """Remove the https binding. Its HTTP.sys record stays (IIS does not always delete it)."""
-    _, site = require_site(state, site_name)
+    _name, site = require_site(state, site_name)
     binding = find_binding(site, binding_information)
     if binding is None:
         return False

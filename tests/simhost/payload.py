@@ -144,7 +144,7 @@ def _decode_exec_manifest(data: bytes) -> DecodedPayload:
 
 
 def _decode_legacy_manifest(data: bytes) -> DecodedPayload:
-    _wrapper, _, manifest_bytes = data.partition(LEGACY_SEPARATOR)
+    _wrapper, _separator, manifest_bytes = data.partition(LEGACY_SEPARATOR)
     try:
         manifest = json.loads(manifest_bytes)
     except ValueError as err:

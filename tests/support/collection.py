@@ -8,6 +8,7 @@ The repository root is the collection root. Ansible finds collections under
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,7 +19,13 @@ CONNECTION_PLUGINS_DIR = TESTS_DIR / "plugins" / "connection"
 
 
 def ensure_collection_link() -> Path:
-    """Create ``.build/collections/ansible_collections/mtls/iis`` -> repo root; return the collections dir."""
+    """Create ``.build/collections/ansible_collections/mtls/iis`` -> repo root; return the collections dir.
+
+    A checkout that already sits at ``<dir>/ansible_collections/mtls/iis`` (ansible-test's copy) is its own
+    collections dir: ``<dir>``. A link to it from elsewhere would hide its roles from ``ansible-doc -t role``.
+    """
+    if REPO_ROOT.parts[-3:] == ("ansible_collections", "mtls", "iis"):
+        return REPO_ROOT.parents[2]
     link = COLLECTIONS_DIR / "ansible_collections" / "mtls" / "iis"
     link.parent.mkdir(parents=True, exist_ok=True)
     if not link.is_symlink():
@@ -26,6 +33,16 @@ def ensure_collection_link() -> Path:
         tmp.symlink_to(REPO_ROOT, target_is_directory=True)
         os.replace(tmp, link)
     return COLLECTIONS_DIR
+
+
+def ansible_tool(name: str) -> str:
+    """An ansible-core command (``ansible-doc``, ``ansible-galaxy``) of the running ansible-core: beside this
+    Python in a virtualenv, else on PATH (ansible-test units puts its own there)."""
+    beside = Path(sys.executable).with_name(name)
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if not found:
+        raise FileNotFoundError(f"{name} is neither beside {sys.executable} nor on PATH")
+    return found
 
 
 def make_importable() -> None:

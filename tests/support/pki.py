@@ -154,7 +154,7 @@ def resign(cert: x509.Certificate, signer: rsa.RSAPrivateKey, algorithm: str) ->
     The tbsCertificate keeps every field; only its signature AlgorithmIdentifier changes, and the outer
     Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING } is rebuilt.
     """
-    old, _ = _RSA_ALGORITHMS["sha256"]
+    old, _unused = _RSA_ALGORITHMS["sha256"]
     new, digest = _RSA_ALGORITHMS[algorithm]
     tbs = cert.tbs_certificate_bytes
     if tbs.count(old) != 1:

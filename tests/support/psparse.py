@@ -121,7 +121,7 @@ def _literal(node: Node) -> Any:
         operator, operand = node.children[0], node.named_children[-1]
         value = _literal(operand)
         if operator.type == "-" and isinstance(value, int) and not isinstance(value, bool):
-            return -value
+            return -int(value)  # pylint on 2.16 cannot narrow the isinstance check
         raise NotLiteral(f"unary expression at {_position(node)}")
     if kind == "array_literal_expression":
         return [_literal(child) for child in node.named_children]
@@ -214,7 +214,7 @@ def _single_hashtable_assignment(path: str | Path, variable: str) -> Node:
 def dispatcher_op_names(path: str | Path) -> set[str]:
     """The keys of the op-dispatch hashtable (``$OpHandlers = @{ name = { ... }; ... }``) of host_state.ps1."""
     table = _single_hashtable_assignment(path, DISPATCHER_VARIABLE)
-    return {key for key, _ in hash_entries(table)}
+    return {key for key, _value in hash_entries(table)}
 
 
 def top_level_hashtable(path: str | Path, variable: str) -> dict[str, Any]:

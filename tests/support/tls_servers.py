@@ -213,7 +213,7 @@ class AfterRequestServer:
         if self.ask == "handshake":
             ctx.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT)
         else:
-            ctx.set_verify(SSL.VERIFY_NONE, lambda *_: True)
+            ctx.set_verify(SSL.VERIFY_NONE, lambda *_unused: True)
         return ctx
 
     def __enter__(self) -> AfterRequestServer:
@@ -239,10 +239,10 @@ class AfterRequestServer:
     def _serve(self) -> None:
         assert self._listener is not None
         while not self._stop.is_set():
-            ready, _, _ = select.select([self._listener], [], [], 0.1)
+            ready, _unused, _unused = select.select([self._listener], [], [], 0.1)
             if not ready:
                 continue
-            sock, _ = self._listener.accept()
+            sock, _unused = self._listener.accept()
             self.connections += 1
             with contextlib.suppress(Exception):  # a client that hangs up must not stop the server
                 self._one(sock)
@@ -268,7 +268,7 @@ class AfterRequestServer:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close sends a TCP RST
             return
         if self.ask == "after_request":
-            conn.set_verify(SSL.VERIFY_PEER, lambda *_: True)
+            conn.set_verify(SSL.VERIFY_PEER, lambda *_unused: True)
             conn.renegotiate()
             _io(sock, deadline, conn.do_handshake)  # sends HelloRequest
             while conn.renegotiate_pending() and time.monotonic() < deadline:

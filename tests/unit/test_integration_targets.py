@@ -234,13 +234,13 @@ def test_includes_and_role_dependencies_exist():
 
 # -- the targets follow the modules ---------------------------------------------------------------
 def test_targets_call_the_modules_they_test():
-    used = {module for _, module, _, _ in module_calls("mtls.iis.")}
+    used = {call[1] for call in module_calls("mtls.iis.")}
     assert {"trusted_certs", "schannel", "client_cert_info"} <= used
 
 
 def test_every_mtls_iis_module_used_exists_and_is_user_facing():
     problems = []
-    for where, module, _, _ in module_calls("mtls.iis."):
+    for where, module, *_rest in module_calls("mtls.iis."):
         if not (MODULES_DIR / f"{module}.py").is_file():
             problems.append(f"{where}: mtls.iis.{module} has no plugins/modules/{module}.py")
         if module in INTERNAL_MODULES:
@@ -306,7 +306,7 @@ def test_recorded_facts_match_the_certificate_files():
 
 
 def test_pki_is_a_root_an_intermediate_and_a_client_leaf():
-    _, certs = load_pki()
+    _pki, certs = load_pki()
     root, intermediate, leaf = certs["root"], certs["intermediate"], certs["leaf"]
     root.verify_directly_issued_by(root)
     intermediate.verify_directly_issued_by(root)
@@ -326,7 +326,7 @@ def test_pki_is_a_root_an_intermediate_and_a_client_leaf():
 
 def test_pki_is_valid_now():
     """Expired test CAs would change what the modules warn about: regenerate them (files/README.md)."""
-    _, certs = load_pki()
+    _pki, certs = load_pki()
     now = datetime.now(timezone.utc)
     for label, cert in certs.items():
         assert cert.not_valid_before_utc <= now < cert.not_valid_after_utc, f"{label} is not valid now"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
-from support.collection import REPO_ROOT, ensure_collection_link
+from support.collection import REPO_ROOT, ansible_tool, ensure_collection_link
 
 ACTION_MODULES = sorted(p.stem for p in (REPO_ROOT / "plugins" / "action").glob("*.py"))
 ALL_MODULES = sorted(p.stem for p in (REPO_ROOT / "plugins" / "modules").glob("*.py"))
@@ -28,14 +28,44 @@ def test_every_action_plugin_has_a_documented_module():
 
 
 def test_ansible_doc_renders_every_module():
-    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link())}
     names = [f"mtls.iis.{name}" for name in ALL_MODULES]
-    ansible_doc = Path(sys.executable).with_name("ansible-doc")
-    proc = subprocess.run([str(ansible_doc), "--json", *names], env=env, capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    rendered = json.loads(proc.stdout)
+    rendered = _ansible_doc("module", names)
     assert sorted(rendered) == names
     assert all(rendered[n]["doc"]["short_description"] for n in names)
+
+
+def _ansible_doc(plugin_type: str, names: list[str]) -> dict:
+    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link())}
+    proc = subprocess.run(
+        [ansible_tool("ansible-doc"), "-t", plugin_type, "--json", *names],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("plugin_type", ["filter", "lookup"])
+def test_ansible_doc_renders_every_filter_and_lookup(plugin_type):
+    names = sorted(f"mtls.iis.{p.stem}" for p in (REPO_ROOT / "plugins" / plugin_type).glob("*.py"))
+    rendered = _ansible_doc(plugin_type, names)
+    assert names and sorted(rendered) == names
+    assert all(rendered[n]["doc"]["short_description"] for n in names)
+
+
+def test_ansible_doc_renders_the_role_with_every_nested_option_described():
+    rendered = _ansible_doc("role", ["mtls.iis.client_cert_auth"])
+    options = rendered["mtls.iis.client_cert_auth"]["entry_points"]["main"]["options"]
+
+    def undescribed(opts: dict, prefix: str = ""):
+        for name, body in opts.items():
+            if not body.get("description"):
+                yield prefix + name
+            yield from undescribed(body.get("options", {}), f"{prefix}{name}.")
+
+    assert options and list(undescribed(options)) == []
 
 
 def _normalise(options: dict, nested: str) -> dict:
@@ -74,7 +104,7 @@ def test_secret_options_are_no_log(name):
                 yield prefix + option, body.get("no_log")
             yield from secrets(body.get("options", {}), f"{prefix}{option}.")
 
-    assert all(no_log is True for _, no_log in secrets(action.ActionModule.ARGUMENT_SPEC))
+    assert all(no_log is True for _option, no_log in secrets(action.ActionModule.ARGUMENT_SPEC))
 
 
 def _generator():
@@ -92,3 +122,39 @@ def test_client_cert_docs_are_generated_from_the_part_modules():
 def test_role_argument_specs_are_generated_from_the_part_modules():
     specs = REPO_ROOT / "roles" / "client_cert_auth" / "meta" / "argument_specs.yml"
     assert specs.read_text() == _generator().render_role_specs()
+
+
+_OPTION_REFERENCE = re.compile(r"\bOV?\(([^)#]*)\)")
+
+
+def _option_paths(options: dict, nested: str, prefix: str = "") -> set[str]:
+    """Every option's reference path as antsibull writes it: ``a``, ``a.b``, ``a[].b`` under a list."""
+    paths = set()
+    for name, body in options.items():
+        path = prefix + name
+        paths.add(path)
+        marker = "[]" if body.get("type") == "list" else ""
+        paths |= _option_paths(body.get(nested, {}), nested, f"{path}{marker}.")
+    return paths
+
+
+def _references(options: dict, nested: str) -> set[str]:
+    found = set()
+    for body in options.values():
+        description = body.get("description", [])
+        for text in [description] if isinstance(description, str) else description:
+            found |= {m.split("=")[0] for m in _OPTION_REFERENCE.findall(text)}
+        found |= _references(body.get(nested, {}), nested)
+    return found
+
+
+def test_every_option_reference_of_the_whole_host_docs_names_one_of_its_options():
+    options = _documentation("client_cert")["options"]
+    assert _references(options, "suboptions") - _option_paths(options, "suboptions") == set()
+
+
+def test_every_option_reference_of_the_role_names_one_of_its_variables():
+    specs = yaml.safe_load((REPO_ROOT / "roles" / "client_cert_auth" / "meta" / "argument_specs.yml").read_text())
+    options = specs["argument_specs"]["main"]["options"]
+    references = _references(options, "options")
+    assert references and references - _option_paths(options, "options") == set()

@@ -217,7 +217,7 @@ def test_util_exports_only_functions_it_defines(path: Path):
 def test_util_functions_are_named_approved_verb_dash_mtls_noun(path: Path):
     bad = []
     for name in sorted(psparse.defined_functions(path)):
-        verb, _, noun = name.partition("-")
+        verb, _dash, noun = name.partition("-")
         if verb not in APPROVED_VERBS or not noun.startswith(UTIL_NOUN_PREFIX):
             bad.append(name)
     assert not bad, f"{rel(path)}: not <ApprovedVerb>-{UTIL_NOUN_PREFIX}<Noun>: {bad}"
@@ -226,7 +226,7 @@ def test_util_functions_are_named_approved_verb_dash_mtls_noun(path: Path):
 def test_module_functions_use_approved_verbs_and_leave_the_util_prefix_to_utils():
     bad = []
     for name in sorted(psparse.defined_functions(MODULE)):
-        verb, _, noun = name.partition("-")
+        verb, _dash, noun = name.partition("-")
         if verb not in APPROVED_VERBS or noun.startswith(UTIL_NOUN_PREFIX):
             bad.append(name)
     assert not bad, f"host_state.ps1 functions named against the convention: {bad}"

@@ -51,7 +51,7 @@ def _diagnose(case: corpus.Case) -> list[dict]:
     request = DiagnoseRequest(
         site=corpus.SITE, host=corpus.HOST, client=(case.client.cert, *(c.cert for c in case.sent))
     )
-    findings, _ = diagnose(request, snapshot, NOW)
+    findings, _unused = diagnose(request, snapshot, NOW)
     return [f.to_dict() for f in findings]
 
 

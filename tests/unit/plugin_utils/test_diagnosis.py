@@ -30,19 +30,19 @@ def keys():
 
 def run(snapshot: Snapshot, *client: pki.Issued) -> dict[str, dict]:
     request = DiagnoseRequest(site=corpus.SITE, host=corpus.HOST, client=tuple(c.cert for c in client))
-    findings, _ = diagnose(request, snapshot, NOW)
+    findings, _unused = diagnose(request, snapshot, NOW)
     return {f.id: f.to_dict() for f in findings}
 
 
 def test_client_without_client_auth_eku_is_rejected_while_the_binding_checks_usage(keys):
-    root, issuing, _, server = keys
+    root, issuing, _unused, server = keys
     client = pki.make_leaf("alice", issuing, eku=("emailProtection",))
     found = run(corpus.host_snapshot([root], [issuing], server, usage_check=True), client)
     assert found["CLIENT_CERT_NO_CLIENT_AUTH_EKU"]["status"] == "403.16"
 
 
 def test_client_without_client_auth_eku_is_accepted_when_the_binding_has_no_usage_check(keys):
-    root, issuing, _, server = keys
+    root, issuing, _unused, server = keys
     client = pki.make_leaf("alice", issuing, eku=("emailProtection",))
     found = run(corpus.host_snapshot([root], [issuing], server, usage_check=False), client)
     assert "CLIENT_CERT_NO_CLIENT_AUTH_EKU" not in found
@@ -71,7 +71,7 @@ def test_send_trusted_issuer_list_uses_root_when_the_binding_names_no_issuer_sto
 
 
 def test_ad_mapping_with_the_ds_mapper_needs_no_iis_mapping_feature(keys):
-    root, issuing, _, server = keys
+    root, issuing, _unused, server = keys
     snap = corpus.host_snapshot([root], [issuing], server)
     auth = {corpus.SITE.lower(): dataclasses.replace(snap.site_auth(corpus.SITE), ad_mapping=True, anonymous=False)}
     record = dataclasses.replace(snap.httpsys[0], default_flags=snap.httpsys[0].default_flags | 0x1)  # DS mapper
@@ -85,13 +85,13 @@ def test_ad_mapping_with_the_ds_mapper_needs_no_iis_mapping_feature(keys):
 
 
 def test_the_client_bundle_may_come_in_any_order(keys):
-    root, issuing, client, _ = keys
+    root, issuing, client, _unused = keys
     assert leaf_first([root.cert, issuing.cert, client.cert])[0] == client.cert
     assert leaf_first([issuing.cert, client.cert])[0] == client.cert
 
 
 def test_a_bundle_with_two_client_certificates_is_ambiguous(keys):
-    _, issuing, client, _ = keys
+    _unused, issuing, client, _unused = keys
     with pytest.raises(AmbiguousBundle, match="alice"):
         leaf_first([client.cert, pki.make_leaf("bob", issuing).cert, issuing.cert])
 

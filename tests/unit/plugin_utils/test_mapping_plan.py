@@ -54,10 +54,10 @@ def one(cert, user="CONTOSO\\svc", password=PASSWORD):
     return {"content": cert.pem, "user": user, "password": password, "enabled": True}
 
 
-RULES = [
+RULES = (
     {"field": "issuer", "subfield": "CN", "match": "Contoso Client CA", "case_sensitive": True},
     {"field": "subject", "subfield": "O", "match": "Fabrikam*", "case_sensitive": False},
-]
+)
 
 
 def many(name="partners", user="CONTOSO\\partners", password=PASSWORD, rules=RULES):
@@ -68,7 +68,7 @@ def many(name="partners", user="CONTOSO\\partners", password=PASSWORD, rules=RUL
         "password": password,
         "permission": "allow",
         "enabled": True,
-        "rules": rules,
+        "rules": list(rules),
     }
 
 

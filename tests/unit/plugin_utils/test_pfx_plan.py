@@ -108,13 +108,13 @@ def test_server_2016_gets_the_pfx_re_encrypted_with_3des_and_a_sha1_mac(pki_chai
 
 
 def test_server_2019_gets_the_pfx_as_given(pki_chain):
-    _, _, server = pki_chain
+    _unused, _unused, server = pki_chain
     original = server.pfx(PASSWORD)
     assert _shipped(plan_binding(desired(original), snapshot("10.0.17763"), NOW)) == original
 
 
 def test_an_aes_pfx_without_password_for_server_2016_is_refused_naming_the_option(pki_chain):
-    _, _, server = pki_chain
+    _unused, _unused, server = pki_chain
     unprotected = server.pfx(None)
     assert pfx_needs_legacy_encoding(unprotected)  # a SHA-256 MAC
     with pytest.raises(OptionError, match=r"^certificate\.password: .*build 14393"):
@@ -122,7 +122,7 @@ def test_an_aes_pfx_without_password_for_server_2016_is_refused_naming_the_optio
 
 
 def test_a_server_certificate_not_yet_valid_warns(pki_chain):
-    root, _, _ = pki_chain
+    root, _unused, _unused = pki_chain
     future = pki.make_leaf("api.contoso.com", root, eku=("serverAuth",), not_before=pki.days(2))
     plan = plan_binding(desired(future.pfx(PASSWORD)), snapshot(), NOW)
     assert any("valid only from" in w and future.thumbprint in w for w in plan.warnings)

@@ -30,7 +30,7 @@ def test_raw_command_answers_nothing_and_is_recorded(tmp_path: Path) -> None:
 
 
 def test_undecodable_payload_fails_and_is_recorded(tmp_path: Path) -> None:
-    rc, _, stderr = endpoint.exec_command(tmp_path, "web01", b"not a payload")
+    rc, _stdout, stderr = endpoint.exec_command(tmp_path, "web01", b"not a payload")
     assert rc == 1
     assert b"cannot decode" in stderr
     assert read_runs(tmp_path, "web01")[0]["rc"] == 1

@@ -75,7 +75,7 @@ def test_gather_does_not_write_the_host_file(host_file: Path) -> None:
 
 def test_apply_that_changes_something_is_saved(host_file: Path) -> None:
     ops = [{"op": "store_create", "store": "ClientAuthIssuer"}]
-    rc, _ = run_module(host_file, "host_state", {"mode": "apply", "ops": ops})
+    rc, _result = run_module(host_file, "host_state", {"mode": "apply", "ops": ops})
     assert rc == 0
     assert seed.store_exists(load_state(host_file), "ClientAuthIssuer")
 
@@ -107,7 +107,7 @@ def test_partial_failure_is_saved_with_what_ran(host_file: Path, chain) -> None:
 
 def test_invocation_masks_secrets(host_file: Path) -> None:
     args = {"mode": "apply", "ops": [{"op": "store_create", "store": "X"}], "secrets": {"map1": SECRET}}
-    _, result = run_module(host_file, "host_state", args)
+    _rc, result = run_module(host_file, "host_state", args)
     assert result["invocation"]["module_args"]["secrets"] == NO_LOG_PLACEHOLDER
 
 
@@ -127,5 +127,5 @@ def test_no_secret_appears_anywhere_in_the_result(host_file: Path, case: str) ->
         extra = {"unexpected": SECRET}
     save_state(host_file, state)
     args = {"mode": "apply", "ops": ops, "secrets": {"nested": {"password": SECRET}}, **extra}
-    _, result = run_module(host_file, "host_state", args)
+    _rc, result = run_module(host_file, "host_state", args)
     assert SECRET not in json.dumps(result)
