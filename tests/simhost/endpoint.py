@@ -94,11 +94,15 @@ def exec_command(state_dir: Path, host: str, in_data: bytes | None, dump: bool =
 
 def put_file(state_dir: Path, host: str, in_path: str, out_path: str) -> None:
     """Keep a copy of the file as the host's ``out_path`` and record the transfer."""
+    store_file(state_dir, host, out_path, Path(in_path).read_bytes())
+
+
+def store_file(state_dir: Path, host: str, out_path: str, data: bytes) -> None:
+    """The host's ``out_path`` now holds ``data`` (a file sent by the connection); the transfer is recorded."""
     target = _remote_file(state_dir, host, out_path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(in_path, target)
-    size = target.stat().st_size
-    record_run(state_dir, host, make_entry("put_file", bytes_in=size, path=out_path))
+    target.write_bytes(data)
+    record_run(state_dir, host, make_entry("put_file", bytes_in=len(data), path=out_path))
 
 
 def fetch_file(state_dir: Path, host: str, in_path: str, out_path: str) -> None:
