@@ -6,6 +6,7 @@ Options cover what the collection has to tell apart::
     root = make_root("Contoso Root")
     inter = make_intermediate("Contoso Issuing", root)
     client = make_leaf("alice", inter, eku=("clientAuth",), san=("alice.contoso.com",))
+    winrm = make_leaf("ansible", root, san=("UPN:ansible@localhost",))  # user principal name (otherName)
     expired = make_leaf("old", inter, not_after=days(-1))
     no_bc = make_intermediate("Legacy CA", root, ca=None)          # basicConstraints absent
     cross = make_cross_signed(root, make_root("Other Root"))         # same subject and key as root
@@ -191,8 +192,22 @@ def _name(name: str | x509.Name) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
 
 
+#: otherName type of a Microsoft user principal name in a subject alternative name
+UPN_OID = x509.ObjectIdentifier("1.3.6.1.4.1.311.20.2.3")
+
+
+def _der_utf8(text: str) -> bytes:
+    data = text.encode("utf-8")
+    if len(data) < 0x80:
+        return bytes([0x0C, len(data)]) + data
+    size = len(data).to_bytes((len(data).bit_length() + 7) // 8, "big")
+    return bytes([0x0C, 0x80 | len(size)]) + size + data
+
+
 def _general_name(entry: str) -> x509.GeneralName:
     kind, sep, value = entry.partition(":")
+    if sep and kind.upper() == "UPN":
+        return x509.OtherName(UPN_OID, _der_utf8(value))
     if sep and kind.upper() == "IP":
         return x509.IPAddress(ipaddress.ip_address(value))
     if sep and kind.lower() == "email":

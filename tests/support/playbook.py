@@ -14,6 +14,7 @@ import yaml
 from simhost import recorder
 from simhost.state import load_state, save_state
 
+from support import wire
 from support.collection import TESTS_DIR, sim_env
 
 CALLBACK_PLUGINS_DIR = TESTS_DIR / "plugins" / "callback"
@@ -40,11 +41,21 @@ class PlaybookRun:
 
 
 class SimFleet:
-    """Simulated Windows hosts in one state directory, and a way to run plays against them."""
+    """Simulated Windows hosts in one state directory, and a way to run plays against them.
 
-    def __init__(self, workdir: Path, hosts: tuple[str, ...] = ("win01",)) -> None:
+    ``connection`` is ``"mtls_sim"`` (the recording test connection) or a :class:`support.wire.WinRM` (Ansible's
+    ``winrm`` connection and pywinrm against the loopback WS-Management endpoint); by default what
+    ``MTLS_E2E_CONNECTION`` says, so every e2e test can run over either.
+    """
+
+    def __init__(
+        self, workdir: Path, hosts: tuple[str, ...] = ("win01",), connection: str | wire.WinRM | None = None
+    ) -> None:
         self.workdir = workdir
         self.hosts = hosts
+        self.connection = connection if connection is not None else wire.connection_from_env()
+        #: per-host inventory variables of the WinRM endpoint (address, port), once served
+        self.addresses: dict[str, dict[str, Any]] = {}
         self.state_dir = workdir / "hosts"
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.files = workdir / "files"
@@ -66,9 +77,27 @@ class SimFleet:
     def module_runs(self, host: str) -> list[dict[str, Any]]:
         return [r for r in recorder.read_runs(self.state_dir, host) if r["module"] != "raw"]
 
+    def wire(self, host: str) -> list[dict[str, Any]]:
+        """The HTTP exchanges with ``host`` over WinRM (empty on the ``mtls_sim`` connection)."""
+        return wire.wire(self.state_dir, host)
+
     def clear_runs(self) -> None:
         for host in self.hosts:
             recorder.clear_runs(self.state_dir, host)
+            wire.wire_log_path(self.state_dir, host).unlink(missing_ok=True)
+
+    @property
+    def over_winrm(self) -> bool:
+        return isinstance(self.connection, wire.WinRM)
+
+    def address(self, host: str) -> str:
+        """The loopback address of ``host``'s WinRM listener (served on first use)."""
+        self._serve()
+        return str(self.addresses[host]["ansible_host"])
+
+    def _serve(self) -> None:
+        if isinstance(self.connection, wire.WinRM) and not self.addresses:
+            self.addresses = wire.serve(self.hosts, self.state_dir, self.connection)
 
     def write_file(self, name: str, content: str | bytes) -> Path:
         path = self.files / name
@@ -81,16 +110,14 @@ class SimFleet:
     # -- running -------------------------------------------------------------------------------
     def inventory(self) -> Path:
         path = self.workdir / "inventory.yml"
-        inventory = {
-            "windows": {
-                "hosts": {host: None for host in self.hosts},
-                "vars": {
-                    "ansible_connection": "mtls_sim",
-                    "ansible_mtls_sim_state_dir": str(self.state_dir),
-                    **self.group_vars,
-                },
-            }
-        }
+        if isinstance(self.connection, wire.WinRM):
+            self._serve()
+            hosts: dict[str, Any] = dict(self.addresses)
+            connection_vars = wire.group_vars(self.connection)
+        else:
+            hosts = dict.fromkeys(self.hosts)
+            connection_vars = {"ansible_connection": "mtls_sim", "ansible_mtls_sim_state_dir": str(self.state_dir)}
+        inventory = {"windows": {"hosts": hosts, "vars": {**connection_vars, **self.group_vars}}}
         path.write_text(yaml.safe_dump(inventory))
         return path
 

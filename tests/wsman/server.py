@@ -153,48 +153,60 @@ class Endpoint:
 
         return self._call(run())
 
+    def reserve_address(self) -> str:
+        """A loopback address no host uses yet (for a listener certificate made before ``add_host``)."""
+        address = str(ADDRESS_BASE + self._next_address)
+        self._next_address += 1
+        return address
+
     def add_host(
         self,
         name: str,
         state_dir: Path,
         listener: service.Listener,
         *,
+        address: str | None = None,
         limits: service.Limits | None = None,
         tls: Tls | None = None,
         process_delay: float = 0.0,
     ) -> tuple[str, int]:
-        """Serve ``name`` (state file ``<state_dir>/<name>.json``); return its address and port."""
-        if name in self._hosts:
-            raise ValueError(f"host {name} is already served")
+        """Serve host ``name`` (state file ``<state_dir>/<name>.json``) on its own address; return address and port.
+
+        Hosts are told apart by address, as in a real fleet; the control calls below take that address.
+        """
         if listener.scheme == "https" and tls is None:
             raise ValueError("an HTTPS listener needs a certificate")
-        address = str(ADDRESS_BASE + self._next_address)
-        self._next_address += 1
+        address = address or self.reserve_address()
+        if address in self._hosts:
+            raise ValueError(f"{address} already serves host {self._hosts[address].name}")
         self.ntlm_users.add(listener.users)
         context = HostContext(name, Path(state_dir), process_delay)
         shells = HostShells(context, self.runner, limits or service.Limits())
         host = _Host(name, address, self._port(listener.scheme), listener, shells, wire_log(state_dir, name))
         self._call(self._listen(host, self._tls_context(listener, tls)))
-        self._hosts[name] = host
+        self._hosts[address] = host
         return address, host.port
 
-    def misbehave(self, name: str, misbehaviour: Misbehaviour) -> None:
-        self._sync(lambda: self._hosts[name].misbehaviours.append(misbehaviour))
+    def misbehave(self, address: str, misbehaviour: Misbehaviour) -> None:
+        """The host at ``address`` fails its next matching Receive this way."""
+        self._sync(lambda: self._hosts[address].misbehaviours.append(misbehaviour))
 
-    def set_limits(self, name: str, limits: service.Limits) -> None:
+    def set_limits(self, address: str, limits: service.Limits) -> None:
         def apply() -> None:
-            self._hosts[name].shells.limits = limits
+            self._hosts[address].shells.limits = limits
 
         self._sync(apply)
 
-    def open_idle_shells(self, name: str, user: str, count: int) -> list[str]:
-        return self._sync(lambda: self._hosts[name].shells.open_idle_shells(user, count))
+    def open_idle_shells(self, address: str, user: str, count: int) -> list[str]:
+        """Shells of ``user`` left open on the host by some other client."""
+        return self._sync(lambda: self._hosts[address].shells.open_idle_shells(user, count))
 
-    def close_shells(self, name: str, shell_ids: list[str]) -> None:
-        self._sync(lambda: self._hosts[name].shells.close(shell_ids))
+    def close_shells(self, address: str, shell_ids: list[str]) -> None:
+        self._sync(lambda: self._hosts[address].shells.close(shell_ids))
 
-    def open_shells(self, name: str) -> int:
-        return self._sync(lambda: len(self._hosts[name].shells.shells))
+    def open_shells(self, address: str) -> int:
+        """How many shells the host has open (any user)."""
+        return self._sync(lambda: len(self._hosts[address].shells.shells))
 
     def stop(self) -> None:
         async def close() -> None:
