@@ -271,9 +271,9 @@ class Endpoint:
                 if reply.delay:
                     await asyncio.sleep(reply.delay)
                 data = reply.encode()
+                _record(host, reply, len(head) + len(body), len(data))  # before the client can read the answer
                 writer.write(data)
                 await writer.drain()
-                _record(host, reply, len(head) + len(body), len(data))
                 if headers.get("connection", "").lower() == "close":
                     break
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ssl.SSLError):
