@@ -44,12 +44,17 @@ class SimFleet:
     """Simulated Windows hosts in one state directory, and a way to run plays against them.
 
     ``connection`` is ``"mtls_sim"`` (the recording test connection) or a :class:`support.wire.WinRM` (Ansible's
-    ``winrm`` connection and pywinrm against the loopback WS-Management endpoint); by default what
-    ``MTLS_E2E_CONNECTION`` says, so every e2e test can run over either.
+    ``winrm`` connection and pywinrm against the loopback WS-Management endpoint), or a WinRM per host; by default
+    what ``MTLS_E2E_CONNECTION`` says, so every e2e test can run over either. Each host is served by the endpoint
+    on first use with its WinRM's listener and limits; a later change of ``connection`` changes only what the
+    inventory sends (a corrected password, say).
     """
 
     def __init__(
-        self, workdir: Path, hosts: tuple[str, ...] = ("win01",), connection: str | wire.WinRM | None = None
+        self,
+        workdir: Path,
+        hosts: tuple[str, ...] = ("win01",),
+        connection: str | wire.WinRM | dict[str, wire.WinRM] | None = None,
     ) -> None:
         self.workdir = workdir
         self.hosts = hosts
@@ -87,17 +92,26 @@ class SimFleet:
             wire.wire_log_path(self.state_dir, host).unlink(missing_ok=True)
 
     @property
-    def over_winrm(self) -> bool:
-        return isinstance(self.connection, wire.WinRM)
+    def endpoint(self) -> wire.Endpoint:
+        """The WS-Management endpoint serving this fleet over WinRM (to make its hosts misbehave)."""
+        return wire.shared_endpoint()
 
     def address(self, host: str) -> str:
         """The loopback address of ``host``'s WinRM listener (served on first use)."""
         self._serve()
         return str(self.addresses[host]["ansible_host"])
 
+    def winrm(self, host: str) -> wire.WinRM | None:
+        """How the inventory reaches ``host`` over WinRM; None on the ``mtls_sim`` connection."""
+        if isinstance(self.connection, dict):
+            return self.connection[host]
+        return self.connection if isinstance(self.connection, wire.WinRM) else None
+
     def _serve(self) -> None:
-        if isinstance(self.connection, wire.WinRM) and not self.addresses:
-            self.addresses = wire.serve(self.hosts, self.state_dir, self.connection)
+        for host in self.hosts:
+            profile = self.winrm(host)
+            if profile is not None and host not in self.addresses:
+                self.addresses.update(wire.serve((host,), self.state_dir, profile))
 
     def write_file(self, name: str, content: str | bytes) -> Path:
         path = self.files / name
@@ -110,14 +124,13 @@ class SimFleet:
     # -- running -------------------------------------------------------------------------------
     def inventory(self) -> Path:
         path = self.workdir / "inventory.yml"
-        if isinstance(self.connection, wire.WinRM):
-            self._serve()
-            hosts: dict[str, Any] = dict(self.addresses)
-            connection_vars = wire.group_vars(self.connection)
-        else:
-            hosts = dict.fromkeys(self.hosts)
-            connection_vars = {"ansible_connection": "mtls_sim", "ansible_mtls_sim_state_dir": str(self.state_dir)}
-        inventory = {"windows": {"hosts": hosts, "vars": {**connection_vars, **self.group_vars}}}
+        self._serve()
+        sim_vars = {"ansible_connection": "mtls_sim", "ansible_mtls_sim_state_dir": str(self.state_dir)}
+        hosts: dict[str, Any] = {}
+        for host in self.hosts:
+            profile = self.winrm(host)
+            hosts[host] = {**self.addresses[host], **wire.group_vars(profile)} if profile else dict(sim_vars)
+        inventory = {"windows": {"hosts": hosts, "vars": dict(self.group_vars)}}
         path.write_text(yaml.safe_dump(inventory))
         return path
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from wsman.server import Endpoint, Tls, read_wire, wire_log
+
+__all__ = ["Endpoint"]  # re-exported for SimFleet.endpoint
 from wsman.service import CertMapping, Limits, Listener
 
 from support import pki

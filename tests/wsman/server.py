@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import ipaddress
 import json
 import socket
@@ -194,6 +195,15 @@ class Endpoint:
     def set_limits(self, address: str, limits: service.Limits) -> None:
         def apply() -> None:
             self._hosts[address].shells.limits = limits
+
+        self._sync(apply)
+
+    def set_process_delay(self, address: str, seconds: float) -> None:
+        """Commands started on the host from now on take ``seconds`` before they answer."""
+
+        def apply() -> None:
+            shells = self._hosts[address].shells
+            shells.host = dataclasses.replace(shells.host, process_delay=seconds)
 
         self._sync(apply)
 
