@@ -53,6 +53,7 @@ def modes(fleet):
     return [r["mode"] for r in fleet.module_runs(HOST)]
 
 
+@pytest.mark.winrm
 def test_two_one_to_one_and_a_many_to_one_converge_in_two_runs(fleet, mapping_args, clients):
     run = fleet.run_module("mtls.iis.cert_mapping", mapping_args)
     assert run.recap()[HOST]["changed"] == 1

@@ -58,6 +58,7 @@ def modes(fleet):
     return [r["mode"] for r in fleet.module_runs(HOST)]
 
 
+@pytest.mark.winrm
 def test_whole_state_converges_in_two_module_runs(fleet, whole_state):
     result = fleet.run_module("mtls.iis.client_cert", whole_state).result(TASK, HOST)
     assert result["changed"] is True

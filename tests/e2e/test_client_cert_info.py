@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from simhost import seed
 
 HOST = "win01"
 TASK = "under test"
 
 
+@pytest.mark.winrm
 def test_reports_parsed_certificates_in_one_run_and_changes_nothing(fleet, chain):
     state = fleet.state(HOST)
     seed.add_cert(state, "Root", chain["root"].der)

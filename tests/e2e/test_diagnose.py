@@ -592,6 +592,7 @@ def test_every_finding_has_a_scenario():
     assert declared == {s.finding for s in SCENARIOS.values()}
 
 
+@pytest.mark.winrm
 def test_diagnose_playbook_prints_findings_per_host_and_fails_on_errors(fleet, keys):
     edit(fleet, lambda s: seed.add_cert(s, "Root", keys.partner.der))
     run = fleet.run_playbook(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from simhost import seed
 
 HOST = "win01"
@@ -13,6 +14,7 @@ def modes(fleet):
     return [r["mode"] for r in fleet.module_runs(HOST)]
 
 
+@pytest.mark.winrm
 def test_turning_tracing_on_installs_the_feature_and_writes_the_rule(fleet):
     result = fleet.run_module("mtls.iis.failed_request_tracing", {"site": SITE}).result(TASK, HOST)
     assert [op["op"] for op in result["plan"]] == ["feature_install", "tracing_set"]

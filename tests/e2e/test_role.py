@@ -51,12 +51,14 @@ def states(fleet):
     return {h: json.dumps(fleet.state(h), sort_keys=True) for h in HOSTS}
 
 
+@pytest.mark.winrm
 def test_three_hosts_with_changes_cost_six_module_runs(fleet):
     run = converge(fleet)
     assert all(run.recap()[h]["changed"] == 1 for h in HOSTS), run.stdout
     assert total(fleet) == 6
 
 
+@pytest.mark.winrm
 def test_rerun_costs_three_module_runs_and_changes_nothing(fleet):
     converge(fleet)
     fleet.clear_runs()
@@ -71,6 +73,7 @@ def test_serial_batches_cost_the_same(fleet):
     assert total(fleet) == 6
 
 
+@pytest.mark.winrm
 def test_audit_changes_nothing_and_writes_the_report(fleet, tmp_path):
     before = states(fleet)
     run = fleet.run_playbook(AUDIT, "-e", "mtls_hosts=windows", "-e", f"mtls_audit_report_dir={tmp_path / 'report'}")
@@ -132,6 +135,7 @@ def test_import_role_honours_tags(fleet):
     assert total(fleet) == 6
 
 
+@pytest.mark.winrm
 def test_check_and_diff_through_the_role_change_nothing(fleet):
     before = states(fleet)
     run = converge(fleet, "--check", "--diff")

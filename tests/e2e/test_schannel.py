@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from simhost import seed
 
 HOST = "win01"
@@ -33,6 +34,7 @@ def test_rerun_is_one_module_run_without_change_or_reboot(fleet):
     assert [r["mode"] for r in fleet.module_runs(HOST)] == ["gather"]
 
 
+@pytest.mark.winrm
 def test_check_mode_changes_nothing_and_promises_no_reboot(fleet):
     before = json.dumps(fleet.state(HOST), sort_keys=True)
     result = fleet.run_module("mtls.iis.schannel", EXCLUSIVE_CA, check=True, diff=True).result(TASK, HOST)

@@ -42,6 +42,7 @@ def modes(fleet):
     return [r["mode"] for r in fleet.module_runs(HOST)]
 
 
+@pytest.mark.winrm
 def test_pfx_sni_binding_with_handshake_negotiation_converges_in_two_runs(fleet, pfx_args, server_certs):
     run = fleet.run_module("mtls.iis.site_binding", pfx_args)
     assert run.recap()[HOST]["changed"] == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from simhost import seed
 
 HOST = "win01"
@@ -15,6 +16,7 @@ def modes(fleet):
     return [r["mode"] for r in fleet.module_runs(HOST)]
 
 
+@pytest.mark.winrm
 def test_site_level_settings_are_written_at_the_site_location(fleet):
     fleet.run_module("mtls.iis.ssl_settings", {"path": SITE, "require_ssl": True, "client_certificates": "require"})
     assert seed.location_flags(fleet.state(HOST), SITE) == "Ssl, SslNegotiateCert, SslRequireCert"

@@ -96,6 +96,7 @@ def test_report_mode_warns_and_leaves_root_alone(misplaced_host, chain):
     assert chain["partner_issuing"].thumbprint in seed.thumbprints(misplaced_host.state(HOST), "Root")
 
 
+@pytest.mark.winrm
 def test_move_failing_midway_reports_ops_ran_and_rerun_converges(misplaced_host, chain):
     state = misplaced_host.state(HOST)
     seed.add_fault(state, "cert_move", {"from_store": "Root"}, "Access is denied.", stage="remove")
