@@ -6,10 +6,15 @@ from pathlib import Path
 from typing import Any
 
 PAIRS = (("ours first converge", "anchor first converge"), ("ours rerun (no change)", "anchor rerun"))
+FLOOR = "floor: one no-op module"
 
 
 def _by(measures: list[Any]) -> dict[tuple[str, int], Any]:
     return {(m.label, m.hosts): m for m in measures}
+
+
+def _on(measures: list[Any], path: str) -> list[Any]:
+    return [m for m in measures if m.path == path]
 
 
 def write_chart(measures: list[Any], path: Path) -> None:
@@ -82,7 +87,66 @@ def _scaling(scaling: dict[str, list[tuple[int, float, float]]]) -> list[str]:
     return rows
 
 
-def write_report(measures: list[Any], scaling: dict[str, Any], path: Path, meta: dict[str, str]) -> None:
+def _wire_table(measures: list[Any]) -> list[str]:
+    floors = {m.hosts: m for m in measures if m.label == FLOOR}
+    rows = [
+        "| run | hosts | module runs / host | HTTP requests / host | KB sent / host | KB received / host | wall (s) | "
+        "controller CPU / host (ms) | CPU / floor |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in measures:
+        floor = floors.get(m.hosts)
+        ratio = f"{m.controller_cpu / floor.controller_cpu:.1f}x" if floor and floor.controller_cpu else "-"
+        rows.append(
+            f"| {m.label} | {m.hosts} | {m.runs:.1f} | {m.requests:.1f} | {m.bytes_sent / 1024:.0f} | "
+            f"{m.bytes_received / 1024:.0f} | {m.wall:.1f} | {m.cpu_per_host_ms:.0f} | {ratio} |"
+        )
+    return rows
+
+
+def _payload_table(parts: list[Any]) -> list[str]:
+    total = sum(part.payload_bytes for part in parts)
+    rows = ["| part | author | KB in the payload | KB of source |", "|---|---|---:|---:|"]
+    for part in sorted(parts, key=lambda p: (p.owner, -p.payload_bytes)):
+        source = f"{part.source_bytes / 1024:.1f}" if part.source_bytes else "-"
+        rows.append(f"| `{part.name}` | {part.owner} | {part.payload_bytes / 1024:.1f} | {source} |")
+    by_owner: dict[str, int] = {}
+    for part in parts:
+        by_owner[part.owner] = by_owner.get(part.owner, 0) + part.payload_bytes
+    for owner, size in sorted(by_owner.items()):
+        rows.append(f"| **all of {owner}** | | **{size / 1024:.1f}** ({100 * size / total:.0f}%) | |")
+    rows.append(f"| **payload** | | **{total / 1024:.1f}** | |")
+    return rows
+
+
+def _wire_summary(measures: list[Any], local: list[Any]) -> str:
+    by, local_by = _by(measures), _by(local)
+    biggest = max((m.hosts for m in measures), default=0)
+    ours, floor = by.get(("ours rerun (no change)", biggest)), by.get((FLOOR, biggest))
+    first, anchor = by.get(("ours first converge", biggest)), by.get(("anchor rerun", biggest))
+    if not (ours and floor and first and anchor):
+        return ""
+    local_ours = local_by.get(("ours rerun (no change)", biggest))
+    same_path = (
+        f" On the recording connection the same rerun costs {local_ours.cpu_per_host_ms:.0f} ms per host."
+        if local_ours
+        else ""
+    )
+    return (
+        f"Over WinRM at {biggest} hosts, a no-change rerun of ours is {ours.requests:.0f} HTTP requests and "
+        f"{ours.bytes_sent / 1024:.0f} KB sent per host (a changing converge {first.requests:.0f} requests, "
+        f"{first.bytes_sent / 1024:.0f} KB; the anchor's rerun {anchor.requests:.0f} requests, "
+        f"{anchor.bytes_sent / 1024:.0f} KB). It costs the controller {ours.cpu_per_host_ms:.0f} ms of CPU per host, "
+        f"{ours.controller_cpu / floor.controller_cpu:.1f}x the {floor.cpu_per_host_ms:.0f} ms of one no-op PowerShell "
+        f"module through the same path (the floor: what Ansible itself costs per module run).{same_path}"
+    )
+
+
+def write_report(
+    measures: list[Any], scaling: dict[str, Any], parts: list[Any], path: Path, meta: dict[str, str]
+) -> None:
+    wire_measures = _on(measures, "winrm")
+    measures = _on(measures, "mtls_sim")
     by = _by(measures)
     biggest = max(m.hosts for m in measures)
     o, a = by.get(("ours rerun (no change)", biggest)), by.get(("anchor rerun", biggest))
@@ -116,7 +180,7 @@ def write_report(measures: list[Any], scaling: dict[str, Any], path: Path, meta:
         "",
         "![controller wall time against hosts](performance.png)",
         "",
-        "## Per run",
+        "## Per run (recording test connection)",
         "",
         *_table(measures),
         "",
@@ -130,6 +194,30 @@ def write_report(measures: list[Any], scaling: dict[str, Any], path: Path, meta:
         "## Ours against the anchor, same run",
         "",
         *_ratios(measures),
+        "",
+        "## Over WinRM: requests and bytes on the wire",
+        "",
+        "The same runs through `ansible.builtin.winrm` and pywinrm against the loopback WS-Management endpoint "
+        "(`tests/wsman`, Basic over HTTP, Windows' default limits: MaxEnvelopeSizekb 500, MaxTimeoutms 60000), "
+        "which hands each command to the same simulated hosts. Requests and bytes are counted per host by the "
+        "endpoint: every HTTP request and response, headers, SOAP envelopes and the base64 of stdin and stdout "
+        "included. The simulated hosts run in the benchmark's own process here, so the CPU column is the "
+        "controller's alone. The floor is `ansible.windows.win_ping` (one no-op PowerShell module per host).",
+        "",
+        _wire_summary(wire_measures, measures),
+        "",
+        *_wire_table(wire_measures),
+        "",
+        "## What one module run sends",
+        "",
+        "The payload of one gather of our role (ansible-core of this run), split by author: what Ansible adds to "
+        "every PowerShell module (the bootstrap exec wrapper, `module_wrapper.ps1`, `Ansible.Basic.cs`, "
+        "`Ansible.ModuleUtils.AddType`) and what this collection sends (`host_state.ps1` and every module_util "
+        "it requires). Sizes are as sent inside the payload (base64 in JSON); over WinRM the payload is base64 "
+        "encoded once more into `Send` envelopes. Cutting our share is left to the PowerShell rewrite (issue 15, "
+        "item 6).",
+        "",
+        *_payload_table(parts),
         "",
         "## Planner scaling",
         "",
@@ -159,9 +247,11 @@ def write_report(measures: list[Any], scaling: dict[str, Any], path: Path, meta:
         "```bash",
         "make bench                         # 1, 50 and 500 hosts; about 10-20 minutes on 2 cores",
         "MTLS_BENCH_HOSTS=1,50 make bench   # quicker",
+        "MTLS_BENCH_WINRM_HOSTS=1,50,500 make bench   # WinRM at 500 hosts too (default 1,50)",
         "```",
         "",
-        "Logs of every run: `.build/bench/<hosts>/<run>.log`.",
+        "Logs of every run: `.build/bench/<hosts>/<run>.log` (recording connection) and "
+        "`.build/bench/winrm-<hosts>/<run>.log` (WinRM).",
         "",
     ]
     path.write_text(keep_section(path, ARGSPEC_SECTION, "\n".join(text)))
