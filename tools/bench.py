@@ -256,6 +256,7 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "plugins"), str(REPO / "tests")], check=True)
     files, thumbprint = make_files()
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]  # the machine is shared: wall times mean little when it is busy
     measures = [m for n in counts for m in bench_hosts(n, files, thumbprint)]
     measures += [m for n in winrm_counts for m in bench_hosts(n, files, thumbprint, "winrm")]
     print("planner scaling:", flush=True)
@@ -271,7 +272,8 @@ def main() -> None:
         DOCS / "PERFORMANCE.md",
         {
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-            "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
+            "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
+            f"load average {load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end",
             "ansible": subprocess.run(
                 [str(Path(sys.executable).with_name("ansible")), "--version"],
                 capture_output=True,

@@ -44,10 +44,3 @@ def breakdown(payload: bytes) -> list[PayloadPart]:
     scripts = sum(part.payload_bytes for part in found)
     found.append(PayloadPart("JSON, paths, actions, module args", "manifest", len(payload) - scripts, 0))
     return found
-
-
-def totals(parts: list[PayloadPart]) -> dict[str, int]:
-    by_owner: dict[str, int] = {}
-    for part in parts:
-        by_owner[part.owner] = by_owner.get(part.owner, 0) + part.payload_bytes
-    return by_owner

@@ -232,15 +232,17 @@ def write_report(
         "## What cannot be measured here",
         "",
         "No Windows host is available to this project, so the Windows side of each module run is not in these "
-        "figures: starting a PowerShell process, receiving the ~150 KB payload over WinRM (at least six HTTP round "
-        "trips per task), and compiling Ansible.Basic's C# (0.3-2 s per module run, no cache), before the module does "
-        "any work. That cost is paid once per module run and does not depend on which module runs, which is why "
-        "module runs per host are the right proxy for the time a converge spends on each Windows host: with 0.5-2.5 s "
-        "per module run, the anchor's module runs per host above cost its hosts that many times more than ours. "
-        "WinRM's "
-        "default quotas (30 shells and 1,500 operations per user) are spent at the same rate. These per-run figures "
-        "come from Ansible's documentation of the Windows execution model and published measurements summarised in "
-        "the project's Windows reference; they are not measured here.",
+        "figures: starting a PowerShell process and compiling Ansible.Basic's C# (0.3-2 s per module run, no "
+        "cache) before the module does any work, the WinRM service's own CPU, and the network's latency. The wire "
+        "itself is measured above (requests and bytes through the real `winrm` connection and pywinrm), on "
+        "loopback, so each request costs its bytes but no round-trip time: on a real network, multiply the "
+        "requests per host by the round-trip time. The per-run cost is paid once per module run and does not "
+        "depend on which module runs, which is why module runs per host are the right proxy for the time a "
+        "converge spends on each Windows host: with 0.5-2.5 s per module run, the anchor's module runs per host "
+        "above cost its hosts that many times more than ours. WinRM's default quotas (30 shells and 1,500 "
+        "operations per user) are spent at the same rate. These per-run figures come from Ansible's documentation "
+        "of the Windows execution model and published measurements summarised in the project's Windows reference; "
+        "they are not measured here.",
         "",
         "## Reproduce",
         "",
