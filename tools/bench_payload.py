@@ -1,8 +1,8 @@
 """What one module run sends: the payload Ansible builds for a Windows host, split by who wrote each part.
 
 Reads the raw ``in_data`` of a pipelined PowerShell module run (as ``mtls_sim`` dumps it) in the ansible-core >=
-2.19 layout: bootstrap JSON (the exec wrapper script) + separator + exec manifest (``scripts``: name -> base64
-source, ``actions``). Sizes are what travels inside the payload (base64 in JSON) and the source itself.
+2.19 layout: bootstrap JSON (the exec wrapper script as text) + separator + exec manifest (``scripts``: name ->
+base64 source, ``actions``). Sizes are what travels inside the payload (base64 in JSON) and the source itself.
 """
 
 from __future__ import annotations
@@ -34,11 +34,8 @@ def breakdown(payload: bytes) -> list[PayloadPart]:
     if len(parts) < 2:
         raise ValueError("not an exec_manifest payload (ansible-core >= 2.19)")
     bootstrap, manifest = json.loads(parts[0]), json.loads(parts[1])
-    found = [
-        PayloadPart(
-            "bootstrap exec wrapper", "Ansible", len(bootstrap["script"]), len(base64.b64decode(bootstrap["script"]))
-        )
-    ]
+    wrapper = str(bootstrap["script"])  # the bootstrap carries the exec wrapper as text, not base64
+    found = [PayloadPart("bootstrap exec wrapper", "Ansible", len(json.dumps(wrapper)), len(wrapper.encode()))]
     for name, info in manifest["scripts"].items():
         found.append(PayloadPart(name, _owner(name), len(info["script"]), len(base64.b64decode(info["script"]))))
     scripts = sum(part.payload_bytes for part in found)
