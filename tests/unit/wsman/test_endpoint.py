@@ -66,7 +66,14 @@ def serve(endpoint, tmp_path, listener=None, limits=None, tls=None, name="web01"
 
 
 def client(url, **kwargs):
-    options = {"transport": "basic", "username": USER, "password": PASSWORD, "message_encryption": "never"}
+    # ca_trust_path None: no CA bundle from the environment (pywinrm warns about that legacy behaviour)
+    options = {
+        "transport": "basic",
+        "username": USER,
+        "password": PASSWORD,
+        "message_encryption": "never",
+        "ca_trust_path": None,
+    }
     return Protocol(url, **{**options, **kwargs})
 
 
