@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write the certificate chains of the client_auth_facts target into a directory (run on the controller).
 
 Generated at run time with `cryptography`: nothing secret is committed. Each scenario directory holds leaf.pem
