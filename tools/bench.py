@@ -239,7 +239,7 @@ def payload_parts(files: Path, thumbprint: str) -> list[PayloadPart]:
     env = sim_env(MTLS_SIM_DUMP_PAYLOADS="1", MTLS_IIS_CACHE_DIR=str(WORK / "cache"))
     cmd = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(inv), str(CONVERGE)]
     subprocess.run([*cmd, "-e", "mtls_hosts=bench", "--check"], env=env, capture_output=True, check=True)
-    [first, *_] = dumped_payloads(_state_dir("payload", 1, "mtls_sim"), "payload0000")
+    [first, *_unused] = dumped_payloads(_state_dir("payload", 1, "mtls_sim"), "payload0000")
     return breakdown(first.read_bytes())
 
 

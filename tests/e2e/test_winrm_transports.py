@@ -45,7 +45,7 @@ def test_a_changing_converge_over_each_transport_costs_two_module_runs(converged
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_each_transport_takes_the_requests_winrs_needs_and_no_more(converged, transport):
-    fleet, _ = converged
+    fleet, _unused = converged
     exchanges = fleet.wire(transport)
     assert all(entry["status"] in (200, 401) for entry in exchanges), exchanges
     assert len(exchanges) == expected_requests(fleet.module_runs(transport), transport)

@@ -43,7 +43,7 @@ def basic_user(header: str, users: Mapping[str, str]) -> str:
         decoded = base64.b64decode(header.split(None, 1)[1], validate=True).decode("utf-8")
     except (IndexError, ValueError) as err:
         raise AuthError("malformed Basic credentials") from err
-    user, _, password = decoded.partition(":")
+    user, _unused, password = decoded.partition(":")
     account = _account(user, users)
     if account is None or users[account] != password:
         raise AuthError("unknown user name or bad password")

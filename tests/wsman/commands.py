@@ -60,7 +60,6 @@ class Command(Protocol):
 
     async def read(self, timeout: float, budget: int) -> Output | None:
         """Output produced so far (at most ``budget`` bytes), waiting up to ``timeout`` s; None when none came."""
-        ...
 
     async def terminate(self) -> None: ...
 

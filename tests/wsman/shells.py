@@ -58,7 +58,7 @@ class HostShells:
 
     def open_idle_shells(self, user: str, count: int) -> list[str]:
         """Shells left open by some other client of the same user (e.g. a crashed tool)."""
-        ids = [new_id() for _ in range(count)]
+        ids = [new_id() for _unused in range(count)]
         for shell_id in ids:
             self.shells[shell_id] = Shell(user)
         return ids

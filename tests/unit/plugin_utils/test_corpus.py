@@ -84,7 +84,9 @@ def _openssl_accepts(case: corpus.Case, tmp_path: Path) -> tuple[bool, str]:
     (tmp_path / "untrusted.pem").write_text("".join(c.pem for c in (*ca, *case.sent)) or root[0].pem)
     (tmp_path / "client.pem").write_text(case.client.pem)
     command = [openssl, "verify", "-purpose", "sslclient", "-CAfile", "roots.pem", "-untrusted", "untrusted.pem"]
-    done = subprocess.run([*command, "client.pem"], cwd=tmp_path, capture_output=True, text=True, timeout=30, check=False)
+    done = subprocess.run(
+        [*command, "client.pem"], cwd=tmp_path, capture_output=True, text=True, timeout=30, check=False
+    )
     return done.returncode == 0, done.stdout + done.stderr
 
 

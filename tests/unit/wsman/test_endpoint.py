@@ -92,23 +92,23 @@ def run(protocol, command="powershell", stdin=None):
 
 
 def test_basic_over_http_runs_a_command_and_records_each_exchange(endpoint, tmp_path):
-    url, _ = serve(endpoint, tmp_path)
+    url, _unused = serve(endpoint, tmp_path)
     assert run(client(url)) == (b"", b"", 0)
     ops = [entry["op"] for entry in read_wire(tmp_path, "web01")]
     assert ops == ["Create", "Command", "Receive", "Signal", "Delete"]
 
 
 def test_wrong_password_is_refused_with_401(endpoint, tmp_path):
-    url, _ = serve(endpoint, tmp_path)
+    url, _unused = serve(endpoint, tmp_path)
     with pytest.raises(InvalidCredentialsError):
         client(url, password="not-" + PASSWORD).open_shell()
     assert [entry["status"] for entry in read_wire(tmp_path, "web01")] == [401]
 
 
 def test_ntlm_with_message_encryption_runs_a_command(endpoint, tmp_path):
-    url, _ = serve(endpoint, tmp_path, Listener(users=USERS, basic=False, negotiate=True))
+    url, _unused = serve(endpoint, tmp_path, Listener(users=USERS, basic=False, negotiate=True))
     protocol = client(url, transport="ntlm", message_encryption="always")
-    _, stderr, rc = run(protocol, stdin=b"not a payload")
+    _unused, stderr, rc = run(protocol, stdin=b"not a payload")
     assert protocol.transport.encryption is not None
     # the sealed stdin reached the simulated host intact, which refused it as no module payload
     assert (rc, stderr) == (
@@ -118,25 +118,25 @@ def test_ntlm_with_message_encryption_runs_a_command(endpoint, tmp_path):
 
 
 def test_ntlm_with_a_wrong_password_is_refused(endpoint, tmp_path):
-    url, _ = serve(endpoint, tmp_path, Listener(users=USERS, basic=False, negotiate=True))
+    url, _unused = serve(endpoint, tmp_path, Listener(users=USERS, basic=False, negotiate=True))
     with pytest.raises(InvalidCredentialsError):
         client(url, transport="ntlm", password="wrong", message_encryption="always").open_shell()
 
 
 def test_basic_is_refused_where_the_service_allows_only_negotiate(endpoint, tmp_path):
-    url, _ = serve(endpoint, tmp_path, Listener(users=USERS, basic=False, negotiate=True))
+    url, _unused = serve(endpoint, tmp_path, Listener(users=USERS, basic=False, negotiate=True))
     with pytest.raises(InvalidCredentialsError):
         client(url).open_shell()
 
 
 def test_https_listener_is_trusted_through_the_test_ca(endpoint, tmp_path, wire_pki):
-    url, _ = serve(endpoint, tmp_path, Listener("https", USERS), tls=lambda a: wire_pki.server_tls("web01", a))
+    url, _unused = serve(endpoint, tmp_path, Listener("https", USERS), tls=lambda a: wire_pki.server_tls("web01", a))
     protocol = client(url, server_cert_validation="validate", ca_trust_path=str(wire_pki.ca_file))
     assert run(protocol) == (b"", b"", 0)
 
 
 def test_https_listener_is_refused_when_its_ca_is_not_trusted(endpoint, tmp_path, wire_pki, other_ca):
-    url, _ = serve(endpoint, tmp_path, Listener("https", USERS), tls=lambda a: wire_pki.server_tls("web01", a))
+    url, _unused = serve(endpoint, tmp_path, Listener("https", USERS), tls=lambda a: wire_pki.server_tls("web01", a))
     other = tmp_path / "other-ca.pem"
     other.write_text(other_ca.pem)
     with pytest.raises(requests.exceptions.SSLError):
@@ -163,13 +163,13 @@ def _cert_client(url, wire_pki, cert):
 
 
 def test_certificate_authentication_maps_the_client_certificate_to_the_user(endpoint, tmp_path, wire_pki):
-    url, _ = serve(endpoint, tmp_path, _cert_listener(wire_pki), tls=lambda a: wire_pki.server_tls("web01", a))
+    url, _unused = serve(endpoint, tmp_path, _cert_listener(wire_pki), tls=lambda a: wire_pki.server_tls("web01", a))
     cert = pki.make_leaf(USER, wire_pki.ca, san=(f"UPN:{USER}@localhost",))
     assert run(_cert_client(url, wire_pki, cert)) == (b"", b"", 0)
 
 
 def test_certificate_of_an_unmapped_user_is_refused(endpoint, tmp_path, wire_pki):
-    url, _ = serve(endpoint, tmp_path, _cert_listener(wire_pki), tls=lambda a: wire_pki.server_tls("web01", a))
+    url, _unused = serve(endpoint, tmp_path, _cert_listener(wire_pki), tls=lambda a: wire_pki.server_tls("web01", a))
     cert = pki.make_leaf("mallory", wire_pki.ca, san=("UPN:mallory@localhost",))
     with pytest.raises(InvalidCredentialsError):
         _cert_client(url, wire_pki, cert).open_shell()
@@ -207,10 +207,10 @@ def test_a_shell_over_max_shells_per_user_is_refused_until_one_closes(endpoint, 
 
 
 def test_commands_count_against_the_operations_quota_until_the_shell_is_deleted(endpoint, tmp_path):
-    url, _ = serve(endpoint, tmp_path, limits=Limits(max_operations_per_user=2))
+    url, _unused = serve(endpoint, tmp_path, limits=Limits(max_operations_per_user=2))
     protocol = client(url)
     shell = protocol.open_shell()
-    for _ in range(2):
+    for _unused in range(2):
         protocol.cleanup_command(shell, protocol.run_command(shell, "powershell"))
     with pytest.raises(WSManFaultError) as caught:
         protocol.run_command(shell, "powershell")
@@ -220,7 +220,7 @@ def test_commands_count_against_the_operations_quota_until_the_shell_is_deleted(
 
 
 def test_receive_without_output_times_out_after_the_operation_timeout(endpoint, tmp_path):
-    url, _ = serve(endpoint, tmp_path)
+    url, _unused = serve(endpoint, tmp_path)
     protocol = client(url, operation_timeout_sec=1, read_timeout_sec=5)
     shell = protocol.open_shell()
     command = protocol.run_command(shell, "powershell", console_mode_stdin=False)  # waits for stdin that never comes
@@ -231,7 +231,7 @@ def test_receive_without_output_times_out_after_the_operation_timeout(endpoint, 
 
 
 def test_operation_timeout_is_capped_by_max_timeout_ms(endpoint, tmp_path):
-    url, _ = serve(endpoint, tmp_path, limits=Limits(max_timeout_ms=500))
+    url, _unused = serve(endpoint, tmp_path, limits=Limits(max_timeout_ms=500))
     protocol = client(url, operation_timeout_sec=20, read_timeout_sec=30)
     shell = protocol.open_shell()
     command = protocol.run_command(shell, "powershell", console_mode_stdin=False)
@@ -242,7 +242,7 @@ def test_operation_timeout_is_capped_by_max_timeout_ms(endpoint, tmp_path):
 
 
 def test_an_envelope_over_max_envelope_size_kb_is_refused_with_413(endpoint, tmp_path):
-    url, _ = serve(endpoint, tmp_path, limits=Limits(max_envelope_kb=32))
+    url, _unused = serve(endpoint, tmp_path, limits=Limits(max_envelope_kb=32))
     protocol = client(url)
     shell = protocol.open_shell()
     command = protocol.run_command(shell, "powershell", console_mode_stdin=False)
@@ -255,8 +255,8 @@ def test_an_envelope_over_max_envelope_size_kb_is_refused_with_413(endpoint, tmp
 def test_output_larger_than_the_envelope_is_returned_over_several_receives(tmp_path):
     endpoint = Endpoint(runner=FixedRunner(400_000))
     try:
-        url, _ = serve(endpoint, tmp_path)
-        stdout, _, rc = run(client(url))
+        url, _unused = serve(endpoint, tmp_path)
+        stdout, _unused, rc = run(client(url))
     finally:
         endpoint.stop()
     assert (len(stdout), rc) == (400_000, 0)
@@ -266,7 +266,7 @@ def test_output_larger_than_the_envelope_is_returned_over_several_receives(tmp_p
 
 
 def test_an_unknown_shell_is_answered_with_the_shell_not_found_fault(endpoint, tmp_path):
-    url, _ = serve(endpoint, tmp_path)
+    url, _unused = serve(endpoint, tmp_path)
     with pytest.raises(WSManFaultError) as caught:
         client(url).run_command("00000000-0000-0000-0000-000000000000", "powershell")
     assert caught.value.wsman_fault_code == 2150858843

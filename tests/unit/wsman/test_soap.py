@@ -181,7 +181,7 @@ def test_running_receive_response_has_no_exit_code_and_pywinrm_asks_again():
     ours = receive_response(_request("run_cmd_send_input_get_output"), COMMAND, Output(stdout=b"part"), ("stdout",))
     protocol = Protocol("http://windows-host:5985/wsman", username="u", password="p")
     protocol.transport.send_message = lambda message: ours  # type: ignore[method-assign]
-    stdout, _, _, done = protocol.get_command_output_raw(SHELL, COMMAND)
+    stdout, _unused, _unused, done = protocol.get_command_output_raw(SHELL, COMMAND)
     assert (stdout, done) == (b"part", False)
 
 
