@@ -1,0 +1,291 @@
+"""The static PowerShell checks (tests/support/psstatic/PsStatic.ps1), driven from pytest.
+
+One pwsh process serves the whole test session: it compiles (once per source version, then cached) and loads
+the analyzer, opens the .NET Framework 4.6.2 reference assemblies once, and answers JSON requests on stdin.
+Every answer is cached by the files' content, so each file is parsed and checked once per session.
+
+Which files get which checks:
+
+- ``shipped``: ``plugins/**/*.ps1|psm1`` (runs on the Windows host): 5.1 syntax, .NET Framework API, lint;
+- ``target``: the PowerShell embedded in ``tests/integration/targets`` (runs on the Windows host through
+  win_powershell/win_shell): 5.1 syntax and .NET Framework API;
+- ``test``: ``tests/powershell/`` and the checker itself (runs on PowerShell 7 only): parsed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import re
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from support.pwsh import REPO_ROOT, find_pwsh
+
+SCRIPT = Path(__file__).resolve().parent / "psstatic" / "PsStatic.ps1"
+MARKER = "@@psstatic "
+PLUGINS_DIR = REPO_ROOT / "plugins"
+TARGETS_DIR = REPO_ROOT / "tests" / "integration" / "targets"
+PESTER_DIR = REPO_ROOT / "tests" / "powershell"
+CHECKER_DIR = SCRIPT.parent
+
+SHIPPED_CHECKS = ("ps51", "netfx", "lint")
+TARGET_CHECKS = ("ps51", "netfx")
+# The first answer compiles the analyzer when its cache is cold: about a minute on a busy 2-core machine.
+ANSWER_TIMEOUT_SECONDS = float(os.environ.get("MTLS_PSSTATIC_TIMEOUT", "600"))
+
+_JINJA = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+_SECRET_DOC = re.compile(r"(?i)\b(password|passphrase|secret|private key|pfx)")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One PowerShell text to check: a file (``path``) or text (``text``), named for messages and results."""
+
+    name: str
+    path: Path | None = None
+    text: str | None = None
+    checks: tuple[str, ...] = ()
+    documented_secrets: tuple[str, ...] = ()
+
+    def request(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": self.name, "checks": list(self.checks)}
+        if self.text is not None:
+            entry["source"] = self.text
+        else:
+            assert self.path is not None, f"{self.name}: neither path nor text"
+            entry["path"] = str(self.path)
+        if self.documented_secrets:
+            entry["documented_secrets"] = list(self.documented_secrets)
+        return entry
+
+    def key(self) -> tuple[Any, ...]:
+        """What the answer depends on: the text (or the file's content), the checks, the documented secrets."""
+        content = self.text if self.text is not None else (self.path.read_bytes() if self.path else b"")
+        return (self.name, content, self.checks, self.documented_secrets)
+
+
+class PsStaticError(RuntimeError):
+    """The checker failed (as opposed to reporting findings)."""
+
+
+class _Server:
+    """One ``PsStatic.ps1 -Serve`` process; requests are answered in order."""
+
+    def __init__(self) -> None:
+        pwsh = find_pwsh()
+        # Lives as long as the process (closed in close()); stderr goes to a file so a chatty pwsh never blocks.
+        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
+        self._lock = threading.Lock()
+        self._process = subprocess.Popen(
+            [str(pwsh), "-NoProfile", "-NonInteractive", "-File", str(SCRIPT), "-Serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            encoding="utf-8",
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        self._lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._ready = threading.Condition()
+        self._reader.start()
+        self._answer()  # the ready line
+
+    def _read(self) -> None:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            if line.startswith(MARKER):
+                with self._ready:
+                    self._lines.append(line[len(MARKER) :])
+                    self._ready.notify()
+        with self._ready:
+            self._ready.notify()
+
+    def _stderr_text(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read()[-4000:]
+
+    def _answer(self) -> dict[str, Any]:
+        with self._ready:
+            if not self._lines:
+                self._ready.wait_for(lambda: self._lines or self._process.poll() is not None, ANSWER_TIMEOUT_SECONDS)
+            if not self._lines:
+                state = "exited" if self._process.poll() is not None else "did not answer"
+                raise PsStaticError(f"{SCRIPT.name} {state}; its stderr:\n{self._stderr_text()}")
+            answer = json.loads(self._lines.pop(0))
+        if "error" in answer:
+            raise PsStaticError(f"{SCRIPT.name} failed: {answer['error']}")
+        return answer
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            assert self._process.stdin is not None
+            try:
+                self._process.stdin.write(json.dumps(request) + "\n")
+                self._process.stdin.flush()
+            except BrokenPipeError as error:
+                raise PsStaticError(f"{SCRIPT.name} exited; its stderr:\n{self._stderr_text()}") from error
+            return self._answer()
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._stderr.close()
+
+
+_server: _Server | None = None
+
+
+def _the_server() -> _Server:
+    global _server
+    if _server is None:
+        _server = _Server()
+        atexit.register(_server.close)
+    return _server
+
+
+@dataclass(frozen=True)
+class Result:
+    """The checker's answer for one source."""
+
+    name: str
+    parse_errors: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    facts: dict[str, Any]
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def findings_of(self, prefix: str) -> list[dict[str, Any]]:
+        """Findings whose rule is ``prefix`` or starts with ``prefix.`` (``"ps51"`` or ``"ps51.ternary"``)."""
+        return [f for f in self.findings if f["rule"] == prefix or f["rule"].startswith(prefix + ".")]
+
+
+_answers: dict[tuple[Any, ...], Result] = {}
+
+
+def analyze(sources: Sequence[Source]) -> list[Result]:
+    """The results for ``sources``, in order; all unanswered sources go in one request (one batch of functions)."""
+    keys = [source.key() for source in sources]
+    missing = [source for source, key in zip(sources, keys, strict=True) if key not in _answers]
+    if missing:
+        answer = _the_server().ask({"files": [source.request() for source in missing]})
+        for source, entry in zip(missing, answer["files"], strict=True):
+            _answers[source.key()] = Result(
+                name=entry["name"],
+                parse_errors=entry["parse_errors"],
+                findings=entry["findings"],
+                facts=entry["facts"],
+                stats=entry.get("stats") or {},
+            )
+    return [_answers[key] for key in keys]
+
+
+def analyze_one(source: Source) -> Result:
+    return analyze([source])[0]
+
+
+def rel(path: Path) -> str:
+    return path.resolve().relative_to(REPO_ROOT).as_posix()
+
+
+# --- the collection's PowerShell --------------------------------------------------------------------------------
+
+
+def shipped_files() -> list[Path]:
+    return sorted(path for pattern in ("*.ps1", "*.psm1") for path in PLUGINS_DIR.rglob(pattern))
+
+
+@cache
+def documented_secret_options(module: Path) -> tuple[str, ...]:
+    """Options of a module's sidecar documentation (``<name>.py`` DOCUMENTATION) described as a secret."""
+    doc = module.with_suffix(".py")
+    if not doc.is_file():
+        return ()
+    import ast
+
+    for node in ast.parse(doc.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "DOCUMENTATION" for t in node.targets
+        ):
+            options = (yaml.safe_load(ast.literal_eval(node.value)) or {}).get("options") or {}
+            found = []
+            for name, option in options.items():
+                description = option.get("description", "")
+                text = " ".join(description) if isinstance(description, list) else str(description)
+                if _SECRET_DOC.search(text) or "C(no_log)" in text:
+                    found.append(name)
+            return tuple(sorted(found))
+    return ()
+
+
+def shipped_sources() -> list[Source]:
+    return [
+        Source(rel(path), path=path, checks=SHIPPED_CHECKS, documented_secrets=documented_secret_options(path))
+        for path in shipped_files()
+    ]
+
+
+def analyze_shipped() -> dict[str, Result]:
+    """Every shipped file, checked in one request (so each knows the functions the others define)."""
+    sources = shipped_sources()
+    return {source.name: result for source, result in zip(sources, analyze(sources), strict=True)}
+
+
+# --- PowerShell embedded in the integration targets --------------------------------------------------------------
+
+
+def _embedded_powershell(node: Any) -> Iterator[str]:
+    """Scripts of win_powershell (script) and win_shell (free form or cmd) tasks."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("ansible.windows.win_powershell", "win_powershell") and isinstance(value, dict):
+                if isinstance(value.get("script"), str):
+                    yield value["script"]
+            elif key in ("ansible.windows.win_shell", "win_shell"):
+                text = value if isinstance(value, str) else (value or {}).get("cmd")
+                if isinstance(text, str):
+                    yield text
+            else:
+                yield from _embedded_powershell(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _embedded_powershell(item)
+
+
+@cache
+def target_sources() -> tuple[Source, ...]:
+    """Each embedded script, its Jinja expressions replaced by the literal x, named ``<task file> script <n>``."""
+    sources = []
+    for task_file in sorted(TARGETS_DIR.glob("*/tasks/*.yml")):
+        scripts = _embedded_powershell(yaml.safe_load(task_file.read_text(encoding="utf-8")))
+        for index, script in enumerate(scripts):
+            name = f"{rel(task_file)} script {index}"
+            sources.append(Source(name, text=_JINJA.sub("x", script), checks=TARGET_CHECKS))
+    return tuple(sources)
+
+
+# --- PowerShell that runs only under PowerShell 7 (tests, this checker) ----------------------------------------
+
+
+@cache
+def pwsh7_sources() -> tuple[Source, ...]:
+    files = [
+        *(path for pattern in ("*.ps1", "*.psm1") for path in PESTER_DIR.rglob(pattern)),
+        *(path for pattern in ("*.ps1", "*.psm1") for path in CHECKER_DIR.rglob(pattern)),
+    ]
+    return tuple(Source(rel(path), path=path) for path in sorted(files))
