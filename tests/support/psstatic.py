@@ -96,6 +96,7 @@ class _Server:
             env={**os.environ, "NO_COLOR": "1"},
         )
         self._lines: list[str] = []
+        self._closed = False  # stdout reached its end: no answer will come
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._ready = threading.Condition()
         self._reader.start()
@@ -109,6 +110,7 @@ class _Server:
                     self._lines.append(line[len(MARKER) :])
                     self._ready.notify()
         with self._ready:
+            self._closed = True
             self._ready.notify()
 
     def _stderr_text(self) -> str:
@@ -118,9 +120,9 @@ class _Server:
     def _answer(self) -> dict[str, Any]:
         with self._ready:
             if not self._lines:
-                self._ready.wait_for(lambda: self._lines or self._process.poll() is not None, ANSWER_TIMEOUT_SECONDS)
+                self._ready.wait_for(lambda: self._lines or self._closed, ANSWER_TIMEOUT_SECONDS)
             if not self._lines:
-                state = "exited" if self._process.poll() is not None else "did not answer"
+                state = "exited" if self._closed else f"did not answer within {ANSWER_TIMEOUT_SECONDS:.0f} s"
                 raise PsStaticError(f"{SCRIPT.name} {state}; its stderr:\n{self._stderr_text()}")
             answer = json.loads(self._lines.pop(0))
         if "error" in answer:

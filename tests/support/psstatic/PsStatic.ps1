@@ -63,8 +63,13 @@ Function Import-PsStaticAnalyzer {
         $null = New-Item -ItemType Directory -Path $folder -Force
         # Compiled to a private name, then renamed: concurrent first runs never load a half-written file.
         $partial = Join-Path $folder "partial-$([guid]::NewGuid().ToString('N')).dll"
-        Add-Type -Path $sources.FullName -OutputAssembly $partial -OutputType Library
-        Move-Item -LiteralPath $partial -Destination $assembly -Force
+        try {
+            Add-Type -Path $sources.FullName -OutputAssembly $partial -OutputType Library
+            Move-Item -LiteralPath $partial -Destination $assembly -Force
+        }
+        finally {
+            Remove-Item -LiteralPath $partial -Force -ErrorAction SilentlyContinue
+        }
     }
     Add-Type -Path $assembly
 }
