@@ -149,6 +149,11 @@ def test_writing_a_file_whose_encoding_differs_between_51_and_7_is_refused(comma
     assert rules(command, "ps51") == ["ps51.file-encoding"]
 
 
+def test_reading_a_text_file_without_an_encoding_is_refused():
+    assert rules("$text = Get-Content -Path x -Raw", "ps51") == ["ps51.file-encoding"]
+    assert rules("$text = Get-Content -Path x -Raw -Encoding UTF8", "ps51") == []
+
+
 def test_writing_a_file_with_an_encoding_both_agree_on_and_discarding_output_pass():
     text = script(
         "Set-Content -Path x -Value $v -Encoding Unicode",
@@ -437,6 +442,11 @@ def test_function_names_with_an_approved_verb_pass():
 @pytest.mark.parametrize("command", ["gci", "1 | % { $_ }", "1 | ? { $_ }", "$a | sort", "cat x"])
 def test_aliases_are_refused(command: str):
     assert rules(command, "lint") == ["lint.alias"]
+
+
+def test_a_null_on_the_right_of_an_equality_test_is_refused():
+    assert rules("if ($list -eq $null) { }\nif ($list -ne $null) { }", "lint") == ["lint.null-comparison"] * 2
+    assert rules("if ($null -eq $list) { }\nif ($null -ne $list) { }", "lint") == []
 
 
 def test_an_empty_catch_is_refused():

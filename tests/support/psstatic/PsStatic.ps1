@@ -85,7 +85,7 @@ Function Get-PsStaticRuleData {
         $aliases[$alias.Name] = $alias.Definition
     }
     $parameters = @{}
-    $cmdlets = @($data.Ps51.Parameters.Keys) + @($data.Ps51.FileWritingCmdlets)
+    $cmdlets = @($data.Ps51.Parameters.Keys) + @($data.Ps51.FileWritingCmdlets) + @($data.Ps51.FileReadingCmdlets)
     foreach ($name in $cmdlets | Sort-Object -Unique) {
         $command = Get-Command -Name $name -CommandType Cmdlet, Function -ErrorAction SilentlyContinue
         if ($null -eq $command) {

@@ -105,6 +105,10 @@
     # page (Set-Content, Add-Content, Export-Csv: ASCII), 7 writes UTF-8 without BOM (about_Character_Encoding).
     FileWritingCmdlets = @('Out-File', 'Set-Content', 'Add-Content', 'Export-Csv')
 
+    # Cmdlets that read text files and whose default encoding differs for a file without BOM: the ANSI code page
+    # on 5.1, UTF-8 on 7 (about_Character_Encoding, both versions).
+    FileReadingCmdlets = @('Get-Content')
+
     # Type accelerators of Windows PowerShell 5.1 (about_Type_Accelerators?view=powershell-5.1). Any other short
     # name resolves on 5.1 only as System.<name> or through 'using namespace' (PowerShell 7 added, e.g., [uint],
     # [short], [semver], [ordered] is a parser keyword in both).

@@ -27,6 +27,7 @@ namespace MtlsPsStatic
         public readonly Dictionary<string, string> Ps7Variables;
         public readonly HashSet<string> Ps51Encodings;
         public readonly HashSet<string> FileWritingCmdlets;
+        public readonly HashSet<string> FileReadingCmdlets;
         public readonly Dictionary<string, string> Ps51Accelerators;
         public readonly Dictionary<string, string> Aliases;
         public readonly Dictionary<string, List<string[]>> CmdletParameters;
@@ -53,6 +54,7 @@ namespace MtlsPsStatic
             Ps7Variables = Map(ps51, "Variables");
             Ps51Encodings = Set(ps51, "Encodings");
             FileWritingCmdlets = Set(ps51, "FileWritingCmdlets");
+            FileReadingCmdlets = Set(ps51, "FileReadingCmdlets");
             Ps51Accelerators = Map(ps51, "Accelerators");
             Aliases = Map(ps51, "WindowsAliases");
             foreach (var pair in Map(runtime, "Aliases"))

@@ -55,6 +55,16 @@ namespace MtlsPsStatic
             {
                 ErrorActionInTry(unit, data, command);
             }
+            foreach (var comparison in unit.All<BinaryExpressionAst>())
+            {
+                bool equality = comparison.Operator == TokenKind.Ieq || comparison.Operator == TokenKind.Ine
+                    || comparison.Operator == TokenKind.Ceq || comparison.Operator == TokenKind.Cne;
+                if (equality && IsNull(comparison.Right) && !IsNull(comparison.Left))
+                {
+                    unit.Report("lint.null-comparison", comparison.Extent, AstUtil.Where(comparison) + AstUtil.Short(comparison.Extent.Text),
+                        "$null belongs on the left: with a collection on the left, -eq/-ne $null filters the collection instead of testing it");
+                }
+            }
             SpecNoLog(unit, data);
         }
 
@@ -376,6 +386,9 @@ namespace MtlsPsStatic
             }
             return null;
         }
+
+        private static bool IsNull(ExpressionAst value) =>
+            value is VariableExpressionAst variable && AstUtil.VariableName(variable).Equals("null", StringComparison.OrdinalIgnoreCase);
 
         private static bool IsTrue(ExpressionAst? value) =>
             value is VariableExpressionAst variable && AstUtil.VariableName(variable).Equals("true", StringComparison.OrdinalIgnoreCase);

@@ -254,7 +254,8 @@ namespace MtlsPsStatic
                     continue;
                 }
                 var cmdlet = data.ResolveAlias(written);
-                if (!data.FileWritingCmdlets.Contains(cmdlet))
+                bool writes = data.FileWritingCmdlets.Contains(cmdlet);
+                if (!writes && !data.FileReadingCmdlets.Contains(cmdlet))
                 {
                     continue;
                 }
@@ -264,9 +265,14 @@ namespace MtlsPsStatic
                 {
                     if (!unknownSplat)
                     {
-                        unit.Report("ps51.file-encoding", command.Extent, AstUtil.Where(command) + cmdlet,
-                            cmdlet + " without -Encoding writes UTF-16LE or ANSI on Windows PowerShell 5.1 and UTF-8 on PowerShell 7; give -Encoding or write bytes with [System.IO.File]");
+                        unit.Report("ps51.file-encoding", command.Extent, AstUtil.Where(command) + cmdlet, writes
+                            ? cmdlet + " without -Encoding writes UTF-16LE or ANSI on Windows PowerShell 5.1 and UTF-8 on PowerShell 7; give -Encoding or write bytes with [System.IO.File]"
+                            : cmdlet + " without -Encoding reads a file without BOM as the ANSI code page on Windows PowerShell 5.1 and as UTF-8 on PowerShell 7; give -Encoding");
                     }
+                }
+                else if (!writes)
+                {
+                    continue;
                 }
                 else if (string.Equals(AstUtil.ConstantText(encoding.Value), "utf8", StringComparison.OrdinalIgnoreCase))
                 {
