@@ -71,7 +71,7 @@ Function Import-PsStaticAnalyzer {
             Remove-Item -LiteralPath $partial -Force -ErrorAction SilentlyContinue
         }
     }
-    Add-Type -Path $assembly
+    $null = [System.Reflection.Assembly]::LoadFrom($assembly)
 }
 
 Function Get-PsStaticRuleData {

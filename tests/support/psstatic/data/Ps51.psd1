@@ -1,7 +1,7 @@
 # What Windows PowerShell 5.1 (Windows Server 2016 and later) lacks although PowerShell 7 has it.
 # Every entry says where it comes from. "5.1 reference" means the cmdlet's page at
 # https://learn.microsoft.com/powershell/module/<module>/<cmdlet>?view=powershell-5.1, which does not list the
-# parameter, while the 7.x page marks it "added in PowerShell <version>". WINDOWS_FACTS PS51-4 to PS51-8.
+# parameter, while the 7.x page marks it "added in PowerShell <version>". WINDOWS_FACTS PS51-2, PS51-5, PS51-6.
 @{
     # Commands that do not exist in Windows PowerShell 5.1 (absent from the 5.1 module reference).
     Commands = @{

@@ -38,7 +38,7 @@ namespace MtlsPsStatic
                 ApprovedVerb(unit, data, function);
                 UncapturedOutput(unit, data, inference, function);
             }
-            foreach (var type in unit.All<TypeDefinitionAst>())
+            foreach (var type in unit.All<TypeDefinitionAst>())  // WINDOWS_FACTS PS51-12
             {
                 unit.Report("lint.class-definition", type.Extent, (type.IsEnum ? "enum " : "class ") + type.Name,
                     "PowerShell classes and enums of a module_util are not exported by Import-Module (only 'using module' does), and Ansible loads utils with Import-Module; use hashtables, or C# through #AnsibleRequires -CSharpUtil");
@@ -311,7 +311,8 @@ namespace MtlsPsStatic
         }
 
         /// <summary>
-        /// The value $ErrorActionPreference has where the command runs: the last assignment before it in its function,
+        /// The value $ErrorActionPreference has where the command runs (a module function reads it from its own,
+        /// then its module's scope, WINDOWS_FACTS PS51-11): the last assignment before it in its function,
         /// else in enclosing functions, else at the top of the file (which runs before any function of a module is
         /// called). "Continue" (PowerShell's default) when none; null when assigned something not literal.
         /// </summary>
@@ -433,7 +434,7 @@ namespace MtlsPsStatic
                 if (secrets.Count > 0)
                 {
                     unit.Report("lint.spec-no-log", spec.Extent, "$spec",
-                        "the spec has secret options (" + string.Join(", ", secrets) + ") but no root no_log = $true: Ansible.Basic writes every module argument to the Windows Application event log unless the module sets it (WINDOWS_FACTS PS51-11)");
+                        "the spec has secret options (" + string.Join(", ", secrets) + ") but no root no_log = $true: Ansible.Basic writes every module argument to the Windows Application event log unless the module sets it (WINDOWS_FACTS ANSIBLE-1)");
                 }
             }
         }

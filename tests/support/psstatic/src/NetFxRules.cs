@@ -251,7 +251,7 @@ namespace MtlsPsStatic
 
         /// <summary>
         /// "a, b".Split(", ") binds String.Split(string, StringSplitOptions = None) on .NET Core (2 items) and
-        /// String.Split(params char[]) on .NET Framework (3 items): WINDOWS_FACTS PS51-10.
+        /// String.Split(params char[]) on .NET Framework (3 items): WINDOWS_FACTS PS51-8.
         /// </summary>
         private static void StringSplit(FileUnit unit, TypeInference inference, InvokeMemberExpressionAst invoke)
         {

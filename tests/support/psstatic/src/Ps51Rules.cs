@@ -1,6 +1,6 @@
 #nullable enable
 // What Windows PowerShell 5.1 cannot run although PowerShell 7 (the pwsh our tests use) can: syntax, tokens,
-// commands, cmdlet parameters, encoding names and defaults. The language facts are WINDOWS_FACTS PS51-3 to PS51-9;
+// commands, cmdlet parameters, encoding names and defaults. The language facts are WINDOWS_FACTS PS51-3 to PS51-6;
 // the commands, parameters and variables come with their sources from data/Ps51.psd1.
 using System;
 using System.Collections.Generic;
@@ -242,7 +242,7 @@ namespace MtlsPsStatic
 
         /// <summary>
         /// Files written without an explicit encoding differ: 5.1 writes UTF-16LE (Out-File, >, >>) or ANSI (Set-Content,
-        /// Add-Content), PowerShell 7 UTF-8 without BOM; -Encoding UTF8 writes a BOM on 5.1 only. WINDOWS_FACTS PS51-8.
+        /// Add-Content), PowerShell 7 UTF-8 without BOM; -Encoding UTF8 writes a BOM on 5.1 only. WINDOWS_FACTS PS51-6.
         /// </summary>
         private static void FileEncoding(FileUnit unit, RuleData data)
         {
