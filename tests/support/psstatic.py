@@ -151,15 +151,11 @@ class _Server:
         self._stderr.close()
 
 
-_server: _Server | None = None
-
-
+@cache
 def _the_server() -> _Server:
-    global _server
-    if _server is None:
-        _server = _Server()
-        atexit.register(_server.close)
-    return _server
+    server = _Server()
+    atexit.register(server.close)
+    return server
 
 
 @dataclass(frozen=True)

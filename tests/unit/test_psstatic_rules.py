@@ -41,6 +41,11 @@ def test_a_syntax_error_is_reported_with_its_line_column_and_parser_error_id():
     assert all(e["id"] and e["message"] for e in result.parse_errors)
 
 
+def test_a_using_statement_after_other_statements_is_a_parse_error():
+    result = psstatic.analyze_one(psstatic.Source("late.ps1", text="$a = 1\nusing namespace System.Text\n"))
+    assert [e["id"] for e in result.parse_errors] == ["UsingMustBeAtStartOfScript"]
+
+
 def test_pester_syntax_parses_without_pester_loaded():
     text = "Describe 'x' {\n    BeforeAll { $a = 1 }\n    It 'y' { $a | Should -Be 1 }\n}\n"
     assert psstatic.analyze_one(psstatic.Source("x.Tests.ps1", text=text)).parse_errors == []

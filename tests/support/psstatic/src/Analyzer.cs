@@ -114,7 +114,6 @@ namespace MtlsPsStatic
                 ast = Parser.ParseFile(Path.GetFullPath(path), out tokens, out errors);
             }
             var unit = new FileUnit(name, ast, tokens, errors, checks);
-            unit.Explain = (bool?)file["explain"] ?? false;
             if (file["documented_secrets"] is JsonArray secrets)
             {
                 unit.DocumentedSecrets.AddRange(secrets.Select(s => (string)s!));
@@ -164,20 +163,6 @@ namespace MtlsPsStatic
                 ["stats"] = unit.Stats,
                 ["elapsed_ms"] = timings,
             };
-            if (unit.Explain)
-            {
-                // Why a member was or was not checked: the type inferred for each variable read.
-                var types = Inference();
-                result["variable_types"] = unit.All<VariableExpressionAst>()
-                    .Select(v => new Dictionary<string, object?>
-                    {
-                        ["line"] = v.Extent.StartLineNumber,
-                        ["column"] = v.Extent.StartColumnNumber,
-                        ["name"] = AstUtil.VariableName(v),
-                        ["type"] = types.VariableType(v),
-                    })
-                    .ToList();
-            }
             return result;
         }
     }

@@ -140,8 +140,6 @@ namespace MtlsPsStatic
         public List<Ast> Nodes;
         public HashSet<string> Checks;
         public List<string> DocumentedSecrets = new List<string>();
-        /// <summary>Also answer the type inferred for every variable read (for a reader asking why a call was not checked).</summary>
-        public bool Explain;
         public readonly List<Finding> Findings = new List<Finding>();
         /// <summary>Functions defined anywhere in the request (the collection's own commands).</summary>
         public HashSet<string> KnownFunctions = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

@@ -42,7 +42,6 @@ namespace MtlsPsStatic
         public IReadOnlyList<string> Interfaces { get; }
         public bool IsInterface { get; }
         public bool IsSealed { get; }
-        public bool IsEnum => BaseType == "System.Enum";
         public bool IsValueType => BaseType == "System.ValueType" || BaseType == "System.Enum";
 
         internal RefType(string fullName, List<KeyValuePair<MetadataReader, TypeDefinitionHandle>> definitions)

@@ -187,17 +187,16 @@ namespace MtlsPsStatic
         }
     }
 
+    /// <summary>A member found on a type or one of its bases, with its type in the terms of the type looked up.</summary>
     internal sealed class FoundMember
     {
         public RefMember Member;
         public string Type;
-        public string Owner;
 
-        public FoundMember(RefMember member, string type, string owner)
+        public FoundMember(RefMember member, string type)
         {
             Member = member;
             Type = type;
-            Owner = owner;
         }
     }
 
@@ -205,12 +204,10 @@ namespace MtlsPsStatic
     internal sealed class MemberLookup
     {
         public readonly List<FoundMember> Found = new List<FoundMember>();
-        public string Type = "";
         public bool Known;          // the type is a reference type we could read
         public bool Enumerable;     // member enumeration may apply (PowerShell 3+)
         public bool Dictionary;     // a property may be a key
         public bool XmlNode;        // the XML adapter turns elements and attributes into properties
-        public bool Enum;
     }
 
     /// <summary>
@@ -421,8 +418,6 @@ namespace MtlsPsStatic
             return null;
         }
 
-        public string? VariableType(VariableExpressionAst variable) => InferVariable(variable)?.Type;
-
         public Typed? InferStatement(StatementAst? statement)
         {
             if (statement is CommandExpressionAst direct)
@@ -604,7 +599,7 @@ namespace MtlsPsStatic
 
         public MemberLookup Lookup(string typeName, string member, bool isStatic)
         {
-            var lookup = new MemberLookup { Type = typeName };
+            var lookup = new MemberLookup();
             var parts = TypeNameParts.Of(typeName);
             string definition;
             IReadOnlyList<string> arguments = Array.Empty<string>();
@@ -630,7 +625,6 @@ namespace MtlsPsStatic
                 return lookup;
             }
             lookup.Known = true;
-            lookup.Enum = start.IsEnum;
 
             // The class and its base classes first: PowerShell binds a class's own public member (List<T>.Add,
             // void) before an interface's explicitly implemented one (IList.Add, int).
@@ -686,7 +680,7 @@ namespace MtlsPsStatic
                         foreach (var found in members.Where(m => m.Static == isStatic && m.Kind != "Constructor"))
                         {
                             var memberType = type == start ? TypeNameParts.Substitute(found.Type, arguments) : found.Type;
-                            lookup.Found.Add(new FoundMember(found, memberType, type.FullName));
+                            lookup.Found.Add(new FoundMember(found, memberType));
                         }
                     }
                 }
