@@ -6,10 +6,10 @@ Every answer is cached by the files' content, so each file is parsed and checked
 
 Which files get which checks:
 
-- ``shipped``: ``plugins/**/*.ps1|psm1`` (runs on the Windows host): 5.1 syntax, .NET Framework API, lint;
-- ``target``: the PowerShell embedded in ``tests/integration/targets`` (runs on the Windows host through
-  win_powershell/win_shell): 5.1 syntax and .NET Framework API;
-- ``test``: ``tests/powershell/`` and the checker itself (runs on PowerShell 7 only): parsed.
+- :func:`shipped_sources`: ``plugins/**/*.ps1|psm1`` (run on the Windows host): 5.1, .NET Framework API, lint;
+- :func:`target_sources`: the PowerShell embedded in ``tests/integration/targets`` (runs on the Windows host
+  through win_powershell/win_shell): 5.1 and .NET Framework API;
+- :func:`pwsh7_sources`: ``tests/powershell/`` and the checker itself (run on PowerShell 7 only): parsed.
 """
 
 from __future__ import annotations
@@ -177,13 +177,13 @@ _answers: dict[tuple[Any, ...], Result] = {}
 
 
 def analyze(sources: Sequence[Source]) -> list[Result]:
-    """The results for ``sources``, in order; all unanswered sources go in one request (one batch of functions)."""
+    """The results for ``sources``, in order. They are checked together: the functions each defines are the
+    collection's own commands for the others."""
     keys = [source.key() for source in sources]
-    missing = [source for source, key in zip(sources, keys, strict=True) if key not in _answers]
-    if missing:
-        answer = _the_server().ask({"files": [source.request() for source in missing]})
-        for source, entry in zip(missing, answer["files"], strict=True):
-            _answers[source.key()] = Result(
+    if any(key not in _answers for key in keys):
+        answer = _the_server().ask({"files": [source.request() for source in sources]})
+        for key, entry in zip(keys, answer["files"], strict=True):
+            _answers[key] = Result(
                 name=entry["name"],
                 parse_errors=entry["parse_errors"],
                 findings=entry["findings"],
