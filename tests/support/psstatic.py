@@ -40,6 +40,37 @@ CHECKER_DIR = SCRIPT.parent
 
 SHIPPED_CHECKS = ("ps51", "netfx", "lint")
 TARGET_CHECKS = ("ps51", "netfx")
+# Every rule of the checker, by check (docs/TESTING.md describes each; tests/unit/test_psstatic_rules.py shows it).
+RULES = {
+    "ps51": (
+        "ps51.ternary",
+        "ps51.null-coalescing",
+        "ps51.null-conditional",
+        "ps51.pipeline-chain",
+        "ps51.background-operator",
+        "ps51.clean-block",
+        "ps51.replace-scriptblock",
+        "ps51.escape-sequence",
+        "ps51.numeric-literal",
+        "ps51.automatic-variable",
+        "ps51.command",
+        "ps51.parameter",
+        "ps51.encoding",
+        "ps51.file-encoding",
+    ),
+    "netfx": ("netfx.type", "netfx.member", "netfx.overload", "netfx.string-split"),
+    "lint": (
+        "lint.uncaptured-output",
+        "lint.spec-no-log",
+        "lint.erroraction-in-try",
+        "lint.write-host",
+        "lint.approved-verb",
+        "lint.alias",
+        "lint.empty-catch",
+        "lint.null-comparison",
+        "lint.class-definition",
+    ),
+}
 # The first answer compiles the analyzer when its cache is cold: about a minute on a busy 2-core machine.
 ANSWER_TIMEOUT_SECONDS = float(os.environ.get("MTLS_PSSTATIC_TIMEOUT", "600"))
 

@@ -6,6 +6,7 @@ The scripts are checked by the same pwsh process as the collection's files (test
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -460,6 +461,16 @@ def test_an_empty_catch_is_refused():
 
 def test_classes_and_enums_are_refused():
     assert rules("class Thing { }\nenum Color { Red }", "lint") == ["lint.class-definition", "lint.class-definition"]
+
+
+# --- the list of rules --------------------------------------------------------------------------------------------
+
+
+def test_the_rule_list_names_exactly_the_rules_the_checker_reports():
+    # The rule ids are string literals of the checker's C# sources; psstatic.RULES must list each one.
+    sources = (Path(psstatic.CHECKER_DIR) / "src").glob("*.cs")
+    in_code = {m for path in sources for m in re.findall(r'"((?:ps51|netfx|lint)\.[a-z0-9-]+)"', path.read_text())}
+    assert in_code == {rule for rules in psstatic.RULES.values() for rule in rules}
 
 
 # --- finding pwsh --------------------------------------------------------------------------------------------------
