@@ -1,41 +1,32 @@
-"""Where the PowerShell for the tests is: ``shared/pwsh/pwsh`` above the repository, else ``pwsh`` on PATH.
+"""Where the PowerShell for the tests is, as ``tools/find-pwsh`` says (``make pester`` asks it too).
 
-The bundled pwsh (PowerShell 7.6 with Pester and the .NET Framework 4.6.2 reference assemblies) sits beside the
-repository in ``shared/pwsh/``; a worktree or a CI clone may be nested deeper, so every parent is tried. Nothing
-is skipped when neither exists: the caller fails with :class:`PwshMissing`'s message.
+The nearest ``shared/pwsh/pwsh`` in the repository root or a folder above it (the bundled PowerShell 7 beside every
+checkout of this project; a worktree or a CI clone may sit deeper), else ``pwsh`` on PATH. Nothing is skipped when
+there is neither: the caller fails with :class:`PwshMissing`'s message, which says what is missing.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BUNDLED = Path("shared") / "pwsh" / "pwsh"
+FIND_PWSH = REPO_ROOT / "tools" / "find-pwsh"
 
 
 class PwshMissing(RuntimeError):
     """No PowerShell to run the PowerShell tests with."""
 
 
-def find_pwsh(start: Path = REPO_ROOT) -> Path:
-    """``$MTLS_PWSH`` if set, else the first ``shared/pwsh/pwsh`` in ``start`` or a parent, else ``pwsh`` on PATH."""
-    override = os.environ.get("MTLS_PWSH")
-    if override:
-        path = Path(override)
-        if not (path.is_file() and os.access(path, os.X_OK)):
-            raise PwshMissing(f"MTLS_PWSH={override} is not an executable file")
-        return path
-    for folder in (start, *start.parents):
-        candidate = folder / BUNDLED
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    on_path = shutil.which("pwsh")
-    if on_path:
-        return Path(on_path)
-    raise PwshMissing(
-        f"no PowerShell found: neither {BUNDLED} in {start} or a parent of it, nor pwsh on PATH. The PowerShell "
-        "checks need PowerShell 7 (the project's bundle: shared/pwsh/pwsh beside the repository; or install pwsh "
-        "and set MTLS_PSSTATIC_REFS to a folder with the net462/ and PowerShellStandard/ reference assemblies)."
+def find_pwsh(script: Path = FIND_PWSH, env: Mapping[str, str] | None = None) -> Path:
+    """The pwsh ``script`` (``tools/find-pwsh``) prints; :class:`PwshMissing` with its message when it finds none."""
+    bash = shutil.which("bash") or "/bin/bash"
+    found = subprocess.run(
+        [bash, os.fspath(script)], capture_output=True, text=True, check=False, env=None if env is None else dict(env)
     )
+    if found.returncode != 0 or not found.stdout.strip():
+        raise PwshMissing(found.stderr.strip() or f"{script} found no pwsh")
+    return Path(found.stdout.strip())

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 from pathlib import Path
 
 import pytest
 from support import psstatic
-from support.pwsh import BUNDLED, PwshMissing, find_pwsh
+from support.pwsh import FIND_PWSH, PwshMissing, find_pwsh
 
 ALL_CHECKS = ("ps51", "netfx", "lint")
 
@@ -349,6 +350,20 @@ def test_a_call_on_an_unknown_object_passes_only_when_every_method_of_that_name_
     ]
 
 
+def test_a_foreach_variable_has_the_type_the_collection_enumerates():
+    text = script(
+        "function Get-X {",
+        "$certificates = New-Object -TypeName System.Security.Cryptography.X509Certificates.X509Certificate2Collection",
+        "foreach ($certificate in $certificates) { $certificate.Reset() }",
+        "$true",
+        "}",
+    )
+    assert rules(text, "lint") == []
+    assert rules("[string[]]$names = @('a')\nforeach ($name in $names) { $name.Split('ab') }", "netfx") == [
+        "netfx.string-split"
+    ]
+
+
 def test_the_call_a_function_ends_with_is_its_result():
     text = script(
         "function Get-X {", "$b = [System.Text.StringBuilder]::new()", "$null = $b.Append('a')", "$b.ToString()", "}"
@@ -473,45 +488,46 @@ def test_the_rule_list_names_exactly_the_rules_the_checker_reports():
     assert in_code == {rule for rules in psstatic.RULES.values() for rule in rules}
 
 
-# --- finding pwsh --------------------------------------------------------------------------------------------------
+# --- finding pwsh (tools/find-pwsh) --------------------------------------------------------------------------------
 
 
-def fake_pwsh(folder: Path) -> Path:
-    path = folder / BUNDLED
-    path.parent.mkdir(parents=True)
+def checkout_with_find_pwsh(root: Path) -> Path:
+    tools = root / "tools"
+    tools.mkdir(parents=True)
+    script = tools / "find-pwsh"
+    shutil.copy2(FIND_PWSH, script)
+    return script
+
+
+def executable(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("#!/bin/sh\n", encoding="utf-8")
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
     return path
 
 
-def test_the_bundled_pwsh_is_found_in_a_parent_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("MTLS_PWSH", raising=False)
-    bundled = fake_pwsh(tmp_path)
-    repo = tmp_path / "wt" / "branch"
-    repo.mkdir(parents=True)
-    assert find_pwsh(repo) == bundled
+def path_with(folder: Path, *programs: str) -> dict[str, str]:
+    """An environment whose PATH is ``folder``, holding links to the named system programs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for program in programs:
+        (folder / program).symlink_to(shutil.which(program) or f"/usr/bin/{program}")
+    return {**os.environ, "PATH": os.fspath(folder)}
 
 
-def test_pwsh_on_path_is_used_without_a_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("MTLS_PWSH", raising=False)
-    on_path = tmp_path / "bin" / "pwsh"
-    on_path.parent.mkdir()
-    on_path.write_text("#!/bin/sh\n", encoding="utf-8")
-    on_path.chmod(0o755)
-    monkeypatch.setenv("PATH", str(on_path.parent))
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    assert find_pwsh(repo) == on_path
+def test_the_bundled_pwsh_is_found_in_a_folder_above_the_checkout(tmp_path: Path):
+    bundled = executable(tmp_path / "shared" / "pwsh" / "pwsh")
+    script = checkout_with_find_pwsh(tmp_path / "wt" / "branch")
+    assert find_pwsh(script, env=path_with(tmp_path / "bin", "dirname")) == bundled
 
 
-def test_without_any_pwsh_the_error_says_what_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("MTLS_PWSH", raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(PwshMissing, match=r"shared/pwsh/pwsh .*nor pwsh on PATH"):
-        find_pwsh(tmp_path)
+def test_pwsh_on_path_is_used_without_a_bundle(tmp_path: Path):
+    script = checkout_with_find_pwsh(tmp_path / "repo")
+    env = path_with(tmp_path / "bin", "dirname")
+    on_path = executable(tmp_path / "bin" / "pwsh")
+    assert find_pwsh(script, env=env) == on_path
 
 
-def test_an_mtls_pwsh_override_that_is_not_executable_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("MTLS_PWSH", os.fspath(tmp_path / "missing"))
-    with pytest.raises(PwshMissing, match="MTLS_PWSH"):
-        find_pwsh(tmp_path)
+def test_without_any_pwsh_the_error_says_what_is_missing(tmp_path: Path):
+    script = checkout_with_find_pwsh(tmp_path / "repo")
+    with pytest.raises(PwshMissing, match=r"no shared/pwsh/pwsh in .* and no pwsh on PATH"):
+        find_pwsh(script, env=path_with(tmp_path / "bin", "dirname"))

@@ -103,7 +103,8 @@ namespace MtlsPsStatic
         private sealed class ScopeFacts
         {
             public readonly Dictionary<string, Typed?> Constrained = new Dictionary<string, Typed?>(StringComparer.OrdinalIgnoreCase);
-            // A null statement is an assignment whose type cannot be known (foreach, +=, an untyped parameter).
+            // A null statement is an assignment whose type cannot be known (+=, an untyped parameter); a foreach
+            // statement assigns the elements of its collection.
             public readonly Dictionary<string, List<StatementAst?>> Assigned = new Dictionary<string, List<StatementAst?>>(StringComparer.OrdinalIgnoreCase);
             public readonly Dictionary<string, Typed?> Types = new Dictionary<string, Typed?>(StringComparer.OrdinalIgnoreCase);
             public readonly HashSet<string> Computing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -166,7 +167,7 @@ namespace MtlsPsStatic
                         }
                         break;
                     case ForEachStatementAst loop:
-                        facts.Assign(AstUtil.VariableName(loop.Variable), null);
+                        facts.Assign(AstUtil.VariableName(loop.Variable), loop);
                         break;
                 }
             }
@@ -244,6 +245,11 @@ namespace MtlsPsStatic
             if (statement is CommandExpressionAst direct)
             {
                 return Infer(direct.Expression);
+            }
+            if (statement is ForEachStatementAst loop)
+            {
+                var collection = InferStatement(loop.Condition);
+                return collection == null ? null : ElementType(collection.Type);
             }
             if (statement is PipelineAst pipeline && pipeline.PipelineElements.Count == 1)
             {
@@ -398,6 +404,31 @@ namespace MtlsPsStatic
             return types.Count == 1 ? Declared(types[0]) : null;
         }
 
+        /// <summary>
+        /// The type foreach gives its variable for a collection of this type: an array's element type, else the type
+        /// of Current of what GetEnumerator() returns. PowerShell does not enumerate strings and dictionaries.
+        /// </summary>
+        private Typed? ElementType(string collection)
+        {
+            var parts = TypeNameParts.Of(collection);
+            if (parts.Kind == "Array")
+            {
+                return Declared(parts.Element);
+            }
+            var lookup = Lookup(collection, "GetEnumerator", false);
+            if (collection == "System.String" || lookup.Dictionary)
+            {
+                return null;
+            }
+            var enumerators = lookup.Found.Where(f => f.Member.Kind == "Method" && f.Member.Parameters == 0).Select(f => f.Type).Distinct().ToList();
+            if (enumerators.Count != 1 || enumerators[0].Contains('!'))
+            {
+                return null;
+            }
+            var current = Lookup(enumerators[0], "Current", false).Found.Where(f => f.Member.Kind == "Property").Select(f => f.Type).Distinct().ToList();
+            return current.Count == 1 ? Declared(current[0]) : null;
+        }
+
         private Typed? IndexType(IndexExpressionAst index)
         {
             var target = TypeOf(index.Target);
@@ -492,18 +523,24 @@ namespace MtlsPsStatic
                 }
             }
 
+            // A member a more derived type declares with the same kind and parameter count hides the base one
+            // (X509Certificate2Collection.GetEnumerator() hides X509CertificateCollection's), as reflection does.
+            var declared = new HashSet<(string, int)>();
             void Collect(IEnumerable<RefType> types)
             {
                 foreach (var type in types)
                 {
-                    if (type.Members.TryGetValue(member, out var members))
+                    if (!type.Members.TryGetValue(member, out var members))
                     {
-                        foreach (var found in members.Where(m => m.Static == isStatic && m.Kind != "Constructor"))
-                        {
-                            var memberType = type == start ? TypeNameParts.Substitute(found.Type, arguments) : found.Type;
-                            lookup.Found.Add(new FoundMember(found, memberType));
-                        }
+                        continue;
                     }
+                    var own = members.Where(m => m.Static == isStatic && m.Kind != "Constructor" && !declared.Contains((m.Kind, m.Parameters))).ToList();
+                    foreach (var found in own)
+                    {
+                        var memberType = type == start ? TypeNameParts.Substitute(found.Type, arguments) : found.Type;
+                        lookup.Found.Add(new FoundMember(found, memberType));
+                    }
+                    declared.UnionWith(own.Select(m => (m.Kind, m.Parameters)));
                 }
             }
 
