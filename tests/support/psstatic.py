@@ -18,9 +18,10 @@ import atexit
 import json
 import os
 import re
+import select
 import subprocess
 import tempfile
-import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -110,65 +111,76 @@ class PsStaticError(RuntimeError):
 
 
 class _Server:
-    """One ``PsStatic.ps1 -Serve`` process; requests are answered in order."""
+    """One ``PsStatic.ps1 -Serve`` process, spoken to synchronously (no threads) so that it survives ``fork``.
+
+    ``ansible-test units`` runs every test in a child forked from the pytest worker: a server the worker started
+    (:func:`prewarm`) serves the children through the pipes they inherit, one child at a time. Each request
+    carries an id and the answer echoes it, so an answer left over by a child that died is never taken for
+    another's.
+    """
 
     def __init__(self) -> None:
         pwsh = find_pwsh()
         # Lives as long as the process (closed in close()); stderr goes to a file so a chatty pwsh never blocks.
-        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
-        self._lock = threading.Lock()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         self._process = subprocess.Popen(
             [str(pwsh), "-NoProfile", "-NonInteractive", "-File", str(SCRIPT), "-Serve"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
-            text=True,
-            encoding="utf-8",
             env={**os.environ, "NO_COLOR": "1"},
         )
-        self._lines: list[str] = []
-        self._closed = False  # stdout reached its end: no answer will come
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._ready = threading.Condition()
-        self._reader.start()
-        self._answer()  # the ready line
-
-    def _read(self) -> None:
-        assert self._process.stdout is not None
-        for line in self._process.stdout:
-            if line.startswith(MARKER):
-                with self._ready:
-                    self._lines.append(line[len(MARKER) :])
-                    self._ready.notify()
-        with self._ready:
-            self._closed = True
-            self._ready.notify()
+        self._buffer = b""
+        self._requests = 0
+        self._answer(None)  # the ready line
 
     def _stderr_text(self) -> str:
         self._stderr.seek(0)
-        return self._stderr.read()[-4000:]
+        return self._stderr.read()[-4000:].decode("utf-8", "replace")
 
-    def _answer(self) -> dict[str, Any]:
-        with self._ready:
-            if not self._lines:
-                self._ready.wait_for(lambda: self._lines or self._closed, ANSWER_TIMEOUT_SECONDS)
-            if not self._lines:
-                state = "exited" if self._closed else f"did not answer within {ANSWER_TIMEOUT_SECONDS:.0f} s"
-                raise PsStaticError(f"{SCRIPT.name} {state}; its stderr:\n{self._stderr_text()}")
-            answer = json.loads(self._lines.pop(0))
-        if "error" in answer:
-            raise PsStaticError(f"{SCRIPT.name} failed: {answer['error']}")
-        return answer
+    def _line(self, deadline: float) -> bytes | None:
+        """The next line pwsh writes, None at the end of its output."""
+        assert self._process.stdout is not None
+        stdout = self._process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PsStaticError(f"{SCRIPT.name} did not answer within {ANSWER_TIMEOUT_SECONDS:.0f} s")
+            if not select.select([stdout], [], [], remaining)[0]:
+                continue
+            chunk = os.read(stdout, 1 << 20)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line
+
+    def _answer(self, request_id: str | None) -> dict[str, Any]:
+        deadline = time.monotonic() + ANSWER_TIMEOUT_SECONDS
+        while True:
+            line = self._line(deadline)
+            if line is None:
+                raise PsStaticError(f"{SCRIPT.name} exited; its stderr:\n{self._stderr_text()}")
+            text = line.decode("utf-8")
+            if not text.startswith(MARKER):
+                continue
+            answer = json.loads(text[len(MARKER) :])
+            if answer.get("id") != request_id:
+                continue
+            if "error" in answer:
+                raise PsStaticError(f"{SCRIPT.name} failed: {answer['error']}")
+            return answer
 
     def ask(self, request: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            assert self._process.stdin is not None
-            try:
-                self._process.stdin.write(json.dumps(request) + "\n")
-                self._process.stdin.flush()
-            except BrokenPipeError as error:
-                raise PsStaticError(f"{SCRIPT.name} exited; its stderr:\n{self._stderr_text()}") from error
-            return self._answer()
+        self._requests += 1
+        request_id = f"{os.getpid()}-{self._requests}"
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(json.dumps({**request, "id": request_id}).encode("utf-8") + b"\n")
+            self._process.stdin.flush()
+        except BrokenPipeError as error:
+            raise PsStaticError(f"{SCRIPT.name} exited; its stderr:\n{self._stderr_text()}") from error
+        return self._answer(request_id)
 
     def close(self) -> None:
         if self._process.poll() is None:
@@ -185,8 +197,17 @@ class _Server:
 @cache
 def _the_server() -> _Server:
     server = _Server()
-    atexit.register(server.close)
+    started_by = os.getpid()
+    # A forked child leaves the server to the process that started it (it exits through os._exit anyway).
+    atexit.register(lambda: server.close() if os.getpid() == started_by else None)
     return server
+
+
+def prewarm() -> None:
+    """Start the server and check the collection's files in this process, before tests are forked from it."""
+    analyze_shipped()
+    analyze(target_sources())
+    analyze(pwsh7_sources())
 
 
 @dataclass(frozen=True)

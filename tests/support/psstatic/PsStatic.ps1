@@ -8,8 +8,9 @@ The analysis (src/*.cs) runs inside this pwsh on System.Management.Automation's 
 reference assemblies of the pwsh bundle ($env:MTLS_PWSH_BUNDLE/refs). It is compiled once per source version into
 ${MTLS_PSSTATIC_CACHE:-${XDG_CACHE_HOME:-~/.cache}/mtls-psstatic}. The rule tables are data/*.psd1.
 
--Serve reads one JSON request per line on stdin and answers each with one line '@@psstatic <json>' on stdout
-(tests/support/psstatic.py drives it); otherwise the files given are checked and the answer printed.
+-Serve reads one JSON request per line on stdin and answers each with one line '@@psstatic <json>' on stdout,
+echoing the request's "id" (tests/support/psstatic.py drives it); otherwise the files given are checked and the
+answer printed.
 
 .EXAMPLE
 ../shared/pwsh/pwsh -NoProfile -File tests/support/psstatic/PsStatic.ps1 -Text plugins/modules/host_state.ps1
@@ -123,7 +124,14 @@ if ($Serve) {
             $answer = $analyzer.Analyze($line)
         }
         catch {
-            $answer = ConvertTo-Json -Compress -InputObject @{ error = $_.Exception.ToString() }
+            $failure = @{ error = $_.Exception.ToString() }
+            try {
+                $failure.id = (ConvertFrom-Json -InputObject $line).id
+            }
+            catch {
+                $failure.id = $null  # not even JSON: the answer cannot name the request
+            }
+            $answer = ConvertTo-Json -Compress -InputObject $failure
         }
         [Console]::Out.WriteLine("@@psstatic $answer")
         [Console]::Out.Flush()

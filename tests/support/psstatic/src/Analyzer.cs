@@ -75,6 +75,7 @@ namespace MtlsPsStatic
             }
             var answer = new Dictionary<string, object?>
             {
+                ["id"] = (string?)request["id"],  // echoed, so a client can match the answer to its request
                 ["files"] = results,
                 ["elapsed_ms"] = watch.ElapsedMilliseconds,
                 ["reference_index"] = refs == null ? null : new Dictionary<string, object?>
