@@ -79,7 +79,7 @@ def _single_assignment(path: str | Path, variable: str) -> dict[str, Any]:
 def _hashtable_entries(node: dict[str, Any], what: str) -> list[tuple[str, dict[str, Any]]]:
     if node["k"] != "hashtable":
         raise NotLiteral(f"{what} is not a hashtable literal")
-    return [(key, item) for key, item in node["v"]]
+    return [tuple(entry) for entry in node["v"]]  # JSON gives [key, value] pairs
 
 
 def top_level_hashtable(path: str | Path, variable: str) -> dict[str, Any]:
@@ -100,7 +100,7 @@ def top_level_list(path: str | Path, variable: str) -> list[Any]:
 
 def dispatcher_op_names(path: str | Path) -> set[str]:
     """The keys of the op-dispatch hashtable (``$OpHandlers = @{ name = { ... }; ... }``) of host_state.ps1."""
-    return {key for key, _ in _hashtable_entries(_single_assignment(path, DISPATCHER_VARIABLE), "$OpHandlers")}
+    return {key for key, _value in _hashtable_entries(_single_assignment(path, DISPATCHER_VARIABLE), "$OpHandlers")}
 
 
 def dispatcher_handler_kinds(path: str | Path) -> dict[str, str]:

@@ -152,7 +152,7 @@ class _Server:
             if not chunk:
                 return None
             self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
+        line, _newline, self._buffer = self._buffer.partition(b"\n")
         return line
 
     def _answer(self, request_id: str | None) -> dict[str, Any]:
