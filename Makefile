@@ -15,7 +15,7 @@ PIP_FLAGS   := --disable-pip-version-check --quiet
 
 VENV_BENCH  ?= .venv-bench
 
-.PHONY: demo test bench lint unit-newest unit-oldest pester sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
+.PHONY: demo test bench lint unit-newest unit-oldest pester psstatic sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt tests/requirements-publish.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -51,6 +51,11 @@ lint: $(VENV)/.installed
 
 chromium:
 	tools/ensure-chromium
+
+# The static PowerShell checks alone (real parser, Windows PowerShell 5.1, .NET Framework 4.6.2, lint); make test runs
+# them with every other test. Needs shared/pwsh/pwsh above the repository or pwsh on PATH (docs/TESTING.md).
+psstatic: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -q tests/unit/test_powershell_static.py tests/unit/test_psstatic_rules.py
 
 # the probe tests start Debian's nginx on loopback
 nginx:

@@ -14,6 +14,7 @@ Function Open-MtlsCertStore {
     Opens a LocalMachine store; the caller closes it. With -ExistingOnly a missing store gives $null.
     #>
     [CmdletBinding()]
+    [OutputType([System.Security.Cryptography.X509Certificates.X509Store])]
     param (
         [Parameter(Mandatory = $true)]
         [string]

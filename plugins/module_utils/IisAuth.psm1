@@ -884,7 +884,7 @@ Function Remove-MtlsIisOneToOneMapping {
     }
     # For an entry inherited from the server level, MWA is expected to write <remove certificate="..."/> at the site
     # (how collections are trimmed per path; not verified for this collection).
-    $collection.Remove($element)
+    $null = $collection.Remove($element)
     Add-MtlsIisAuthChangedSite -Session $Session -Site $siteName
     @{ changed = $true }
 }
@@ -1179,7 +1179,7 @@ Function Remove-MtlsIisManyToOneMapping {
     if ($null -eq $element) {
         return @{ changed = $false }
     }
-    $collection.Remove($element)
+    $null = $collection.Remove($element)
     Add-MtlsIisAuthChangedSite -Session $Session -Site $siteName
     @{ changed = $true }
 }

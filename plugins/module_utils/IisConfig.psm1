@@ -984,7 +984,7 @@ Function Remove-MtlsIisBinding {
     # Remove(binding) removes the configuration entry; whether MWA also deletes the HTTP.sys SSL record is not
     # documented (IIS 8+ has Remove(binding, removeConfigOnly)). The planner removes a record it no longer wants
     # with httpsys_remove.
-    $site.Bindings.Remove($binding)
+    $null = $site.Bindings.Remove($binding)
     @{ changed = $true }
 }
 
@@ -1138,7 +1138,7 @@ Function Remove-MtlsIisAccessSslFlag {
     $section = Get-MtlsIisAccessSection -Manager $manager -Location $Location
     # ConfigurationAttribute.Delete removes the value set at this configuration path so that it inherits again
     # (documented as "deletes the attribute"; that it leaves parent locations alone is expected, not verified).
-    $section.GetAttribute('sslFlags').Delete()
+    $null = $section.GetAttribute('sslFlags').Delete()
     $Session.explicit[(Get-MtlsIisLocationKey -Path $Location)] = $null
     @{ changed = $true }
 }

@@ -714,7 +714,7 @@ Function Remove-MtlsIisTracing {
     if ($null -ne $rule) {
         # For an entry inherited from the server level, MWA is expected to write <remove path="..."/> at the site
         # (how collections are trimmed per path; not verified for this collection).
-        $collection.Remove($rule)
+        $null = $collection.Remove($rule)
         $changed = $true
     }
     $logging = $site.GetChildElement('traceFailedRequestsLogging')

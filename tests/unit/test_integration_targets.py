@@ -330,36 +330,3 @@ def test_pki_is_valid_now():
     now = datetime.now(timezone.utc)
     for label, cert in certs.items():
         assert cert.not_valid_before_utc <= now < cert.not_valid_after_utc, f"{label} is not valid now"
-
-
-def _embedded_powershell(node):
-    """Scripts of win_powershell (script) and win_shell (free form or cmd) tasks."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("ansible.windows.win_powershell", "win_powershell") and isinstance(value, dict):
-                if isinstance(value.get("script"), str):
-                    yield value["script"]
-            elif key in ("ansible.windows.win_shell", "win_shell"):
-                text = value if isinstance(value, str) else (value or {}).get("cmd")
-                if isinstance(text, str):
-                    yield text
-            else:
-                yield from _embedded_powershell(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _embedded_powershell(item)
-
-
-def test_embedded_powershell_parses(tmp_path):
-    """Scripts inside the targets parse with tree-sitter-powershell (Jinja expressions replaced by a literal)."""
-    from support import psparse
-
-    failures = []
-    for task_file in TASK_FILES:
-        for index, script in enumerate(_embedded_powershell(yaml.safe_load(task_file.read_text()))):
-            path = tmp_path / f"{task_file.parent.parent.name}-{task_file.stem}-{index}.ps1"
-            path.write_text(re.sub(r"\{\{.*?\}\}", "x", script, flags=re.DOTALL))
-            errors = psparse.parse_errors(path)
-            if errors:
-                failures.append(f"{task_file.relative_to(TARGETS_DIR)} script {index}: {errors[:3]}")
-    assert failures == []
