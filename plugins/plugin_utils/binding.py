@@ -327,7 +327,8 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
     rebinding = any(op.phase == Phase.BINDINGS for op in ops)
 
     kind, key = httpsys_key(bi, wanted_flags)
-    old_kind, old_key = httpsys_key(bi, current_flags)
+    # The record the binding has now; a new binding gets the one at its key, if any (IIS shares an ipport record).
+    old_kind, old_key = httpsys_key(bi, current_flags) if current is not None else (kind, key)
     old = snapshot.httpsys_record(old_kind, old_key)
     current_record = Record.from_snapshot(old) if old else None
     # A copy saved before an earlier, interrupted binding change holds the options IIS dropped then.
@@ -431,7 +432,9 @@ def binding_view(desired: BindingDesired, snapshot: Snapshot) -> View:
         view["stores"] = {
             INTERMEDIATE: store_view(INTERMEDIATE, store.exists, {c.thumbprint: c.label for c in store.certificates})
         }
-    for ssl_flags in (current.ssl_flags if current else 0, flags.BINDING_SNI if desired.sni else 0):
+    # The record the binding uses now and the one at the key the task gives it (the same unless SNI changes).
+    keyed_by = (current.ssl_flags if current else None, flags.BINDING_SNI if desired.sni else 0)
+    for ssl_flags in (value for value in keyed_by if value is not None):
         kind, key = httpsys_key(bi, ssl_flags)
         record = snapshot.httpsys_record(kind, key)
         if record is not None:

@@ -72,12 +72,16 @@ def _binding_entry(view: View, op: Op) -> dict[str, Any]:
 
 
 def _project_binding_change(view: View, op: Op, labels: dict[str, str]) -> None:
-    """IIS rewrites the HTTP.sys record of a changed binding and drops its client-certificate options."""
+    """IIS rewrites the HTTP.sys record of a changed binding and drops its client-certificate options; a binding
+    whose key changed leaves its old record (IIS deletes it; the part's view only shows this binding's records)."""
+    label = f"{op.args['site']} {op.args['binding_information']}"
+    existed = label in view.get("bindings", {})
     entry = _binding_entry(view, op)
     old_key = httpsys_key(entry["binding_information"], entry["ssl_flags"])
     entry.update({k: v for k, v in op.args.items() if k not in ("site", "binding_information")})
     records = view.setdefault("httpsys", {})
-    records.pop(" ".join(old_key), None)
+    if existed:
+        records.pop(" ".join(old_key), None)
     kind, key = httpsys_key(entry["binding_information"], entry["ssl_flags"])
     records[f"{kind} {key}"] = iis_default_record(
         entry["certificate_hash"], entry["certificate_store"], entry["ssl_flags"]
