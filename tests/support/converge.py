@@ -93,3 +93,8 @@ def certificates(state: State) -> dict[str, str]:
         for cert in certstore.certificates(state, store):
             found[cert["thumbprint"]] = cert["der"]
     return found
+
+
+def without_password_marks(text: str) -> str:
+    """A diff marks a password it writes; a password is never read back, so the host's view cannot show it."""
+    return "\n".join(line for line in text.splitlines() if line.strip() != "password: (written)") + "\n"

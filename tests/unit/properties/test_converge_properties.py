@@ -16,7 +16,7 @@ from simhost import seed
 from simhost.faults import clear_faults
 from simhost.registry import get_value
 from simhost.state import SCHANNEL_KEY, State
-from support.converge import certificates, desired_from, run_task
+from support.converge import certificates, desired_from, run_task, without_password_marks
 from support.generated import desired_states, fresh, material, start_hosts
 
 from .conftest import examples
@@ -24,11 +24,6 @@ from .conftest import examples
 TRUST_MODES = {"machine": 0, "exclusive_root": 1, "exclusive_ca": 2}
 ACCESS = {"accept": 32, "require": 32 | 64, "ignore": 0}
 material()  # make the PKI before Hypothesis times the first example
-
-
-def _without_password_marks(text: str) -> str:
-    """The diff marks a password it writes; a password is never read back, so the host's view cannot show it."""
-    return "\n".join(line for line in text.splitlines() if line.strip() != "password: (written)") + "\n"
 
 
 def _frozen(state: State) -> str:
@@ -134,7 +129,7 @@ def test_a_converge_reaches_the_desired_state_in_one_apply_and_a_rerun_changes_n
     rerun = run_task(state, desired)
     assert rerun.plan.ops == (), [op.summary for op in rerun.plan.ops]
     assert rerun.module_runs == 1
-    predicted = _without_password_marks(check.diff["after"])
+    predicted = without_password_marks(check.diff["after"])
     assert predicted == rerun.diff["before"], "--check --diff did not predict the converge:\n" + "\n".join(
         difflib.unified_diff(predicted.splitlines(), rerun.diff["before"].splitlines(), "predicted", "converged")
     )
