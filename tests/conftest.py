@@ -10,3 +10,9 @@ if _TESTS_DIR not in sys.path:
 from support.collection import make_importable
 
 make_importable()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The property tests' seed, printed even with -q, so any failure can be rerun exactly."""
+    if "support.properties" in sys.modules:
+        terminalreporter.write_line(sys.modules["support.properties"].seed_line())

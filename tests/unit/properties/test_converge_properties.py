@@ -18,8 +18,7 @@ from simhost.registry import get_value
 from simhost.state import SCHANNEL_KEY, State
 from support.converge import certificates, desired_from, run_task, without_password_marks
 from support.generated import desired_states, fresh, material, start_hosts
-
-from .conftest import examples
+from support.properties import examples
 
 TRUST_MODES = {"machine": 0, "exclusive_root": 1, "exclusive_ca": 2}
 ACCESS = {"accept": 32, "require": 32 | 64, "ignore": 0}

@@ -37,5 +37,5 @@ def examples(count: int) -> Callable[[Any], Any]:
     return apply
 
 
-def pytest_report_header(config: Any) -> str:
+def seed_line() -> str:
     return f"property tests: MTLS_PROPERTY_SEED={SEED} (set it to reproduce this run), examples x{FACTOR:g}"
