@@ -55,10 +55,6 @@ class Run:
     returned: list[str] = field(default_factory=list)  # DER (base64) of certificates that left the host
 
     @property
-    def changed(self) -> bool:
-        return bool(self.reply and self.reply.get("changed"))
-
-    @property
     def failed(self) -> bool:
         return bool(self.reply and self.reply.get("failed"))
 
