@@ -21,7 +21,7 @@ $script:HttpParametersPath = 'SYSTEM\CurrentControlSet\Services\HTTP\Parameters'
 
 # Copies of HTTP.sys records kept across a binding change (op httpsys_save, docs/ENGINE.md "Saved HTTP.sys
 # options"): IIS rewrites a changed binding's record without its client certificate options (WINDOWS_FACTS
-# HTTPSYS-REWRITE), so the controller saves them first and httpsys_set forgets the copy once it restored them.
+# HTTPSYS-4), so the controller saves them first and httpsys_set forgets the copy once it restored them.
 # One REG_SZ per record, named '<kind> <key>', holding the record's settings as JSON; the engine's own key.
 $script:SavedRecordsPath = 'SOFTWARE\mtls.iis\HttpSysSaved'
 

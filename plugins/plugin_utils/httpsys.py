@@ -79,7 +79,7 @@ class Record:
         return other is not None and self._comparable() == other._comparable()
 
     def dropped_by_iis(self) -> frozenset[str]:
-        """The fields IIS's rewrite of this record would reset (WINDOWS_FACTS HTTPSYS-REWRITE): the client
+        """The fields IIS's rewrite of this record would reset (WINDOWS_FACTS HTTPSYS-4): the client
         certificate options and the app id; the certificate and TLS bits come from the binding."""
         default = Record(self.certificate_hash, self.certificate_store)
         return frozenset(name for name in REWRITE_DROPS if getattr(self, name) != getattr(default, name))

@@ -24,7 +24,7 @@ Windows facts followed (/work/shared/REFERENCE.md):
 IIS configuration changes commit once per contiguous run of IIS ops (as ``host_state.ps1`` does with
 one ``ServerManager`` and one ``CommitChanges``; :class:`simhost.host.SimulatedHost` drives the runs).
 **IIS writes the HTTP.sys records of added or changed https bindings when the run commits**, not when
-the op runs (WINDOWS_FACTS HTTPSYS-REWRITE): until then a changed binding's new certificate is held in
+the op runs (WINDOWS_FACTS HTTPSYS-4): until then a changed binding's new certificate is held in
 the uncommitted run (:data:`UNCOMMITTED`), and :func:`commit_run` writes the records. A run that fails
 before it commits is discarded whole: nothing of it reaches applicationHost.config or HTTP.sys.
 
