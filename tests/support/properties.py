@@ -1,7 +1,7 @@
 """Hypothesis for the property tests: one seed per session, printed, and a bounded number of examples.
 
-``MTLS_PROPERTY_SEED=<n>`` reruns exactly the cases of an earlier run (the seed is in pytest's header and in every
-failure); ``MTLS_PROPERTY_EXAMPLES=<factor>`` multiplies the example counts (default 1) for a longer hunt.
+``MTLS_PROPERTY_SEED=<n>`` reruns exactly the cases of an earlier run (printed at the end of
+every pytest run); ``MTLS_PROPERTY_EXAMPLES=<factor>`` multiplies the example counts (default 1) for a longer hunt.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import seed as hypothesis_seed
 
+#: Chosen by tests/conftest.py for the whole run (every xdist worker the same) unless given.
 SEED = int(os.environ.get("MTLS_PROPERTY_SEED") or random.SystemRandom().randrange(2**32))
 FACTOR = float(os.environ.get("MTLS_PROPERTY_EXAMPLES") or 1)
 #: MTLS_PROPERTY_SHRINK=0: report the first failing example as found (faster; shrinking can take minutes)
@@ -35,7 +36,3 @@ def examples(count: int) -> Callable[[Any], Any]:
         return hypothesis_seed(SEED)(bounded)
 
     return apply
-
-
-def seed_line() -> str:
-    return f"property tests: MTLS_PROPERTY_SEED={SEED} (set it to reproduce this run), examples x{FACTOR:g}"
