@@ -19,6 +19,12 @@ $ErrorActionPreference = 'Stop'
 
 $script:HttpParametersPath = 'SYSTEM\CurrentControlSet\Services\HTTP\Parameters'
 
+# Copies of HTTP.sys records kept across a binding change (op httpsys_save, docs/ENGINE.md "Saved HTTP.sys
+# options"): IIS rewrites a changed binding's record without its client certificate options (WINDOWS_FACTS
+# HTTPSYS-4), so the controller saves them first and httpsys_set forgets the copy once it restored them.
+# One REG_SZ per record, named '<kind> <key>', holding the record's settings as JSON; the engine's own key.
+$script:SavedRecordsPath = 'SOFTWARE\mtls.iis\HttpSysSaved'
+
 Function Get-MtlsRegistryValueData {
     <#
     .SYNOPSIS
@@ -732,6 +738,145 @@ Function Remove-MtlsHttpSysBinding {
     @{ changed = $true }
 }
 
+Function Open-MtlsHttpSysSavedKey {
+    <#
+    .SYNOPSIS
+    The key holding saved records, in the 64-bit registry view (a 32-bit process sees the same key); $null when it
+    does not exist and -Create is not given. The caller closes it.
+    #>
+    [CmdletBinding()]
+    param (
+        [switch]
+        $Create,
+
+        [switch]
+        $Writable
+    )
+
+    # RegistryKey.OpenBaseKey (.NET 4.0+); on 32-bit Windows the Registry64 view falls back to the only view.
+    $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, [Microsoft.Win32.RegistryView]::Registry64)
+    try {
+        if ($Create) {
+            return $base.CreateSubKey($script:SavedRecordsPath)
+        }
+        $base.OpenSubKey($script:SavedRecordsPath, [bool]$Writable)
+    }
+    finally {
+        $base.Close()
+    }
+}
+
+Function Save-MtlsHttpSysRecord {
+    <#
+    .SYNOPSIS
+    Op httpsys_save: keeps a copy of a record's settings (the op's arguments without key and kind) under the
+    engine's own key; changed=false when the same copy is already there.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Key,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Kind,
+
+        [Parameter(Mandatory = $true)]
+        [System.Collections.IDictionary]
+        $Settings
+    )
+
+    Assert-MtlsHttpSysKey -Key $Key -Kind $Kind
+    $sorted = [ordered]@{}
+    foreach ($name in @($Settings.Keys | Sort-Object)) {
+        $sorted[$name] = $Settings[$name]
+    }
+    $text = ConvertTo-Json -InputObject $sorted -Compress
+    $savedKey = Open-MtlsHttpSysSavedKey -Create
+    try {
+        if ([string]$savedKey.GetValue("$Kind $Key", '') -ceq $text) {
+            return @{ changed = $false }
+        }
+        $savedKey.SetValue("$Kind $Key", $text, [Microsoft.Win32.RegistryValueKind]::String)
+    }
+    finally {
+        $savedKey.Close()
+    }
+    @{ changed = $true }
+}
+
+Function Get-MtlsHttpSysSavedRecord {
+    <#
+    .SYNOPSIS
+    Emits every saved record as @{ kind; key; record = settings hashtable }; nothing when none is kept.
+    #>
+    [CmdletBinding()]
+    param ()
+
+    $savedKey = Open-MtlsHttpSysSavedKey
+    if ($null -eq $savedKey) {
+        return
+    }
+    try {
+        foreach ($name in $savedKey.GetValueNames()) {
+            $parts = $name.Split(@(' '), 2)
+            if ($parts.Count -ne 2) {
+                continue
+            }
+            $settings = @{}
+            $parsed = ConvertFrom-Json -InputObject ([string]$savedKey.GetValue($name, ''))
+            foreach ($property in $parsed.PSObject.Properties) {
+                $settings[$property.Name] = $property.Value
+            }
+            @{ kind = $parts[0]; key = $parts[1]; record = $settings }
+        }
+    }
+    finally {
+        $savedKey.Close()
+    }
+}
+
+Function Clear-MtlsHttpSysSavedRecord {
+    <#
+    .SYNOPSIS
+    Forgets the saved copy of one record (registry value names compare case-insensitively); tells whether one was
+    there.
+    #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Key,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Kind
+    )
+
+    $savedKey = Open-MtlsHttpSysSavedKey -Writable
+    if ($null -eq $savedKey) {
+        return $false
+    }
+    try {
+        if ($null -eq $savedKey.GetValue("$Kind $Key", $null)) {
+            return $false
+        }
+        $savedKey.DeleteValue("$Kind $Key", $false)
+    }
+    finally {
+        $savedKey.Close()
+    }
+    $true
+}
+
 Export-ModuleMember -Function Get-MtlsHttpSysBinding
 Export-ModuleMember -Function Set-MtlsHttpSysBinding
 Export-ModuleMember -Function Remove-MtlsHttpSysBinding
+Export-ModuleMember -Function Save-MtlsHttpSysRecord
+Export-ModuleMember -Function Get-MtlsHttpSysSavedRecord
+Export-ModuleMember -Function Clear-MtlsHttpSysSavedRecord

@@ -57,6 +57,11 @@ $OpArguments = @{
         'disable_legacy_tls', 'disable_http2', 'disable_quic', 'disable_ocsp_stapling'
     )
     httpsys_remove = @('key', 'kind')
+    httpsys_save = @(
+        'key', 'kind', 'certificate_hash', 'certificate_store', 'app_id', 'negotiate_client_certificate',
+        'ctl_store_name', 'ds_mapper', 'revocation', 'revocation_freshness_seconds', 'disable_tls13',
+        'disable_legacy_tls', 'disable_http2', 'disable_quic', 'disable_ocsp_stapling'
+    )
     access_set = @('location', 'ssl_flags')
     access_unset = @('location')
     feature_install = @('name')
@@ -179,11 +184,39 @@ $OpHandlers = @{
             DisableQuic = Get-OpArgument -Op $Op -Name 'disable_quic'
             DisableOcspStapling = Get-OpArgument -Op $Op -Name 'disable_ocsp_stapling'
         }
-        Set-MtlsHttpSysBinding @record
+        $outcome = Set-MtlsHttpSysBinding @record
+        # The record is as asked: the copy httpsys_save kept for it has done its job.
+        $forgotten = Clear-MtlsHttpSysSavedRecord -Key $record.Key -Kind $record.Kind
+        @{ changed = ($outcome.changed -or $forgotten) }
     }
     httpsys_remove = {
         param($Op, $Secrets, $Context)
-        Remove-MtlsHttpSysBinding -Key (Get-OpArgument -Op $Op -Name 'key') -Kind (Get-OpArgument -Op $Op -Name 'kind')
+        $key = Get-OpArgument -Op $Op -Name 'key'
+        $kind = Get-OpArgument -Op $Op -Name 'kind'
+        $outcome = Remove-MtlsHttpSysBinding -Key $key -Kind $kind
+        $forgotten = Clear-MtlsHttpSysSavedRecord -Key $key -Kind $kind
+        @{ changed = ($outcome.changed -or $forgotten) }
+    }
+    httpsys_save = {
+        param($Op, $Secrets, $Context)
+        # The settings are kept as given (the controller read them from the record); httpsys_set checks them when it
+        # writes them back.
+        $settings = @{
+            certificate_hash = Get-OpArgument -Op $Op -Name 'certificate_hash'
+            certificate_store = Get-OpArgument -Op $Op -Name 'certificate_store'
+            app_id = Get-OpArgument -Op $Op -Name 'app_id'
+            negotiate_client_certificate = Get-OpArgument -Op $Op -Name 'negotiate_client_certificate'
+            ctl_store_name = Get-OpArgument -Op $Op -Name 'ctl_store_name' -AllowNull
+            ds_mapper = Get-OpArgument -Op $Op -Name 'ds_mapper'
+            revocation = Get-OpArgument -Op $Op -Name 'revocation'
+            revocation_freshness_seconds = Get-OpArgument -Op $Op -Name 'revocation_freshness_seconds'
+            disable_tls13 = Get-OpArgument -Op $Op -Name 'disable_tls13'
+            disable_legacy_tls = Get-OpArgument -Op $Op -Name 'disable_legacy_tls'
+            disable_http2 = Get-OpArgument -Op $Op -Name 'disable_http2'
+            disable_quic = Get-OpArgument -Op $Op -Name 'disable_quic'
+            disable_ocsp_stapling = Get-OpArgument -Op $Op -Name 'disable_ocsp_stapling'
+        }
+        Save-MtlsHttpSysRecord -Key (Get-OpArgument -Op $Op -Name 'key') -Kind (Get-OpArgument -Op $Op -Name 'kind') -Settings $settings
     }
     access_set = {
         param($Op, $Secrets, $Context)
@@ -483,6 +516,7 @@ Function Get-HostSnapshot {
     $readCtlStores = Test-ScopeFlag -Scope $Scope -Name 'ctl_stores'
     if ($readCtlStores -or (Test-ScopeFlag -Scope $Scope -Name 'httpsys')) {
         $snapshot.httpsys = @(Get-MtlsHttpSysBinding)
+        $snapshot.httpsys_saved = @(Get-MtlsHttpSysSavedRecord)
     }
     $storeNames = Get-ScopeList -Scope $Scope -Name 'stores'
     if ($readCtlStores) {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
@@ -30,6 +30,10 @@ from .plan import Plan
 from .snapshot import Scope, Snapshot
 
 HOST_STATE = "mtls.iis.host_state"
+
+
+class HostUnreachable(Exception):
+    """The connection to the host failed (a transport error, not an answer of the host)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,15 @@ class HostStateAction(ActionBase):
             now = utcnow()
             request = self.build_request(args, now)
             snapshot = self._gather(request.scope, task_vars)
+        except HostUnreachable as exc:
+            # A network blip is not a configuration failure: Ansible counts the host unreachable (retries,
+            # max_fail_percentage, AWX host status) as it does when the connection fails outside a module.
+            result.update(unreachable=True, changed=False, msg=f"{exc}; nothing was changed (the host was not read)")
+            return result
+        except (OptionError, HostStateError) as exc:
+            result.update(failed=True, changed=False, msg=str(exc))
+            return result
+        try:
             verdicts.load()
             plan = self.make_plan(request.desired, snapshot, now)
             verdicts.save()
@@ -109,6 +122,10 @@ class HostStateAction(ActionBase):
     def _host_state(self, module_args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         try:
             return self._execute_module(module_name=HOST_STATE, module_args=module_args, task_vars=task_vars)
+        except AnsibleConnectionFailure as exc:
+            raise HostUnreachable(
+                f"the connection to the host failed while running {HOST_STATE}: {to_text(exc)}"
+            ) from exc
         except AnsibleError as exc:
             raise HostStateError(f"running {HOST_STATE} failed: {to_text(exc)}") from exc
 
@@ -122,9 +139,21 @@ class HostStateAction(ActionBase):
         module_args: dict[str, Any] = {"mode": "apply", "ops": plan.to_wire()}
         if plan.secrets:
             module_args["secrets"] = plan.secrets
-        reply = self._host_state(module_args, task_vars)
-        ran = reply.get("results") or []
         described = plan.describe()
+        try:
+            reply = self._host_state(module_args, task_vars)
+        except HostUnreachable as exc:
+            # No answer came back: which ops ran is unknown. The plan (in the result) says what was being applied.
+            return {
+                "unreachable": True,
+                "changed": False,
+                "msg": f"{exc}. The connection was lost while applying the plan of {len(described)} op(s) (see plan); "
+                "which of them ran is not known: run the task again once the host is reachable, the plan is "
+                "recomputed from the host's state.",
+            }
+        except HostStateError as exc:
+            return {"failed": True, "changed": False, "msg": f"{exc}; which of the plan's ops ran is not known."}
+        ran = reply.get("results") or []
         ops_ran = [{**described[r["index"]], **_op_outcome(r)} for r in ran if 0 <= r.get("index", -1) < len(described)]
         # A moved certificate is still on the host; only removed ones come back to the controller.
         returned = [

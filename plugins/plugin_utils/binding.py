@@ -327,16 +327,37 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
     rebinding = any(op.phase == Phase.BINDINGS for op in ops)
 
     kind, key = httpsys_key(bi, wanted_flags)
-    old_kind, old_key = httpsys_key(bi, current_flags)
+    # The record the binding has now; a new binding gets the one at its key, if any (IIS shares an ipport record).
+    old_kind, old_key = httpsys_key(bi, current_flags) if current is not None else (kind, key)
     old = snapshot.httpsys_record(old_kind, old_key)
-    base = Record.from_snapshot(old) if old else None
+    current_record = Record.from_snapshot(old) if old else None
+    # A copy saved before an earlier, interrupted binding change holds the options IIS dropped then.
+    saved_settings = snapshot.saved_record(kind, key)
+    saved = Record.from_saved(saved_settings) if saved_settings is not None else None
+    base = saved or current_record
     wanted_record = _desired_record(base, cert_hash, cert_store, wanted_flags, desired.httpsys)
     if rebinding or old is None or (kind, key) != (old_kind, old_key):
         predicted = iis_default_record(cert_hash, cert_store, wanted_flags) if rebinding else None
     else:
-        predicted = base
-    if not wanted_record.same_as(predicted):
-        reason = " (IIS dropped its client-certificate options when the binding changed)" if rebinding else ""
+        predicted = current_record
+    if rebinding and saved_settings is None and base is not None and _unstated(base.dropped_by_iis(), desired):
+        # IIS rewrites the record when the binding change commits: keep what it drops until httpsys_set restores it,
+        # so an apply interrupted in between loses nothing (ENGINE.md, "Saved HTTP.sys options").
+        ops.append(
+            Op(
+                "httpsys_save",
+                base.to_args(kind, key),
+                Phase.HTTPSYS_SAVE,
+                f"keep a copy of the HTTP.sys SSL options of {kind} {key} until they are written again",
+            )
+        )
+    if saved_settings is not None or not wanted_record.same_as(predicted):
+        if rebinding:
+            reason = " (IIS dropped its client-certificate options when the binding changed)"
+        elif saved_settings is not None:
+            reason = " (restores the options saved before an interrupted binding change)"
+        else:
+            reason = ""
         ops.append(
             Op(
                 "httpsys_set",
@@ -350,10 +371,37 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
     return Plan.build(ops, warnings, secrets=secrets, labels={c.thumbprint: c.label for c in chain})
 
 
+#: Record field -> the option that states it (app_id has none: it is always kept from the record).
+_STATED_BY = {
+    "negotiate_client_certificate": "negotiate_client_certificate",
+    "ctl_store_name": "client_auth_issuer_store",
+    "ds_mapper": "ds_mapper",
+    "revocation": "revocation_check",
+    "revocation_freshness_seconds": "revocation_freshness_seconds",
+}
+
+
+def _unstated(fields: frozenset[str], desired: BindingDesired) -> bool:
+    """Whether some of these record fields are not given by the task (so only the host knows them)."""
+    return any(name not in _STATED_BY or desired.httpsys.get(_STATED_BY[name]) is None for name in fields)
+
+
 def _plan_absent(desired: BindingDesired, snapshot: Snapshot, site: Site) -> Plan:
+    """The HTTP.sys record first, at the key of the binding as it is on the host, then the binding: an apply
+    interrupted between the two leaves the binding, so the rerun still finds the record's key from it."""
     bi = desired.binding_information
     current = site.binding(bi)
     ops: list[Op] = []
+    kind, key = httpsys_key(bi, current.ssl_flags if current else (flags.BINDING_SNI if desired.sni else 0))
+    if snapshot.httpsys_record(kind, key) is not None or snapshot.saved_record(kind, key) is not None:
+        ops.append(
+            Op(
+                "httpsys_remove",
+                {"key": key, "kind": kind},
+                Phase.BINDINGS,
+                f"delete the HTTP.sys SSL record {kind} {key}",
+            )
+        )
     if current is not None:
         ops.append(
             Op(
@@ -361,16 +409,6 @@ def _plan_absent(desired: BindingDesired, snapshot: Snapshot, site: Site) -> Pla
                 {"site": site.name, "binding_information": bi},
                 Phase.BINDINGS,
                 f"remove binding {site.name} https {bi}",
-            )
-        )
-    kind, key = httpsys_key(bi, current.ssl_flags if current else (flags.BINDING_SNI if desired.sni else 0))
-    if snapshot.httpsys_record(kind, key) is not None:
-        ops.append(
-            Op(
-                "httpsys_remove",
-                {"key": key, "kind": kind},
-                Phase.HTTPSYS,
-                f"delete the HTTP.sys SSL record {kind} {key}",
             )
         )
     return Plan.build(ops)
@@ -394,7 +432,9 @@ def binding_view(desired: BindingDesired, snapshot: Snapshot) -> View:
         view["stores"] = {
             INTERMEDIATE: store_view(INTERMEDIATE, store.exists, {c.thumbprint: c.label for c in store.certificates})
         }
-    for ssl_flags in (current.ssl_flags if current else 0, flags.BINDING_SNI if desired.sni else 0):
+    # The record the binding uses now and the one at the key the task gives it (the same unless SNI changes).
+    keyed_by = (current.ssl_flags if current else None, flags.BINDING_SNI if desired.sni else 0)
+    for ssl_flags in (value for value in keyed_by if value is not None):
         kind, key = httpsys_key(bi, ssl_flags)
         record = snapshot.httpsys_record(kind, key)
         if record is not None:

@@ -72,12 +72,16 @@ def _binding_entry(view: View, op: Op) -> dict[str, Any]:
 
 
 def _project_binding_change(view: View, op: Op, labels: dict[str, str]) -> None:
-    """IIS rewrites the HTTP.sys record of a changed binding and drops its client-certificate options."""
+    """IIS rewrites the HTTP.sys record of a changed binding and drops its client-certificate options; a binding
+    whose key changed leaves its old record (IIS deletes it; the part's view only shows this binding's records)."""
+    label = f"{op.args['site']} {op.args['binding_information']}"
+    existed = label in view.get("bindings", {})
     entry = _binding_entry(view, op)
     old_key = httpsys_key(entry["binding_information"], entry["ssl_flags"])
     entry.update({k: v for k, v in op.args.items() if k not in ("site", "binding_information")})
     records = view.setdefault("httpsys", {})
-    records.pop(" ".join(old_key), None)
+    if existed:
+        records.pop(" ".join(old_key), None)
     kind, key = httpsys_key(entry["binding_information"], entry["ssl_flags"])
     records[f"{kind} {key}"] = iis_default_record(
         entry["certificate_hash"], entry["certificate_store"], entry["ssl_flags"]
@@ -97,8 +101,38 @@ def _project_httpsys_remove(view: View, op: Op, labels: dict[str, str]) -> None:
 
 
 def _project_access(view: View, op: Op, labels: dict[str, str]) -> None:
-    entry = view.setdefault("ssl", {}).setdefault(op.args["location"], {"explicit": None, "effective": 0})
+    location = op.args["location"]
+    entry = view.setdefault("ssl", {}).setdefault(location, {"explicit": None, "effective": 0})
     entry["explicit"] = op.args.get("ssl_flags")
+    site = view.get("ssl_sites", {}).get(location.split("/", 1)[0].lower())
+    if site is not None:
+        site.setdefault("changed", []).append(location.lower())
+        if entry["explicit"] is None:
+            site["explicit"].pop(location.lower(), None)
+        else:
+            site["explicit"][location.lower()] = entry["explicit"]
+
+
+def _inherited(site: dict[str, Any], path: str) -> int:
+    """What a path inherits: the nearest ancestor's explicit sslFlags, else the server level."""
+    segments = path.lower().split("/")
+    for depth in range(len(segments) - 1, 0, -1):
+        value = site["explicit"].get("/".join(segments[:depth]))
+        if value is not None:
+            return value
+    return site["server"]
+
+
+def _refresh_ssl(view: View) -> None:
+    """Effective sslFlags of every shown path from the (projected) explicit values of its site."""
+    for path, entry in view.get("ssl", {}).items():
+        site = view.get("ssl_sites", {}).get(path.split("/", 1)[0].lower())
+        segments = path.lower().split("/")
+        chain = {"/".join(segments[:depth]) for depth in range(1, len(segments) + 1)}
+        if entry["explicit"] is not None:
+            entry["effective"] = entry["explicit"]
+        elif site is not None and chain.intersection(site.get("changed", ())):
+            entry["effective"] = _inherited(site, path)
 
 
 def _site_auth(view: View, op: Op) -> dict[str, Any]:
@@ -168,6 +202,8 @@ OP_PROJECTIONS: dict[str, Callable[[View, Op, dict[str, str]], None]] = {
     "binding_remove": _project_binding_remove,
     "httpsys_set": _project_httpsys_set,
     "httpsys_remove": _project_httpsys_remove,
+    # A copy kept on the host across a binding change: no setting of Windows changes.
+    "httpsys_save": lambda view, op, labels: None,
     "access_set": _project_access,
     "access_unset": _project_access,
     "feature_install": _project_feature,
@@ -185,6 +221,7 @@ def project(before: View, plan: Plan) -> View:
     after = copy.deepcopy(before)
     for op in plan.ops:
         OP_PROJECTIONS[op.name](after, op, plan.labels)
+    _refresh_ssl(after)
     return after
 
 
@@ -241,14 +278,21 @@ def _on_off(value: bool | None) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """Plain Python types: ansible-core < 2.19 hands module results back as AnsibleUnsafeText, which
-    yaml.safe_dump refuses."""
+    """Exactly the plain Python types, which yaml.safe_dump represents by exact type: ansible-core < 2.19 hands
+    task arguments over as AnsibleUnsafeText, and 2.19+ as tagged subclasses of str, int, float and bool
+    (``_AnsibleTaggedInt``...), which it refuses with "cannot represent an object"."""
     if isinstance(value, dict):
         return {_plain(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, str):
         return str.__str__(value)  # an exact str even when the subclass overrides __str__
+    if isinstance(value, bool):  # before int: bool is an int
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
     return value
 
 

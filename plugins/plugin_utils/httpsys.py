@@ -78,8 +78,22 @@ class Record:
     def same_as(self, other: Record | None) -> bool:
         return other is not None and self._comparable() == other._comparable()
 
+    def dropped_by_iis(self) -> frozenset[str]:
+        """The fields IIS's rewrite of this record would reset (WINDOWS_FACTS HTTPSYS-4): the client
+        certificate options and the app id; the certificate and TLS bits come from the binding."""
+        default = Record(self.certificate_hash, self.certificate_store)
+        return frozenset(name for name in REWRITE_DROPS if getattr(self, name) != getattr(default, name))
+
     def to_args(self, kind: str, key: str) -> dict[str, Any]:
         return {"key": key, "kind": kind, **asdict(self)}
+
+    @classmethod
+    def from_saved(cls, settings: dict[str, Any]) -> Record | None:
+        """A record ``httpsys_save`` kept (its arguments without key and kind); None when it cannot be read."""
+        try:
+            return cls(**{name: settings[name] for name in cls.__dataclass_fields__ if name in settings})
+        except TypeError:
+            return None
 
     @classmethod
     def from_snapshot(cls, record: HttpSysBinding) -> Record:
@@ -102,6 +116,17 @@ class Record:
             revocation_freshness_seconds=record.revocation_freshness_time if mode & flags.CHECK_FRESHNESS_TIME else 0,
             **{name: bool(bits & http_bit) for name, (_iis_bit, http_bit) in flags.TLS_OPTIONS.items()},
         )
+
+
+#: Record fields IIS resets when it rewrites a record (the IIS app id, the client certificate options).
+REWRITE_DROPS = (
+    "app_id",
+    "negotiate_client_certificate",
+    "ctl_store_name",
+    "ds_mapper",
+    "revocation",
+    "revocation_freshness_seconds",
+)
 
 
 def iis_default_record(certificate_hash: str, certificate_store: str, binding_flags: int) -> Record:

@@ -34,6 +34,7 @@ OP_ARGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ("binding_set_flags", ("site", "binding_information", "ssl_flags"), ()),
         ("httpsys_set", _HTTPSYS_RECORD, ()),
         ("httpsys_remove", ("key", "kind"), ()),
+        ("httpsys_save", _HTTPSYS_RECORD, ()),
         ("access_set", ("location", "ssl_flags"), ()),
         ("access_unset", ("location",), ()),
         ("feature_install", ("name",), ()),

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
@@ -23,6 +24,7 @@ class Phase(IntEnum):
     FEATURES = 10
     STORES = 20
     CERTS_IN = 30
+    HTTPSYS_SAVE = 35  # copies of HTTP.sys records a binding change will make IIS rewrite (ENGINE.md)
     BINDINGS = 40
     HTTPSYS = 50
     SITE_CONFIG = 60
@@ -81,7 +83,8 @@ class Plan:
 
     @classmethod
     def combine(cls, plans: list[Plan]) -> Plan:
-        """The plans as one, in global phase order; secret references are renamed where they collide."""
+        """The plans as one, in global phase order; secret references are renamed where they collide; an op
+        two parts both need (the same feature_install for two sites) is kept once."""
         ops: list[Op] = []
         warnings: list[str] = []
         notices: list[str] = []
@@ -109,7 +112,7 @@ class Plan:
             warnings += plan.warnings
             notices += plan.notices
             labels.update(plan.labels)
-        return cls.build(ops, warnings, any(p.reboot_required for p in plans), labels, secrets, notices)
+        return cls.build(_unique_ops(ops), warnings, any(p.reboot_required for p in plans), labels, secrets, notices)
 
     def with_warnings(self, extra: list[str]) -> Plan:
         return Plan(self.ops, (*self.warnings, *extra), self.reboot_required, self.labels, self.secrets, self.notices)
@@ -119,3 +122,15 @@ class Plan:
 
     def to_wire(self) -> list[dict[str, Any]]:
         return [op.to_wire() for op in self.ops]
+
+
+def _unique_ops(ops: list[Op]) -> list[Op]:
+    """The ops in order, each op (name and arguments) once."""
+    seen: set[str] = set()
+    unique = []
+    for op in ops:
+        key = json.dumps(op.to_wire(), sort_keys=True, default=str)
+        if key not in seen:
+            seen.add(key)
+            unique.append(op)
+    return unique

@@ -246,6 +246,11 @@ class Snapshot:
     features: dict[str, bool] | None = None
     schannel_pending_reboot: bool = False
     tracing: dict[str, Tracing] | None = None  # keyed by lower-case site name
+    #: (kind, lower-case key) -> settings of a record ``httpsys_save`` kept across a binding change (ENGINE.md)
+    httpsys_saved: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def saved_record(self, kind: str, key: str) -> dict[str, Any] | None:
+        return self.httpsys_saved.get((kind, key.lower()))
 
     def site_tracing(self, site: str) -> Tracing | None:
         return (self.tracing or {}).get(site.lower())
@@ -316,6 +321,9 @@ class Snapshot:
                 features={str(k): bool(v) for k, v in data["features"].items()}
                 if data.get("features") is not None
                 else None,
+                httpsys_saved={
+                    (str(s["kind"]), str(s["key"]).lower()): dict(s["record"]) for s in data.get("httpsys_saved") or ()
+                },
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise HostStateError(f"host_state returned a snapshot this controller cannot read: {exc!r}") from exc

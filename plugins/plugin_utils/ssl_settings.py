@@ -6,11 +6,14 @@
 
 Facts used (REFERENCE.md): the section is locked, so it is written into applicationHost.config with
 a location path ("Site", "Site/app", no leading slash), never into web.config, and never at server
-level; flags are compared as integer bitmasks.
+level; flags are compared as integer bitmasks; a path without its own value inherits the nearest
+ancestor's (WINDOWS_FACTS IISCONFIG-10). The paths of one task are planned parents first, each
+child judged on the values its ancestors will have after the plan, not before it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,7 +58,7 @@ class SslDesired:
         return self.path.split("/", 1)[0]
 
     def plan(self, snapshot: Snapshot, now: datetime) -> Plan:
-        return plan_ssl(self, snapshot)
+        return plan_ssl_paths([self], snapshot)
 
     def view(self, snapshot: Snapshot) -> View:
         return ssl_view(self, snapshot)
@@ -97,48 +100,95 @@ class SslDesired:
         return value
 
 
-def plan_ssl(desired: SslDesired, snapshot: Snapshot) -> Plan:
-    require_site(snapshot, desired.site, f"{desired.prefix}path")  # a missing site is an error
-    if snapshot.iis is None:
-        raise AssertionError("SSL settings planned on a snapshot gathered without its IIS scope")
-    access = snapshot.iis.access_at(desired.path)
-    effective = access.effective if access else 0
-    explicit = access.explicit if access else None
-    ops: list[Op] = []
-    if desired.state == "absent":
-        if explicit is not None:
-            ops.append(
-                Op(
-                    "access_unset",
-                    {"location": desired.path},
-                    Phase.SITE_CONFIG,
-                    f"remove the sslFlags override at {desired.path} (it inherits again)",
-                )
-            )
-        return Plan.build(ops)
+class SiteFlags:
+    """The sslFlags of one site's location paths as gathered, updated as planned ops are projected onto them."""
 
-    wanted = desired.flags_from(explicit if explicit is not None else effective)
-    if wanted != (explicit if explicit is not None else effective):
-        ops.append(
-            Op(
-                "access_set",
-                {"location": desired.path, "ssl_flags": wanted},
-                Phase.SITE_CONFIG,
-                f"set sslFlags at {desired.path} to {flags.describe_access(wanted)}",
-            )
+    def __init__(self, snapshot: Snapshot, site: str) -> None:
+        if snapshot.iis is None:
+            raise AssertionError("SSL settings planned on a snapshot gathered without its IIS scope")
+        locations = snapshot.iis.locations_of(site)
+        root = locations.get(site.lower())
+        #: what the site root inherits when it has no value of its own (the server level)
+        self.server = root.effective if root is not None and root.explicit is None else 0
+        self.explicit = {path: a.explicit for path, a in locations.items() if a.explicit is not None}
+        self.gathered = {path: a.effective for path, a in locations.items()}
+        self.changed: set[str] = set()
+
+    def effective(self, path: str) -> int:
+        """The nearest explicit value at the path or above it; as gathered where nothing on the way changed."""
+        segments = path.lower().split("/")
+        chain = ["/".join(segments[:depth]) for depth in range(len(segments), 0, -1)]
+        for candidate in chain:
+            value = self.explicit.get(candidate)
+            if value is not None:
+                return value
+        if path.lower() in self.gathered and not self.changed.intersection(chain):
+            return self.gathered[path.lower()]
+        return self.server
+
+    def set(self, path: str, value: int | None) -> None:
+        self.changed.add(path.lower())
+        if value is None:
+            self.explicit.pop(path.lower(), None)
+        else:
+            self.explicit[path.lower()] = value
+
+
+def _plan_path(desired: SslDesired, tree: SiteFlags) -> Op | None:
+    explicit = tree.explicit.get(desired.path.lower())
+    if desired.state == "absent":
+        if explicit is None:
+            return None
+        return Op(
+            "access_unset",
+            {"location": desired.path},
+            Phase.SITE_CONFIG,
+            f"remove the sslFlags override at {desired.path} (it inherits again)",
         )
+    current = explicit if explicit is not None else tree.effective(desired.path)
+    wanted = desired.flags_from(current)
+    if wanted == current:
+        return None
+    return Op(
+        "access_set",
+        {"location": desired.path, "ssl_flags": wanted},
+        Phase.SITE_CONFIG,
+        f"set sslFlags at {desired.path} to {flags.describe_access(wanted)}",
+    )
+
+
+def plan_ssl_paths(paths: Sequence[SslDesired], snapshot: Snapshot) -> Plan:
+    """Plan SSL settings of location paths, parents before children: a child that matches what its parent has
+    now but not what the parent will have after this plan is written (a path inheriting from a changed parent
+    would otherwise end up with the parent's new value)."""
+    trees: dict[str, SiteFlags] = {}
+    ops: list[Op] = []
+    for desired in sorted(paths, key=lambda d: d.path.count("/")):
+        require_site(snapshot, desired.site, f"{desired.prefix}path")  # a missing site is an error
+        tree = trees.setdefault(desired.site.lower(), SiteFlags(snapshot, desired.site))
+        op = _plan_path(desired, tree)
+        if op is not None:
+            tree.set(desired.path, op.args.get("ssl_flags"))
+            ops.append(op)
     return Plan.build(ops)
 
 
+def plan_ssl(desired: SslDesired, snapshot: Snapshot) -> Plan:
+    return plan_ssl_paths([desired], snapshot)
+
+
 def ssl_view(desired: SslDesired, snapshot: Snapshot) -> View:
+    """The path's value, and what the diff needs to show what it inherits after the plan (``ssl_sites``)."""
     if snapshot.iis is None:
         raise AssertionError("SSL settings shown from a snapshot gathered without its IIS scope")
     access = snapshot.iis.access_at(desired.path)
+    tree = SiteFlags(snapshot, desired.site)
     return {
         "ssl": {
             desired.path: {
                 "explicit": access.explicit if access else None,
-                "effective": access.effective if access else 0,
+                "effective": access.effective if access else tree.effective(desired.path),
             }
-        }
+        },
+        "ssl_sites": {desired.site.lower(): {"server": tree.server, "explicit": dict(tree.explicit)}},
     }

@@ -139,6 +139,7 @@ def tracing_view(desired: TracingDesired, snapshot: Snapshot) -> View:
     current = snapshot.site_tracing(desired.site)
     rule = current.rule(RULE_PATH) if current else None
     return {
+        "features": {FEATURE: snapshot.feature_installed(FEATURE)},
         "tracing": {
             desired.site: {
                 "enabled": bool(current and current.enabled),
@@ -146,5 +147,5 @@ def tracing_view(desired: TracingDesired, snapshot: Snapshot) -> View:
                 "max_log_files": current.max_log_files if current else 0,
                 "status_codes": sorted(rule.status_codes) if rule else [],
             }
-        }
+        },
     }

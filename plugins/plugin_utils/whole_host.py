@@ -18,7 +18,7 @@ from .plan import Plan
 from .schannel import SchannelDesired
 from .snapshot import Scope, Snapshot
 from .sources import FileReader
-from .ssl_settings import SslDesired
+from .ssl_settings import SslDesired, plan_ssl_paths
 from .tracing import TracingDesired
 from .trust import TrustDesired
 
@@ -113,7 +113,13 @@ def _merge_views(into: View, other: View) -> View:
 
 
 def plan_host(desired: HostDesired, snapshot: Snapshot, now: datetime) -> Plan:
-    return Plan.combine([part.plan(snapshot, now) for part in desired.parts()])
+    """Every part against the same snapshot; a site's SSL paths together, parents first (see ssl_settings)."""
+    plans = [part.plan(snapshot, now) for part in (desired.trust, desired.schannel) if part is not None]
+    for site in desired.sites:
+        plans += [binding.plan(snapshot, now) for binding in site.bindings]
+        plans.append(plan_ssl_paths(site.ssl, snapshot))
+        plans += [part.plan(snapshot, now) for part in (site.mapping, site.tracing) if part is not None]
+    return Plan.combine(plans)
 
 
 def host_view(desired: HostDesired, snapshot: Snapshot) -> View:

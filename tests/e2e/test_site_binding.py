@@ -69,7 +69,7 @@ def test_replacing_the_certificate_keeps_every_httpsys_option(fleet, pfx_args, s
         "mtls.iis.site_binding",
         {"site": SITE, "host": HOSTNAME, "certificate": {"pfx": str(new_pfx), "password": PASSWORD}},
     ).result(TASK, HOST)
-    assert [op["op"] for op in result["plan"]] == ["pfx_import", "binding_set_cert", "httpsys_set"]
+    assert [op["op"] for op in result["plan"]] == ["pfx_import", "httpsys_save", "binding_set_cert", "httpsys_set"]
     record = seed.httpsys_record(fleet.state(HOST), *KEY)
     assert record["cert_hash"] == server_certs[1].thumbprint
     assert record["default_flags"] & 0x2 and record["default_flags"] & 0x1

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from simhost.errors import ConnectionDropped
 from simhost.payload import DecodedPayload, PayloadError, decode_payload
 from simhost.recorder import make_entry, record_run
 from simhost.runner import run_module, short_module_name
@@ -63,7 +64,11 @@ def _details(payload: DecodedPayload) -> dict[str, Any]:
 
 
 def exec_command(state_dir: Path, host: str, in_data: bytes | None, dump: bool = False) -> tuple[int, bytes, bytes]:
-    """Answer one ``exec_command``: a module payload runs on the host; anything else is ``raw``."""
+    """Answer one ``exec_command``: a module payload runs on the host; anything else is ``raw``.
+
+    Raises :class:`~simhost.errors.ConnectionDropped` (after recording the run with ``rc`` null) when an
+    injected fault loses the connection: the caller must fail the call as its transport would.
+    """
     if in_data is None:
         record_run(state_dir, host, make_entry("raw"))
         return 0, b"", b""
@@ -77,7 +82,14 @@ def exec_command(state_dir: Path, host: str, in_data: bytes | None, dump: bool =
         record_run(state_dir, host, make_entry("undecodable", bytes_in=len(in_data), rc=1, reply=message))
         return 1, b"", message.encode()
     name = payload.module_name or (payload.actions[-1] if payload.actions else "unknown")
-    rc, result = run_module(host_file(state_dir, host), name, payload.module_args)
+    try:
+        rc, result = run_module(host_file(state_dir, host), name, payload.module_args)
+    except ConnectionDropped as err:
+        entry = make_entry(
+            short_module_name(name), bytes_in=payload.byte_count, rc=None, reply=str(err), **_details(payload)
+        )
+        record_run(state_dir, host, entry)
+        raise
     reply = json.dumps(result)
     entry = make_entry(
         short_module_name(name),

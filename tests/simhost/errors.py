@@ -17,3 +17,12 @@ class OpError(Exception):
 
 class StateError(ValueError):
     """A state file or a seed call describes something Windows cannot hold."""
+
+
+class ConnectionDropped(Exception):
+    """The connection to the host was lost: the controller gets no module result at all.
+
+    Raised by an injected connection fault (:mod:`simhost.faults`), after whatever the host did before the
+    drop was saved. The test connection plugin turns it into ``AnsibleConnectionFailure``, as a WinRM
+    transport error reaches Ansible.
+    """

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from simhost import auth, certstore, features, httpsys, iis, registry, tracing
-from simhost.errors import OpError
-from simhost.ops import OP_HANDLERS, OpContext, check_args
+from simhost.errors import ConnectionDropped, OpError
+from simhost.faults import find_fault
+from simhost.ops import IIS_CONFIG_OPS, OP_HANDLERS, OpContext, OpOutcome, check_args
 from simhost.state import State
 
 Result = dict[str, Any]
@@ -82,6 +83,7 @@ class SimulatedHost:
             snapshot["schannel"] = registry.gather_schannel(self.state)
         if _flag(scope, "httpsys") or ctl_stores:
             snapshot["httpsys"] = httpsys.gather(self.state)
+            snapshot["httpsys_saved"] = httpsys.gather_saved(self.state)
         if scope.get("sites") is not None or scope.get("access_paths") is not None:
             sites = [str(name) for name in scope.get("sites") or []]
             if any(not name.strip() for name in sites):
@@ -105,34 +107,99 @@ class SimulatedHost:
     def apply(
         self, ops: Sequence[Mapping[str, Any]], secrets: Mapping[str, Any] | None = None, check_mode: bool = False
     ) -> Result:
-        """Run ops in order; the first failure stops the run and the result says which ops ran."""
+        """Run ops in order; the first failure stops the run and the result says which ops ran.
+
+        IIS configuration ops (:data:`~simhost.ops.IIS_CONFIG_OPS`) commit once per contiguous run, before
+        the next other op and at the end, as ``host_state.ps1`` does: IIS writes the HTTP.sys records of the
+        bindings the run changed at that moment. An op that fails inside a run discards the whole run
+        (its earlier ops report ``changed: false`` and are named in the message). Raises
+        :class:`~simhost.errors.ConnectionDropped` for a ``disconnect`` fault, after committing what ran.
+        """
         results: list[dict[str, Any]] = []
         if check_mode:
             return _failure("host_state apply does not run in check mode", results)
+        run = _IisRun(self.state)
         for index, op in enumerate(ops):
             name = op.get("op") if isinstance(op, Mapping) else None
             if not isinstance(name, str):
+                run.discard(results)
                 results.append({"index": index, "op": name, "changed": False, "failed": True})
                 return _failure(f"op {index} is not a dict with an 'op' name", results, index)
             args = {key: value for key, value in op.items() if key != "op"}
+            is_iis = name in IIS_CONFIG_OPS
+            if not is_iis:
+                run.commit()
             handler = OP_HANDLERS.get(name)
+            outcome: OpOutcome | None = None
             try:
                 if handler is None:
                     raise OpError("unknown op")
                 check_args(name, args)
                 context = OpContext(self.state, name, args, secrets or {})
+                if is_iis:
+                    run.begin(index)
                 context.check_fault()
                 outcome = handler(context)
+                for stage in ("after", "disconnect"):
+                    message = find_fault(self.state, name, args, stage)
+                    if message is None:
+                        continue
+                    run.commit()  # the op took effect: an IIS run up to it is committed
+                    if stage == "disconnect":
+                        raise ConnectionDropped(f"the connection to the host was lost after op {index} ({name})")
+                    raise OpError(message, changed=outcome.changed)
             except OpError as err:
+                uncommitted = run.discard(results)
                 results.append({"index": index, "op": name, "changed": err.changed, "failed": True, "msg": str(err)})
-                return _failure(f"op {index} ({name}) failed: {err}", results, index)
+                msg = f"op {index} ({name}) failed: {err}"
+                if uncommitted:
+                    msg += (
+                        f" - the IIS configuration changes of op(s) {', '.join(map(str, uncommitted))} were not "
+                        "committed, so they did not happen and are reported changed=false"
+                    )
+                return _failure(msg, results, index)
+            assert outcome is not None
             entry: dict[str, Any] = {"index": index, "op": name, "changed": outcome.changed}
             if outcome.returned is not None:
                 entry["returned"] = outcome.returned
             if outcome.reboot_required is not None:
                 entry["reboot_required"] = outcome.reboot_required
             results.append(entry)
+        run.commit()
         return {"changed": any(entry["changed"] for entry in results), "results": results}
+
+
+class _IisRun:
+    """A contiguous run of IIS configuration ops: one ServerManager, committed once or discarded whole."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self._start: State | None = None  # the host as it was before the run
+        self._first_index = 0
+
+    def begin(self, index: int) -> None:
+        if self._start is None:
+            self._start = copy.deepcopy(self.state)
+            self._first_index = index
+
+    def commit(self) -> None:
+        if self._start is not None:
+            iis.commit_run(self.state)
+            self._start = None
+
+    def discard(self, results: list[dict[str, Any]]) -> list[int]:
+        """Forget the uncommitted run; the indexes of its ops that had reported a change."""
+        if self._start is None:
+            return []
+        self.state.clear()
+        self.state.update(self._start)
+        self._start = None
+        uncommitted = []
+        for entry in results:
+            if entry["index"] >= self._first_index and entry["changed"]:
+                entry["changed"] = False
+                uncommitted.append(entry["index"])
+        return uncommitted
 
 
 def _failure(msg: str, results: list[dict[str, Any]], failed_index: int | None = None) -> Result:

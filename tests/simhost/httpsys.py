@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import json
 import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from simhost import certstore
+from simhost import certstore, registry
 from simhost.errors import OpError, StateError
-from simhost.state import State
+from simhost.state import MTLS_KEY, State
 
 KINDS: tuple[str, ...] = ("ipport", "hostnameport", "ccs")
 #: Kinds ``httpsys_set`` writes (``ccs`` is reserved in the engine contract).
@@ -255,21 +256,70 @@ def settings(record: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def httpsys_set(state: State, args: Mapping[str, Any]) -> bool:
-    """Write the whole record; nothing is written (changed False) when it already is as asked.
+    """Write the whole record; nothing is written when it already is as asked. Then forget the copy
+    ``httpsys_save`` kept for that key (the record it protected is restored). Changed when either happened.
 
     A usage check someone disabled stays disabled across the rewrite (not an ``httpsys_set``
     argument). Writing fails like netsh when the certificate is not in the store or has no key.
     """
     wanted = record_from_op(args)
     current = get_binding(state, wanted["key"], wanted["kind"])
-    if current is not None and settings(current) == settings(wanted):
-        return False
-    certstore.require_server_certificate(state, wanted["cert_store"], wanted["cert_hash"])
-    if current is not None:
-        wanted["cert_check_mode"] |= int(current["cert_check_mode"] or 0) & CHECK_NO_USAGE_CHECK
-    return put_binding(state, wanted)
+    changed = False
+    if current is None or settings(current) != settings(wanted):
+        certstore.require_server_certificate(state, wanted["cert_store"], wanted["cert_hash"])
+        if current is not None:
+            wanted["cert_check_mode"] |= int(current["cert_check_mode"] or 0) & CHECK_NO_USAGE_CHECK
+        changed = put_binding(state, wanted)
+    return forget_saved(state, wanted["kind"], wanted["key"]) or changed
 
 
 def httpsys_remove(state: State, kind: str, key: str) -> bool:
-    """Delete the record (no-op when absent)."""
-    return delete_binding(state, parse_key(kind, key), kind)
+    """Delete the record (no-op when absent) and any copy ``httpsys_save`` kept for it."""
+    removed = delete_binding(state, parse_key(kind, key), kind)
+    return forget_saved(state, kind, key) or removed
+
+
+# --- copies kept across a binding change (docs/ENGINE.md, "Saved HTTP.sys options") ----------------------
+
+#: Where the engine keeps them: ``HKLM\SOFTWARE\mtls.iis\HttpSysSaved``, one REG_SZ per record, named
+#: ``<kind> <key>`` (registry value names are case-insensitive), holding the record as JSON.
+SAVED_KEY = MTLS_KEY + "\\HttpSysSaved"
+
+#: The fields of a saved record: ``httpsys_set``'s arguments without ``key`` and ``kind``.
+SAVED_FIELDS: tuple[str, ...] = (
+    "certificate_hash",
+    "certificate_store",
+    "app_id",
+    "negotiate_client_certificate",
+    "ctl_store_name",
+    "ds_mapper",
+    "revocation",
+    "revocation_freshness_seconds",
+    "disable_tls13",
+    "disable_legacy_tls",
+    "disable_http2",
+    "disable_quic",
+    "disable_ocsp_stapling",
+)
+
+
+def httpsys_save(state: State, args: Mapping[str, Any]) -> bool:
+    """Op ``httpsys_save``: keep a copy of a record's settings under the engine's own key, before a binding
+    change makes IIS rewrite that record without its client-certificate options. Unchanged when the same
+    copy is already there. Checked like ``httpsys_set``'s arguments, but no certificate is needed."""
+    record_from_op(args)
+    text = json.dumps({field: args[field] for field in SAVED_FIELDS}, sort_keys=True)
+    return registry.set_value(state, SAVED_KEY, f"{args['kind']} {args['key']}", text, "REG_SZ")
+
+
+def forget_saved(state: State, kind: str, key: str) -> bool:
+    return registry.delete_value(state, SAVED_KEY, f"{kind} {key}")
+
+
+def gather_saved(state: State) -> list[dict[str, Any]]:
+    """``snapshot.httpsys_saved``: ``{"kind", "key", "record"}`` per kept copy, in stored order."""
+    saved = []
+    for name, entry in registry.all_values(state, SAVED_KEY).items():
+        kind, _, key = name.partition(" ")
+        saved.append({"kind": kind, "key": key, "record": json.loads(entry["value"])})
+    return saved

@@ -21,9 +21,12 @@ Windows facts followed (/work/shared/REFERENCE.md):
   A path without an explicit value inherits from the nearest ancestor that has one, then from the
   server level ("None"). Site names and location paths are case-insensitive.
 
-The real module commits IIS changes (binding_*, access_*) once per contiguous run of IIS ops; the
-simulator applies each op at once. The end state of a successful run is the same; after a failure in
-the middle of a run the simulator keeps the ops of that run that succeeded before it.
+IIS configuration changes commit once per contiguous run of IIS ops (as ``host_state.ps1`` does with
+one ``ServerManager`` and one ``CommitChanges``; :class:`simhost.host.SimulatedHost` drives the runs).
+**IIS writes the HTTP.sys records of added or changed https bindings when the run commits**, not when
+the op runs (WINDOWS_FACTS HTTPSYS-4): until then a changed binding's new certificate is held in
+the uncommitted run (:data:`UNCOMMITTED`), and :func:`commit_run` writes the records. A run that fails
+before it commits is discarded whole: nothing of it reaches applicationHost.config or HTTP.sys.
 
 State layout (``state["iis"]``, see :func:`simhost.state.new_iis`)::
 
@@ -223,11 +226,61 @@ def view_binding(state: State, binding: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _write_iis_record(state: State, binding: dict[str, Any], cert_hash: str, cert_store: str) -> None:
-    kind, key = httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
-    httpsys.put_binding(
-        state, httpsys.iis_record(kind, key, cert_hash, cert_store, mirrored_flags(binding["ssl_flags"]))
+#: Transient key of the state (never saved): the HTTP.sys rewrites of the uncommitted IIS run, keyed by
+#: site and binding information (case-insensitive), each ``{"site", "binding_information", "cert_hash",
+#: "cert_store", "old_endpoint"}``; ``old_endpoint`` is the record key the binding had when the run began.
+UNCOMMITTED = "_iis_uncommitted_rewrites"
+
+
+def _ident(site_name: str, binding_information: str) -> str:
+    return f"{site_name.casefold()}\n{binding_information.casefold()}"
+
+
+def _pending(state: State) -> dict[str, dict[str, Any]]:
+    return state.setdefault(UNCOMMITTED, {})
+
+
+def _certificate(state: State, site_name: str, binding: dict[str, Any]) -> tuple[str, str]:
+    """``(hash, store)`` the binding has in this run: a change not committed yet, else its HTTP.sys record."""
+    pending = state.get(UNCOMMITTED, {}).get(_ident(site_name, binding["binding_information"]))
+    if pending is not None:
+        return pending["cert_hash"], pending["cert_store"]
+    view = view_binding(state, binding)
+    return view["certificate_hash"], view["certificate_store"]
+
+
+def _queue_rewrite(state: State, site_name: str, binding: dict[str, Any], cert_hash: str, cert_store: str) -> None:
+    """IIS will write this binding's HTTP.sys record when the run commits."""
+    ident = _ident(site_name, binding["binding_information"])
+    entry = _pending(state).setdefault(
+        ident,
+        {
+            "site": site_name,
+            "binding_information": binding["binding_information"],
+            "old_endpoint": _endpoint_or_none(binding) if view_binding(state, binding)["certificate_hash"] else None,
+        },
     )
+    entry.update(cert_hash=cert_hash, cert_store=cert_store)
+
+
+def commit_run(state: State) -> None:
+    """Commit the IIS run: IIS writes a fresh HTTP.sys record for every binding the run added or changed
+    (certificate, IIS app id, the TLS bits mirrored from sslFlags; client-certificate options gone) and
+    deletes the record a binding left behind when its key changed, unless another https binding uses it."""
+    for entry in state.pop(UNCOMMITTED, {}).values():
+        found = find_site(state, entry["site"])
+        binding = None if found is None else find_binding(found[1], entry["binding_information"])
+        if binding is None:
+            continue  # removed later in the same run
+        kind, key = httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
+        old = entry["old_endpoint"]
+        moved = old is not None and (old[0] != kind or old[1].casefold() != key.casefold())
+        if moved and not _endpoint_in_use(state, (old[0], old[1]), binding):
+            httpsys.delete_binding(state, old[1], old[0])
+        record = httpsys.iis_record(
+            kind, key, entry["cert_hash"], entry["cert_store"], mirrored_flags(binding["ssl_flags"])
+        )
+        httpsys.put_binding(state, record)
 
 
 def _endpoint_in_use(state: State, endpoint: tuple[str, str], besides: dict[str, Any]) -> bool:
@@ -241,16 +294,16 @@ def _endpoint_in_use(state: State, endpoint: tuple[str, str], besides: dict[str,
     return False
 
 
-def _require_binding(state: State, site_name: str, binding_information: str) -> dict[str, Any]:
+def _require_binding(state: State, site_name: str, binding_information: str) -> tuple[str, dict[str, Any]]:
     name, site = require_site(state, site_name)
     binding = find_binding(site, binding_information)
     if binding is None:
         raise OpError(f"site '{name}' has no https binding '{binding_information}'")
-    return binding
+    return name, binding
 
 
-def _same_certificate(view: dict[str, Any], thumbprint: str, store: str) -> bool:
-    return view["certificate_hash"] == thumbprint and view["certificate_store"].casefold() == store.casefold()
+def _same_certificate(current: tuple[str, str], thumbprint: str, store: str) -> bool:
+    return current[0] == thumbprint and current[1].casefold() == store.casefold()
 
 
 def binding_add(
@@ -261,18 +314,18 @@ def binding_add(
     certificate_hash: str,
     certificate_store: str,
 ) -> bool:
-    """Add an https binding with its certificate; IIS writes a fresh HTTP.sys record for it.
+    """Add an https binding with its certificate; IIS writes a fresh HTTP.sys record for it at commit.
 
     An existing https binding with that information is brought to this certificate and these flags
-    instead (as the module does), each change rewriting the record like the binding_set_* ops.
+    instead (as the module does), like the binding_set_* ops.
     """
-    _name, site = require_site(state, site_name)
+    name, site = require_site(state, site_name)
     check_binding_flags(ssl_flags)
     httpsys_endpoint(binding_information, ssl_flags)
     thumbprint = certstore.parse_thumbprint(certificate_hash)
     existing = find_binding(site, binding_information)
     if existing is not None:
-        if not _same_certificate(view_binding(state, existing), thumbprint, certificate_store):
+        if not _same_certificate(_certificate(state, name, existing), thumbprint, certificate_store):
             certstore.require_server_certificate(state, certificate_store, thumbprint)
         # Both checked above, so neither half can fail after the other changed something.
         cert_changed = binding_set_cert(state, site_name, binding_information, certificate_hash, certificate_store)
@@ -281,61 +334,54 @@ def binding_add(
     certstore.require_server_certificate(state, certificate_store, thumbprint)
     binding = {"protocol": "https", "binding_information": binding_information, "ssl_flags": ssl_flags}
     site["bindings"].append(binding)
-    _write_iis_record(state, binding, thumbprint, certificate_store)
+    _queue_rewrite(state, name, binding, thumbprint, certificate_store)
     return True
 
 
 def binding_remove(state: State, site_name: str, binding_information: str) -> bool:
     """Remove the https binding. Its HTTP.sys record stays (IIS does not always delete it)."""
-    _name, site = require_site(state, site_name)
+    name, site = require_site(state, site_name)
     binding = find_binding(site, binding_information)
     if binding is None:
         return False
     site["bindings"] = [b for b in site["bindings"] if b is not binding]
+    state.get(UNCOMMITTED, {}).pop(_ident(name, binding_information), None)
     return True
 
 
 def binding_set_cert(
     state: State, site_name: str, binding_information: str, certificate_hash: str, certificate_store: str
 ) -> bool:
-    """Change the binding's certificate; IIS rewrites the HTTP.sys record (options dropped).
+    """Change the binding's certificate; IIS rewrites the HTTP.sys record at commit (options dropped).
 
     The same certificate and store again change nothing and leave the record as it is.
     """
-    binding = _require_binding(state, site_name, binding_information)
+    name, binding = _require_binding(state, site_name, binding_information)
     thumbprint = certstore.parse_thumbprint(certificate_hash)
-    if _same_certificate(view_binding(state, binding), thumbprint, certificate_store):
+    if _same_certificate(_certificate(state, name, binding), thumbprint, certificate_store):
         return False
     httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
     certstore.require_server_certificate(state, certificate_store, thumbprint)
-    _write_iis_record(state, binding, thumbprint, certificate_store)
+    _queue_rewrite(state, name, binding, thumbprint, certificate_store)
     return True
 
 
 def binding_set_flags(state: State, site_name: str, binding_information: str, ssl_flags: int) -> bool:
-    """Write the binding's whole sslFlags; IIS rewrites the HTTP.sys record (options dropped).
+    """Write the binding's whole sslFlags; IIS rewrites the HTTP.sys record at commit (options dropped).
 
     When the SNI bit changes, the record moves to the new key and the old one is deleted (unless
     another https binding still maps to it). A binding without a certificate gets no record.
     """
-    binding = _require_binding(state, site_name, binding_information)
+    name, binding = _require_binding(state, site_name, binding_information)
     check_binding_flags(ssl_flags)
     if binding["ssl_flags"] == ssl_flags:
         return False
-    new_endpoint = httpsys_endpoint(binding["binding_information"], ssl_flags)
-    old_endpoint = _endpoint_or_none(binding)
-    current = view_binding(state, binding)
-    if current["certificate_hash"]:
-        certstore.require_server_certificate(state, current["certificate_store"], current["certificate_hash"])
+    httpsys_endpoint(binding["binding_information"], ssl_flags)
+    cert_hash, cert_store = _certificate(state, name, binding)
+    if cert_hash:
+        certstore.require_server_certificate(state, cert_store, cert_hash)
+        _queue_rewrite(state, name, binding, cert_hash, cert_store)
     binding["ssl_flags"] = ssl_flags
-    if not current["certificate_hash"]:
-        return True
-    moved = old_endpoint is not None and (
-        old_endpoint[0] != new_endpoint[0] or old_endpoint[1].casefold() != new_endpoint[1].casefold()
-    )
-    if moved and old_endpoint is not None and not _endpoint_in_use(state, old_endpoint, binding):
-        httpsys.delete_binding(state, old_endpoint[1], old_endpoint[0])
-    _write_iis_record(state, binding, current["certificate_hash"], current["certificate_store"])
     return True
 
 

@@ -43,6 +43,26 @@ class OpOutcome:
 
 Handler = Callable[[OpContext], OpOutcome]
 
+#: Ops that change IIS configuration: they commit once per contiguous run (``$IisConfigOps`` of
+#: ``host_state.ps1``; a test keeps them equal).
+IIS_CONFIG_OPS: frozenset[str] = frozenset(
+    {
+        "binding_add",
+        "binding_remove",
+        "binding_set_cert",
+        "binding_set_flags",
+        "access_set",
+        "access_unset",
+        "auth_set",
+        "one_to_one_set",
+        "one_to_one_remove",
+        "many_to_one_set",
+        "many_to_one_remove",
+        "tracing_set",
+        "tracing_remove",
+    }
+)
+
 
 @dataclass(frozen=True)
 class Arg:
@@ -99,6 +119,7 @@ OP_ARGS: dict[str, dict[str, type | Arg]] = {
         "disable_ocsp_stapling": bool,
     },
     "httpsys_remove": {"key": str, "kind": Arg(str, choices=httpsys.WRITABLE_KINDS)},
+    "httpsys_save": {},  # filled below: the same arguments as httpsys_set
     # An empty location gets its own message (server level, locked section) from the op.
     "access_set": {"location": _STR_OR_EMPTY, "ssl_flags": int},
     "access_unset": {"location": _STR_OR_EMPTY},
@@ -135,6 +156,9 @@ OP_ARGS: dict[str, dict[str, type | Arg]] = {
     },
     "tracing_remove": {"site": str, "path": _STR_OR_EMPTY},
 }
+
+
+OP_ARGS["httpsys_save"] = dict(OP_ARGS["httpsys_set"])
 
 
 def check_args(name: str, args: Mapping[str, Any]) -> None:
@@ -260,6 +284,10 @@ def httpsys_set(ctx: OpContext) -> OpOutcome:
     return OpOutcome(changed=httpsys.httpsys_set(ctx.state, ctx.args))
 
 
+def httpsys_save(ctx: OpContext) -> OpOutcome:
+    return OpOutcome(changed=httpsys.httpsys_save(ctx.state, ctx.args))
+
+
 def httpsys_remove(ctx: OpContext) -> OpOutcome:
     return OpOutcome(changed=httpsys.httpsys_remove(ctx.state, ctx.args["kind"], ctx.args["key"]))
 
@@ -357,6 +385,7 @@ OP_HANDLERS: dict[str, Handler] = {
     "binding_set_flags": binding_set_flags,
     "httpsys_set": httpsys_set,
     "httpsys_remove": httpsys_remove,
+    "httpsys_save": httpsys_save,
     "access_set": access_set,
     "access_unset": access_unset,
     "feature_install": feature_install,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import traceback
 from collections.abc import Iterator, Mapping
@@ -9,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from simhost.argspec import HOST_STATE_SPEC, ArgSpecError, validate
-from simhost.errors import OpError
+from simhost.errors import ConnectionDropped, OpError
+from simhost.faults import take_connection_drop
 from simhost.host import SimulatedHost
 from simhost.state import load_state, save_state
 
@@ -98,6 +100,9 @@ def _run_host_state(state_path: Path, params: Mapping[str, Any], check_mode: boo
     except ArgSpecError as err:
         return {"changed": False, "failed": True, "msg": str(err), "_module_args": dict(params)}
     state = load_state(state_path)
+    if take_connection_drop(state, args["mode"]):
+        save_state(state_path, state)  # the drop fires once
+        raise ConnectionDropped(f"the connection to the host was lost before {args['mode']} reached it")
     host = SimulatedHost(state)
     if args["mode"] == "gather":
         try:
@@ -105,8 +110,13 @@ def _run_host_state(state_path: Path, params: Mapping[str, Any], check_mode: boo
         except OpError as err:
             result = {"changed": False, "failed": True, "msg": f"gather failed: {err} - nothing was changed"}
     else:
-        result = host.apply(args["ops"] or [], args["secrets"] or {}, check_mode=check_mode)
-        if result["changed"]:
+        before = copy.deepcopy(state)
+        try:
+            result = host.apply(args["ops"] or [], args["secrets"] or {}, check_mode=check_mode)
+        except ConnectionDropped:
+            save_state(state_path, state)  # what ran before the drop stays done
+            raise
+        if state != before:  # also a failed op that changed something before it failed
             save_state(state_path, state)
     result["_module_args"] = args
     return result
@@ -114,6 +124,8 @@ def _run_host_state(state_path: Path, params: Mapping[str, Any], check_mode: boo
 
 def run_module(state_path: Path, module_name: str, module_args: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Run a module against the host file ``state_path``; return ``(rc, result)`` as the host would.
+
+    Raises :class:`~simhost.errors.ConnectionDropped` when an injected fault loses the connection.
 
     ``_ansible_*`` keys are internal (only ``_ansible_check_mode`` and ``_ansible_module_name`` are
     used); the result carries ``invocation.module_args`` with ``secrets`` masked, and no secret
@@ -131,6 +143,8 @@ def run_module(state_path: Path, module_name: str, module_args: dict[str, Any]) 
     secrets = params.get("secrets")
     try:
         result = _run_host_state(Path(state_path), params, check_mode, display_name)
+    except ConnectionDropped:
+        raise
     except Exception as err:  # a simulator bug surfaces like an unhandled PowerShell exception
         result = {
             "changed": False,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simhost import auth, certstore, features, httpsys, iis, registry
+from simhost import auth, certstore, faults, features, httpsys, iis, registry
 from simhost import tracing as tracing_module
 from simhost.errors import OpError, StateError
 from simhost.faults import make_fault
@@ -81,6 +81,17 @@ def add_httpsys_binding(state: State, record: Mapping[str, Any]) -> None:
 def add_fault(state: State, op: str, match: Mapping[str, Any], message: str, stage: str | None = None) -> None:
     """Make ``op`` fail with ``message`` when its arguments match (see :mod:`simhost.faults`)."""
     state.setdefault("faults", []).append(make_fault(op, match, message, stage))
+
+
+def add_connection_drop(state: State, before: str) -> None:
+    """Lose the connection once, before the next module run in mode ``before`` (``gather``/``apply``) reaches the
+    host (see :mod:`simhost.faults`)."""
+    faults.add_connection_drop(state, before)
+
+
+def clear_faults(state: State) -> None:
+    """Remove every fault and pending connection drop."""
+    faults.clear_faults(state)
 
 
 # --- IIS and HTTP.sys -----------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ if _TESTS_DIR not in sys.path:
     sys.path.append(_TESTS_DIR)
 
 from simhost import endpoint  # needs the tests dir on sys.path
+from simhost.errors import ConnectionDropped
 
 display = Display()
 
@@ -92,7 +93,11 @@ class Connection(ConnectionBase):
         super().exec_command(cmd, in_data=in_data, sudoable=sudoable)
         state_dir, host = self._state()
         display.vvv(f"MTLS_SIM EXEC ({len(in_data or b'')} bytes in)", host=host)
-        return endpoint.exec_command(state_dir, host, in_data, dump=bool(self.get_option("dump_payloads")))
+        try:
+            return endpoint.exec_command(state_dir, host, in_data, dump=bool(self.get_option("dump_payloads")))
+        except ConnectionDropped as err:
+            # As a WinRM transport error reaches Ansible (ansible.builtin.winrm raises AnsibleConnectionFailure).
+            raise AnsibleConnectionFailure(f"mtls_sim: {err}") from err
 
     def put_file(self, in_path: str, out_path: str) -> None:
         super().put_file(in_path, out_path)

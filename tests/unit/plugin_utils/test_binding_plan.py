@@ -137,8 +137,8 @@ def test_certificate_change_reasserts_every_httpsys_option_it_had(server, server
         stores={"My": [(server.der, True), (server2.der, True)]},
     )
     plan = plan_binding(desired(certificate=by_thumbprint(server2)), snap, NOW)
-    assert names(plan) == ["binding_set_cert", "httpsys_set"]
-    args = plan.ops[1].args
+    assert names(plan) == ["httpsys_save", "binding_set_cert", "httpsys_set"]
+    args = plan.ops[2].args
     assert (args["certificate_hash"], args["negotiate_client_certificate"], args["ds_mapper"]) == (
         server2.thumbprint,
         True,
@@ -214,7 +214,7 @@ def test_thumbprint_with_invisible_mark_spaces_and_lower_case_is_accepted(server
 
 def test_absent_removes_binding_and_its_httpsys_record(server):
     snap = iis_snapshot({SITE: [binding(server)]}, httpsys=[record(server)])
-    assert names(plan_binding(desired(state="absent"), snap, NOW)) == ["binding_remove", "httpsys_remove"]
+    assert names(plan_binding(desired(state="absent"), snap, NOW)) == ["httpsys_remove", "binding_remove"]
 
 
 def test_server_certificate_without_server_auth_eku_warns(ca):

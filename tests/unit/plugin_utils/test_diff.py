@@ -38,3 +38,14 @@ def test_missing_store_is_shown_as_missing_then_filled():
     diff = diff_for(trust_view(desired, snap), plan_trust(desired, snap, NOW), "trust")
     assert stores(diff["before"])["ClientAuthIssuer"] == "(store does not exist)"
     assert stores(diff["after"])["ClientAuthIssuer"] == [f"CN=Contoso Root ({root.thumbprint})"]
+
+
+class TaggedInt(int):
+    """What ansible-core >= 2.19 hands an action for an integer option: a subclass of int (_AnsibleTaggedInt)."""
+
+
+def test_integers_of_a_subclass_render_like_plain_integers():
+    from ansible_collections.mtls.iis.plugins.plugin_utils.diff import render
+
+    text = render({"tracing": {"Default Web Site": {"enabled": True, "max_log_files": TaggedInt(20)}}})
+    assert "max_log_files: 20" in text

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import pytest
+import yaml
+from ansible_collections.mtls.iis.plugins.plugin_utils.diff import diff_for
 from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
-from ansible_collections.mtls.iis.plugins.plugin_utils.ssl_settings import SslDesired, plan_ssl
+from ansible_collections.mtls.iis.plugins.plugin_utils.ssl_settings import (
+    SslDesired,
+    plan_ssl,
+    plan_ssl_paths,
+    ssl_view,
+)
 from support.snapshots import iis_snapshot
 
 SITE = "Default Web Site"
@@ -79,3 +86,29 @@ def test_leading_slash_and_backslashes_are_normalised():
 def test_missing_site_is_refused():
     with pytest.raises(OptionError, match=r"^path: the IIS site 'Default Web Site' does not exist"):
         plan_ssl(desired(require_ssl=True), iis_snapshot({}))
+
+
+def test_a_child_is_judged_on_the_value_its_parent_will_have_after_the_plan():
+    # The site goes from "require" to "ignore" while app asks for require: app inherits require today, not tomorrow.
+    snap = iis_snapshot({SITE: HTTPS}, access={SITE: (104, "Ssl, SslNegotiateCert, SslRequireCert")})
+    site = SslDesired.from_options({"path": SITE, "state": "present", "client_certificates": "ignore"})
+    app = desired(client_certificates="require")
+    assert [op.to_wire() for op in plan_ssl_paths([app, site], snap).ops] == [
+        {"op": "access_set", "location": SITE, "ssl_flags": 8},
+        {"op": "access_set", "location": f"{SITE}/api", "ssl_flags": 104},
+    ]
+
+
+def test_a_path_made_to_inherit_shows_its_parents_new_value_in_the_diff():
+    snap = iis_snapshot(
+        {SITE: HTTPS}, access={SITE: (8, "Ssl"), f"{SITE}/api": (104, "Ssl, SslNegotiateCert, SslRequireCert")}
+    )
+    site = SslDesired.from_options({"path": SITE, "state": "present", "require_128bit": True})
+    app = desired(state="absent")
+    plan = plan_ssl_paths([site, app], snap)
+    view = ssl_view(site, snap)
+    view["ssl"].update(ssl_view(app, snap)["ssl"])
+    after = yaml.safe_load(diff_for(view, plan, "ssl")["after"])["SSL settings (applicationHost.config)"]
+    assert (
+        after[f"{SITE}/api"] == "inherited: Ssl, Ssl128 (require SSL: yes, 128-bit: yes, client certificates: ignore)"
+    )
