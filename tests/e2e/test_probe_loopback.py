@@ -259,7 +259,9 @@ def test_unmet_expectation_explains_the_outcome(tmp_path, pkis):
 
 def test_every_finding_the_probe_names_is_a_diagnose_finding():
     diagnosis = (REPO_ROOT / "plugins" / "plugin_utils" / "diagnosis.py").read_text()
+    # a diagnose finding is built either directly (Finding("ID", ...)) or from a chain problem (PROBLEM_FINDINGS)
     known = set(re.findall(r'Finding\(\s*"([A-Z0-9_]+)"', diagnosis))
+    known |= set(re.findall(r'^    "[A-Z0-9_]+": \(\n        "([A-Z0-9_]+)",', diagnosis, re.MULTILINE))
     report = ast.parse((REPO_ROOT / "plugins" / "plugin_utils" / "probe_report.py").read_text())
     named = {
         node.value
