@@ -14,6 +14,8 @@ PY_OLDEST   := $(shell tools/pick-python oldest)
 PIP_FLAGS   := --disable-pip-version-check --quiet
 
 VENV_BENCH  ?= .venv-bench
+# e2e tests run one file per pytest-xdist worker (a file's fleets and endpoints are module fixtures); -n auto = cores
+E2E_XDIST   ?= -n auto --dist loadfile
 
 .PHONY: demo test bench lint unit-newest unit-oldest pester psstatic sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
 
@@ -71,12 +73,12 @@ openssl:
 unit-newest: chromium nginx openssl $(VENV)/.installed
 	@$(VENV)/bin/python -c 'import ansible.release as r; print("ansible-core", r.__version__)'
 	$(VENV)/bin/python tools/run_ansible_test.py units
-	$(VENV)/bin/python -m pytest -q tests/e2e
+	$(VENV)/bin/python -m pytest -q $(E2E_XDIST) tests/e2e
 
 unit-oldest: chromium nginx openssl $(VENV_OLDEST)/.installed
 	@$(VENV_OLDEST)/bin/python -c 'import ansible.release as r; print("ansible-core", r.__version__)'
 	$(VENV_OLDEST)/bin/python tools/run_ansible_test.py units
-	$(VENV_OLDEST)/bin/python -m pytest -q tests/e2e
+	$(VENV_OLDEST)/bin/python -m pytest -q $(E2E_XDIST) tests/e2e
 
 # PowerShell under Pester (tests/powershell, docs/TESTING.md): pwsh is the nearest shared/pwsh/pwsh above the
 # repository, else pwsh on PATH (tools/find-pwsh fails saying what is missing). Once per virtualenv, so the module
