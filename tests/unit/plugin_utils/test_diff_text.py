@@ -191,3 +191,27 @@ def test_a_child_path_without_its_own_flags_shows_what_it_inherits_from_the_chan
     assert after == (
         f"SSL settings (applicationHost.config):\n  {SITE}: '{required}'\n  {SITE}/api: 'inherited: {required}'\n"
     )
+
+
+def test_a_grandchild_path_shows_what_it_inherits_from_its_changed_parent():
+    api, v1 = f"{SITE}/api", f"{SITE}/api/v1"
+    view = {
+        "ssl": {api: {"explicit": 8, "effective": 8}, v1: {"explicit": None, "effective": 8}},
+        "ssl_sites": {SITE.lower(): {"explicit": {api.lower(): 8}, "server": 0}},
+    }
+    op = Op("access_set", {"location": api, "ssl_flags": 8 | 32}, Phase.SITE_CONFIG, "accept")
+    accept = "Ssl, SslNegotiateCert (require SSL: yes, 128-bit: no, client certificates: accept)"
+    assert texts(view, op)[1] == (
+        f"SSL settings (applicationHost.config):\n  {api}: '{accept}'\n  {v1}: 'inherited: {accept}'\n"
+    )
+
+
+def test_a_store_named_in_another_case_is_the_same_store():
+    view = {"stores": {"ClientAuthIssuer": "(store does not exist)"}}
+    ops = [
+        Op("store_create", {"store": "clientauthissuer"}, Phase.STORES, "create"),
+        Op("cert_import", {"store": "CLIENTAUTHISSUER", "der": "MIIB", "thumbprint": NEW}, Phase.CERTS_IN, "import"),
+    ]
+    before, after = texts(view, *ops)
+    assert before == "certificate stores (LocalMachine):\n  ClientAuthIssuer: (store does not exist)\n"
+    assert after == f"certificate stores (LocalMachine):\n  ClientAuthIssuer:\n  - {NEW}\n"

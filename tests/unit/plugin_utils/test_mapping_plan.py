@@ -276,3 +276,21 @@ def test_a_many_to_one_description_is_written_as_given(clients):
         auth_snapshot(iis_mapping=existing(clients)),
     )
     assert [(op.name, op.args["description"]) for op in plan.ops] == [("many_to_one_set", "Fabrikam partners")]
+
+
+def test_turning_anonymous_authentication_off_is_planned(clients):
+    plan = plan_mapping(desired(anonymous_authentication=False), auth_snapshot(iis_mapping=existing(clients)))
+    assert [(op.name, op.args["section"], op.args["attributes"]) for op in plan.ops] == [
+        ("auth_set", "anonymous", {"enabled": False})
+    ]
+
+
+def test_ad_mapping_left_as_it_is_draws_no_iisreset_warning(clients):
+    snap = auth_snapshot(iis_mapping=existing(clients, with_many=False), ad_mapping=True)
+    assert [w for w in plan_mapping(desired(ad_mapping=True), snap).warnings if "iisreset" in w] == []
+
+
+def test_a_converged_one_to_one_mapping_does_not_stop_planning_the_next(clients):
+    host = existing(clients[:1], with_many=False)
+    plan = plan_mapping(desired(one_to_one=[one(clients[0]), one(clients[1])]), auth_snapshot(iis_mapping=host))
+    assert [(op.name, op.args["certificate"]) for op in plan.ops] == [("one_to_one_set", clients[1].der_b64)]
