@@ -176,13 +176,21 @@ def select_mutants(
     spans = annotation_spans(source)
     with use_db(str(session), WorkDB.Mode.open) as db:
         items = list(db.pending_work_items)
+        jobs = {item.job_id: item.mutations[0] for item in items}
         in_annotation = {
             item.job_id for item in items if any(start <= item.mutations[0].start_pos < end for start, end in spans)
         }
-        others = sorted(item.job_id for item in items if item.job_id not in in_annotation)
-        sampled = (
-            set(others) if limit is None or len(others) <= limit else set(random.Random(SEED).sample(others, limit))
+        # ordered by the mutation, not by the random job id, so the seed draws the same sample from the same source
+        others = sorted(
+            (job for job in jobs if job not in in_annotation),
+            key=lambda job: (jobs[job].operator_name, jobs[job].occurrence),
         )
+        if only is not None:
+            sampled = {job for job in others if (jobs[job].operator_name, jobs[job].occurrence) in only}
+        elif limit is None or len(others) <= limit:
+            sampled = set(others)
+        else:
+            sampled = set(random.Random(SEED).sample(others, limit))
         left_out = set(others) - sampled
         skipped = sorted(in_annotation | left_out)
         if skipped:

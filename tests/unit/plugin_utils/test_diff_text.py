@@ -215,3 +215,14 @@ def test_a_store_named_in_another_case_is_the_same_store():
     before, after = texts(view, *ops)
     assert before == "certificate stores (LocalMachine):\n  ClientAuthIssuer: (store does not exist)\n"
     assert after == f"certificate stores (LocalMachine):\n  ClientAuthIssuer:\n  - {NEW}\n"
+
+
+def test_a_path_whose_own_flags_are_removed_shows_what_it_then_inherits():
+    api = f"{SITE}/api"
+    view = {
+        "ssl": {api: {"explicit": 8, "effective": 8}},
+        "ssl_sites": {SITE.lower(): {"explicit": {api.lower(): 8}, "server": 0}},
+    }
+    op = Op("access_unset", {"location": api}, Phase.SITE_CONFIG, "unset")
+    none = "None (require SSL: no, 128-bit: no, client certificates: ignore)"
+    assert texts(view, op)[1] == f"SSL settings (applicationHost.config):\n  {api}: 'inherited: {none}'\n"
