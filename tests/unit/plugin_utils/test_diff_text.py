@@ -226,3 +226,41 @@ def test_a_path_whose_own_flags_are_removed_shows_what_it_then_inherits():
     op = Op("access_unset", {"location": api}, Phase.SITE_CONFIG, "unset")
     none = "None (require SSL: no, 128-bit: no, client certificates: ignore)"
     assert texts(view, op)[1] == f"SSL settings (applicationHost.config):\n  {api}: 'inherited: {none}'\n"
+
+
+def test_turning_sni_on_moves_the_record_from_the_ip_port_key_to_the_host_name_key():
+    bi = "*:443:api.contoso.com"
+    view = {
+        "bindings": {
+            f"{SITE} {bi}": {
+                "site": SITE,
+                "binding_information": bi,
+                "ssl_flags": 0,
+                "certificate_hash": OLD,
+                "certificate_store": "My",
+            }
+        },
+        "httpsys": {"ipport 0.0.0.0:443": {"key": "0.0.0.0:443", "kind": "ipport", "certificate_hash": OLD}},
+    }
+    op = Op("binding_set_flags", {"site": SITE, "binding_information": bi, "ssl_flags": 1}, Phase.BINDINGS, "SNI")
+    assert texts(view, op)[1] == (
+        "https bindings:\n"
+        f"  {SITE} {bi}:\n"
+        f"    certificate: My\\{OLD}\n"
+        "    sslFlags: 1 (SNI)\n"
+        "HTTP.sys SSL records:\n"
+        "  hostnameport api.contoso.com:443:\n"
+        f"    certificate_hash: {OLD}\n"
+        "    certificate_store: My\n"
+        f"    app_id: '{IIS_APP_ID}'\n"
+        "    negotiate_client_certificate: false\n"
+        "    ctl_store_name: null\n"
+        "    ds_mapper: false\n"
+        "    revocation: online\n"
+        "    revocation_freshness_seconds: 0\n"
+        "    disable_tls13: false\n"
+        "    disable_legacy_tls: false\n"
+        "    disable_http2: false\n"
+        "    disable_quic: false\n"
+        "    disable_ocsp_stapling: false\n"
+    )
