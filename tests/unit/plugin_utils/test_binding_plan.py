@@ -161,6 +161,14 @@ def test_changing_tls13_keeps_unmanaged_bits(server):
     assert plan.ops[0].args["ssl_flags"] == 1 | 4 | 32
 
 
+def test_turning_one_tls_option_off_clears_only_its_bit(server):
+    snap = iis_snapshot({SITE: [binding(server, ssl_flags=1 | 4 | 32)]}, httpsys=[record(server, default_flags=0x50)])
+    plan = plan_binding(desired(disable_tls13=False), snap, NOW)
+    assert [(op.name, op.args.get("ssl_flags")) for op in plan.ops if op.name == "binding_set_flags"] == [
+        ("binding_set_flags", 1 | 4)
+    ]
+
+
 def test_pfx_is_imported_with_its_password_as_a_secret_reference(server):
     pfx = server.pfx("s3cret!")
     snap = iis_snapshot({SITE: []})
@@ -258,9 +266,10 @@ def test_view_of_a_new_sni_binding_shows_the_record_at_its_host_name_key(server)
     assert list(binding_view(desired(), snap)["httpsys"]) == [f"{KEY[0]} {KEY[1]}"]
 
 
-def test_view_of_a_new_ip_binding_shows_no_record_at_a_host_name_key(server):
-    snap = iis_snapshot({SITE: []}, httpsys=[record(server)])
-    assert binding_view(desired(host="", sni=False), snap)["httpsys"] == {}
+def test_view_of_a_new_ip_binding_shows_the_record_at_its_ip_port_key(server):
+    leftover = {**record(server), "kind": "ipport", "key": "0.0.0.0:443"}
+    snap = iis_snapshot({SITE: []}, httpsys=[record(server), leftover])
+    assert list(binding_view(desired(host="", sni=False), snap)["httpsys"]) == ["ipport 0.0.0.0:443"]
 
 
 def test_server_certificate_without_server_auth_eku_warns(ca):
