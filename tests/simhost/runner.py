@@ -84,8 +84,9 @@ def _run_host_state(state_path: Path, params: Mapping[str, Any], check_mode: boo
     try:
         args = validate(HOST_STATE_SPEC, params, display_name)
     except ArgSpecError as err:
-        # Ansible.Basic fails before host_state sets its invocation: it echoes the arguments with only its own
-        # no_log masking, which leaves the values inside the secrets dict as they are (WINDOWS_FACTS ANSIBLE-2).
+        # Ansible.Basic fails before host_state sets its invocation; where it injects one (ansible-core 2.21: only with
+        # INJECT_INVOCATION) it echoes the arguments with only its own no_log masking, which leaves the values inside
+        # the secrets dict as they are (WINDOWS_FACTS ANSIBLE-2). The simulator always echoes them: the worst case.
         return {"changed": False, "failed": True, "msg": str(err), "invocation": {"module_args": dict(params)}}
     state = load_state(state_path)
     if take_connection_drop(state, args["mode"]):
