@@ -14,10 +14,11 @@ PY_OLDEST   := $(shell tools/pick-python oldest)
 PIP_FLAGS   := --disable-pip-version-check --quiet
 
 VENV_BENCH  ?= .venv-bench
+VENV_MUTATION ?= .venv-mutation
 # e2e tests run one file per pytest-xdist worker (a file's fleets and endpoints are module fixtures); -n auto = cores
 E2E_XDIST   ?= -n auto --dist loadfile
 
-.PHONY: demo test bench lint unit-newest unit-oldest pester psstatic sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
+.PHONY: demo test bench mutation mutation-sample lint unit-newest unit-oldest pester psstatic sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt tests/requirements-publish.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -45,6 +46,22 @@ $(VENV_BENCH)/.installed: requirements.txt tools/bench/requirements.txt
 
 bench: $(VENV_BENCH)/.installed
 	$(VENV_BENCH)/bin/python tools/bench.py
+
+# Mutation testing (docs/TESTING.md "Mutation testing"): cosmic-ray in its own virtualenv mutates plugins/plugin_utils
+# and plugins/action, one copy of the collection per module, against the fast unit tests in .venv. Not in make test: a
+# full run takes hours on 2 cores. MUTATION_ARGS: module names, --sample (the planners), --limit N, --rerun, --jobs N.
+$(VENV_MUTATION)/.installed: tests/requirements-mutation.txt
+	$(PY_NEWEST) -m venv $(VENV_MUTATION)
+	$(VENV_MUTATION)/bin/pip install $(PIP_FLAGS) --upgrade pip
+	$(VENV_MUTATION)/bin/pip install $(PIP_FLAGS) -r tests/requirements-mutation.txt
+	touch $@
+
+mutation: $(VENV)/.installed $(VENV_MUTATION)/.installed
+	$(VENV_MUTATION)/bin/python tools/mutation.py $(MUTATION_ARGS)
+
+# The small sample: 6 mutants of each planner (36), a few minutes on the shared 2-core machine.
+mutation-sample: $(VENV)/.installed $(VENV_MUTATION)/.installed
+	$(VENV_MUTATION)/bin/python tools/mutation.py --sample --limit 6 --jobs 2
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -112,4 +129,4 @@ dist: $(VENV)/.installed
 test: lint unit-newest unit-oldest pester sanity-newest sanity-oldest publish-check
 
 clean:
-	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_BENCH) .build .ansible
+	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_BENCH) $(VENV_MUTATION) .build .ansible

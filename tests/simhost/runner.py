@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,48 +57,37 @@ def _to_bool(value: Any) -> bool:
     return value is True or str(value).strip().lower() in {"yes", "on", "1", "true", "y", "t"}
 
 
-def _leaf_strings(value: Any) -> Iterator[str]:
-    # Like AnsibleModule's no_log handling: every scalar inside a no_log value is secret.
-    if isinstance(value, Mapping):
-        for item in value.values():
-            yield from _leaf_strings(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _leaf_strings(item)
-    elif value is not None and not isinstance(value, bool):
-        text = str(value)
-        if text:
-            yield text
+def hide_secret_values(text: str, secrets: Any) -> str:
+    """host_state.ps1's ``Hide-SecretValue``: every non-empty string value of the secrets dict (top level only)
+    replaced by asterisks. The module applies it to its apply failure message and nowhere else (WINDOWS_FACTS
+    ANSIBLE-2: Ansible.Basic masks nothing inside the secrets dict), so the simulator does the same."""
+    if not text or not isinstance(secrets, Mapping):
+        return text
+    for value in secrets.values():
+        if isinstance(value, str) and value:
+            text = text.replace(value, "********")
+    return text
 
 
-def scrub(value: Any, secrets: frozenset[str]) -> Any:
-    """Replace every secret in a result: whole values by the no_log placeholder, substrings by ``********``.
-
-    Ansible.Basic itself masks a no_log *dict* only by its ``ToString()`` (so leaves inside it would
-    leak into ``invocation``); the simulator models the behaviour the real module must achieve.
-    """
-    if not secrets:
-        return value
-    if isinstance(value, Mapping):
-        return {key: scrub(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [scrub(item, secrets) for item in value]
-    if isinstance(value, str):
-        if value in secrets:
-            return NO_LOG_PLACEHOLDER
-        for secret in secrets:
-            value = value.replace(secret, "********")
-        return value
-    if value is not None and not isinstance(value, bool) and str(value) in secrets:
-        return NO_LOG_PLACEHOLDER
-    return value
+def module_invocation(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``invocation`` host_state.ps1 sets itself once its options are valid: mode and scope as given, the ops
+    counted, the secrets replaced by the no_log placeholder."""
+    invocation: dict[str, Any] = {"mode": args.get("mode"), "scope": args.get("scope")}
+    if args.get("ops") is not None:
+        invocation["ops"] = f"{len(args['ops'])} op(s)"
+    if args.get("secrets") is not None:
+        invocation["secrets"] = NO_LOG_PLACEHOLDER
+    return invocation
 
 
 def _run_host_state(state_path: Path, params: Mapping[str, Any], check_mode: bool, display_name: str) -> Result:
     try:
         args = validate(HOST_STATE_SPEC, params, display_name)
     except ArgSpecError as err:
-        return {"changed": False, "failed": True, "msg": str(err), "_module_args": dict(params)}
+        # Ansible.Basic fails before host_state sets its invocation; where it injects one (ansible-core 2.21: only with
+        # INJECT_INVOCATION) it echoes the arguments with only its own no_log masking, which leaves the values inside
+        # the secrets dict as they are (WINDOWS_FACTS ANSIBLE-2). The simulator always echoes them: the worst case.
+        return {"changed": False, "failed": True, "msg": str(err), "invocation": {"module_args": dict(params)}}
     state = load_state(state_path)
     if take_connection_drop(state, args["mode"]):
         save_state(state_path, state)  # the drop fires once
@@ -113,12 +102,14 @@ def _run_host_state(state_path: Path, params: Mapping[str, Any], check_mode: boo
         before = copy.deepcopy(state)
         try:
             result = host.apply(args["ops"] or [], args["secrets"] or {}, check_mode=check_mode)
+            if result.get("failed"):
+                result["msg"] = hide_secret_values(str(result.get("msg", "")), args["secrets"])
         except ConnectionDropped:
             save_state(state_path, state)  # what ran before the drop stays done
             raise
         if state != before:  # also a failed op that changed something before it failed
             save_state(state_path, state)
-    result["_module_args"] = args
+    result["invocation"] = {"module_args": module_invocation(args)}
     return result
 
 
@@ -128,8 +119,8 @@ def run_module(state_path: Path, module_name: str, module_args: dict[str, Any]) 
     Raises :class:`~simhost.errors.ConnectionDropped` when an injected fault loses the connection.
 
     ``_ansible_*`` keys are internal (only ``_ansible_check_mode`` and ``_ansible_module_name`` are
-    used); the result carries ``invocation.module_args`` with ``secrets`` masked, and no secret
-    value anywhere.
+    used). Secrets are masked only where host_state.ps1 masks them (its ``invocation``, its apply failure
+    message), never elsewhere: a secret that reaches a result through our code reaches the tests too.
     """
     short = short_module_name(module_name)
     if short not in SIMULATED_MODULES:
@@ -140,7 +131,6 @@ def run_module(state_path: Path, module_name: str, module_args: dict[str, Any]) 
     params = {key: value for key, value in module_args.items() if not key.startswith("_ansible_")}
     check_mode = _to_bool(module_args.get("_ansible_check_mode", False))
     display_name = str(module_args.get("_ansible_module_name") or short)
-    secrets = params.get("secrets")
     try:
         result = _run_host_state(Path(state_path), params, check_mode, display_name)
     except ConnectionDropped:
@@ -151,11 +141,6 @@ def run_module(state_path: Path, module_name: str, module_args: dict[str, Any]) 
             "failed": True,
             "msg": f"Unhandled exception while executing module: {err}",
             "exception": traceback.format_exc(),
-            "_module_args": dict(params),
+            "invocation": {"module_args": module_invocation(params)},
         }
-    invocation_args = dict(result.pop("_module_args"))
-    if invocation_args.get("secrets") is not None:
-        invocation_args["secrets"] = NO_LOG_PLACEHOLDER
-    result["invocation"] = {"module_args": invocation_args}
-    result = scrub(result, frozenset(_leaf_strings(secrets)))
     return (1 if result.get("failed") else 0), result

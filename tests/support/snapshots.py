@@ -80,14 +80,17 @@ def auth_snapshot(
     anonymous: bool = True,
     features: dict[str, bool] | None = None,
     below_site: list[str] | None = None,
+    bindings: list[dict[str, Any]] | None = None,
+    httpsys: list[dict[str, Any]] | None = None,
 ) -> Snapshot:
-    """One site with its authentication sections; ``iis_mapping=None`` means Web-Cert-Auth is missing."""
+    """One site with its authentication sections (and https ``bindings`` with their HTTP.sys records);
+    ``iis_mapping=None`` means Web-Cert-Auth is missing."""
     features = features if features is not None else {"Web-Cert-Auth": True, "Web-Client-Auth": True}
     wire: dict[str, Any] = {
         "host": {"os_version": "10.0.20348"},
         "stores": {},
-        "httpsys": [],
-        "iis": {"available": True, "sites": {site: {"id": 1, "bindings": []}}, "access": {}},
+        "httpsys": httpsys or [],
+        "iis": {"available": True, "sites": {site: {"id": 1, "bindings": bindings or []}}, "access": {}},
         "auth": {
             site: {
                 "iis_mapping": iis_mapping,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from ansible_collections.mtls.iis.plugins.plugin_utils.binding import BindingDesired, plan_binding
+from ansible_collections.mtls.iis.plugins.plugin_utils.binding import BindingDesired, binding_view, plan_binding
 from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
 from support import pki
 from support.snapshots import iis_snapshot
@@ -161,6 +161,14 @@ def test_changing_tls13_keeps_unmanaged_bits(server):
     assert plan.ops[0].args["ssl_flags"] == 1 | 4 | 32
 
 
+def test_turning_one_tls_option_off_clears_only_its_bit(server):
+    snap = iis_snapshot({SITE: [binding(server, ssl_flags=1 | 4 | 32)]}, httpsys=[record(server, default_flags=0x50)])
+    plan = plan_binding(desired(disable_tls13=False), snap, NOW)
+    assert [(op.name, op.args.get("ssl_flags")) for op in plan.ops if op.name == "binding_set_flags"] == [
+        ("binding_set_flags", 1 | 4)
+    ]
+
+
 def test_pfx_is_imported_with_its_password_as_a_secret_reference(server):
     pfx = server.pfx("s3cret!")
     snap = iis_snapshot({SITE: []})
@@ -199,12 +207,39 @@ def test_missing_site_fails_naming_it(server):
         ({"host": "", "sni": True}, r"^sni: SNI needs a host name"),
         ({"port": 70000}, r"^port: 70000 is not a TCP port"),
         ({"port": 0}, r"^port: 0 is not a TCP port"),
+        ({"port": 65536}, r"^port: 65536 is not a TCP port"),
+        ({"revocation_freshness_seconds": -1}, r"^revocation_freshness_seconds: must not be negative"),
+        ({"ip": "[]"}, r"^ip: '\[\]' is not an IP address"),
         ({"certificate": {"thumbprint": "12345", "store": "My"}}, r"^certificate\.thumbprint: "),
     ],
 )
 def test_bad_binding_input_is_refused(overrides, pattern):
     with pytest.raises(OptionError, match=pattern):
         desired(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "binding_information"),
+    [
+        ({"port": 65535}, "*:65535:api.contoso.com"),
+        ({"port": 1}, "*:1:api.contoso.com"),
+        ({"ip": "10.0.0.5"}, "10.0.0.5:443:api.contoso.com"),
+        ({"ip": "fe80::1"}, "[fe80::1]:443:api.contoso.com"),
+        ({"ip": "[FE80::1]"}, "[fe80::1]:443:api.contoso.com"),
+        ({"ip": " * "}, "*:443:api.contoso.com"),
+    ],
+)
+def test_edge_values_of_ip_and_port_give_the_binding_information_iis_uses(overrides, binding_information):
+    assert desired(**overrides).binding_information == binding_information
+
+
+def test_a_revocation_freshness_of_zero_is_accepted():
+    assert desired(revocation_freshness_seconds=0).httpsys["revocation_freshness_seconds"] == 0
+
+
+def test_scope_reads_the_certificate_store_only_when_a_certificate_is_given(server):
+    assert desired().scope().stores == frozenset()
+    assert desired(certificate=by_thumbprint(server)).scope().stores == frozenset({"My"})
 
 
 def test_thumbprint_with_invisible_mark_spaces_and_lower_case_is_accepted(server):
@@ -215,6 +250,26 @@ def test_thumbprint_with_invisible_mark_spaces_and_lower_case_is_accepted(server
 def test_absent_removes_binding_and_its_httpsys_record(server):
     snap = iis_snapshot({SITE: [binding(server)]}, httpsys=[record(server)])
     assert names(plan_binding(desired(state="absent"), snap, NOW)) == ["httpsys_remove", "binding_remove"]
+
+
+def test_absent_without_the_binding_removes_its_leftover_ip_port_record(server):
+    leftover = {**record(server), "kind": "ipport", "key": "0.0.0.0:443"}
+    snap = iis_snapshot({SITE: []}, httpsys=[leftover])
+    plan = plan_binding(desired(state="absent", host="", sni=False), snap, NOW)
+    assert [(op.name, op.args["kind"], op.args["key"]) for op in plan.ops] == [
+        ("httpsys_remove", "ipport", "0.0.0.0:443")
+    ]
+
+
+def test_view_of_a_new_sni_binding_shows_the_record_at_its_host_name_key(server):
+    snap = iis_snapshot({SITE: []}, httpsys=[record(server)])
+    assert list(binding_view(desired(), snap)["httpsys"]) == [f"{KEY[0]} {KEY[1]}"]
+
+
+def test_view_of_a_new_ip_binding_shows_the_record_at_its_ip_port_key(server):
+    leftover = {**record(server), "kind": "ipport", "key": "0.0.0.0:443"}
+    snap = iis_snapshot({SITE: []}, httpsys=[record(server), leftover])
+    assert list(binding_view(desired(host="", sni=False), snap)["httpsys"]) == ["ipport 0.0.0.0:443"]
 
 
 def test_server_certificate_without_server_auth_eku_warns(ca):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
 from ansible_collections.mtls.iis.plugins.plugin_utils.binding import BindingDesired, plan_binding
 from ansible_collections.mtls.iis.plugins.plugin_utils.findings import cross_part_warnings
+from ansible_collections.mtls.iis.plugins.plugin_utils.flags import HTTPSYS_NEGOTIATE_CLIENT_CERT
 from ansible_collections.mtls.iis.plugins.plugin_utils.plan import Plan
 from ansible_collections.mtls.iis.plugins.plugin_utils.schannel import SchannelDesired, plan_schannel
+from ansible_collections.mtls.iis.plugins.plugin_utils.snapshot import Snapshot
 from ansible_collections.mtls.iis.plugins.plugin_utils.ssl_settings import SslDesired, plan_ssl
+from simhost import seed
+from simhost.host import SimulatedHost
+from simhost.state import new_state
 from support import pki
 from support.snapshots import iis_snapshot, snapshot
 
@@ -143,3 +149,26 @@ def test_no_binding_warning_when_the_same_plan_adds_the_binding():
         ]
     )
     assert not any("no https binding" in w for w in cross_part_warnings(snap, plan, [SITE]))
+
+
+def gathered(state, desired):
+    """What the action gathers for this part's task: the simulated host read with the part's own scope."""
+    return Snapshot.from_wire(json.loads(json.dumps(SimulatedHost(state).gather(desired.scope().to_wire()))))
+
+
+def test_the_schannel_task_gathers_the_records_its_trust_mode_warning_reads():
+    state = new_state()
+    seed.add_binding(state, SITE, BI, certificate_hash="AB" * 20)
+    desired = SchannelDesired(client_auth_trust_mode=2)
+    snap = gathered(state, desired)
+    assert any("sslctlstorename" in w for w in cross_part_warnings(snap, plan_schannel(desired, snap), []))
+
+
+def test_the_ssl_settings_task_gathers_the_records_that_rule_out_the_tls13_trap():
+    state = new_state()
+    seed.add_binding(state, SITE, BI, certificate_hash="AB" * 20)
+    # the record negotiates in the handshake (HTTP.sys DefaultFlags 0x2), so asking later is no trap
+    seed.set_httpsys_options(state, "ipport", "0.0.0.0:443", default_flags=HTTPSYS_NEGOTIATE_CLIENT_CERT)
+    desired = SslDesired.from_options({"path": SITE, "client_certificates": "require", "state": "present"})
+    snap = gathered(state, desired)
+    assert trap(cross_part_warnings(snap, plan_ssl(desired, snap), [SITE])) == []

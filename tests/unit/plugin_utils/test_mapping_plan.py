@@ -213,3 +213,84 @@ def test_duplicate_one_to_one_certificate_is_refused(clients):
 def test_duplicate_many_to_one_name_is_refused():
     with pytest.raises(OptionError, match=r"^many_to_one\[1\]\.name: 'Partners' is already used"):
         desired(many_to_one=[many(), many(name="Partners")])
+
+
+def https_binding(binding_information):
+    return {
+        "protocol": "https",
+        "binding_information": binding_information,
+        "ssl_flags": 0,
+        "certificate_hash": "AB" * 20,
+        "certificate_store": "My",
+    }
+
+
+def ip_record(key, default_flags):
+    return {"key": key, "kind": "ipport", "cert_hash": "AB" * 20, "cert_store": "MY", "default_flags": default_flags}
+
+
+def ds_warnings(plan):
+    return [w for w in plan.warnings if "DS mapper" in w]
+
+
+def test_ad_mapping_warning_names_the_bindings_without_the_ds_mapper(clients):
+    snap = auth_snapshot(
+        iis_mapping=existing(clients, with_many=False),
+        bindings=[https_binding("*:443:"), https_binding("*:8443:")],
+        httpsys=[ip_record("0.0.0.0:443", 0x1), ip_record("0.0.0.0:8443", 0x2)],
+    )
+    assert ds_warnings(plan_mapping(desired(ad_mapping=True), snap)) == [
+        "Active Directory client certificate mapping needs the DS mapper on the site's https bindings, and *:8443: "
+        "of 'Default Web Site' lack it: set ds_mapper: true with mtls.iis.site_binding."
+    ]
+
+
+def test_ad_mapping_warning_says_when_the_site_has_no_https_binding(clients):
+    plan = plan_mapping(desired(ad_mapping=True), auth_snapshot(iis_mapping=existing(clients, with_many=False)))
+    assert ds_warnings(plan) == [
+        "Active Directory client certificate mapping needs the DS mapper on the site's https bindings, and no https "
+        "binding of 'Default Web Site' lack it: set ds_mapper: true with mtls.iis.site_binding."
+    ]
+
+
+def test_ad_mapping_draws_no_ds_warning_when_every_binding_has_the_ds_mapper(clients):
+    snap = auth_snapshot(
+        iis_mapping=existing(clients, with_many=False),
+        bindings=[https_binding("*:443:")],
+        httpsys=[ip_record("0.0.0.0:443", 0x1 | 0x2)],
+    )
+    assert ds_warnings(plan_mapping(desired(ad_mapping=True), snap)) == []
+
+
+def test_one_to_one_summaries_say_add_for_a_new_mapping_and_update_for_a_changed_one(clients):
+    host = existing(clients[:1], with_many=False)
+    plan = plan_mapping(
+        desired(one_to_one=[one(clients[0], user="CONTOSO\\other"), one(clients[1])]), auth_snapshot(iis_mapping=host)
+    )
+    assert [op.summary.split(" one-to-one")[0] for op in plan.ops] == ["update", "add"]
+
+
+def test_a_many_to_one_description_is_written_as_given(clients):
+    plan = plan_mapping(
+        desired(many_to_one=[{**many(), "description": "Fabrikam partners"}]),
+        auth_snapshot(iis_mapping=existing(clients)),
+    )
+    assert [(op.name, op.args["description"]) for op in plan.ops] == [("many_to_one_set", "Fabrikam partners")]
+
+
+def test_turning_anonymous_authentication_off_is_planned(clients):
+    plan = plan_mapping(desired(anonymous_authentication=False), auth_snapshot(iis_mapping=existing(clients)))
+    assert [(op.name, op.args["section"], op.args["attributes"]) for op in plan.ops] == [
+        ("auth_set", "anonymous", {"enabled": False})
+    ]
+
+
+def test_ad_mapping_left_as_it_is_draws_no_iisreset_warning(clients):
+    snap = auth_snapshot(iis_mapping=existing(clients, with_many=False), ad_mapping=True)
+    assert [w for w in plan_mapping(desired(ad_mapping=True), snap).warnings if "iisreset" in w] == []
+
+
+def test_a_converged_one_to_one_mapping_does_not_stop_planning_the_next(clients):
+    host = existing(clients[:1], with_many=False)
+    plan = plan_mapping(desired(one_to_one=[one(clients[0]), one(clients[1])]), auth_snapshot(iis_mapping=host))
+    assert [(op.name, op.args["certificate"]) for op in plan.ops] == [("one_to_one_set", clients[1].der_b64)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
-from ansible_collections.mtls.iis.plugins.plugin_utils.schannel import SchannelDesired, plan_schannel
+from ansible_collections.mtls.iis.plugins.plugin_utils.schannel import SchannelDesired, plan_schannel, schannel_view
 from support.snapshots import snapshot
 
 BINDING_WITH_CTL = {"key": "0.0.0.0:443", "kind": "ipport", "ctl_store_name": "ClientAuthIssuer"}
@@ -62,3 +62,13 @@ def test_send_trusted_issuer_list_accepts_bool_and_default(given, expected):
 def test_send_trusted_issuer_list_rejects_other_words():
     with pytest.raises(OptionError, match=r"^send_trusted_issuer_list: 'sometimes' is not true, false or default"):
         SchannelDesired.from_options({"send_trusted_issuer_list": "sometimes"})
+
+
+@pytest.mark.parametrize(("current", "wanted"), [(0, 2), (1, 2), (2, 1), (2, 0)])
+def test_a_dword_of_another_value_is_rewritten(current, wanted):
+    plan = plan_schannel(SchannelDesired(client_auth_trust_mode=wanted), host(trust_mode=current))
+    assert wire(plan) == [{"op": "schannel_set", "name": "ClientAuthTrustMode", "value": wanted}]
+
+
+def test_the_view_shows_the_values_on_the_host():
+    assert schannel_view(host(2, 0)) == {"schannel": {"ClientAuthTrustMode": 2, "SendTrustedIssuerList": 0}}

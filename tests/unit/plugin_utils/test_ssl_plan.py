@@ -112,3 +112,13 @@ def test_a_path_made_to_inherit_shows_its_parents_new_value_in_the_diff():
     assert (
         after[f"{SITE}/api"] == "inherited: Ssl, Ssl128 (require SSL: yes, 128-bit: yes, client certificates: ignore)"
     )
+
+
+def test_a_child_that_will_inherit_what_it_asks_for_from_its_changed_parent_plans_nothing():
+    # The site goes from "ignore" to "require" and app, inheriting today, asks for require: only the site changes.
+    snap = iis_snapshot({SITE: HTTPS}, access={SITE: (8, "Ssl"), f"{SITE}/api": (8, None)})
+    site = SslDesired.from_options({"path": SITE, "state": "present", "client_certificates": "require"})
+    app = desired(client_certificates="require")
+    assert [op.to_wire() for op in plan_ssl_paths([site, app], snap).ops] == [
+        {"op": "access_set", "location": SITE, "ssl_flags": 104}
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -211,3 +212,35 @@ def test_pfx_given_as_a_ca_certificate_is_refused_naming_it(root):
     args = _options(client_auth_issuers=[{"path": "issuing.pfx"}])
     with pytest.raises(OptionError, match=r"^client_auth_issuers\[0\]\.path: file issuing\.pfx is a PFX"):
         TrustDesired.from_options(args, lambda path, option: root.pfx("pw"))
+
+
+def test_a_listed_intermediate_moved_out_of_root_does_not_stop_the_imports_after_it(root, issuing):
+    desired = TrustDesired(certificates=(info(issuing), info(root)), non_self_signed_roots="move")
+    plan = plan_trust(desired, trust_snapshot(root=[issuing.der]), NOW)
+    assert summary(plan) == [
+        ("cert_import", {"store": "Root", "thumbprint": root.thumbprint}),
+        ("cert_move", {"from_store": "Root", "to_store": "CA", "thumbprint": issuing.thumbprint}),
+    ]
+
+
+@pytest.mark.parametrize("key_kind", ["ec", "p384", "rsa2048", "rsa4096"])
+def test_a_sha256_root_with_a_strong_key_draws_no_warning_and_no_notice(key_kind):
+    strong = pki.make_root(f"Strong {key_kind} Root", key_kind=key_kind)
+    plan = plan_trust(TrustDesired(certificates=(info(strong),)), trust_snapshot(), NOW)
+    assert (plan.warnings, plan.notices) == ((), ())
+
+
+def test_a_1024_bit_rsa_root_is_called_weak_not_blocked():
+    weak = pki.make_root("Legacy Root", key_kind="rsa1024")
+    plan = plan_trust(TrustDesired(certificates=(info(weak),)), trust_snapshot(), NOW)
+    assert [w for w in plan.warnings if "-bit" in w] == [
+        f"certificates[0] (test): {describe(weak.cert).label} has a 1024-bit RSA key. Windows accepts it, but it is "
+        "weak: renew the CA with 2048 bits or more."
+    ]
+
+
+def test_options_parsed_from_json_as_the_action_receives_them_plan_the_same_imports(root):
+    # strings parsed from JSON are new objects, never the interned literals of the code: equality, not identity
+    args = json.loads(json.dumps(_options(certificates=[{"content": root.pem}])))
+    plan = plan_trust(TrustDesired.from_options(args, _no_files), trust_snapshot(), NOW)
+    assert summary(plan) == [("cert_import", {"store": "Root", "thumbprint": root.thumbprint})]
