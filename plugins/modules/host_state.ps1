@@ -8,6 +8,7 @@
 
 #AnsibleRequires -CSharpUtil Ansible.Basic
 #AnsibleRequires -PowerShell ..module_utils.CertStore
+#AnsibleRequires -PowerShell ..module_utils.CertPfx
 #AnsibleRequires -PowerShell ..module_utils.Schannel
 #AnsibleRequires -PowerShell ..module_utils.HttpSys
 #AnsibleRequires -PowerShell ..module_utils.IisConfig
