@@ -151,6 +151,13 @@ Describe 'Get-MtlsCertStoreSnapshot' {
             Should -Throw 'reading LocalMachine\Secret was denied (0x80070005 access denied - Access is denied.): changing LocalMachine certificate stores needs a local administrator*'
     }
 
+    It 'fails with an empty reason when Windows gives an exception without a message' {
+        Set-TestStore
+        Mock -ModuleName CertStore Get-MtlsWinCertStore { throw (New-WindowsError -HResult 0x80004005 -Message '') }
+        { Get-MtlsCertStoreSnapshot -Name 'My' } |
+            Should -Throw 'reading LocalMachine\My failed (System.Security.Cryptography.CryptographicException 0x80004005 - )'
+    }
+
     It 'fails with the type, code and text of any other Windows error' {
         Set-TestStore
         Mock -ModuleName CertStore Get-MtlsWinCertStore { throw (New-WindowsError -HResult 0x8009200D -Message 'Cannot find the requested object.') }

@@ -253,6 +253,7 @@ Function New-WindowsError {
         $HResult,
 
         [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
         [string]
         $Message,
 

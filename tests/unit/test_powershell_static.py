@@ -131,6 +131,8 @@ ENGINE_UTILS = (
     "CertPfx.psm1",
     "Schannel.psm1",
     "HttpSys.psm1",
+    "HttpSysRecord.psm1",
+    "RegistryValue.psm1",
     "IisConfig.psm1",
     "IisAuth.psm1",
     "IisTracing.psm1",
