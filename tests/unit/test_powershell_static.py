@@ -132,7 +132,6 @@ ENGINE_UTILS = (
     "Schannel.psm1",
     "HttpSys.psm1",
     "HttpSysRecord.psm1",
-    "RegistryValue.psm1",
     "IisConfig.psm1",
     "IisAuth.psm1",
     "IisTracing.psm1",
