@@ -9,7 +9,7 @@
 #
 # httpsys_set writes the whole record, and keeps what the op does not manage: DefaultFlags bits such as reject or
 # disabletls12, a disabled usage check, the URL retrieval timeout and a CTL identifier are passed back as they are and
-# checked on the read-back (issue 10 item 5, WINDOWS_FACTS HTTPSYS-9).
+# checked on the read-back (issue 10 item 5, WINDOWS_FACTS HTTPSYS-11).
 
 #AnsibleRequires -PowerShell ..module_utils.WinNetsh
 #AnsibleRequires -PowerShell ..module_utils.HttpSysRecord
@@ -17,7 +17,7 @@
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
 
-# The netsh parameter of each disable_* argument (WINDOWS_FACTS HTTPSYS-9). Newer Windows builds know more of them
+# The netsh parameter of each disable_* argument (WINDOWS_FACTS HTTPSYS-11). Newer Windows builds know more of them
 # than older ones, so they are passed only when needed (see New-MtlsNetshSslCertArgument).
 $script:DisableParameters = [ordered]@{
     disable_tls13 = 'disabletls13'
@@ -68,7 +68,7 @@ Function Assert-MtlsHttpSysCertificate {
     .SYNOPSIS
     Validates the certificate of a record and returns its hash as upper-case hex: a SHA-1 thumbprint and a store name,
     or for a ccs record none (the Central Certificate Store picks the certificate by host name, WINDOWS_FACTS
-    HTTPSYS-8).
+    HTTPSYS-10).
     #>
     [CmdletBinding()]
     [OutputType([string])]
@@ -179,7 +179,7 @@ Function New-MtlsNetshSslCertArgument {
     <#
     .SYNOPSIS
     The netsh arguments that write the wanted record: 'http', add|update, 'sslcert', '<kind>=<key>', then one
-    name=value each (WINDOWS_FACTS HTTPSYS-9), the kept settings of the current record included.
+    name=value each (WINDOWS_FACTS HTTPSYS-11), the kept settings of the current record included.
     #>
     [CmdletBinding()]
     [OutputType([string[]])]
@@ -212,7 +212,7 @@ Function New-MtlsNetshSslCertArgument {
     foreach ($fixed in @('http', $Verb, 'sslcert', "$Kind=$Key")) {
         $arguments.Add($fixed)
     }
-    # A ccs record names no certificate (HTTPSYS-8); certstorename is required for hostnameport and passed for ipport
+    # A ccs record names no certificate (HTTPSYS-10); certstorename is required for hostnameport and passed for ipport
     # too (default MY), so the store is explicit.
     if ($Kind -ne 'ccs') {
         $arguments.Add("certhash=$($Wanted.certificate_hash)")
@@ -279,7 +279,7 @@ Function Get-MtlsNetshRevocationArgument {
     if ($null -ne $Current) {
         $currentFreshness = [long]$Current.revocation_freshness_seconds
     }
-    # 0 is passed only to clear a freshness time the record has (WINDOWS_FACTS HTTPSYS-10).
+    # 0 is passed only to clear a freshness time the record has (WINDOWS_FACTS HTTPSYS-12).
     if ([long]$Wanted.revocation_freshness_seconds -gt 0 -or $currentFreshness -gt 0) {
         $arguments.Add("revocationfreshnesstime=$($Wanted.revocation_freshness_seconds)")
     }
@@ -424,7 +424,7 @@ Function Set-MtlsHttpSysBinding {
 Function Assert-MtlsHttpSysWritten {
     <#
     .SYNOPSIS
-    Reads a record back after netsh wrote it, as gather will (WINDOWS_FACTS HTTPSYS-4), and fails when it is missing or
+    Reads a record back after netsh wrote it, as gather will (WINDOWS_FACTS HTTPSYS-6), and fails when it is missing or
     differs from what was written: a difference would make every later run change the record again.
     #>
     [CmdletBinding()]

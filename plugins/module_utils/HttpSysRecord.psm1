@@ -2,12 +2,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 # HTTP.sys SSL records as the host_state engine sees them: read from the registry, where HTTP.sys persists them, through
-# the registry boundary (WinRegistry.psm1), never from localized netsh output (WINDOWS_FACTS HTTPSYS-1, HTTPSYS-4):
+# the registry boundary (WinRegistry.psm1), never from localized netsh output (WINDOWS_FACTS HTTPSYS-1, HTTPSYS-6):
 #   HKLM\SYSTEM\CurrentControlSet\Services\HTTP\Parameters\SslBindingInfo\<ip:port>       -> kind ipport
 #   HKLM\SYSTEM\CurrentControlSet\Services\HTTP\Parameters\SslSniBindingInfo\<host:port>  -> kind hostnameport
 #   HKLM\SYSTEM\CurrentControlSet\Services\HTTP\Parameters\SslCcsBindingInfo\<...:port>   -> kind ccs, key <port>
 # and the same records in the terms of the httpsys_set op, so that HttpSys.psm1 compares both sides alike. The value
-# names are those of WINDOWS_FACTS HTTPSYS-5; HTTPSYS-6 and HTTPSYS-7 give the DefaultFlags and check-mode bits.
+# names are those of WINDOWS_FACTS HTTPSYS-7; HTTPSYS-8 and HTTPSYS-9 give the DefaultFlags and check-mode bits.
 
 #AnsibleRequires -PowerShell ..module_utils.WinRegistry
 #AnsibleRequires -PowerShell ..module_utils.RegistryValue
@@ -17,14 +17,14 @@ $ErrorActionPreference = 'Stop'
 
 $script:ParametersPath = 'SYSTEM\CurrentControlSet\Services\HTTP\Parameters'
 
-# Record kind -> the registry table HTTP.sys keeps those records in (WINDOWS_FACTS HTTPSYS-4, HTTPSYS-8).
+# Record kind -> the registry table HTTP.sys keeps those records in (WINDOWS_FACTS HTTPSYS-6, HTTPSYS-10).
 $script:Tables = [ordered]@{
     ipport = 'SslBindingInfo'
     hostnameport = 'SslSniBindingInfo'
     ccs = 'SslCcsBindingInfo'
 }
 
-# DefaultFlags bits (HTTP_SERVICE_CONFIG_SSL_FLAG_*, WINDOWS_FACTS HTTPSYS-6) that httpsys_set manages, by op argument.
+# DefaultFlags bits (HTTP_SERVICE_CONFIG_SSL_FLAG_*, WINDOWS_FACTS HTTPSYS-8) that httpsys_set manages, by op argument.
 $script:ManagedFlagBits = [ordered]@{
     ds_mapper = 0x1
     negotiate_client_certificate = 0x2
@@ -36,7 +36,7 @@ $script:ManagedFlagBits = [ordered]@{
 }
 
 # DefaultFlags bits httpsys_set does not manage but keeps (issue 10 item 5), by setting name, with the netsh parameter
-# that sets each (WINDOWS_FACTS HTTPSYS-6, HTTPSYS-9).
+# that sets each (WINDOWS_FACTS HTTPSYS-8, HTTPSYS-11).
 $script:KeptFlagBits = [ordered]@{
     reject = @(0x8, 'reject')
     enable_token_binding = @(0x100, 'enabletokenbinding')
@@ -46,7 +46,7 @@ $script:KeptFlagBits = [ordered]@{
     disable_session_id = @(0x4000, 'disablesessionid')
 }
 
-# DefaultSslCertCheckMode bits (WINDOWS_FACTS HTTPSYS-7): 1 no revocation check, 2 cached client certificate only,
+# DefaultSslCertCheckMode bits (WINDOWS_FACTS HTTPSYS-9): 1 no revocation check, 2 cached client certificate only,
 # 0x10000 no usage check.
 $script:CheckModeNoCheck = 0x1
 $script:CheckModeCachedOnly = 0x2
@@ -118,7 +118,7 @@ Function Get-MtlsRegistryText {
 Function Get-MtlsRegistryGuid {
     <#
     .SYNOPSIS
-    AppId: a 16-byte REG_BINARY GUID (WINDOWS_FACTS HTTPSYS-5) as {xxxxxxxx-...}; other data as text; '' when absent.
+    AppId: a 16-byte REG_BINARY GUID (WINDOWS_FACTS HTTPSYS-7) as {xxxxxxxx-...}; other data as text; '' when absent.
     #>
     [CmdletBinding()]
     [OutputType([string])]
@@ -139,8 +139,8 @@ Function Get-MtlsRegistryGuid {
 Function Get-MtlsHttpSysRecordKey {
     <#
     .SYNOPSIS
-    A record's key from its registry subkey name: host:port (a HostnamePort value wins, WINDOWS_FACTS HTTPSYS-5) for
-    hostnameport, the port alone for ccs (subkey 0.0.0.0:port or port, WINDOWS_FACTS HTTPSYS-8), else the name.
+    A record's key from its registry subkey name: host:port (a HostnamePort value wins, WINDOWS_FACTS HTTPSYS-7) for
+    hostnameport, the port alone for ccs (subkey 0.0.0.0:port or port, WINDOWS_FACTS HTTPSYS-10), else the name.
     #>
     [CmdletBinding()]
     [OutputType([string])]
@@ -191,7 +191,7 @@ Function ConvertTo-MtlsHttpSysRecord {
         $Kind
     )
 
-    # A ccs record names no certificate (the Central Certificate Store finds one per host name, HTTPSYS-8); the others
+    # A ccs record names no certificate (the Central Certificate Store finds one per host name, HTTPSYS-10); the others
     # default to the store MY (HTTP_SERVICE_CONFIG_SSL_PARAM).
     $defaultStore = 'MY'
     if ($Kind -eq 'ccs') {
@@ -316,7 +316,7 @@ Function ConvertFrom-MtlsHttpSysRecord {
         app_id = ConvertTo-MtlsGuidText -Value $Record.app_id
         ctl_store_name = [string]$Record.ctl_store_name
         revocation = $revocation
-        # Taken as set whenever it is not 0, whether or not check mode bit 4 says so (HTTPSYS-7).
+        # Taken as set whenever it is not 0, whether or not check mode bit 4 says so (HTTPSYS-9).
         revocation_freshness_seconds = [long]$Record.revocation_freshness_time
     }
     foreach ($name in $script:ManagedFlagBits.Keys) {

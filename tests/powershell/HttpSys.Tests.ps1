@@ -1,5 +1,5 @@
 # HttpSys.psm1 (httpsys_set, httpsys_remove) above the netsh and registry boundaries. The registry answers as HTTP.sys
-# left it (WINDOWS_FACTS HTTPSYS-4, -5; REG-3): a test sets the records before netsh runs and, where the read-back
+# left it (WINDOWS_FACTS HTTPSYS-6, -7; REG-3): a test sets the records before netsh runs and, where the read-back
 # matters, the records netsh leaves behind. Every netsh argument array is recorded.
 
 BeforeAll {
@@ -90,7 +90,7 @@ Describe 'Set-MtlsHttpSysBinding' {
     }
 
     It 'writes the Central Certificate Store record of a port without certificate and store (issue 10 item 8)' {
-        # WINDOWS_FACTS HTTPSYS-8: a ccs record names no certificate; its key is the port.
+        # WINDOWS_FACTS HTTPSYS-10: a ccs record names no certificate; its key is the port.
         Set-TestHttpSys -After @{ 'SslCcsBindingInfo\0.0.0.0:443' = New-HttpSysKey -Flags 0x2 -CtlStore 'ClientAuthIssuer' -CheckMode 0 }
         (Invoke-Set -Key '443' -Kind 'ccs').changed | Should -BeTrue
         @($script:Netsh) | Should -Be @("http add sslcert ccs=443 appid=$IisAppId clientcertnegotiation=enable sslctlstorename=ClientAuthIssuer dsmapperusage=disable verifyclientcertrevocation=enable verifyrevocationwithcachedclientcertonly=disable")
@@ -117,7 +117,7 @@ Describe 'Set-MtlsHttpSysBinding' {
         @{ Name = 'disable_tls12'; Bit = 0x1000; Parameter = 'disabletls12=enable' }
         @{ Name = 'disable_session_id'; Bit = 0x4000; Parameter = 'disablesessionid=enable' }
     ) {
-        # WINDOWS_FACTS HTTPSYS-6 (the bit), HTTPSYS-9 (the netsh parameter).
+        # WINDOWS_FACTS HTTPSYS-8 (the bit), HTTPSYS-11 (the netsh parameter).
         Set-TestHttpSys -Before @{ 'SslBindingInfo\0.0.0.0:443' = New-WantedKey -Flags $Bit } -After @{ 'SslBindingInfo\0.0.0.0:443' = New-WantedKey -Flags (0x2 -bor $Bit) }
         (Invoke-Set).changed | Should -BeTrue
         @($script:Netsh) | Should -Be @("http update sslcert ipport=0.0.0.0:443 $BaseArguments $Parameter")

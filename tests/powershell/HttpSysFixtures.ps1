@@ -1,6 +1,6 @@
 # The HTTP.sys registry of a test, for HttpSysRecord.Tests.ps1 and HttpSys.Tests.ps1. Dot-source it in BeforeAll after
 # Common.ps1. Records are registry keys as Get-MtlsWinRegistryKey returns them (WINDOWS_FACTS REG-3): the value names
-# and types of WINDOWS_FACTS HTTPSYS-5 (SslCertHash and AppId REG_BINARY, the store names REG_SZ, the numbers
+# and types of WINDOWS_FACTS HTTPSYS-7 (SslCertHash and AppId REG_BINARY, the store names REG_SZ, the numbers
 # REG_DWORD as their unsigned value).
 
 Set-StrictMode -Version 2.0

@@ -1,5 +1,5 @@
 # HttpSysRecord.psm1 above the registry boundary: HTTP.sys records read from where HTTP.sys persists them (WINDOWS_FACTS
-# HTTPSYS-4, -5, -8), and the same records as httpsys_set settings. Mocks answer as the registry does (REG-*).
+# HTTPSYS-6, -7, -10), and the same records as httpsys_set settings. Mocks answer as the registry does (REG-*).
 
 BeforeAll {
     . (Join-Path -Path $PSScriptRoot -ChildPath 'Common.ps1')
@@ -62,7 +62,7 @@ Describe 'Get-MtlsHttpSysBinding' {
         @{ SubKey = '0.0.0.0:443' }
         @{ SubKey = '443' }
     ) {
-        # WINDOWS_FACTS HTTPSYS-8: the CCS key is the port (HTTP_SERVICE_CONFIG_SSL_CCS_KEY, address 0.0.0.0).
+        # WINDOWS_FACTS HTTPSYS-10: the CCS key is the port (HTTP_SERVICE_CONFIG_SSL_CCS_KEY, address 0.0.0.0).
         $record = (Get-Record -Records @{ "SslCcsBindingInfo\$SubKey" = New-HttpSysKey -Flags 2 })[0]
         $record.key | Should -Be '443'
         $record.kind | Should -Be 'ccs'
@@ -148,12 +148,12 @@ Describe 'ConvertFrom-MtlsHttpSysRecord' {
         @{ Mode = 3; Expected = 'off' }
         @{ Mode = 0x10004; Expected = 'online' }
     ) {
-        # WINDOWS_FACTS HTTPSYS-7
+        # WINDOWS_FACTS HTTPSYS-9
         (ConvertFrom-Key -RegistryKey (New-HttpSysKey -Hash $Hash -CheckMode $Mode)).revocation | Should -Be $Expected
     }
 
     It 'reads every managed and kept DefaultFlags bit by its name' {
-        # WINDOWS_FACTS HTTPSYS-6
+        # WINDOWS_FACTS HTTPSYS-8
         $settings = ConvertFrom-Key -RegistryKey (New-HttpSysKey -Hash $Hash -Flags 0x5FFB)
         foreach ($name in @('ds_mapper', 'negotiate_client_certificate', 'disable_http2', 'disable_quic', 'disable_tls13',
                 'disable_ocsp_stapling', 'disable_legacy_tls', 'reject', 'enable_token_binding', 'log_extended_events',
