@@ -488,3 +488,5 @@ Function Remove-MtlsHttpSysBinding {
 
 Export-ModuleMember -Function Set-MtlsHttpSysBinding
 Export-ModuleMember -Function Remove-MtlsHttpSysBinding
+# For HttpSysSaved.psm1, which keys its copies as the records are keyed.
+Export-ModuleMember -Function Assert-MtlsHttpSysKey

@@ -132,6 +132,7 @@ ENGINE_UTILS = (
     "Schannel.psm1",
     "HttpSys.psm1",
     "HttpSysRecord.psm1",
+    "HttpSysSaved.psm1",
     "IisConfig.psm1",
     "IisAuth.psm1",
     "IisTracing.psm1",
