@@ -1,8 +1,8 @@
 # Copyright: (c) 2025, mtls.iis maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-# The HTTP.sys ops of the host_state engine: httpsys_set and httpsys_remove, for the record kinds ipport, hostnameport
-# and ccs (the Central Certificate Store record of a port, issue 10 item 8). Records are read with HttpSysRecord.psm1
+# The HTTP.sys ops of the host_state engine: httpsys_set and httpsys_remove, for the record kinds ipport and
+# hostnameport (ccs records are gathered but not written: docs/ENGINE.md reserves the kind). Records are read with HttpSysRecord.psm1
 # (the registry); writes go through `netsh http add|update|delete sslcert` (WinNetsh.psm1), built as an argument
 # array and judged by exit code only: netsh output is localized, so it is only passed on as a diagnostic
 # (WINDOWS_FACTS HTTPSYS-1, HTTPSYS-2). Every write is read back from the registry, as gather will read it.
@@ -32,8 +32,8 @@ $script:Revocations = @('online', 'cached_only', 'off')
 Function Assert-MtlsHttpSysKey {
     <#
     .SYNOPSIS
-    Refuses a kind other than ipport, hostnameport and ccs, and a key that is not address:port, host:port or (ccs) a
-    port.
+    Refuses a kind other than ipport and hostnameport (the ops write no ccs record, docs/ENGINE.md), and a key that
+    is not address:port or host:port.
     #>
     [CmdletBinding()]
     param (
@@ -48,14 +48,8 @@ Function Assert-MtlsHttpSysKey {
         $Kind
     )
 
-    if (@('ipport', 'hostnameport', 'ccs') -cnotcontains $Kind) {
-        throw "kind '$Kind' is not supported; use ipport, hostnameport or ccs"
-    }
-    if ($Kind -eq 'ccs') {
-        if ($Key -notmatch '^[0-9]{1,5}$' -or [int]$Key -lt 1 -or [int]$Key -gt 65535) {
-            throw "key '$Key' is not a port from 1 to 65535 (a ccs record is keyed by its port, e.g. 443)"
-        }
-        return
+    if (@('ipport', 'hostnameport') -cnotcontains $Kind) {
+        throw "kind '$Kind' is not supported; use ipport or hostnameport"
     }
     # No whitespace, '=' or quotes: the key becomes one netsh argument "ipport=<key>".
     if ($Key -notmatch '^[^\s="]+:[0-9]{1,5}$') {
@@ -66,18 +60,11 @@ Function Assert-MtlsHttpSysKey {
 Function Assert-MtlsHttpSysCertificate {
     <#
     .SYNOPSIS
-    Validates the certificate of a record and returns its hash as upper-case hex: a SHA-1 thumbprint and a store name,
-    or for a ccs record none (the Central Certificate Store picks the certificate by host name, WINDOWS_FACTS
-    HTTPSYS-10).
+    Validates the certificate of a record and returns its hash as upper-case hex: a SHA-1 thumbprint and a store name.
     #>
     [CmdletBinding()]
     [OutputType([string])]
     param (
-        [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
-        [string]
-        $Kind,
-
         [Parameter(Mandatory = $true)]
         [AllowEmptyString()]
         [string]
@@ -89,12 +76,6 @@ Function Assert-MtlsHttpSysCertificate {
         $CertificateStore
     )
 
-    if ($Kind -eq 'ccs') {
-        if ($CertificateHash -ne '' -or $CertificateStore -ne '') {
-            throw "a ccs record names no certificate (the Central Certificate Store finds one by host name): certificate_hash and certificate_store must be empty, got '$CertificateHash' and '$CertificateStore'"
-        }
-        return ''
-    }
     $hash = $CertificateHash.Trim().ToUpperInvariant()
     if ($hash -notmatch '^[0-9A-F]{40}$') {
         throw "certificate_hash '$CertificateHash' is not 40 hexadecimal characters (a SHA-1 thumbprint)"
@@ -119,7 +100,7 @@ Function ConvertTo-MtlsHttpSysWanted {
         $Arguments
     )
 
-    $hash = Assert-MtlsHttpSysCertificate -Kind $Arguments.kind -CertificateHash $Arguments.certificate_hash -CertificateStore $Arguments.certificate_store
+    $hash = Assert-MtlsHttpSysCertificate -CertificateHash $Arguments.certificate_hash -CertificateStore $Arguments.certificate_store
     $guid = [System.Guid]::Empty
     if (-not [System.Guid]::TryParse([string]$Arguments.app_id, [ref]$guid)) {
         throw "app_id '$($Arguments.app_id)' is not a GUID"
@@ -212,15 +193,10 @@ Function New-MtlsNetshSslCertArgument {
     foreach ($fixed in @('http', $Verb, 'sslcert', "$Kind=$Key")) {
         $arguments.Add($fixed)
     }
-    # A ccs record names no certificate (HTTPSYS-10); certstorename is required for hostnameport and passed for ipport
-    # too (default MY), so the store is explicit.
-    if ($Kind -ne 'ccs') {
-        $arguments.Add("certhash=$($Wanted.certificate_hash)")
-    }
+    # certstorename is required for hostnameport and passed for ipport too (default MY), so the store is explicit.
+    $arguments.Add("certhash=$($Wanted.certificate_hash)")
     $arguments.Add("appid=$($Wanted.app_id)")
-    if ($Kind -ne 'ccs') {
-        $arguments.Add("certstorename=$($Wanted.certificate_store)")
-    }
+    $arguments.Add("certstorename=$($Wanted.certificate_store)")
     $arguments.Add("clientcertnegotiation=$(ConvertTo-MtlsEnableText -Value $Wanted.negotiate_client_certificate)")
     if (-not [string]::IsNullOrEmpty([string]$Wanted.ctl_identifier)) {
         $arguments.Add("sslctlidentifier=$($Wanted.ctl_identifier)")

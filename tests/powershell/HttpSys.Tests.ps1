@@ -43,10 +43,6 @@ BeforeAll {
             RevocationFreshnessSeconds = 0; DisableTls13 = $false; DisableLegacyTls = $false; DisableHttp2 = $false
             DisableQuic = $false; DisableOcspStapling = $false
         }
-        if ($Kind -eq 'ccs') {
-            $arguments.CertificateHash = ''
-            $arguments.CertificateStore = ''
-        }
         foreach ($name in $Change.Keys) {
             $arguments[$name] = $Change[$name]
         }
@@ -89,23 +85,9 @@ Describe 'Set-MtlsHttpSysBinding' {
         @($script:Netsh) | Should -Be @("http add sslcert hostnameport=www.contoso.com:443 $BaseArguments")
     }
 
-    It 'writes the Central Certificate Store record of a port without certificate and store (issue 10 item 8)' {
-        # WINDOWS_FACTS HTTPSYS-10: a ccs record names no certificate; its key is the port.
-        Set-TestHttpSys -After @{ 'SslCcsBindingInfo\0.0.0.0:443' = New-HttpSysKey -Flags 0x2 -CtlStore 'ClientAuthIssuer' -CheckMode 0 }
-        (Invoke-Set -Key '443' -Kind 'ccs').changed | Should -BeTrue
-        @($script:Netsh) | Should -Be @("http add sslcert ccs=443 appid=$IisAppId clientcertnegotiation=enable sslctlstorename=ClientAuthIssuer dsmapperusage=disable verifyclientcertrevocation=enable verifyrevocationwithcachedclientcertonly=disable")
-    }
-
-    It 'keeps the client certificate options of a ccs record it finds as asked' {
-        Set-TestHttpSys -Before @{ 'SslCcsBindingInfo\0.0.0.0:443' = New-HttpSysKey -Flags 0x2 -CtlStore 'ClientAuthIssuer' }
-        (Invoke-Set -Key '443' -Kind 'ccs').changed | Should -BeFalse
-        $script:Netsh | Should -HaveCount 0
-    }
-
-    It 'refuses a certificate for a ccs record' {
+    It 'refuses a ccs record, which no op writes (docs/ENGINE.md: the kind is reserved)' {
         Set-TestHttpSys
-        { Invoke-Set -Key '443' -Kind 'ccs' -Change @{ CertificateHash = $Hash } } |
-            Should -Throw "a ccs record names no certificate (the Central Certificate Store finds one by host name): certificate_hash and certificate_store must be empty, got '$Hash' and ''"
+        { Invoke-Set -Key '443' -Kind 'ccs' } | Should -Throw "kind 'ccs' is not supported; use ipport or hostnameport"
         $script:Netsh | Should -HaveCount 0
     }
 
@@ -198,11 +180,9 @@ Describe 'Set-MtlsHttpSysBinding' {
     }
 
     It 'refuses <Case> before running netsh' -ForEach @(
-        @{ Case = 'an unknown kind'; Key = '0.0.0.0:443'; Kind = 'scopedccs'; Change = @{}; Message = "kind 'scopedccs' is not supported; use ipport, hostnameport or ccs" }
+        @{ Case = 'an unknown kind'; Key = '0.0.0.0:443'; Kind = 'scopedccs'; Change = @{}; Message = "kind 'scopedccs' is not supported; use ipport or hostnameport" }
         @{ Case = 'a key without a port'; Key = 'www.contoso.com'; Kind = 'hostnameport'; Change = @{}; Message = "key 'www.contoso.com' is not address:port*" }
         @{ Case = 'a key with a space'; Key = 'a b:443'; Kind = 'ipport'; Change = @{}; Message = "key 'a b:443' is not address:port*" }
-        @{ Case = 'a ccs key that is not a port'; Key = '0.0.0.0:443'; Kind = 'ccs'; Change = @{}; Message = "key '0.0.0.0:443' is not a port from 1 to 65535*" }
-        @{ Case = 'a ccs port out of range'; Key = '70000'; Kind = 'ccs'; Change = @{}; Message = "key '70000' is not a port from 1 to 65535*" }
         @{ Case = 'a hash that is not SHA-1 hex'; Key = '0.0.0.0:443'; Kind = 'ipport'; Change = @{ CertificateHash = 'xyz' }; Message = "certificate_hash 'xyz' is not 40 hexadecimal characters*" }
         @{ Case = 'an empty store'; Key = '0.0.0.0:443'; Kind = 'ipport'; Change = @{ CertificateStore = '' }; Message = "certificate_store '' is empty or has spaces*" }
         @{ Case = 'an app id that is not a GUID'; Key = '0.0.0.0:443'; Kind = 'ipport'; Change = @{ AppId = 'IIS' }; Message = "app_id 'IIS' is not a GUID" }
@@ -221,7 +201,6 @@ Describe 'Remove-MtlsHttpSysBinding' {
     It 'deletes a record with netsh delete, <Kind> <Key>' -ForEach @(
         @{ Kind = 'ipport'; Key = '0.0.0.0:443'; Path = 'SslBindingInfo\0.0.0.0:443' }
         @{ Kind = 'hostnameport'; Key = 'WWW.contoso.com:443'; Path = 'SslSniBindingInfo\www.contoso.com:443' }
-        @{ Kind = 'ccs'; Key = '443'; Path = 'SslCcsBindingInfo\0.0.0.0:443' }
     ) {
         Set-TestHttpSys -Before @{ $Path = New-HttpSysKey -Hash $Hash } -After @{}
         (Remove-MtlsHttpSysBinding -Key $Key -Kind $Kind).changed | Should -BeTrue

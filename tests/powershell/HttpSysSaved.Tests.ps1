@@ -60,7 +60,7 @@ Describe 'Save-MtlsHttpSysRecord' {
     It 'refuses an unknown kind before writing anything' {
         Set-TestSaved -Values $null
         { Save-MtlsHttpSysRecord -Key '0.0.0.0:443' -Kind 'sni' -Settings $Settings } |
-            Should -Throw "kind 'sni' is not supported; use ipport, hostnameport or ccs"
+            Should -Throw "kind 'sni' is not supported; use ipport or hostnameport"
         $Writes.Count | Should -Be 0
     }
 }
