@@ -1,69 +1,28 @@
 # Copyright: (c) 2025, mtls.iis maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-# LocalMachine certificate stores for the host_state engine: gather one store, create a store, import (DER, or
-# PFX with its private key), move and remove certificates. Every function opens and closes its own X509Store
-# handles.
+# LocalMachine certificate stores for the host_state engine: gather a store, store_create, cert_import, cert_move and
+# cert_remove (pfx_import is CertPfx.psm1, which uses the store helpers exported at the end). Windows is reached only
+# through the boundary util WinCertStore; certificates cross it as DER bytes and this file computes their thumbprints
+# itself, the SHA-1 of the DER (WINDOWS_FACTS CERT-1).
+#
+# A store that does not exist is not an error: gather reports it, cert_remove has nothing to remove. Every other
+# failure of Windows is, and access denied says what to do (issue 10 item 4): the boundary tells the two apart
+# (WINDOWS_FACTS CERT-12), this file never reads a failure as "missing".
+
+#AnsibleRequires -PowerShell ..module_utils.WinCertStore
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
 
-Function Open-MtlsCertStore {
-    <#
-    .SYNOPSIS
-    Opens a LocalMachine store; the caller closes it. With -ExistingOnly a missing store gives $null.
-    #>
-    [CmdletBinding()]
-    [OutputType([System.Security.Cryptography.X509Certificates.X509Store])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Name,
-
-        [switch]
-        $Write,
-
-        [switch]
-        $ExistingOnly
-    )
-
-    $openFlags = [System.Security.Cryptography.X509Certificates.OpenFlags]::ReadOnly
-    if ($Write) {
-        # Without OpenExistingOnly, opening ReadWrite creates a missing store (documented X509Store.Open behaviour).
-        $openFlags = [System.Security.Cryptography.X509Certificates.OpenFlags]::ReadWrite
-    }
-    if ($ExistingOnly) {
-        $openFlags = $openFlags -bor [System.Security.Cryptography.X509Certificates.OpenFlags]::OpenExistingOnly
-    }
-
-    $location = [System.Security.Cryptography.X509Certificates.StoreLocation]::LocalMachine
-    $store = New-Object -TypeName System.Security.Cryptography.X509Certificates.X509Store -ArgumentList $Name, $location
-    try {
-        $store.Open($openFlags)
-    }
-    catch [System.Security.Cryptography.CryptographicException] {
-        # PowerShell matches catch types against the inner exception of the MethodInvocationException that
-        # wraps an exception thrown by a .NET method.
-        $store.Close()
-        if (-not $ExistingOnly) {
-            throw
-        }
-        # X509Store.Open raises CryptographicException when CertOpenStore fails: with OpenExistingOnly that
-        # is a missing store. Access denied lands here too, but reading LocalMachine stores needs no
-        # administrator rights, so it is not expected for a module running over WinRM.
-        return $null
-    }
-    catch {
-        $store.Close()
-        throw
-    }
-    $store
-}
+# HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED) (WINDOWS_FACTS CERT-12). As text: a hex literal above 0x7FFFFFFF is a
+# negative Int32 in PowerShell.
+$script:AccessDenied = '0x80070005'
 
 Function ConvertTo-MtlsThumbprint {
     <#
     .SYNOPSIS
-    Validates a SHA-1 thumbprint and returns it as upper-case hex.
+    Validates an op's SHA-1 thumbprint and returns it as upper-case hex.
     #>
     [CmdletBinding()]
     [OutputType([string])]
@@ -81,375 +40,79 @@ Function ConvertTo-MtlsThumbprint {
     $normalised
 }
 
-Function ConvertFrom-MtlsDer {
+Function Get-MtlsDerThumbprint {
     <#
     .SYNOPSIS
-    Builds an X509Certificate2 from base64 DER.
-    #>
-    [CmdletBinding()]
-    [OutputType([System.Security.Cryptography.X509Certificates.X509Certificate2])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
-        [string]
-        $Der
-    )
-
-    try {
-        $bytes = [System.Convert]::FromBase64String($Der)
-    }
-    catch {
-        throw "der is not valid base64: $($_.Exception.Message)"
-    }
-    try {
-        [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($bytes)
-    }
-    catch {
-        throw "der does not decode to an X.509 certificate: $($_.Exception.Message)"
-    }
-}
-
-Function ConvertTo-MtlsDerString {
-    <#
-    .SYNOPSIS
-    Returns the base64 DER of a certificate.
+    The Windows thumbprint of a certificate: the SHA-1 of its DER as upper-case hex (WINDOWS_FACTS CERT-1).
     #>
     [CmdletBinding()]
     [OutputType([string])]
     param (
         [Parameter(Mandatory = $true)]
-        [System.Security.Cryptography.X509Certificates.X509Certificate2]
-        $Certificate
+        [byte[]]
+        $Der
     )
 
-    [System.Convert]::ToBase64String($Certificate.RawData)
-}
-
-Function Find-MtlsCertificate {
-    <#
-    .SYNOPSIS
-    Returns the certificate with this thumbprint from an open store, or $null.
-    #>
-    [CmdletBinding()]
-    param (
-        [Parameter(Mandatory = $true)]
-        [System.Security.Cryptography.X509Certificates.X509Store]
-        $Store,
-
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Thumbprint
-    )
-
-    foreach ($certificate in $Store.Certificates) {
-        if ($certificate.Thumbprint -eq $Thumbprint) {
-            return $certificate
-        }
-    }
-    return $null
-}
-
-Function Test-MtlsCertificatePresent {
-    <#
-    .SYNOPSIS
-    Opens the named store afresh (read-only, never creating it) and tells whether it holds the thumbprint.
-    #>
-    [CmdletBinding()]
-    [OutputType([bool])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [string]
-        $StoreName,
-
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Thumbprint
-    )
-
-    $store = Open-MtlsCertStore -Name $StoreName -ExistingOnly
-    if ($null -eq $store) {
-        return $false
-    }
+    # SHA1.Create() is the CryptoAPI implementation on .NET Framework, which FIPS mode allows.
+    $sha1 = [System.Security.Cryptography.SHA1]::Create()
     try {
-        return ($null -ne (Find-MtlsCertificate -Store $store -Thumbprint $Thumbprint))
+        [System.BitConverter]::ToString($sha1.ComputeHash($Der)).Replace('-', '')
     }
     finally {
-        $store.Close()
+        $sha1.Dispose()
     }
 }
 
-Function Assert-MtlsCertificateGone {
+Function ConvertFrom-MtlsBase64 {
     <#
     .SYNOPSIS
-    Re-opens a store after a removal and fails if the certificate is still there.
+    Decodes an op's base64 argument; the error names the argument, never its content.
     #>
     [CmdletBinding()]
+    [OutputType([byte[]])]
     param (
-        [Parameter(Mandatory = $true)]
-        [string]
-        $StoreName,
-
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Thumbprint
-    )
-
-    # A system store such as LocalMachine\Root also shows certificates of other physical stores (Group Policy,
-    # Enterprise); removing one of those through the system store may not take effect, or it may come back at
-    # the next policy refresh (uncertain: not verified on a real host). Check instead of assuming.
-    if (Test-MtlsCertificatePresent -StoreName $StoreName -Thumbprint $Thumbprint) {
-        throw "certificate $Thumbprint is still in '$StoreName' after removing it; it may be deployed by Group Policy or another physical store - remove it at its source"
-    }
-}
-
-Function Add-MtlsCertificateToStore {
-    <#
-    .SYNOPSIS
-    Adds a certificate to a LocalMachine store unless it is already there; tells whether it added it.
-    #>
-    [CmdletBinding()]
-    [OutputType([bool])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [string]
-        $StoreName,
-
-        [Parameter(Mandatory = $true)]
-        [System.Security.Cryptography.X509Certificates.X509Certificate2]
-        $Certificate
-    )
-
-    # ReadWrite without OpenExistingOnly: a missing store is created, as store_create would.
-    $store = Open-MtlsCertStore -Name $StoreName -Write
-    try {
-        if ($null -ne (Find-MtlsCertificate -Store $store -Thumbprint $Certificate.Thumbprint)) {
-            return $false
-        }
-        $store.Add($Certificate)
-        return $true
-    }
-    finally {
-        $store.Close()
-    }
-}
-
-Function Get-MtlsCertStoreSnapshot {
-    <#
-    .SYNOPSIS
-    Reads one LocalMachine store without creating it: exists, and thumbprint/der/has_private_key per certificate.
-    #>
-    [CmdletBinding()]
-    [OutputType([hashtable])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Name
-    )
-
-    $store = Open-MtlsCertStore -Name $Name -ExistingOnly
-    if ($null -eq $store) {
-        return @{ exists = $false; certificates = @() }
-    }
-    try {
-        $certificates = @(
-            foreach ($certificate in $store.Certificates) {
-                @{
-                    thumbprint = $certificate.Thumbprint.ToUpperInvariant()
-                    der = ConvertTo-MtlsDerString -Certificate $certificate
-                    has_private_key = $certificate.HasPrivateKey
-                }
-            }
-        )
-        return @{ exists = $true; certificates = $certificates }
-    }
-    finally {
-        $store.Close()
-    }
-}
-
-Function New-MtlsCertStore {
-    <#
-    .SYNOPSIS
-    Op store_create: creates the LocalMachine store when it is missing.
-    #>
-    [CmdletBinding()]
-    [OutputType([hashtable])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Name
-    )
-
-    $existing = Open-MtlsCertStore -Name $Name -ExistingOnly
-    if ($null -ne $existing) {
-        $existing.Close()
-        return @{ changed = $false }
-    }
-    $created = Open-MtlsCertStore -Name $Name -Write
-    $created.Close()
-    @{ changed = $true }
-}
-
-Function Add-MtlsCertificate {
-    <#
-    .SYNOPSIS
-    Op cert_import: adds a certificate (base64 DER) to a LocalMachine store unless it is already there. The
-    thumbprint is the controller's SHA-1 of the DER; a mismatch means the op was damaged and nothing is added.
-    #>
-    [CmdletBinding()]
-    [OutputType([hashtable])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [string]
-        $StoreName,
-
         [Parameter(Mandatory = $true)]
         [AllowEmptyString()]
         [string]
-        $Der,
+        $Text,
 
         [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
         [string]
-        $Thumbprint
+        $Argument
     )
 
-    $wanted = ConvertTo-MtlsThumbprint -Thumbprint $Thumbprint
-    $certificate = ConvertFrom-MtlsDer -Der $Der
-    $actual = $certificate.Thumbprint.ToUpperInvariant()
-    if ($actual -ne $wanted) {
-        throw "der has thumbprint $actual but the op says $wanted, so the op was damaged on its way"
+    $bytes = $null
+    try {
+        $bytes = [System.Convert]::FromBase64String($Text)
     }
-    $added = Add-MtlsCertificateToStore -StoreName $StoreName -Certificate $certificate
-    @{ changed = $added }
+    catch {
+        $bytes = $null
+    }
+    if ($null -eq $bytes -or $bytes.Length -eq 0) {
+        throw "$Argument is not valid base64 (or is empty)"
+    }
+    , $bytes
 }
 
-Function Move-MtlsCertificate {
+Function Get-MtlsErrorCause {
     <#
     .SYNOPSIS
-    Op cert_move: adds the certificate to the target store, checks it is there, then removes it from the source.
+    The innermost exception of an error record, where Windows' own error is: @{ type; code = '0x8007xxxx'; message }.
     #>
     [CmdletBinding()]
     [OutputType([hashtable])]
     param (
         [Parameter(Mandatory = $true)]
-        [string]
-        $FromStore,
-
-        [Parameter(Mandatory = $true)]
-        [string]
-        $ToStore,
-
-        [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
-        [string]
-        $Thumbprint
+        [System.Management.Automation.ErrorRecord]
+        $ErrorRecord
     )
 
-    $wanted = ConvertTo-MtlsThumbprint -Thumbprint $Thumbprint
-    if ($FromStore -eq $ToStore) {
-        # -eq is case-insensitive, like store names; adding then removing would delete the certificate.
-        throw "from_store and to_store are the same store '$FromStore'"
+    # A .NET method's exception reaches PowerShell wrapped in a MethodInvocationException.
+    $exception = $ErrorRecord.Exception
+    while ($null -ne $exception.InnerException) {
+        $exception = $exception.InnerException
     }
-
-    $source = Open-MtlsCertStore -Name $FromStore -Write -ExistingOnly
-    try {
-        $certificate = $null
-        if ($null -ne $source) {
-            $certificate = Find-MtlsCertificate -Store $source -Thumbprint $wanted
-        }
-        if ($null -eq $certificate) {
-            if (Test-MtlsCertificatePresent -StoreName $ToStore -Thumbprint $wanted) {
-                return @{ changed = $false }
-            }
-            throw "certificate $wanted is in neither '$FromStore' nor '$ToStore'; gather again and re-plan"
-        }
-
-        $null = Add-MtlsCertificateToStore -StoreName $ToStore -Certificate $certificate
-        if (-not (Test-MtlsCertificatePresent -StoreName $ToStore -Thumbprint $wanted)) {
-            throw "certificate $wanted was not found in '$ToStore' after adding it; it was left in '$FromStore'"
-        }
-        $der = ConvertTo-MtlsDerString -Certificate $certificate
-        $source.Remove($certificate)
-        Assert-MtlsCertificateGone -StoreName $FromStore -Thumbprint $wanted
-        return @{ changed = $true; der = $der }
-    }
-    finally {
-        if ($null -ne $source) {
-            $source.Close()
-        }
-    }
-}
-
-Function Remove-MtlsCertificate {
-    <#
-    .SYNOPSIS
-    Op cert_remove: removes a certificate from a LocalMachine store and returns its base64 DER.
-    #>
-    [CmdletBinding()]
-    [OutputType([hashtable])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [string]
-        $StoreName,
-
-        [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
-        [string]
-        $Thumbprint
-    )
-
-    $wanted = ConvertTo-MtlsThumbprint -Thumbprint $Thumbprint
-    $store = Open-MtlsCertStore -Name $StoreName -Write -ExistingOnly
-    if ($null -eq $store) {
-        return @{ changed = $false }
-    }
-    try {
-        $certificate = Find-MtlsCertificate -Store $store -Thumbprint $wanted
-        if ($null -eq $certificate) {
-            return @{ changed = $false }
-        }
-        $der = ConvertTo-MtlsDerString -Certificate $certificate
-        $store.Remove($certificate)
-        Assert-MtlsCertificateGone -StoreName $StoreName -Thumbprint $wanted
-        return @{ changed = $true; der = $der }
-    }
-    finally {
-        $store.Close()
-    }
-}
-
-Function Test-MtlsPrivateKeyPresent {
-    <#
-    .SYNOPSIS
-    Opens the named store afresh (read-only, never creating it) and tells whether it holds the thumbprint with a
-    private key.
-    #>
-    [CmdletBinding()]
-    [OutputType([bool])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [string]
-        $StoreName,
-
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Thumbprint
-    )
-
-    $store = Open-MtlsCertStore -Name $StoreName -ExistingOnly
-    if ($null -eq $store) {
-        return $false
-    }
-    try {
-        $certificate = Find-MtlsCertificate -Store $store -Thumbprint $Thumbprint
-        # HasPrivateKey tells that the certificate is linked to a key (its key provider property), not that the key
-        # file is readable; that is what Windows tools show as "You have a private key".
-        return ($null -ne $certificate -and $certificate.HasPrivateKey)
-    }
-    finally {
-        $store.Close()
-    }
+    @{ type = $exception.GetType().FullName; code = '0x{0:X8}' -f $exception.HResult; message = $exception.Message }
 }
 
 Function Hide-MtlsSecretText {
@@ -478,48 +141,98 @@ Function Hide-MtlsSecretText {
     $Text.Replace($Secret, '********')
 }
 
-Function Open-MtlsPfx {
+Function Format-MtlsStoreFailure {
     <#
     .SYNOPSIS
-    Opens a PFX into an X509Certificate2 (the certificate that has the private key). Errors never carry the password.
+    The message of a failed store call: what was being done, Windows' reason (a secret masked), and for access denied
+    what to do about it.
     #>
     [CmdletBinding()]
-    [OutputType([System.Security.Cryptography.X509Certificates.X509Certificate2])]
+    [OutputType([string])]
     param (
         [Parameter(Mandatory = $true)]
-        [byte[]]
-        $Bytes,
+        [System.Management.Automation.ErrorRecord]
+        $ErrorRecord,
 
+        # What failed, e.g. "removing certificate <thumbprint> from LocalMachine\CA".
         [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
         [string]
-        $Password,
+        $Doing,
 
+        [AllowNull()]
+        [string]
+        $Secret
+    )
+
+    $cause = Get-MtlsErrorCause -ErrorRecord $ErrorRecord
+    $reason = Hide-MtlsSecretText -Text $cause.message -Secret $Secret
+    if ($cause.code -eq $script:AccessDenied) {
+        return "$Doing was denied ($($cause.code) access denied - $reason): changing LocalMachine certificate stores needs a local administrator; connect as one or use become"
+    }
+    "$Doing failed ($($cause.type) $($cause.code) - $reason)"
+}
+
+Function Read-MtlsCertStore {
+    <#
+    .SYNOPSIS
+    Reads one LocalMachine store without creating it: @{ exists; certificates = @(@{ thumbprint; der = [byte[]];
+    has_private_key }) }. A store that does not exist has exists = $false; any other failure is an error.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
         [Parameter(Mandatory = $true)]
-        [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]
-        $Flags
+        [string]
+        $Name
     )
 
     try {
-        return [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Bytes, $Password, $Flags)
+        $store = Get-MtlsWinCertStore -Name $Name
     }
     catch {
-        # A new message instead of the original error record: the .NET messages ("The specified network password
-        # is not correct.") do not contain the password, but nothing of the original record is passed on unchecked.
-        $exception = $_.Exception
-        while ($null -ne $exception.InnerException) {
-            $exception = $exception.InnerException
-        }
-        $reason = Hide-MtlsSecretText -Text $exception.Message -Secret $Password
-        $code = '0x{0:X8}' -f $exception.HResult
-        throw "the PFX could not be opened ($($exception.GetType().FullName) $code - $reason); check that password_ref names the right password and that the PFX is not damaged"
+        throw (Format-MtlsStoreFailure -ErrorRecord $_ -Doing "reading LocalMachine\$Name")
     }
+    $certificates = @(
+        foreach ($certificate in @($store.certificates)) {
+            @{
+                thumbprint = Get-MtlsDerThumbprint -Der $certificate.der
+                der = $certificate.der
+                has_private_key = [bool]$certificate.has_private_key
+            }
+        }
+    )
+    @{ exists = [bool]$store.exists; certificates = $certificates }
 }
 
-Function Add-MtlsPfxToStore {
+Function Find-MtlsStoreCertificate {
     <#
     .SYNOPSIS
-    Adds a certificate with its persisted private key to a LocalMachine store (creating a missing store).
+    The certificate with this upper-case thumbprint in a store read by Read-MtlsCertStore, or $null.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [hashtable]
+        $Store,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Thumbprint
+    )
+
+    foreach ($certificate in $Store.certificates) {
+        if ($certificate.thumbprint -ceq $Thumbprint) {
+            return $certificate
+        }
+    }
+    $null
+}
+
+Function Remove-MtlsStoreCertificate {
+    <#
+    .SYNOPSIS
+    Removes a certificate the store holds, then reads the store again and fails if it is still there.
     #>
     [CmdletBinding()]
     param (
@@ -528,29 +241,85 @@ Function Add-MtlsPfxToStore {
         $StoreName,
 
         [Parameter(Mandatory = $true)]
-        [System.Security.Cryptography.X509Certificates.X509Certificate2]
-        $Certificate
+        [string]
+        $Thumbprint,
+
+        # Said after the failure, e.g. where else the certificate is.
+        [string]
+        $Consequence = 'it is still there'
     )
 
-    $store = Open-MtlsCertStore -Name $StoreName -Write
     try {
-        # Also when the store already holds the certificate without its key: X509Store.Add replaces an existing
-        # copy and keeps its properties unless the new one sets them, so the key link is added (the .NET Framework
-        # uses CERT_STORE_ADD_REPLACE_EXISTING_INHERIT_PROPERTIES; not verified on a host).
-        $store.Add($Certificate)
+        Remove-MtlsWinCertStoreCertificate -Name $StoreName -Thumbprint $Thumbprint
     }
-    finally {
-        $store.Close()
+    catch {
+        throw "$(Format-MtlsStoreFailure -ErrorRecord $_ -Doing "removing certificate $Thumbprint from LocalMachine\$StoreName"); $Consequence"
+    }
+    # A system store such as LocalMachine\Root also shows certificates of other physical stores (Group Policy,
+    # Enterprise); removing one of those through the system store may not take effect, or it may come back at the
+    # next policy refresh (WINDOWS_FACTS CERT-20). Check instead of assuming.
+    if ($null -ne (Find-MtlsStoreCertificate -Store (Read-MtlsCertStore -Name $StoreName) -Thumbprint $Thumbprint)) {
+        throw "certificate $Thumbprint is still in LocalMachine\$StoreName after removing it; it may be deployed by Group Policy or another physical store - remove it at its source"
     }
 }
 
-Function Import-MtlsPfxCertificate {
+Function Get-MtlsCertStoreSnapshot {
     <#
     .SYNOPSIS
-    Op pfx_import: imports the certificate and private key of a PFX into a LocalMachine store (machine key set,
-    persisted); no-op when the store already has the certificate with a key. The thumbprint is the controller's;
-    a PFX holding another certificate fails before anything is persisted. The password never reaches a result,
-    a message or an error.
+    Gather of one store: exists, and thumbprint, base64 DER and has_private_key of each certificate (docs/ENGINE.md).
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Name
+    )
+
+    $store = Read-MtlsCertStore -Name $Name
+    $certificates = @(
+        foreach ($certificate in $store.certificates) {
+            @{
+                thumbprint = $certificate.thumbprint
+                der = [System.Convert]::ToBase64String($certificate.der)
+                has_private_key = $certificate.has_private_key
+            }
+        }
+    )
+    @{ exists = $store.exists; certificates = $certificates }
+}
+
+Function New-MtlsCertStore {
+    <#
+    .SYNOPSIS
+    Op store_create: creates the LocalMachine store when it does not exist.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Name
+    )
+
+    if ((Read-MtlsCertStore -Name $Name).exists) {
+        return @{ changed = $false }
+    }
+    try {
+        New-MtlsWinCertStore -Name $Name
+    }
+    catch {
+        throw (Format-MtlsStoreFailure -ErrorRecord $_ -Doing "creating LocalMachine\$Name")
+    }
+    @{ changed = $true }
+}
+
+Function Add-MtlsCertificate {
+    <#
+    .SYNOPSIS
+    Op cert_import: adds a certificate (base64 DER) to a LocalMachine store, created when missing (WINDOWS_FACTS
+    CERT-13), unless the store holds it. The thumbprint is the controller's SHA-1 of the DER; a mismatch means the op
+    was damaged and nothing is added.
     #>
     [CmdletBinding()]
     [OutputType([hashtable])]
@@ -562,12 +331,7 @@ Function Import-MtlsPfxCertificate {
         [Parameter(Mandatory = $true)]
         [AllowEmptyString()]
         [string]
-        $Pfx,
-
-        [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
-        [string]
-        $Password,
+        $Der,
 
         [Parameter(Mandatory = $true)]
         [AllowEmptyString()]
@@ -576,52 +340,98 @@ Function Import-MtlsPfxCertificate {
     )
 
     $wanted = ConvertTo-MtlsThumbprint -Thumbprint $Thumbprint
-    # Checked before the PFX is opened: opening it with PersistKeySet writes a key file every time, so a repeated
-    # run would leave orphaned keys behind.
-    if (Test-MtlsPrivateKeyPresent -StoreName $StoreName -Thumbprint $wanted) {
+    $bytes = ConvertFrom-MtlsBase64 -Text $Der -Argument 'der'
+    $actual = Get-MtlsDerThumbprint -Der $bytes
+    if ($actual -cne $wanted) {
+        throw "der has thumbprint $actual but the op says $wanted, so the op was damaged on its way"
+    }
+    if ($null -ne (Find-MtlsStoreCertificate -Store (Read-MtlsCertStore -Name $StoreName) -Thumbprint $wanted)) {
         return @{ changed = $false }
     }
     try {
-        $bytes = [System.Convert]::FromBase64String($Pfx)
+        Add-MtlsWinCertStoreCertificate -Name $StoreName -Der $bytes
     }
     catch {
-        throw "pfx is not valid base64"
-    }
-
-    $machineKeySet = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]::MachineKeySet
-    $persistKeySet = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]::PersistKeySet
-
-    # First look without persisting: without PersistKeySet the key is not kept (the documented meaning of the
-    # flag; that Reset deletes it at once is .NET Framework behaviour, not verified on a host), so a PFX with the
-    # wrong certificate leaves nothing behind.
-    $probe = Open-MtlsPfx -Bytes $bytes -Password $Password -Flags $machineKeySet
-    try {
-        $actual = $probe.Thumbprint.ToUpperInvariant()
-        $hasKey = $probe.HasPrivateKey
-    }
-    finally {
-        $probe.Reset()
-    }
-    if ($actual -ne $wanted) {
-        throw "the PFX holds certificate $actual but the op says $wanted, so the op was damaged on its way"
-    }
-    if (-not $hasKey) {
-        throw "the PFX certificate $actual has no private key; import a certificate without a key with cert_import"
-    }
-
-    # MachineKeySet: the key goes to the machine key store, readable by IIS; PersistKeySet: it outlives this
-    # process. The key is not marked exportable.
-    $certificate = Open-MtlsPfx -Bytes $bytes -Password $Password -Flags ($machineKeySet -bor $persistKeySet)
-    try {
-        Add-MtlsPfxToStore -StoreName $StoreName -Certificate $certificate
-    }
-    finally {
-        $certificate.Reset()
-    }
-    if (-not (Test-MtlsPrivateKeyPresent -StoreName $StoreName -Thumbprint $wanted)) {
-        throw "certificate $wanted is not in '$StoreName' with a private key after importing the PFX"
+        throw (Format-MtlsStoreFailure -ErrorRecord $_ -Doing "adding certificate $wanted to LocalMachine\$StoreName")
     }
     @{ changed = $true }
+}
+
+Function Move-MtlsCertificate {
+    <#
+    .SYNOPSIS
+    Op cert_move: copies the certificate with its properties (key link included) into the target store, checks it is
+    there, then removes it from the source; returns its base64 DER. Nothing is lost on a failure midway: the
+    certificate is then in both stores, and a rerun finishes the move.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $FromStore,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $ToStore,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Thumbprint
+    )
+
+    $wanted = ConvertTo-MtlsThumbprint -Thumbprint $Thumbprint
+    if ($FromStore -eq $ToStore) {
+        # -eq is case-insensitive, like store names (WINDOWS_FACTS CERT-11); copying then removing would delete it.
+        throw "from_store and to_store are the same store '$FromStore'"
+    }
+    $certificate = Find-MtlsStoreCertificate -Store (Read-MtlsCertStore -Name $FromStore) -Thumbprint $wanted
+    if ($null -eq $certificate) {
+        if ($null -ne (Find-MtlsStoreCertificate -Store (Read-MtlsCertStore -Name $ToStore) -Thumbprint $wanted)) {
+            return @{ changed = $false }
+        }
+        throw "certificate $wanted is in neither LocalMachine\$FromStore nor LocalMachine\$ToStore; gather again and re-plan"
+    }
+    try {
+        Copy-MtlsWinCertStoreCertificate -Name $ToStore -SourceName $FromStore -Thumbprint $wanted
+    }
+    catch {
+        throw "$(Format-MtlsStoreFailure -ErrorRecord $_ -Doing "copying certificate $wanted from LocalMachine\$FromStore to LocalMachine\$ToStore"); it is still in $FromStore"
+    }
+    if ($null -eq (Find-MtlsStoreCertificate -Store (Read-MtlsCertStore -Name $ToStore) -Thumbprint $wanted)) {
+        throw "certificate $wanted was not found in LocalMachine\$ToStore after copying it there; it was left in $FromStore"
+    }
+    Remove-MtlsStoreCertificate -StoreName $FromStore -Thumbprint $wanted -Consequence "it is in both $FromStore and $ToStore; run the task again to finish the move"
+    @{ changed = $true; der = [System.Convert]::ToBase64String($certificate.der) }
+}
+
+Function Remove-MtlsCertificate {
+    <#
+    .SYNOPSIS
+    Op cert_remove: removes a certificate from a LocalMachine store and returns its base64 DER; changed=false only
+    when the store does not exist or does not hold it (never because Windows refused to open it).
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $StoreName,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Thumbprint
+    )
+
+    $wanted = ConvertTo-MtlsThumbprint -Thumbprint $Thumbprint
+    $certificate = Find-MtlsStoreCertificate -Store (Read-MtlsCertStore -Name $StoreName) -Thumbprint $wanted
+    if ($null -eq $certificate) {
+        return @{ changed = $false }
+    }
+    Remove-MtlsStoreCertificate -StoreName $StoreName -Thumbprint $wanted
+    @{ changed = $true; der = [System.Convert]::ToBase64String($certificate.der) }
 }
 
 Export-ModuleMember -Function Get-MtlsCertStoreSnapshot
@@ -629,4 +439,12 @@ Export-ModuleMember -Function New-MtlsCertStore
 Export-ModuleMember -Function Add-MtlsCertificate
 Export-ModuleMember -Function Move-MtlsCertificate
 Export-ModuleMember -Function Remove-MtlsCertificate
-Export-ModuleMember -Function Import-MtlsPfxCertificate
+# For CertPfx.psm1, which imports PFX files into the same stores.
+Export-ModuleMember -Function ConvertTo-MtlsThumbprint
+Export-ModuleMember -Function Get-MtlsDerThumbprint
+Export-ModuleMember -Function ConvertFrom-MtlsBase64
+Export-ModuleMember -Function Get-MtlsErrorCause
+Export-ModuleMember -Function Hide-MtlsSecretText
+Export-ModuleMember -Function Format-MtlsStoreFailure
+Export-ModuleMember -Function Read-MtlsCertStore
+Export-ModuleMember -Function Find-MtlsStoreCertificate

@@ -12,6 +12,7 @@
 # exactly while that key exists (WINDOWS_FACTS SCHANNEL-4). The SCHANNEL key itself is never written for this.
 
 #AnsibleRequires -PowerShell ..module_utils.WinRegistry
+#AnsibleRequires -PowerShell ..module_utils.RegistryValue
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
@@ -65,35 +66,6 @@ Function ConvertTo-MtlsDword {
         throw "value $Value is outside the REG_DWORD range 0..4294967295"
     }
     [long]$Value
-}
-
-Function Find-MtlsRegistryEntry {
-    <#
-    .SYNOPSIS
-    The @{ kind; data } of a value of a key read through Get-MtlsWinRegistryKey, found by name case-insensitively as
-    the registry does (WINDOWS_FACTS REG-2); $null when the key or the value is absent.
-    #>
-    [CmdletBinding()]
-    [OutputType([hashtable])]
-    param (
-        [AllowNull()]
-        [object]
-        $Key,
-
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Name
-    )
-
-    if ($null -eq $Key) {
-        return $null
-    }
-    foreach ($stored in @($Key.values.Keys)) {
-        if ([string]::Equals([string]$stored, $Name, [System.StringComparison]::OrdinalIgnoreCase)) {
-            return $Key.values[$stored]
-        }
-    }
-    $null
 }
 
 Function ConvertTo-MtlsSchannelSnapshotValue {
@@ -163,7 +135,7 @@ Function Get-MtlsSchannelSnapshot {
     $key = Get-MtlsWinRegistryKey -Path $script:SchannelKeyPath
     $snapshot = @{ pending_reboot = Test-MtlsSchannelRebootPending }
     foreach ($name in $script:SchannelValueNames) {
-        $snapshot[$name] = ConvertTo-MtlsSchannelSnapshotValue -Entry (Find-MtlsRegistryEntry -Key $key -Name $name)
+        $snapshot[$name] = ConvertTo-MtlsSchannelSnapshotValue -Entry (Find-MtlsRegistryValue -Key $key -Name $name)
     }
     $snapshot
 }
@@ -190,7 +162,7 @@ Function Set-MtlsSchannelValue {
 
     Assert-MtlsSchannelValueName -Name $Name
     $dword = ConvertTo-MtlsDword -Value $Value
-    $current = Find-MtlsRegistryEntry -Key (Get-MtlsWinRegistryKey -Path $script:SchannelKeyPath) -Name $Name
+    $current = Find-MtlsRegistryValue -Key (Get-MtlsWinRegistryKey -Path $script:SchannelKeyPath) -Name $Name
     if ($null -ne $current -and $current.kind -eq 'REG_DWORD' -and [long]$current.data -eq $dword) {
         return @{ changed = $false }
     }
@@ -218,7 +190,7 @@ Function Remove-MtlsSchannelValue {
     )
 
     Assert-MtlsSchannelValueName -Name $Name
-    $current = Find-MtlsRegistryEntry -Key (Get-MtlsWinRegistryKey -Path $script:SchannelKeyPath) -Name $Name
+    $current = Find-MtlsRegistryValue -Key (Get-MtlsWinRegistryKey -Path $script:SchannelKeyPath) -Name $Name
     if ($null -eq $current) {
         return @{ changed = $false }
     }

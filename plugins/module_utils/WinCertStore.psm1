@@ -174,6 +174,54 @@ Function Add-MtlsWinCertStoreCertificate {
     }
 }
 
+Function Copy-MtlsWinCertStoreCertificate {
+    <#
+    .SYNOPSIS
+    Copies the certificate with this SHA-1 thumbprint (any case) from the LocalMachine store -SourceName into the store
+    -Name (created when missing) with its properties, such as the private key link and the friendly name
+    (WINDOWS_FACTS CERT-18). Fails when the source store does not exist or does not hold the certificate.
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Name,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $SourceName,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Thumbprint
+    )
+
+    $source = Open-MtlsWinCertStore -Name $SourceName -ExistingOnly
+    if ($null -eq $source) {
+        throw "the store '$SourceName' does not exist"
+    }
+    try {
+        $found = @($source.Certificates | Where-Object {
+                [string]::Equals($_.Thumbprint, $Thumbprint, [System.StringComparison]::OrdinalIgnoreCase)
+            })
+        if ($found.Count -eq 0) {
+            throw "the store '$SourceName' holds no certificate with thumbprint $Thumbprint"
+        }
+        $target = Open-MtlsWinCertStore -Name $Name -Write
+        try {
+            # The certificate object read from a store carries that store's properties of it: X509Store.Add copies
+            # them with the certificate (CertAddCertificateContextToStore).
+            $target.Add($found[0])
+        }
+        finally {
+            $target.Close()
+        }
+    }
+    finally {
+        $source.Close()
+    }
+}
+
 Function Remove-MtlsWinCertStoreCertificate {
     <#
     .SYNOPSIS
@@ -305,6 +353,7 @@ Function Add-MtlsWinCertStorePfx {
 Export-ModuleMember -Function Get-MtlsWinCertStore
 Export-ModuleMember -Function New-MtlsWinCertStore
 Export-ModuleMember -Function Add-MtlsWinCertStoreCertificate
+Export-ModuleMember -Function Copy-MtlsWinCertStoreCertificate
 Export-ModuleMember -Function Remove-MtlsWinCertStoreCertificate
 Export-ModuleMember -Function Read-MtlsWinPfx
 Export-ModuleMember -Function Add-MtlsWinCertStorePfx

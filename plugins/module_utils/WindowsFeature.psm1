@@ -12,6 +12,7 @@
 
 #AnsibleRequires -PowerShell ..module_utils.WinFeature
 #AnsibleRequires -PowerShell ..module_utils.WinRegistry
+#AnsibleRequires -PowerShell ..module_utils.RegistryValue
 #AnsibleRequires -PowerShell ..module_utils.WinHost
 
 Set-StrictMode -Version 2.0
@@ -130,36 +131,6 @@ Function Install-MtlsWindowsFeature {
     @{ changed = $true; reboot_required = ([string]$outcome.restart_needed -ne 'No') }
 }
 
-Function Get-MtlsRegistryData {
-    <#
-    .SYNOPSIS
-    The data of one value of a key read through Get-MtlsWinRegistryKey when it has the given type, else $null
-    (names compared case-insensitively, WINDOWS_FACTS REG-2).
-    #>
-    [CmdletBinding()]
-    param (
-        [Parameter(Mandatory = $true)]
-        [hashtable]
-        $Key,
-
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Name,
-
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Kind
-    )
-
-    foreach ($stored in @($Key.values.Keys)) {
-        $entry = $Key.values[$stored]
-        if ([string]::Equals([string]$stored, $Name, [System.StringComparison]::OrdinalIgnoreCase) -and $entry.kind -eq $Kind) {
-            return $entry.data
-        }
-    }
-    $null
-}
-
 Function Get-MtlsWindowsVersion {
     <#
     .SYNOPSIS
@@ -175,13 +146,17 @@ Function Get-MtlsWindowsVersion {
     if ($null -eq $key) {
         throw "the registry key HKLM\$script:CurrentVersionPath does not exist, so the Windows version is unknown"
     }
-    $major = Get-MtlsRegistryData -Key $key -Name 'CurrentMajorVersionNumber' -Kind 'REG_DWORD'
-    $minor = Get-MtlsRegistryData -Key $key -Name 'CurrentMinorVersionNumber' -Kind 'REG_DWORD'
-    $build = Get-MtlsRegistryData -Key $key -Name 'CurrentBuildNumber' -Kind 'REG_SZ'
+    $major = Find-MtlsRegistryValue -Key $key -Name 'CurrentMajorVersionNumber' -Kind 'REG_DWORD'
+    $minor = Find-MtlsRegistryValue -Key $key -Name 'CurrentMinorVersionNumber' -Kind 'REG_DWORD'
+    $buildValue = Find-MtlsRegistryValue -Key $key -Name 'CurrentBuildNumber' -Kind 'REG_SZ'
+    $build = $null
+    if ($null -ne $buildValue) {
+        $build = $buildValue.data
+    }
     if ($null -eq $major -or $null -eq $minor -or $build -notmatch '^[0-9]+$') {
         throw "HKLM\$script:CurrentVersionPath has no CurrentMajorVersionNumber/CurrentMinorVersionNumber (REG_DWORD) and numeric CurrentBuildNumber (REG_SZ) (build '$build'); this collection supports Windows Server 2016 and later"
     }
-    '{0}.{1}.{2}' -f $major, $minor, $build
+    '{0}.{1}.{2}' -f $major.data, $minor.data, $build
 }
 
 Function Get-MtlsHostIdentity {
@@ -202,3 +177,4 @@ Function Get-MtlsHostIdentity {
 Export-ModuleMember -Function Get-MtlsWindowsFeatureSnapshot
 Export-ModuleMember -Function Install-MtlsWindowsFeature
 Export-ModuleMember -Function Get-MtlsHostIdentity
+Export-ModuleMember -Function Get-MtlsWindowsVersion

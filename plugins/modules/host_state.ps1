@@ -8,8 +8,11 @@
 
 #AnsibleRequires -CSharpUtil Ansible.Basic
 #AnsibleRequires -PowerShell ..module_utils.CertStore
+#AnsibleRequires -PowerShell ..module_utils.CertPfx
 #AnsibleRequires -PowerShell ..module_utils.Schannel
 #AnsibleRequires -PowerShell ..module_utils.HttpSys
+#AnsibleRequires -PowerShell ..module_utils.HttpSysRecord
+#AnsibleRequires -PowerShell ..module_utils.HttpSysSaved
 #AnsibleRequires -PowerShell ..module_utils.IisConfig
 #AnsibleRequires -PowerShell ..module_utils.IisAuth
 #AnsibleRequires -PowerShell ..module_utils.IisTracing

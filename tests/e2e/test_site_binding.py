@@ -86,6 +86,27 @@ def test_changing_disable_tls13_keeps_disable_http2(fleet, server_certs):
     assert seed.binding(fleet.state(HOST), SITE, BI)["ssl_flags"] == 1 | 4 | 32
 
 
+def test_httpsys_set_keeps_the_record_settings_the_module_does_not_manage(fleet, server_certs):
+    # Issue 10 item 5: reject (0x8) and disable TLS 1.2 (0x1000), the URL retrieval timeout and the CTL identifier
+    # were set outside mtls.iis; a revocation change rewrites the record and keeps them; the rerun changes nothing.
+    state = fleet.state(HOST)
+    seed.add_cert(state, "My", server_certs[0].der, has_private_key=True)
+    seed.add_binding(state, SITE, BI, ssl_flags=1, certificate_hash=server_certs[0].thumbprint)
+    seed.set_httpsys_options(
+        state, *KEY, default_flags=0x8 | 0x1000, revocation_url_retrieval_timeout=15000, ctl_identifier="PartnerCtl"
+    )
+    fleet.save(HOST, state)
+    args = {"site": SITE, "host": HOSTNAME, "revocation_check": "disabled"}
+    result = fleet.run_module("mtls.iis.site_binding", args).result(TASK, HOST)
+    assert [op["op"] for op in result["plan"]] == ["httpsys_set"]
+    record = seed.httpsys_record(fleet.state(HOST), *KEY)
+    assert (record["cert_check_mode"], record["default_flags"] & (0x8 | 0x1000)) == (1, 0x8 | 0x1000)
+    assert (record["revocation_url_retrieval_timeout"], record["ctl_identifier"]) == (15000, "PartnerCtl")
+    fleet.clear_runs()
+    fleet.run_module("mtls.iis.site_binding", args)
+    assert modes(fleet) == ["gather"]
+
+
 def test_check_mode_with_diff_changes_nothing(fleet, pfx_args, server_certs):
     before = json.dumps(fleet.state(HOST), sort_keys=True)
     result = fleet.run_module("mtls.iis.site_binding", pfx_args, check=True, diff=True).result(TASK, HOST)

@@ -239,3 +239,35 @@ Function New-RegistryKeyAnswer {
     }
     @{ values = $answer; subkeys = $SubKeys }
 }
+
+Function New-WindowsError {
+    <#
+    .SYNOPSIS
+    The error a boundary function lets through when a .NET method fails on Windows: a MethodInvocationException around
+    the method's exception, which carries Windows' HRESULT and message (a CryptographicException built from a Win32
+    error code is 0x8007xxxx with FormatMessage's text, WINDOWS_FACTS CERT-12). Throw it from a mock.
+    #>
+    param (
+        [Parameter(Mandatory = $true)]
+        [long]
+        $HResult,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Message,
+
+        [string]
+        $Method = 'Open',
+
+        [type]
+        $Type = [System.Security.Cryptography.CryptographicException]
+    )
+
+    $inner = New-Object -TypeName $Type.FullName -ArgumentList $Message
+    # Exception.HResult has a protected setter and is a signed Int32; PowerShell reads 0x80070005 as that Int32
+    # already (negative), 2147942405 as a larger number: the low 32 bits are the HRESULT either way.
+    $code = [System.BitConverter]::ToInt32([System.BitConverter]::GetBytes([long]$HResult), 0)
+    [System.Exception].GetProperty('HResult').SetValue($inner, $code)
+    [System.Management.Automation.MethodInvocationException]::new("Exception calling `"$Method`" with `"1`" argument(s): `"$Message`"", $inner)
+}

@@ -16,11 +16,13 @@ BeforeAll {
         'Remove-MtlsIisBinding', 'Set-MtlsIisBindingCertificate', 'Set-MtlsIisBindingSslFlag', 'Set-MtlsHttpSysBinding',
         'Remove-MtlsHttpSysBinding', 'Set-MtlsIisAccessSslFlag', 'Remove-MtlsIisAccessSslFlag', 'Install-MtlsWindowsFeature',
         'Set-MtlsIisAuthSection', 'Set-MtlsIisOneToOneMapping', 'Remove-MtlsIisOneToOneMapping', 'Set-MtlsIisManyToOneMapping',
-        'Remove-MtlsIisManyToOneMapping', 'Set-MtlsIisTracing', 'Remove-MtlsIisTracing'
+        'Remove-MtlsIisManyToOneMapping', 'Set-MtlsIisTracing', 'Remove-MtlsIisTracing', 'Save-MtlsHttpSysRecord'
     )
     foreach ($function in $script:UtilFunctions) {
         Mock $function { @{ changed = $true } }
     }
+    # httpsys_set and httpsys_remove forget the copy httpsys_save kept; none is kept unless a test says otherwise.
+    Mock Clear-MtlsHttpSysSavedRecord { $false }
 }
 
 Describe 'Get-OpArgument' {
@@ -116,6 +118,18 @@ Describe 'the op dispatcher (Invoke-Op)' {
             } }
         @{ Op = @{ op = 'httpsys_remove'; key = 'www.contoso.com:443'; kind = 'hostnameport' }; Function = 'Remove-MtlsHttpSysBinding'
             Filter = { $Key -eq 'www.contoso.com:443' -and $Kind -eq 'hostnameport' } }
+        @{ Op = @{
+                op = 'httpsys_save'; key = 'www.contoso.com:443'; kind = 'hostnameport'; certificate_hash = 'A' * 40
+                certificate_store = 'My'; app_id = '{4dc3e181-e14b-4a21-b022-59fc669b0914}'; negotiate_client_certificate = $true
+                ctl_store_name = 'ClientAuthIssuer'; ds_mapper = $false; revocation = 'cached_only'; revocation_freshness_seconds = 60
+                disable_tls13 = $false; disable_legacy_tls = $false; disable_http2 = $true; disable_quic = $false; disable_ocsp_stapling = $false
+            }
+            Function = 'Save-MtlsHttpSysRecord'
+            Filter = {
+                $Key -eq 'www.contoso.com:443' -and $Kind -eq 'hostnameport' -and $Settings.Count -eq 13 -and
+                $Settings.ctl_store_name -eq 'ClientAuthIssuer' -and $Settings.revocation -eq 'cached_only' -and
+                $Settings.revocation_freshness_seconds -eq 60 -and $Settings.disable_http2 -and $Settings.certificate_store -eq 'My'
+            } }
         @{ Op = @{ op = 'access_set'; location = 'Contoso/api'; ssl_flags = 104 }; Function = 'Set-MtlsIisAccessSslFlag'
             Filter = { $Session.session -eq 'the IIS session' -and $Location -eq 'Contoso/api' -and $SslFlags -eq 104 } }
         @{ Op = @{ op = 'access_unset'; location = 'Contoso/api' }; Function = 'Remove-MtlsIisAccessSslFlag'
@@ -440,6 +454,7 @@ Describe 'Get-HostSnapshot' {
     BeforeAll {
         Mock Get-MtlsHostIdentity { @{ os_version = '10.0.20348'; computer_name = 'WEB01' } }
         Mock Get-MtlsHttpSysBinding { @{ key = '0.0.0.0:443'; kind = 'ipport'; ctl_store_name = 'ClientAuthIssuer' } }
+        Mock Get-MtlsHttpSysSavedRecord { @{ kind = 'ipport'; key = '0.0.0.0:443'; record = @{ ctl_store_name = 'ClientAuthIssuer' } } }
         Mock Get-MtlsCertStoreSnapshot { @{ exists = $true; certificates = @() } }
         Mock Get-MtlsSchannelSnapshot { @{ ClientAuthTrustMode = 2; SendTrustedIssuerList = $null; pending_reboot = $false } }
         Mock Get-MtlsIisSnapshot { @{ available = $true; sites = @{}; access = @{} } }
@@ -465,6 +480,7 @@ Describe 'Get-HostSnapshot' {
     It 'reads the CTL stores of the HTTP.sys records with ctl_stores, which implies httpsys' {
         $snapshot = Get-HostSnapshot -Scope @{ ctl_stores = $true; stores = @('Root') }
         $snapshot.httpsys | Should -HaveCount 1
+        $snapshot.httpsys_saved | Should -HaveCount 1
         @($snapshot.stores.Keys | Sort-Object) | Should -Be @('ClientAuthIssuer', 'Root')
     }
 

@@ -219,13 +219,18 @@ def host_build(state: State) -> int:
 
 
 def legacy_host_refuses(state: State, pfx_b64: str) -> None:
-    """Fail as ``X509Certificate2`` does on a build before 17763 when the PFX uses PBES2/AES or a SHA-2 MAC."""
+    """Fail as ``X509Certificate2Collection.Import`` does on a build before 17763 when the PFX uses PBES2/AES or a
+    SHA-2 MAC: ERROR_INVALID_PASSWORD (WINDOWS_FACTS CERT-19), which the engine (CertPfx.psm1) explains with the build
+    and the remedy (issue 10 item 2)."""
     data = base64.b64decode(pfx_b64)
-    if host_build(state) < FIRST_AES_PFX_BUILD and any(oid in data for oid in _NEW_PKCS12_OIDS):
+    build = host_build(state)
+    if build < FIRST_AES_PFX_BUILD and any(oid in data for oid in _NEW_PKCS12_OIDS):
         raise OpError(
             "the PFX could not be opened (System.Security.Cryptography.CryptographicException 0x80070056 - The "
-            "specified network password is not correct.); check that password_ref names the right password and "
-            "that the PFX is not damaged"
+            f"specified network password is not correct.): this Windows build ({build}) cannot open PFX files "
+            "encrypted with PBES2/AES-256, which Windows supports from build 17763 (Windows Server 2019); re-export "
+            "the PFX with TripleDES-SHA1 ('openssl pkcs12 -export -legacy') - mtls.iis re-encodes a PFX "
+            "automatically when the os_version it gathered is below 17763"
         )
 
 

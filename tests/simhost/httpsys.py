@@ -44,8 +44,19 @@ DISABLE_HTTP2 = 0x10
 DISABLE_QUIC = 0x20
 DISABLE_TLS13 = 0x40
 DISABLE_OCSP_STAPLING = 0x80
+ENABLE_TOKEN_BINDING = 0x100
+LOG_EXTENDED_EVENTS = 0x200
 DISABLE_LEGACY_TLS = 0x400
+ENABLE_SESSION_TICKET = 0x800
 DISABLE_TLS12 = 0x1000
+DISABLE_SESSION_ID = 0x4000
+
+#: DefaultFlags bits ``httpsys_set`` does not manage but keeps across a rewrite, as the engine passes them back to netsh
+#: (issue 10 item 5; WINDOWS_FACTS HTTPSYS-8 for the bits, HTTPSYS-11 for the netsh parameters ``reject``,
+#: ``enabletokenbinding``, ``logextendedevents``, ``enablesessionticket``, ``disabletls12``, ``disablesessionid``).
+KEPT_FLAGS = (
+    REJECT | ENABLE_TOKEN_BINDING | LOG_EXTENDED_EVENTS | ENABLE_SESSION_TICKET | DISABLE_TLS12 | DISABLE_SESSION_ID
+)
 
 #: ``httpsys_set`` boolean arguments and the DefaultFlags bit each one sets.
 FLAG_ARGS: dict[str, int] = {
@@ -75,6 +86,10 @@ DEFAULTS: dict[str, Any] = {
     "default_flags": 0,
     "cert_check_mode": 0,
     "revocation_freshness_time": 0,
+    # DefaultSslRevocationUrlRetrievalTimeout and DefaultSslCtlIdentifier (WINDOWS_FACTS HTTPSYS-7): not httpsys_set
+    # arguments, kept across a rewrite (issue 10 item 5).
+    "revocation_url_retrieval_timeout": 0,
+    "ctl_identifier": None,
 }
 
 Record = dict[str, Any]
@@ -241,7 +256,8 @@ def settings(record: Mapping[str, Any]) -> tuple[Any, ...]:
     """What ``httpsys_set`` manages in a record, compared as Windows compares it.
 
     Store names and GUIDs are case-insensitive, no CTL store is null or empty, and DefaultFlags bits
-    other than the managed ones (REJECT, DISABLE_TLS12) and the usage-check bit are not compared.
+    other than the managed ones (:data:`KEPT_FLAGS`), the usage-check bit, the URL retrieval timeout and the CTL
+    identifier are not compared (``httpsys_set`` keeps them).
     """
     managed = sum(FLAG_ARGS.values())
     return (
@@ -259,8 +275,10 @@ def httpsys_set(state: State, args: Mapping[str, Any]) -> bool:
     """Write the whole record; nothing is written when it already is as asked. Then forget the copy
     ``httpsys_save`` kept for that key (the record it protected is restored). Changed when either happened.
 
-    A usage check someone disabled stays disabled across the rewrite (not an ``httpsys_set``
-    argument). Writing fails like netsh when the certificate is not in the store or has no key.
+    What ``httpsys_set`` does not manage stays as it is across the rewrite: a disabled usage check, the
+    DefaultFlags bits of :data:`KEPT_FLAGS`, the URL retrieval timeout and the CTL identifier (the engine reads
+    them and passes them back to netsh, issue 10 item 5). Writing fails like netsh when the certificate is not in
+    the store or has no key.
     """
     wanted = record_from_op(args)
     current = get_binding(state, wanted["key"], wanted["kind"])
@@ -269,6 +287,9 @@ def httpsys_set(state: State, args: Mapping[str, Any]) -> bool:
         certstore.require_server_certificate(state, wanted["cert_store"], wanted["cert_hash"])
         if current is not None:
             wanted["cert_check_mode"] |= int(current["cert_check_mode"] or 0) & CHECK_NO_USAGE_CHECK
+            wanted["default_flags"] |= int(current["default_flags"] or 0) & KEPT_FLAGS
+            wanted["revocation_url_retrieval_timeout"] = current["revocation_url_retrieval_timeout"]
+            wanted["ctl_identifier"] = current["ctl_identifier"]
         changed = put_binding(state, wanted)
     return forget_saved(state, wanted["kind"], wanted["key"]) or changed
 

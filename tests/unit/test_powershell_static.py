@@ -128,8 +128,11 @@ def doc_says_no_log(option: dict[str, Any]) -> bool:
 
 ENGINE_UTILS = (
     "CertStore.psm1",
+    "CertPfx.psm1",
     "Schannel.psm1",
     "HttpSys.psm1",
+    "HttpSysRecord.psm1",
+    "HttpSysSaved.psm1",
     "IisConfig.psm1",
     "IisAuth.psm1",
     "IisTracing.psm1",
@@ -323,7 +326,9 @@ def test_feature_install_is_not_committed_with_the_iis_ops():
     assert "feature_install" not in psparse.top_level_list(MODULE, "IisConfigOps")
 
 
-@pytest.mark.parametrize("path", [MODULE, UTILS_DIR / "CertStore.psm1", UTILS_DIR / "IisAuth.psm1"], ids=rel)
+@pytest.mark.parametrize(
+    "path", [MODULE, UTILS_DIR / "CertStore.psm1", UTILS_DIR / "CertPfx.psm1", UTILS_DIR / "IisAuth.psm1"], ids=rel
+)
 def test_no_double_quoted_string_mentions_a_password_or_the_secrets(path: Path):
     # Messages are built from double-quoted strings; a password (PFX, mapping) must never be one of their parts.
     assert psparse.interpolated_variables(path) & {"password", "secrets", "secret"} == set()

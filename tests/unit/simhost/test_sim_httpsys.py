@@ -28,6 +28,8 @@ def test_gather_returns_seeded_records_with_defaults(state: State) -> None:
             "default_flags": 0,
             "cert_check_mode": 0,
             "revocation_freshness_time": 0,
+            "revocation_url_retrieval_timeout": 0,
+            "ctl_identifier": None,
         }
     ]
 
@@ -91,6 +93,8 @@ def test_httpsys_set_writes_the_whole_record(state: State, server) -> None:
         "default_flags": httpsys.NEGOTIATE_CLIENT_CERT | httpsys.DISABLE_TLS13,
         "cert_check_mode": 0,
         "revocation_freshness_time": 0,
+        "revocation_url_retrieval_timeout": 0,
+        "ctl_identifier": None,
     }
 
 
@@ -155,6 +159,48 @@ def test_httpsys_set_keeps_a_disabled_usage_check(state: State, server) -> None:
     seed.set_httpsys_options(state, "hostnameport", KEY, cert_check_mode=httpsys.CHECK_NO_USAGE_CHECK)
     SimulatedHost(state).apply([set_op(server.first, revocation="off")])
     assert seed.httpsys_record(state, "hostnameport", KEY)["cert_check_mode"] == httpsys.CHECK_NO_USAGE_CHECK | 1
+
+
+@pytest.mark.parametrize(
+    "bit",
+    [
+        httpsys.REJECT,
+        httpsys.ENABLE_TOKEN_BINDING,
+        httpsys.LOG_EXTENDED_EVENTS,
+        httpsys.ENABLE_SESSION_TICKET,
+        httpsys.DISABLE_TLS12,
+        httpsys.DISABLE_SESSION_ID,
+    ],
+)
+def test_httpsys_set_keeps_a_default_flags_bit_it_does_not_manage(state: State, server, bit: int) -> None:
+    # Issue 10 item 5: the record is rewritten (revocation changes) and keeps the unmanaged bit.
+    with_key(state, server.first)
+    seed.set_httpsys_options(state, "hostnameport", KEY, default_flags=bit)
+    SimulatedHost(state).apply([set_op(server.first, revocation="off")])
+    record = seed.httpsys_record(state, "hostnameport", KEY)
+    assert (record["default_flags"], record["cert_check_mode"]) == (bit | httpsys.NEGOTIATE_CLIENT_CERT, 1)
+
+
+def test_httpsys_set_keeps_the_url_retrieval_timeout_and_the_ctl_identifier(state: State, server) -> None:
+    with_key(state, server.first)
+    seed.set_httpsys_options(
+        state, "hostnameport", KEY, revocation_url_retrieval_timeout=15000, ctl_identifier="PartnerCtl"
+    )
+    SimulatedHost(state).apply([set_op(server.first, revocation="off")])
+    record = seed.httpsys_record(state, "hostnameport", KEY)
+    assert (record["revocation_url_retrieval_timeout"], record["ctl_identifier"]) == (15000, "PartnerCtl")
+
+
+def test_httpsys_set_does_not_rewrite_a_record_for_a_setting_it_keeps(state: State, server) -> None:
+    with_key(state, server.first)
+    SimulatedHost(state).apply([set_op(server.first)])
+    seed.set_httpsys_options(state, "hostnameport", KEY, default_flags=httpsys.NEGOTIATE_CLIENT_CERT | httpsys.REJECT)
+    result = SimulatedHost(state).apply([set_op(server.first)])
+    assert result["changed"] is False
+    assert (
+        seed.httpsys_record(state, "hostnameport", KEY)["default_flags"]
+        == httpsys.NEGOTIATE_CLIENT_CERT | httpsys.REJECT
+    )
 
 
 def test_hostnameport_without_certificate_store_fails(state: State, server) -> None:

@@ -126,6 +126,8 @@ def test_binding_add_writes_the_binding_and_a_fresh_httpsys_record(state: State,
         "default_flags": 0,
         "cert_check_mode": 0,
         "revocation_freshness_time": 0,
+        "revocation_url_retrieval_timeout": 0,
+        "ctl_identifier": None,
     }
 
 

@@ -41,6 +41,14 @@ def test_server_2016_cannot_open_an_aes_pfx(state: State, server) -> None:
     assert seed.thumbprints(state, "My") == set()
 
 
+def test_server_2016_says_why_it_cannot_open_an_aes_pfx_and_what_to_do(state: State, server) -> None:
+    seed.set_os_version(state, "10.0.14393")
+    result = SimulatedHost(state).apply([op(server.first, server.first.pfx(PASSWORD))], secrets={"pfx0": PASSWORD})
+    assert "this Windows build (14393) cannot open PFX files encrypted with PBES2/AES-256" in result["msg"]
+    assert "re-export the PFX with TripleDES-SHA1 ('openssl pkcs12 -export -legacy')" in result["msg"]
+    assert PASSWORD not in result["msg"]
+
+
 def test_server_2016_opens_a_3des_pfx(state: State, server) -> None:
     seed.set_os_version(state, "10.0.14393")
     result = SimulatedHost(state).apply([op(server.first, legacy_pfx(server.first))], secrets={"pfx0": PASSWORD})
