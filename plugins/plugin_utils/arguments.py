@@ -55,7 +55,8 @@ def check_arguments(
     if not isinstance(args, dict):
         return [f"{path or 'the task'}: expected a mapping of options, got {_kind(args)}."]
     problems: list[str] = []
-    unknown = sorted(str(key) for key in args if key not in spec)
+    names = set(spec) | {alias for entry in spec.values() for alias in entry.get("aliases", ())}
+    unknown = sorted(str(key) for key in args if key not in names)
     if unknown:
         hints = []
         for key in unknown:
