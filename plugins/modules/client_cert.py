@@ -161,8 +161,8 @@ options:
             description:
               - Host name of the binding (the SNI name when O(sites[].bindings[].sni) is on). Empty for an IP binding.
               - A DNS name, or C(*.) and a DNS name for a wildcard binding; no port, scheme, path, IP address or trailing
-                dot. An internationalised name (IDN) is written as its IDNA A-label (C(xn--mnchen-3ya.contoso.com) for the
-                U-label C(muenchen) spelled with u-umlaut), as SNI sends it; the result's C(notices) show both forms.
+                dot. An internationalised name (IDN) is written as its IDNA A-label (for example C(xn--mnchen-3ya.contoso.com)),
+                as SNI sends it; the result's C(notices) show both forms.
             type: str
             default: ''
           sni:
