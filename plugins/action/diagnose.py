@@ -15,6 +15,8 @@ from ansible_collections.mtls.iis.plugins.plugin_utils.certs import parse_certif
 from ansible_collections.mtls.iis.plugins.plugin_utils.chain import AmbiguousBundle, leaf_first
 from ansible_collections.mtls.iis.plugins.plugin_utils.diagnosis import SEVERITIES, DiagnoseRequest, diagnose
 from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
+from ansible_collections.mtls.iis.plugins.plugin_utils.hostnames import binding_host
+from ansible_collections.mtls.iis.plugins.plugin_utils.names import normalize_thumbprint
 from ansible_collections.mtls.iis.plugins.plugin_utils.plan import Plan
 from ansible_collections.mtls.iis.plugins.plugin_utils.snapshot import Snapshot
 from ansible_collections.mtls.iis.plugins.plugin_utils.specs import DIAGNOSE_OPTIONS
@@ -43,19 +45,22 @@ class ActionModule(HostStateAction):
                     f"{exc}.",
                     "give the client's certificate with the CAs that issued it (in any order), one chain only.",
                 ) from None
-        issuers = tuple(
-            cert
-            for index, item in enumerate(args["issuer_certificates"])
-            for cert in self._certificates(item, f"issuer_certificates[{index}]")
-        )
+        issuers = []
+        for index, item in enumerate(args["issuer_certificates"]):
+            option = f"issuer_certificates[{index}]"
+            if item.get("thumbprint"):
+                # A CA on the host, by thumbprint: the diagnosis reads the host's stores anyway (documented).
+                normalize_thumbprint(item["thumbprint"], f"{option}.thumbprint")
+                continue
+            issuers += self._certificates(item, option)
         path = "/".join(p for p in str(args["path"]).replace("\\", "/").split("/") if p)
         request = DiagnoseRequest(
             site=args["site"],
-            host=(args.get("host") or "").lower(),
+            host=binding_host(args.get("host") or "", "host").ascii,
             port=args["port"],
             path=f"{args['site']}/{path}" if path else "",
             client=client,
-            issuers=issuers,
+            issuers=tuple(issuers),
             expiry_warning_days=args["expiry_warning_days"],
         )
         return Request(request.scope(), request)

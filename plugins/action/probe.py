@@ -17,6 +17,7 @@ from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 from ansible_collections.mtls.iis.plugins.module_utils.probe_options import PROBE_OPTIONS
+from ansible_collections.mtls.iis.plugins.plugin_utils.arguments import arguments_message
 from ansible_collections.mtls.iis.plugins.plugin_utils.certs import utcnow
 from ansible_collections.mtls.iis.plugins.plugin_utils.controller_files import read_controller_file
 from ansible_collections.mtls.iis.plugins.plugin_utils.cryptography_lib import (
@@ -53,6 +54,9 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(missing_cryptography_message())
         result = super().run(tmp, task_vars)
         del tmp
+        problem = arguments_message(self.ARGUMENT_SPEC, self._task.args)
+        if problem:
+            raise AnsibleActionFail(problem)
         _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
         result["changed"] = False
         if getattr(self._connection._shell, "SHELL_FAMILY", "") == "powershell":

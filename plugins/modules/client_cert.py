@@ -79,6 +79,7 @@ options:
           - Remove every certificate from O(trust.client_auth_issuer_store) that O(trust.client_auth_issuers) does not list,
             after the listed ones are in place. Removed certificates are returned in RV(returned_certificates).
           - Refused for stores Windows itself uses (Root, CA, My, WebHosting, Trust, Disallowed, AuthRoot).
+          - Refused when O(trust.client_auth_issuers) is empty (it would empty the store).
         type: bool
         default: false
       non_self_signed_roots:
@@ -157,7 +158,11 @@ options:
             type: int
             default: 443
           host:
-            description: Host name of the binding (the SNI name when O(sites[].bindings[].sni) is on). Empty for an IP binding.
+            description:
+              - Host name of the binding (the SNI name when O(sites[].bindings[].sni) is on). Empty for an IP binding.
+              - A DNS name, or C(*.) and a DNS name for a wildcard binding; no port, scheme, path, IP address or trailing
+                dot. An internationalised name (IDN) is written as its IDNA A-label (for example C(xn--mnchen-3ya.contoso.com)),
+                as SNI sends it; the result's C(notices) show both forms.
             type: str
             default: ''
           sni:
@@ -441,7 +446,9 @@ options:
             type: bool
             default: true
           status_codes:
-            description: IIS status codes to trace (C(403.16), C(401), ranges such as C(400-499)).
+            description:
+              - IIS status codes to trace (C(403.16), C(401), ranges such as C(400-499), lower code first).
+              - An empty list means the default list (with a warning).
             type: list
             elements: str
             default:
@@ -456,7 +463,7 @@ options:
             type: str
             default: '%SystemDrive%\inetpub\logs\FailedReqLogFiles'
           max_log_files:
-            description: How many trace files IIS keeps for the site.
+            description: How many trace files IIS keeps for the site, from 1 to 10000.
             type: int
             default: 50
           install_feature:

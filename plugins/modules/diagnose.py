@@ -73,7 +73,10 @@ options:
         description: PEM text.
         type: str
       thumbprint:
-        description: Not used by this module (accepted for symmetry with the other certificate lists).
+        description:
+          - A CA certificate already on the host, by its SHA-1 thumbprint. The diagnosis reads the host's stores
+            anyway, so such an entry adds nothing; it is accepted (and checked to be a thumbprint) for symmetry
+            with the other certificate lists.
         type: str
   expiry_warning_days:
     description: Warn when the server certificate expires within this many days.

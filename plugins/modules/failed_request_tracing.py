@@ -22,7 +22,9 @@ options:
     type: bool
     default: true
   status_codes:
-    description: IIS status codes to trace (C(403.16), C(401), ranges such as C(400-499)).
+    description:
+      - IIS status codes to trace (C(403.16), C(401), ranges such as C(400-499), lower code first).
+      - An empty list means the default list (with a warning).
     type: list
     elements: str
     default: ["401", "403.7", "403.12", "403.13", "403.16", "403.17"]
@@ -31,7 +33,7 @@ options:
     type: str
     default: '%SystemDrive%\inetpub\logs\FailedReqLogFiles'
   max_log_files:
-    description: How many trace files IIS keeps for the site.
+    description: How many trace files IIS keeps for the site, from 1 to 10000.
     type: int
     default: 50
   install_feature:

@@ -31,7 +31,11 @@ options:
     type: int
     default: 443
   host:
-    description: Host name of the binding (the SNI name when O(sni) is on). Empty for an IP binding.
+    description:
+      - Host name of the binding (the SNI name when O(sni) is on). Empty for an IP binding.
+      - A DNS name, or C(*.) and a DNS name for a wildcard binding; no port, scheme, path, IP address or trailing dot.
+        An internationalised name (IDN) is written as its IDNA A-label (for example C(xn--mnchen-3ya.contoso.com)),
+        as SNI sends it; the result's C(notices) show both forms.
     type: str
     default: ""
   sni:

@@ -82,6 +82,7 @@ options:
       - Remove every certificate from O(client_auth_issuer_store) that O(client_auth_issuers) does not list, after the
         listed ones are in place. Removed certificates are returned in RV(returned_certificates).
       - Refused for stores Windows itself uses (Root, CA, My, WebHosting, Trust, Disallowed, AuthRoot).
+      - Refused when O(client_auth_issuers) is empty (it would empty the store).
     type: bool
     default: false
   non_self_signed_roots:

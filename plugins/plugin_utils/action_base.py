@@ -19,6 +19,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
 from . import verdicts
+from .arguments import arguments_message
 from .certs import utcnow
 from .controller_files import read_controller_file
 from .cryptography_lib import HAS_CRYPTOGRAPHY, missing_cryptography_message
@@ -74,7 +75,11 @@ class HostStateAction(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         task_vars = task_vars or {}
-        # A bad option raises AnsibleActionFail naming it; Ansible reports it as the task's failure.
+        # Every shape problem at once, each under its option's full path; then ansible-core's own validation
+        # (conversions, defaults) as the second line: it raises AnsibleActionFail naming the option.
+        problem = arguments_message(self.ARGUMENT_SPEC, self._task.args, **self.VALIDATION_RULES)
+        if problem:
+            raise AnsibleActionFail(problem)
         _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC, **self.VALIDATION_RULES)
         try:
             now = utcnow()

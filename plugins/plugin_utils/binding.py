@@ -16,6 +16,7 @@ from . import flags
 from .certs import CertInfo, Pfx, load_pfx, pfx_for_host
 from .diff import View, store_view
 from .errors import OptionError
+from .hostnames import binding_host
 from .httpsys import REVOCATION_CHOICES, Record, httpsys_key, iis_default_record, with_binding_tls
 from .names import canonical_store_name, normalize_thumbprint
 from .plan import Op, Phase, Plan
@@ -61,6 +62,8 @@ class BindingDesired:
     state: str = "present"
     expiry_warning_days: int = 30
     prefix: str = ""  # where the options sit in the task, for messages: "sites[0].bindings[1]."
+    host_unicode: str = ""  # the host as written when it is an internationalised name (host holds its A-label)
+    warnings: tuple[str, ...] = ()  # what the options alone show to be almost surely a mistake
 
     @property
     def binding_information(self) -> str:
@@ -83,7 +86,8 @@ class BindingDesired:
         port = args["port"]
         if not 1 <= port <= 65535:
             raise OptionError(f"{prefix}port", f"{port} is not a TCP port.", "use a port between 1 and 65535 (443).")
-        host = (args.get("host") or "").strip().lower()
+        name = binding_host(args.get("host") or "", f"{prefix}host")
+        host = name.ascii
         sni = bool(host) if args.get("sni") is None else args["sni"]
         if sni and not host:
             raise OptionError(
@@ -106,6 +110,8 @@ class BindingDesired:
             port=port,
             host=host,
             sni=sni,
+            host_unicode=name.unicode,
+            warnings=_option_warnings(args, prefix),
             certificate=_server_certificate(args.get("certificate"), read, f"{prefix}certificate"),
             tls={name: args.get(name) for name in flags.TLS_OPTIONS},
             httpsys=httpsys,
@@ -113,6 +119,36 @@ class BindingDesired:
             expiry_warning_days=args.get("expiry_warning_days", 30),
             prefix=prefix,
         )
+
+
+def _option_warnings(args: dict[str, Any], prefix: str) -> tuple[str, ...]:
+    certificate = args.get("certificate") or {}
+    if certificate.get("thumbprint") and certificate.get("password"):
+        return (
+            f"{prefix}certificate.password is ignored: the certificate is given by thumbprint (already on the host). "
+            "Fix: remove password, or give certificate.pfx instead of thumbprint to ship the certificate.",
+        )
+    return ()
+
+
+def _shared_record_owner(desired: BindingDesired, snapshot: Snapshot, kind: str, key: str, cert_hash: str) -> None:
+    """Refuse a new binding whose HTTP.sys record already exists for another binding with another certificate.
+
+    WINDOWS_FACTS VALID-3: IIS keys a non-SNI binding's record by ``0.0.0.0:port`` for both ``*`` and ``0.0.0.0``, so
+    the bindings ``*:443:`` and ``0.0.0.0:443:`` share one record and the second one's certificate replaces the
+    first one's.
+    """
+    record = snapshot.httpsys_record(kind, key)
+    if kind != "ipport" or record is None or record.cert_hash.upper() == cert_hash.upper():
+        return
+    twin = "0.0.0.0" if desired.ip == "*" else "*" if desired.ip == "0.0.0.0" else desired.ip
+    raise OptionError(
+        f"{desired.prefix}ip",
+        f"{desired.ip!r} on port {desired.port} shares the HTTP.sys record {key} with an existing binding "
+        f"({twin}:{desired.port}: or another program's); adding this binding would replace that record's "
+        f"certificate {record.cert_hash} for both.",
+        f"change the existing binding instead (ip: {twin}), or give this binding its own IP address or port.",
+    )
 
 
 def _normalize_ip(value: str, option: str) -> str:
@@ -282,7 +318,11 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
     current_flags = current.ssl_flags if current else 0
     wanted_flags = _binding_flags(current_flags, desired)
     label = f"{site.name} https {bi}"
+    if desired.host_unicode and desired.host_unicode != desired.host:
+        label += f" (host {desired.host_unicode})"
     if current is None:
+        if not desired.sni:
+            _shared_record_owner(desired, snapshot, *httpsys_key(bi, wanted_flags), cert_hash)
         ops.append(
             Op(
                 "binding_add",
@@ -368,7 +408,19 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
         )
 
     chain = desired.certificate.chain if desired.certificate else ()
-    return Plan.build(ops, warnings, secrets=secrets, labels={c.thumbprint: c.label for c in chain})
+    notices = []
+    if desired.host_unicode and desired.host_unicode != desired.host:
+        notices.append(
+            f"{desired.prefix}host {desired.host_unicode} is written as its IDNA A-label {desired.host}: SNI host "
+            "names are ASCII (RFC 6066 section 3), so the certificate's DNS name must be the A-label too."
+        )
+    return Plan.build(
+        ops,
+        [*warnings, *desired.warnings],
+        secrets=secrets,
+        labels={c.thumbprint: c.label for c in chain},
+        notices=notices,
+    )
 
 
 #: Record field -> the option that states it (app_id has none: it is always kept from the record).

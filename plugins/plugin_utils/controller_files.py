@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ansible.errors import AnsibleError
@@ -27,11 +28,22 @@ def read_controller_file(action: Any, path: str, option: str) -> bytes:
             f"file {path} was not found on the controller.",
             "give an absolute path or one relative to the playbook's or role's files/ directory.",
         ) from None
-    real = action._loader.get_real_file(found, decrypt=True)
+    if os.path.isdir(found):
+        raise OptionError(
+            option, f"{path} is a directory, not a file.", "give the path of the file itself (e.g. .../server.pfx)."
+        )
+    try:
+        real = action._loader.get_real_file(found, decrypt=True)
+    except AnsibleError as exc:  # unreadable, or a vault that cannot be opened
+        raise OptionError(
+            option, f"file {path} cannot be read ({exc.message}).", "check the file, its permissions and vault secret."
+        ) from None
     try:
         with open(real, "rb") as handle:
             return handle.read()
     except OSError as exc:
-        raise OptionError(option, f"file {path} cannot be read ({exc.strerror}).") from None
+        raise OptionError(
+            option, f"file {path} cannot be read ({exc.strerror}).", "check the path and that you may read the file."
+        ) from None
     finally:
         action._loader.cleanup_tmp_file(real)

@@ -10,10 +10,12 @@ modules and the whole-host module warn alike and a task that fixes both sides do
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 from .after import After
 from .flags import NEGOTIATE_CERT
+from .names import WELL_KNOWN_STORES
 from .plan import Plan
 from .schannel_values import CLIENT_AUTH_TRUST_MODE, TRUST_MODE_NAMES, effective
 from .snapshot import Snapshot
@@ -51,9 +53,73 @@ def no_binding_warning(after: After, site: str) -> str | None:
     )
 
 
+_STORE_ARGS = ("store", "to_store")
+
+
+def _created_stores(plan: Plan) -> set[str]:
+    return {str(op.args[arg]).lower() for op in plan.ops for arg in _STORE_ARGS if op.args.get(arg)}
+
+
+def _missing(snapshot: Snapshot, name: str) -> bool:
+    """The store was gathered and is not on the host (a store not gathered is not judged)."""
+    store = snapshot.stores.get(name.lower())
+    return store is not None and not store.exists
+
+
+def store_name_warnings(snapshot: Snapshot, plan: Plan) -> list[str]:
+    """A store the plan creates that is neither on the host nor a Windows standard store is most likely a typo
+    (WINDOWS_FACTS VALID-9: X509Store.Open(ReadWrite) creates any name, so a misspelling makes a new empty store)."""
+    known = {name.lower() for name in WELL_KNOWN_STORES}
+    warnings = []
+    for name in sorted(_created_stores(plan)):
+        if name in known or not _missing(snapshot, name):
+            continue
+        spelled = snapshot.stores[name].name
+        close = difflib.get_close_matches(spelled, WELL_KNOWN_STORES, n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        warnings.append(
+            f"the certificate store LocalMachine\\{spelled} does not exist on this host and is not a Windows "
+            f"standard store; it will be created, empty but for what this task puts there.{hint} "
+            "Fix: correct the store name if it is a typo."
+        )
+    return warnings
+
+
+def issuer_store_warning(after: After) -> str | None:
+    """ClientAuthTrustMode 1/2 with a binding whose client-auth issuer store is missing and not created: Schannel
+    then trusts no client certificate on that binding (WINDOWS_FACTS VALID-10)."""
+    snapshot = after.snapshot
+    if snapshot.schannel is None or snapshot.httpsys is None:
+        return None
+    mode = effective(CLIENT_AUTH_TRUST_MODE, after.schannel.get(CLIENT_AUTH_TRUST_MODE))
+    if mode not in (1, 2):
+        return None
+    created = _created_stores(after.plan)
+    missing = sorted(
+        {
+            record.ctl_store_name
+            for record in after.records.values()
+            if record
+            and record.ctl_store_name
+            and record.ctl_store_name.lower() not in created
+            and _missing(snapshot, record.ctl_store_name)
+        }
+    )
+    if not missing:
+        return None
+    stores = ", ".join(f"LocalMachine\\{name}" for name in missing)
+    return (
+        f"ClientAuthTrustMode={mode} ({TRUST_MODE_NAMES[mode]}) checks client certificates against the bindings' "
+        f"client-auth issuer store, and {stores} does not exist on this host "
+        "and is not created by this task: every client certificate will be rejected (403.16). Fix: put the issuing "
+        "CAs there (mtls.iis.trusted_certs client_auth_issuers with client_auth_issuer_store), or correct the "
+        "binding's client_auth_issuer_store."
+    )
+
+
 def cross_part_warnings(snapshot: Snapshot, plan: Plan, sites: Iterable[str]) -> list[str]:
     after = After(snapshot, plan)
     warnings = [w for site in sorted(sites) for w in trap_warnings_after(after, site)]
     warnings += [w for site in sorted(sites) if (w := no_binding_warning(after, site))]
-    trust = trust_mode_warning(after)
-    return [*warnings, *([trust] if trust else [])]
+    trust = trust_mode_warning(after) or issuer_store_warning(after)
+    return [*warnings, *([trust] if trust else []), *store_name_warnings(snapshot, plan)]

@@ -64,6 +64,7 @@ class MappingDesired:
     anonymous: bool | None = None
     install_feature: bool = True
     prefix: str = ""  # where the options sit in the task, for messages: "sites[0].mapping."
+    warnings: tuple[str, ...] = ()  # what the options alone show to be almost surely a mistake
 
     def plan(self, snapshot: Snapshot, now: datetime) -> Plan:
         return plan_mapping(self, snapshot)
@@ -102,7 +103,44 @@ class MappingDesired:
             anonymous=args.get("anonymous_authentication"),
             install_feature=args.get("install_feature", True),
             prefix=prefix,
+            warnings=_option_warnings(args, prefix),
         )
+
+
+#: Subject/issuer sub-field names of many-to-one rules as IIS writes them (WINDOWS_FACTS VALID-6).
+KNOWN_SUBFIELDS = ("CN", "O", "OU", "L", "S", "ST", "C", "E", "DC", "SN", "G", "T", "I")
+
+
+def _option_warnings(args: dict[str, Any], prefix: str) -> tuple[str, ...]:
+    warnings: list[str] = []
+    mapping_on = args.get("enabled") is not False and (args.get("one_to_one") or args.get("many_to_one"))
+    if mapping_on and args.get("anonymous_authentication") is True:
+        warnings.append(
+            f"{prefix}anonymous_authentication is true together with certificate mappings: IIS lets requests in as "
+            "the anonymous user, so the mapped accounts are not used (WINDOWS_FACTS VALID-7). "
+            "Fix: set anonymous_authentication: false for the site."
+        )
+    for index, item in enumerate(args.get("many_to_one") or []):
+        for number, rule in enumerate(item.get("rules") or []):
+            subfield = str(rule.get("subfield") or "")
+            canonical = next((k for k in KNOWN_SUBFIELDS if k.lower() == subfield.lower()), None)
+            if canonical and canonical != subfield:
+                warnings.append(
+                    f"{prefix}many_to_one[{index}].rules[{number}].subfield {subfield!r}: IIS compares sub-field "
+                    f"names case-sensitively (WINDOWS_FACTS VALID-6), so this rule matches no certificate. "
+                    f"Fix: write {canonical}."
+                )
+    return tuple(warnings)
+
+
+def _user(value: Any, option: str) -> str:
+    """A mapping's account: IIS refuses an empty userName when a mapping is enabled (WINDOWS_FACTS VALID-8)."""
+    text = str(value or "")
+    if not text.strip():
+        raise OptionError(
+            option, "is empty.", "give the Windows account the certificate maps to, e.g. CONTOSO\\svc-api."
+        )
+    return text
 
 
 def _one_to_one(
@@ -134,7 +172,7 @@ def _one_to_one(
                 "list each client certificate once.",
             )
         seen[cert.der_b64] = index
-        mapping = OneToOne(cert.der_b64, item["user"], item.get("enabled", True))
+        mapping = OneToOne(cert.der_b64, _user(item["user"], f"{name}.user"), item.get("enabled", True))
         result.append(DesiredOneToOne(mapping, cert, item.get("password")))
     return tuple(result)
 
@@ -159,7 +197,7 @@ def _many_to_one(items: list[dict[str, Any]] | None, option: str) -> tuple[Desir
         )
         mapping = ManyToOne(
             name=item["name"],
-            user=item["user"],
+            user=_user(item["user"], f"{option}[{index}].user"),
             description=item.get("description") or "",
             enabled=item.get("enabled", True),
             permission=PERMISSIONS[item.get("permission") or "allow"],
@@ -348,7 +386,7 @@ def plan_mapping(desired: MappingDesired, snapshot: Snapshot) -> Plan:
     if ad_after:
         warnings += _ad_warnings(snapshot, site.name, changed=ad_after != ad_current)
     labels = {w.mapping.certificate: w.cert.label for w in desired.one_to_one or ()}
-    return Plan.build(ops, warnings, labels=labels, secrets=secrets.values)
+    return Plan.build(ops, [*warnings, *desired.warnings], labels=labels, secrets=secrets.values)
 
 
 def _ad_warnings(snapshot: Snapshot, site: str, changed: bool) -> list[str]:

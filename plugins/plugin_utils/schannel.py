@@ -45,7 +45,8 @@ class SchannelDesired:
         return schannel_view(snapshot)
 
     def scope(self) -> Scope:
-        return Scope(schannel=True, httpsys=True)
+        # An exclusive trust mode is checked against the bindings' issuer stores: read whether they exist.
+        return Scope(schannel=True, httpsys=True, ctl_stores=self.client_auth_trust_mode in (1, 2))
 
     @classmethod
     def from_options(cls, args: dict[str, Any], read: FileReader | None = None, prefix: str = "") -> SchannelDesired:

@@ -34,14 +34,37 @@ CLIENT_CERTIFICATES = {
 
 
 def normalize_path(value: str, option: str = "path") -> str:
-    parts = [p for p in str(value).replace("\\", "/").split("/") if p]
+    """``Site/app/dir`` from what the user wrote (backslashes and doubled or outer slashes are tidied).
+
+    WINDOWS_FACTS VALID-4: a request URL never keeps ``.``/``..`` segments (RFC 3986 section 5.2.4), and ``?``/``#``
+    start its query/fragment, so a location path holding them would be written literally and never apply.
+    """
+    text = str(value).replace("\\", "/")
+    parts = [p for p in text.split("/") if p]
     if not parts:
         raise OptionError(
             option,
             "SSL settings cannot be written at server level.",
             "give a site, application or folder path: 'Default Web Site', 'Default Web Site/app/folder'.",
         )
+    dots = [p for p in parts if p in (".", "..")]
+    if dots:
+        raise OptionError(
+            option,
+            f"{value!r} holds a {dots[0]!r} segment; IIS would write it as a literal location that no request matches.",
+            "give the path without '.' or '..' segments, e.g. 'Default Web Site/app'.",
+        )
+    bad = sorted({c for c in text if c in _LOCATION_BAD or ord(c) < 32})
+    if bad:
+        raise OptionError(
+            option,
+            f"{value!r} holds {', '.join(repr(c) for c in bad)}, which a URL path of IIS never holds.",
+            "give the site, application and folder names only, without query (?), fragment (#) or wildcards (*).",
+        )
     return "/".join(parts)
+
+
+_LOCATION_BAD = frozenset('?#*"<>|')
 
 
 @dataclass(frozen=True)

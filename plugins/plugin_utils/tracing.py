@@ -27,7 +27,10 @@ FEATURE = "Web-Http-Tracing"
 DEFAULT_STATUS_CODES = ("401", "403.7", "403.12", "403.13", "403.16", "403.17")
 DEFAULT_DIRECTORY = "%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles"
 RULE_PATH = "*"
-_STATUS = re.compile(r"^[1-5]\d\d(\.\d{1,3})?(-[1-5]\d\d)?$")
+# IIS statusCodes entries: a code, a code with a sub-status, or a range of codes (no sub-status in a range).
+_STATUS = re.compile(r"^[1-5]\d\d(\.\d{1,3}|-[1-5]\d\d)?$")
+#: traceFailedRequestsLogging@maxLogFiles: the schema's range (WINDOWS_FACTS VALID-5)
+MAX_LOG_FILES = (1, 10000)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class TracingDesired:
     max_log_files: int = 50
     install_feature: bool = True
     prefix: str = ""
+    warnings: tuple[str, ...] = ()
 
     def plan(self, snapshot: Snapshot, now: datetime) -> Plan:
         return plan_tracing(self, snapshot)
@@ -51,7 +55,14 @@ class TracingDesired:
 
     @classmethod
     def from_options(cls, args: dict[str, Any], read: FileReader | None = None, prefix: str = "") -> TracingDesired:
-        codes = tuple(dict.fromkeys(str(c).strip() for c in args.get("status_codes") or DEFAULT_STATUS_CODES))
+        given = args.get("status_codes")
+        warnings: tuple[str, ...] = ()
+        if given is not None and len(given) == 0:
+            warnings = (
+                f"{prefix}status_codes is empty, which means the defaults ({', '.join(DEFAULT_STATUS_CODES)}). "
+                "Fix: leave status_codes out for the defaults, or list the codes to trace.",
+            )
+        codes = tuple(dict.fromkeys(str(c).strip() for c in given or DEFAULT_STATUS_CODES))
         bad = [c for c in codes if not _STATUS.match(c)]
         if bad:
             raise OptionError(
@@ -59,16 +70,30 @@ class TracingDesired:
                 f"{', '.join(bad)} are not IIS status codes.",
                 "use codes like 403, 403.16 or ranges like 400-499.",
             )
-        if args.get("max_log_files", 50) < 1:
-            raise OptionError(f"{prefix}max_log_files", "must be at least 1.")
+        reversed_ranges = [c for c in codes if "-" in c and int(c.split("-")[0]) > int(c.split("-")[1])]
+        if reversed_ranges:
+            low, high = reversed_ranges[0].split("-")
+            raise OptionError(
+                f"{prefix}status_codes",
+                f"the range {reversed_ranges[0]!r} runs backwards.",
+                f"write the lower code first: {high}-{low}.",
+            )
+        max_log_files = args.get("max_log_files", 50)
+        if not MAX_LOG_FILES[0] <= max_log_files <= MAX_LOG_FILES[1]:
+            raise OptionError(
+                f"{prefix}max_log_files",
+                f"{max_log_files} is outside IIS's range {MAX_LOG_FILES[0]}..{MAX_LOG_FILES[1]}.",
+                f"use a number from {MAX_LOG_FILES[0]} to {MAX_LOG_FILES[1]} (the default is 50).",
+            )
         return cls(
             site=args["site"],
             enabled=args.get("enabled", True),
             status_codes=codes,
             directory=args.get("directory") or DEFAULT_DIRECTORY,
-            max_log_files=args.get("max_log_files", 50),
+            max_log_files=max_log_files,
             install_feature=args.get("install_feature", True),
             prefix=prefix,
+            warnings=warnings,
         )
 
 
@@ -132,7 +157,7 @@ def plan_tracing(desired: TracingDesired, snapshot: Snapshot) -> Plan:
                 f"trace {', '.join(desired.status_codes)} on {site.name} into {desired.directory}",
             )
         )
-    return Plan.build(ops)
+    return Plan.build(ops, list(desired.warnings))
 
 
 def tracing_view(desired: TracingDesired, snapshot: Snapshot) -> View:

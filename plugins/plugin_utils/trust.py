@@ -71,6 +71,14 @@ class TrustDesired:
                     f"would remove every other certificate from LocalMachine\\{store}, a store Windows itself uses.",
                     "use a dedicated store such as ClientAuthIssuer for client_auth_issuer_store.",
                 )
+            if not args["client_auth_issuers"]:
+                raise OptionError(
+                    f"{prefix}exclusive_client_auth_issuers",
+                    f"is true but client_auth_issuers is empty, so every certificate would be removed from "
+                    f"LocalMachine\\{store} and no client certificate would be trusted for client authentication.",
+                    f"list the issuing CAs in {prefix}client_auth_issuers, "
+                    "or set exclusive_client_auth_issuers: false.",
+                )
         certs, cert_tps = load_ca_sources(args["certificates"], f"{prefix}certificates", read, absent)
         issuers, issuer_tps = load_ca_sources(args["client_auth_issuers"], f"{prefix}client_auth_issuers", read, absent)
         return cls(

@@ -90,7 +90,25 @@ class HostDesired:
                 else None
             )
             sites.append(SiteDesired(site["name"], bindings, ssl, mapping, tracing))
+        _no_shared_records([b for site in sites for b in site.bindings])
         return cls(trust, schannel, tuple(sites))
+
+
+def _no_shared_records(bindings: list[BindingDesired]) -> None:
+    """Two present non-SNI bindings of one task must not share an HTTP.sys record (WINDOWS_FACTS VALID-3): ``*`` and
+    ``0.0.0.0`` on one port both use ``0.0.0.0:port``, so the one planned last would set the other's certificate."""
+    seen: dict[int, BindingDesired] = {}
+    for binding in bindings:
+        if binding.sni or binding.state != "present" or binding.ip not in ("*", "0.0.0.0"):
+            continue
+        first = seen.setdefault(binding.port, binding)
+        if first is not binding and first.ip != binding.ip:
+            raise OptionError(
+                f"{binding.prefix}ip",
+                f"{binding.ip!r} on port {binding.port} shares the HTTP.sys record 0.0.0.0:{binding.port} with "
+                f"{first.prefix}ip ({first.ip!r}): IIS keys both by 0.0.0.0, so one certificate would serve both.",
+                "use one binding for all addresses (ip: '*'), or give one of them its own IP address or port.",
+            )
 
 
 def _unique(keys: list[str], option: str, what: str) -> None:

@@ -78,7 +78,10 @@ BINDING_TO_HTTPSYS: dict[int, int] = {
 
 NOT_INSTALLED = "IIS is not installed on this host (Microsoft.Web.Administration could not be loaded)"
 
-_HOST = re.compile(r"[A-Za-z0-9*](?:[A-Za-z0-9.*-]*[A-Za-z0-9])?")
+# WINDOWS_FACTS VALID-1/VALID-2: ASCII DNS labels (an IDN only as its A-label), no trailing dot, '*' only as a
+# leading '*.' wildcard label.
+_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+_HOST = re.compile(rf"(?:\*\.)?{_LABEL}(?:\.{_LABEL})*")
 
 
 def _iis(state: State) -> dict[str, Any]:

@@ -47,7 +47,8 @@ RULES = "traceFailedRequests"
 DEFAULT_DIRECTORY = "%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles"
 #: Attribute -> schema default of ``traceFailedRequestsLogging``.
 LOGGING_DEFAULTS: dict[str, Any] = {"enabled": False, "directory": DEFAULT_DIRECTORY, "maxLogFiles": 50}
-UINT_MAX = 0xFFFFFFFF
+#: traceFailedRequestsLogging@maxLogFiles as IIS accepts it (WINDOWS_FACTS VALID-5)
+MAX_LOG_FILES = (1, 10000)
 
 #: What ``tracing_set`` writes in the rule's ``traceAreas``.
 PROVIDER = "WWW Server"
@@ -141,8 +142,12 @@ def check_status_codes(codes: Any) -> list[str]:
 def _check_logging(directory: str, max_log_files: int) -> None:
     if not directory.strip():
         raise OpError("directory is empty; traceFailedRequestsLogging needs the folder its log files go to")
-    if not 0 <= max_log_files <= UINT_MAX:
-        raise OpError(f"max_log_files {max_log_files} is outside 0..{UINT_MAX} (maxLogFiles is a uint)")
+    if not MAX_LOG_FILES[0] <= max_log_files <= MAX_LOG_FILES[1]:
+        # WINDOWS_FACTS VALID-5: IIS refuses maxLogFiles outside 1..10000 (issue 12's report; unverified).
+        raise OpError(
+            f"max_log_files {max_log_files} is outside {MAX_LOG_FILES[0]}..{MAX_LOG_FILES[1]} "
+            "(traceFailedRequestsLogging@maxLogFiles)"
+        )
 
 
 # --- ops ----------------------------------------------------------------------------------------------

@@ -284,3 +284,50 @@ def test_server_certificate_expiring_soon_warns(ca):
     snap = iis_snapshot({SITE: []}, stores={"My": [(soon.der, True)]})
     plan = plan_binding(desired(certificate=by_thumbprint(soon)), snap, NOW)
     assert any("within 30 days" in w for w in plan.warnings)
+
+
+# --- issue 12: host grammar, IDNA, the shared 0.0.0.0 record ---------------------------------------------------
+
+
+def test_an_internationalised_host_is_bound_as_its_a_label_and_both_forms_are_shown(server):
+    snap = iis_snapshot({SITE: []}, stores={"My": [(server.der, True)]})
+    wanted = desired(host="München.contoso.com", certificate=by_thumbprint(server))
+    plan = plan_binding(wanted, snap, NOW)
+    add = next(op for op in plan.ops if op.name == "binding_add")
+    assert add.args["binding_information"] == "*:443:xn--mnchen-3ya.contoso.com"
+    assert "(host münchen.contoso.com)" in add.summary
+    assert any("xn--mnchen-3ya.contoso.com" in n and "münchen.contoso.com" in n for n in plan.notices)
+
+
+def test_a_wildcard_host_keeps_its_leading_label():
+    assert desired(host="*.Contoso.com").host == "*.contoso.com"
+
+
+@pytest.mark.parametrize("ip", ["0.0.0.0", "*"])
+def test_a_new_binding_sharing_the_record_of_another_certificate_is_refused_after_the_gather(server, server2, ip):
+    twin = "*" if ip == "0.0.0.0" else "0.0.0.0"
+    shared = {**record(server), "key": "0.0.0.0:443", "kind": "ipport"}
+    snap = iis_snapshot(
+        {
+            SITE: [
+                {
+                    "protocol": "https",
+                    "binding_information": f"{twin}:443:",
+                    "ssl_flags": 0,
+                    "certificate_hash": server.thumbprint,
+                    "certificate_store": "My",
+                }
+            ]
+        },
+        httpsys=[shared],
+        stores={"My": [(server.der, True), (server2.der, True)]},
+    )
+    with pytest.raises(OptionError, match=r"^ip: .* shares the HTTP.sys record 0\.0\.0\.0:443"):
+        plan_binding(desired(ip=ip, host="", certificate=by_thumbprint(server2)), snap, NOW)
+
+
+def test_a_new_binding_with_the_certificate_its_shared_record_already_has_is_planned(server):
+    shared = {**record(server), "key": "0.0.0.0:443", "kind": "ipport"}
+    snap = iis_snapshot({SITE: []}, httpsys=[shared], stores={"My": [(server.der, True)]})
+    plan = plan_binding(desired(ip="0.0.0.0", host="", certificate=by_thumbprint(server)), snap, NOW)
+    assert [op.name for op in plan.ops] == ["binding_add"]

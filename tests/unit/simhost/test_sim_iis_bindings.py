@@ -242,6 +242,25 @@ def test_malformed_binding_information_is_refused(state: State, server, bi: str)
     assert "binding information" in result["msg"]
 
 
+@pytest.mark.parametrize(
+    "host",
+    ["www.contoso.com.", "münchen.de", "a..contoso.com", "-bad.contoso.com", "www.*.contoso.com", "a_b.contoso.com"],
+)
+def test_binding_host_iis_refuses_is_refused_and_nothing_is_added(state: State, server, host: str) -> None:
+    """WINDOWS_FACTS VALID-1/VALID-2: ASCII DNS labels only (an IDN as its A-label), no trailing dot."""
+    with_keys(state, server.first)
+    result = apply(state, add_op(server.first, bi=f"*:443:{host}"))
+    assert result["failed"] is True
+    assert "is not a host name" in result["msg"]
+    assert seed.binding(state, SITE, f"*:443:{host}") is None
+
+
+@pytest.mark.parametrize("host", ["xn--mnchen-3ya.de", "*.contoso.com", "api-2.contoso.com"])
+def test_binding_host_in_dns_grammar_is_accepted(state: State, server, host: str) -> None:
+    with_keys(state, server.first)
+    assert apply(state, add_op(server.first, bi=f"*:443:{host}"))["changed"] is True
+
+
 # --- the IIS rewrite -----------------------------------------------------------------------------------
 
 

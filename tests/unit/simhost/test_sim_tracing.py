@@ -204,7 +204,9 @@ def test_tracing_set_without_iis_fails(traced: State) -> None:
         ({"status_codes": [403]}, "'403' is not an HTTP status code"),
         ({"path": " "}, "path is empty"),
         ({"directory": ""}, "directory is empty"),
-        ({"max_log_files": -1}, "outside 0..4294967295"),
+        ({"max_log_files": -1}, "outside 1..10000"),
+        ({"max_log_files": 0}, "outside 1..10000"),
+        ({"max_log_files": 10001}, "outside 1..10000"),
     ],
 )
 def test_tracing_set_refuses_a_bad_argument_and_changes_nothing(
