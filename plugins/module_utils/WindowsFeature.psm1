@@ -202,3 +202,4 @@ Function Get-MtlsHostIdentity {
 Export-ModuleMember -Function Get-MtlsWindowsFeatureSnapshot
 Export-ModuleMember -Function Install-MtlsWindowsFeature
 Export-ModuleMember -Function Get-MtlsHostIdentity
+Export-ModuleMember -Function Get-MtlsWindowsVersion

@@ -7,7 +7,7 @@
 Facts used (REFERENCE.md): the section is locked, so it is written into applicationHost.config with
 a location path ("Site", "Site/app", no leading slash), never into web.config, and never at server
 level; flags are compared as integer bitmasks; a path without its own value inherits the nearest
-ancestor's (WINDOWS_FACTS IISCONFIG-10). The paths of one task are planned parents first, each
+ancestor's (WINDOWS_FACTS IISCONFIG-15). The paths of one task are planned parents first, each
 child judged on the values its ancestors will have after the plan, not before it.
 """
 

@@ -131,7 +131,10 @@ ENGINE_UTILS = (
     "Schannel.psm1",
     "HttpSys.psm1",
     "IisConfig.psm1",
+    "IisAccess.psm1",
+    "IisBinding.psm1",
     "IisAuth.psm1",
+    "IisMapping.psm1",
     "IisTracing.psm1",
     "WindowsFeature.psm1",
 )
@@ -242,11 +245,17 @@ def test_every_util_function_a_util_calls_from_another_util_is_exported_by_a_uti
     assert not missing, f"{rel(path)} calls functions of other utils that no util it requires exports: {missing}"
 
 
-@pytest.mark.parametrize("name", ["IisAuth.psm1", "IisTracing.psm1"])
-def test_iis_utils_reuse_the_iis_session_of_iisconfig_instead_of_loading_mwa_themselves(name: str):
+IIS_UTILS = ("IisAccess.psm1", "IisBinding.psm1", "IisAuth.psm1", "IisMapping.psm1", "IisTracing.psm1")
+
+
+@pytest.mark.parametrize("name", IIS_UTILS)
+def test_iis_utils_reach_iis_only_through_the_session_of_iisconfig(name: str):
+    # One util calls the IIS boundary, so one place holds the pending edits of a run and every test mocks it there.
     calls = psparse.called_commands(UTILS_DIR / name)
-    assert {"Get-MtlsIisServerManager", "New-MtlsIisSession", "Close-MtlsIisSession", "Test-MtlsIisAvailable"} <= calls
-    assert calls.isdisjoint({"New-Object", "Add-Type"})
+    boundary = psparse.exported_functions(UTILS_DIR / "WinIis.psm1")
+    assert calls & boundary == set()
+    assert calls & {"Add-MtlsIisEdit", "Read-MtlsIisSection", "Get-MtlsIisSiteList", "Find-MtlsIisSite", "Get-MtlsIisSite"}
+    assert "Add-Type" not in calls
 
 
 @pytest.mark.parametrize("path", UTIL_FILES, ids=rel)
@@ -323,7 +332,9 @@ def test_feature_install_is_not_committed_with_the_iis_ops():
     assert "feature_install" not in psparse.top_level_list(MODULE, "IisConfigOps")
 
 
-@pytest.mark.parametrize("path", [MODULE, UTILS_DIR / "CertStore.psm1", UTILS_DIR / "IisAuth.psm1"], ids=rel)
+@pytest.mark.parametrize(
+    "path", [MODULE, UTILS_DIR / "CertStore.psm1", UTILS_DIR / "IisAuth.psm1", UTILS_DIR / "IisMapping.psm1"], ids=rel
+)
 def test_no_double_quoted_string_mentions_a_password_or_the_secrets(path: Path):
     # Messages are built from double-quoted strings; a password (PFX, mapping) must never be one of their parts.
     assert psparse.interpolated_variables(path) & {"password", "secrets", "secret"} == set()
