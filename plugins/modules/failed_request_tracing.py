@@ -31,7 +31,7 @@ options:
     type: str
     default: '%SystemDrive%\inetpub\logs\FailedReqLogFiles'
   max_log_files:
-    description: How many trace files IIS keeps for the site.
+    description: How many trace files IIS keeps for the site, from 1 to 10000 (the range IIS accepts).
     type: int
     default: 50
   install_feature:

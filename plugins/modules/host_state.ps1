@@ -75,6 +75,7 @@ $OpArguments = @{
     many_to_one_remove = @('location', 'name')
     tracing_set = @('site', 'enabled', 'directory', 'max_log_files', 'path', 'status_codes')
     tracing_remove = @('site', 'path')
+    section_clear = @('location', 'section')
 }
 
 # The ops that change IIS configuration through the apply's IIS session (IisConfig.psm1): each adds plain edits to
@@ -84,7 +85,7 @@ $OpArguments = @{
 $IisConfigOps = @(
     'binding_add', 'binding_remove', 'binding_set_cert', 'binding_set_flags', 'access_set', 'access_unset',
     'auth_set', 'one_to_one_set', 'one_to_one_remove', 'many_to_one_set', 'many_to_one_remove', 'tracing_set',
-    'tracing_remove'
+    'tracing_remove', 'section_clear'
 )
 
 # One handler per op name; the names equal OP_NAMES in plugins/plugin_utils/ops.py (a test keeps them equal).
@@ -310,6 +311,11 @@ $OpHandlers = @{
         param($Op, $Secrets, $Context)
         $siteName = Get-OpArgument -Op $Op -Name 'site'
         Remove-MtlsIisTracing -Session $Context.iis -SiteName $siteName -Path (Get-OpArgument -Op $Op -Name 'path')
+    }
+    section_clear = {
+        param($Op, $Secrets, $Context)
+        $location = Get-OpArgument -Op $Op -Name 'location'
+        Clear-MtlsIisSection -Session $Context.iis -Location $location -Section (Get-OpArgument -Op $Op -Name 'section')
     }
 }
 

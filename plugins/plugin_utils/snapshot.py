@@ -203,36 +203,42 @@ class TraceRule:
     path: str
     status_codes: tuple[str, ...]
     areas: str = ""
+    #: where IIS has it: "site" (applicationHost.config at the site), "server" (inherited), "web.config"
+    defined_in: str = "site"
 
 
 @dataclass(frozen=True)
 class Tracing:
-    """Failed Request Tracing of a site; ``rules`` None: Web-Http-Tracing is not installed."""
+    """Failed Request Tracing of a site: the rules IIS enforces there, whatever features are installed
+    (WINDOWS_FACTS TRACING-2; Web-Http-Tracing is the snapshot's ``features`` answer)."""
 
     site: str
     enabled: bool
     directory: str
     max_log_files: int
-    rules: tuple[TraceRule, ...] | None
+    rules: tuple[TraceRule, ...] = ()
 
     @classmethod
     def from_wire(cls, site: str, data: dict[str, Any]) -> Tracing:
-        rules = data.get("rules")
         return cls(
             site=site,
             enabled=bool(data.get("enabled")),
             directory=str(data.get("directory") or ""),
             max_log_files=int(data.get("max_log_files") or 0),
             rules=tuple(
-                TraceRule(str(r["path"]), tuple(str(c) for c in r.get("status_codes") or ()), str(r.get("areas") or ""))
-                for r in rules
-            )
-            if rules is not None
-            else None,
+                TraceRule(
+                    str(r["path"]),
+                    tuple(str(c) for c in r.get("status_codes") or ()),
+                    str(r.get("areas") or ""),
+                    str(r.get("defined_in") or "site"),
+                )
+                for r in data.get("rules") or ()
+            ),
         )
 
     def rule(self, path: str) -> TraceRule | None:
-        return next((r for r in self.rules or () if r.path == path), None)
+        """The rule for a path, compared case-insensitively as IIS keys rules (WINDOWS_FACTS IISCONFIG-7)."""
+        return next((r for r in self.rules if r.path.lower() == path.lower()), None)
 
 
 @dataclass(frozen=True)

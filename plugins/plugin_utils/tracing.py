@@ -4,9 +4,11 @@
 
 """Failed Request Tracing part: trace the 401/403 answers of a site. Pure.
 
-Facts used (REFERENCE.md, "The 403 family"): feature Web-Http-Tracing; site switch
-``sites/site/traceFailedRequestsLogging@enabled``; rules in ``system.webServer/tracing/traceFailedRequests``
-(``add path="*"``, ``failureDefinitions statusCodes``, provider "WWW Server" areas Authentication,Security).
+Facts used (REFERENCE.md, "The 403 family"; docs/WINDOWS_FACTS.md TRACING-*): feature Web-Http-Tracing (the
+section itself is always in IIS's schema, TRACING-2); site switch ``sites/site/traceFailedRequestsLogging@enabled``;
+rules in ``system.webServer/tracing/traceFailedRequests`` (``add path="*"``, ``failureDefinitions statusCodes``,
+provider "WWW Server" areas Authentication,Security); ``maxLogFiles`` 1..10000 (TRACING-6); a site's web.config may
+hold rules too (TRACING-3), which this module does not manage.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ FEATURE = "Web-Http-Tracing"
 DEFAULT_STATUS_CODES = ("401", "403.7", "403.12", "403.13", "403.16", "403.17")
 DEFAULT_DIRECTORY = "%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles"
 RULE_PATH = "*"
+MAX_LOG_FILES = (1, 10000)  # the schema's range of maxLogFiles (WINDOWS_FACTS TRACING-6)
 _STATUS = re.compile(r"^[1-5]\d\d(\.\d{1,3})?(-[1-5]\d\d)?$")
 
 
@@ -59,8 +62,13 @@ class TracingDesired:
                 f"{', '.join(bad)} are not IIS status codes.",
                 "use codes like 403, 403.16 or ranges like 400-499.",
             )
-        if args.get("max_log_files", 50) < 1:
-            raise OptionError(f"{prefix}max_log_files", "must be at least 1.")
+        low, high = MAX_LOG_FILES
+        if not low <= args.get("max_log_files", 50) <= high:
+            raise OptionError(
+                f"{prefix}max_log_files",
+                f"{args['max_log_files']} is outside {low}..{high}, the number of trace files IIS keeps per site.",
+                f"give a number from {low} to {high} (50 is IIS's default).",
+            )
         return cls(
             site=args["site"],
             enabled=args.get("enabled", True),
@@ -88,9 +96,11 @@ def plan_tracing(desired: TracingDesired, snapshot: Snapshot) -> Plan:
     site = require_site(snapshot, desired.site, f"{desired.prefix}site")
     current = snapshot.site_tracing(site.name)
     rule = current.rule(RULE_PATH) if current else None
+    in_web_config = rule is not None and rule.defined_in == "web.config"
     ops: list[Op] = []
     if not desired.enabled:
-        if current is not None and (current.enabled or rule is not None):
+        # A rule in the site's web.config is not this module's to remove (TRACING-3).
+        if current is not None and (current.enabled or (rule is not None and not in_web_config)):
             ops.append(
                 Op(
                     "tracing_remove",
@@ -100,6 +110,13 @@ def plan_tracing(desired: TracingDesired, snapshot: Snapshot) -> Plan:
                 )
             )
         return Plan.build(ops)
+    if in_web_config:
+        raise OptionError(
+            f"{desired.prefix}enabled",
+            f"site {site.name!r} has a Failed Request Tracing rule for path {RULE_PATH!r} in its web.config, which "
+            "this module does not manage; IIS would see the rule twice and fail every request of the site.",
+            "remove that rule from the site's web.config (IIS Manager, Failed Request Tracing Rules) and run again.",
+        )
     if not snapshot.feature_installed(FEATURE):
         if not desired.install_feature:
             raise OptionError(

@@ -16,7 +16,7 @@ BeforeAll {
         'Remove-MtlsIisBinding', 'Set-MtlsIisBindingCertificate', 'Set-MtlsIisBindingSslFlag', 'Set-MtlsHttpSysBinding',
         'Remove-MtlsHttpSysBinding', 'Set-MtlsIisAccessSslFlag', 'Remove-MtlsIisAccessSslFlag', 'Install-MtlsWindowsFeature',
         'Set-MtlsIisAuthSection', 'Set-MtlsIisOneToOneMapping', 'Remove-MtlsIisOneToOneMapping', 'Set-MtlsIisManyToOneMapping',
-        'Remove-MtlsIisManyToOneMapping', 'Set-MtlsIisTracing', 'Remove-MtlsIisTracing'
+        'Remove-MtlsIisManyToOneMapping', 'Set-MtlsIisTracing', 'Remove-MtlsIisTracing', 'Clear-MtlsIisSection'
     )
     foreach ($function in $script:UtilFunctions) {
         Mock $function { @{ changed = $true } }
@@ -154,6 +154,8 @@ Describe 'the op dispatcher (Invoke-Op)' {
             } }
         @{ Op = @{ op = 'tracing_remove'; site = 'Contoso'; path = '*' }; Function = 'Remove-MtlsIisTracing'
             Filter = { $Session.session -eq 'the IIS session' -and $SiteName -eq 'Contoso' -and $Path -eq '*' } }
+        @{ Op = @{ op = 'section_clear'; location = 'Contoso/api'; section = 'iis_mapping' }; Function = 'Clear-MtlsIisSection'
+            Filter = { $Session.session -eq 'the IIS session' -and $Location -eq 'Contoso/api' -and $Section -eq 'iis_mapping' } }
     ) {
         $secrets = @{ p0 = 'pfx-secret'; m1 = 'mapping-secret' }
         $outcome = Invoke-Op -Op $Op -Secrets $secrets -Context $Context -Name $Op.op

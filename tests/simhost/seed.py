@@ -311,10 +311,12 @@ def set_tracing(
     rules: list[dict[str, Any]] | None = None,
     directory: str | None = None,
     max_log_files: int | None = None,
+    web_config_rules: list[dict[str, Any]] | None = None,
 ) -> None:
     """Seed a site's ``traceFailedRequestsLogging`` (None leaves an attribute as it is) and, when ``rules`` is
-    given, replace its ``traceFailedRequests`` rules. Rules in gather's shape: ``path``, ``status_codes`` and
-    optionally ``areas``/``provider``/``verbosity`` (default: what ``tracing_set`` writes). Features are not
-    checked: seeding may do what ops may not.
+    given, replace its ``traceFailedRequests`` rules in applicationHost.config; ``web_config_rules`` replaces those
+    of the site's web.config (``[]`` removes them). Rules in gather's shape: ``path``, ``status_codes`` and
+    optionally ``areas``/``provider``/``verbosity`` (default: what ``tracing_set`` writes). Seeding may do what ops
+    may not.
     """
-    tracing_module.seed(state, site, enabled, directory, max_log_files, rules)
+    tracing_module.seed(state, site, enabled, directory, max_log_files, rules, web_config_rules)

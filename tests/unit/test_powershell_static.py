@@ -254,7 +254,13 @@ def test_iis_utils_reach_iis_only_through_the_session_of_iisconfig(name: str):
     calls = psparse.called_commands(UTILS_DIR / name)
     boundary = psparse.exported_functions(UTILS_DIR / "WinIis.psm1")
     assert calls & boundary == set()
-    assert calls & {"Add-MtlsIisEdit", "Read-MtlsIisSection", "Get-MtlsIisSiteList", "Find-MtlsIisSite", "Get-MtlsIisSite"}
+    assert calls & {
+        "Add-MtlsIisEdit",
+        "Read-MtlsIisSection",
+        "Get-MtlsIisSiteList",
+        "Find-MtlsIisSite",
+        "Get-MtlsIisSite",
+    }
     assert "Add-Type" not in calls
 
 
@@ -317,7 +323,7 @@ def test_every_handler_takes_the_op_the_secrets_and_the_context_in_that_order():
     assert {name: params for name, params in parameters.items() if params != ["Op", "Secrets", "Context"]} == {}
 
 
-IIS_CONFIG_OP_PREFIXES = ("binding_", "access_", "auth_", "one_to_one_", "many_to_one_", "tracing_")
+IIS_CONFIG_OP_PREFIXES = ("binding_", "access_", "auth_", "one_to_one_", "many_to_one_", "tracing_", "section_")
 
 
 def test_the_iis_ops_committed_per_run_are_exactly_the_binding_access_auth_mapping_and_tracing_ops():
