@@ -177,20 +177,20 @@ Function Set-MtlsIisOneToOneMapping {
             throw "$what $($script:Inherited -f $target.site, 'oneToOneMappings')"
         }
         $attributes.Remove('certificate')
-        $edits.Add(@{ action = 'set'; section = $section; location = $target.site; element = @('oneToOneMappings', @{ key = @{ certificate = $Certificate } }); attributes = $attributes })
+        $null = $edits.Add(@{ action = 'set'; section = $section; location = $target.site; element = @('oneToOneMappings', @{ key = @{ certificate = $Certificate } }); attributes = $attributes })
     }
     elseif ($found.Count -gt 0 -and $null -eq $Password) {
         throw "$what is stored with line breaks or spaces in its certificate, so IIS never matches it; replacing it needs the account's password, which cannot be read back: give the mapping's password"
     }
     else {
-        $edits.Add(@{ action = 'add'; section = $section; location = $target.site; element = @('oneToOneMappings'); attributes = $attributes })
+        $null = $edits.Add(@{ action = 'add'; section = $section; location = $target.site; element = @('oneToOneMappings'); attributes = $attributes })
     }
     # Copies stored with whitespace go: they never match and would keep the old account in the file.
     foreach ($entry in @($found | Where-Object { [string]$_.attributes['certificate'] -cne $Certificate })) {
         if (-not $entry.locally_stored) {
             throw "$what $($script:Inherited -f $target.site, 'oneToOneMappings')"
         }
-        $edits.Add(@{ action = 'remove'; section = $section; location = $target.site; element = @('oneToOneMappings', @{ key = @{ certificate = [string]$entry.attributes['certificate'] } }) })
+        $null = $edits.Add(@{ action = 'remove'; section = $section; location = $target.site; element = @('oneToOneMappings', @{ key = @{ certificate = [string]$entry.attributes['certificate'] } }) })
     }
     Add-MtlsIisMappingEdit -Session $Session -Edit $edits.ToArray() -Password $Password
     Add-MtlsIisAuthChangedSite -Session $Session -Site $target.site
@@ -398,12 +398,12 @@ Function Set-MtlsIisManyToOneMapping {
     }
     $edits = New-Object -TypeName System.Collections.Generic.List[object]
     if ($updates.Count -gt 0) {
-        $edits.Add(@{ action = 'set'; section = $section; location = $target.site; element = @('manyToOneMappings', @{ key = @{ name = $current.name } }); attributes = $updates })
+        $null = $edits.Add(@{ action = 'set'; section = $section; location = $target.site; element = @('manyToOneMappings', @{ key = @{ name = $current.name } }); attributes = $updates })
     }
     if ($rulesDiffer) {
-        $edits.Add(@{ action = 'clear'; section = $section; location = $target.site; element = @('manyToOneMappings', @{ key = @{ name = $Name } }, 'rules') })
+        $null = $edits.Add(@{ action = 'clear'; section = $section; location = $target.site; element = @('manyToOneMappings', @{ key = @{ name = $Name } }, 'rules') })
         foreach ($edit in @(New-MtlsIisRuleEdit -Site $target.site -Name $Name -Rules $wantedRules)) {
-            $edits.Add($edit)
+            $null = $edits.Add($edit)
         }
     }
     Add-MtlsIisMappingEdit -Session $Session -Edit $edits.ToArray() -Password $Password

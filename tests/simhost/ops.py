@@ -60,6 +60,7 @@ IIS_CONFIG_OPS: frozenset[str] = frozenset(
         "many_to_one_remove",
         "tracing_set",
         "tracing_remove",
+        "section_clear",
     }
 )
 

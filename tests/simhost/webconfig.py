@@ -23,6 +23,7 @@ from simhost.state import State, new_iis
 
 
 def _files(state: State) -> dict[str, dict[str, Any]]:
+    """The web.config files, created for writing (seeding only)."""
     store = state.get("iis")
     if store is None:
         store = state["iis"] = new_iis()
@@ -30,9 +31,10 @@ def _files(state: State) -> dict[str, dict[str, Any]]:
 
 
 def find(state: State, path: str) -> dict[str, Any] | None:
-    """The sections the web.config at ``path`` holds (paths compared case-insensitively), or None."""
+    """The sections the web.config at ``path`` holds (paths compared case-insensitively), or None. Reads only."""
     wanted = path.casefold()
-    return next((body for stored, body in _files(state).items() if stored.casefold() == wanted), None)
+    files = (state.get("iis") or {}).get("web_config") or {}
+    return next((body for stored, body in files.items() if stored.casefold() == wanted), None)
 
 
 def section(state: State, path: str, name: str) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from ansible_collections.mtls.iis.plugins.plugin_utils.ops import OP_NAMES
+from simhost.ops import IIS_CONFIG_OPS
 from support import psparse, psstatic
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -330,6 +331,10 @@ def test_the_iis_ops_committed_per_run_are_exactly_the_binding_access_auth_mappi
     iis_ops = psparse.top_level_list(MODULE, "IisConfigOps")
     assert len(iis_ops) == len(set(iis_ops))
     assert set(iis_ops) == {name for name in OP_NAMES if name.startswith(IIS_CONFIG_OP_PREFIXES)}
+
+
+def test_the_simulator_commits_the_same_ops_per_run_as_the_module():
+    assert set(psparse.top_level_list(MODULE, "IisConfigOps")) == set(IIS_CONFIG_OPS)
 
 
 def test_feature_install_is_not_committed_with_the_iis_ops():
