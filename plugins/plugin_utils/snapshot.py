@@ -176,10 +176,31 @@ class Access:
 
 
 @dataclass(frozen=True)
+class HttpsBinding:
+    """An https binding of any site of the host: who uses an HTTP.sys record (ENGINE.md ``all_bindings``)."""
+
+    site: str
+    binding_information: str
+    ssl_flags: int = 0
+
+
+@dataclass(frozen=True)
 class Iis:
     available: bool = False
     sites: dict[str, Site] = field(default_factory=dict)  # keyed by lower-case name
     access: dict[str, Access] = field(default_factory=dict)  # keyed by lower-case location path
+    #: every https binding of every site; None when the host did not say (then only ``sites`` are known)
+    all_bindings: tuple[HttpsBinding, ...] | None = None
+
+    def https_bindings(self) -> tuple[HttpsBinding, ...]:
+        """Every https binding the snapshot knows of: all sites' when gathered, else those of ``sites``."""
+        if self.all_bindings is not None:
+            return self.all_bindings
+        return tuple(
+            HttpsBinding(site.name, b.binding_information, b.ssl_flags)
+            for site in self.sites.values()
+            for b in site.bindings
+        )
 
     def site(self, name: str) -> Site | None:
         return self.sites.get(name.lower())
@@ -360,4 +381,15 @@ def _iis_from_wire(data: dict[str, Any]) -> Iis:
         )
         for path, body in (data.get("access") or {}).items()
     }
-    return Iis(available=bool(data.get("available")), sites=sites, access=access)
+    all_bindings = data.get("all_bindings")
+    return Iis(
+        available=bool(data.get("available")),
+        sites=sites,
+        access=access,
+        all_bindings=None
+        if all_bindings is None
+        else tuple(
+            HttpsBinding(str(b["site"]), str(b["binding_information"]), int(b.get("ssl_flags") or 0))
+            for b in all_bindings
+        ),
+    )

@@ -517,9 +517,15 @@ def gather(state: State, sites: Iterable[str], access_paths: Iterable[str]) -> d
             location_segments(path)
         except OpError as err:
             raise OpError(f"scope.access_paths: {err}") from None
-    result: dict[str, Any] = {"available": is_installed(state), "sites": {}, "access": {}}
+    result: dict[str, Any] = {"available": is_installed(state), "sites": {}, "access": {}, "all_bindings": []}
     if not result["available"]:
         return result
+    # Every https binding of every site: who else uses an HTTP.sys record (ENGINE.md, issue 10 item 10).
+    result["all_bindings"] = [
+        {"site": name, "binding_information": b["binding_information"], "ssl_flags": b["ssl_flags"]}
+        for name, site in _iis(state)["sites"].items()
+        for b in _https(site)
+    ]
     seen: set[str] = set()
 
     def put_access(path: str) -> None:
