@@ -21,6 +21,9 @@ BeforeAll {
     foreach ($function in $script:UtilFunctions) {
         Mock $function { @{ changed = $true } }
     }
+    # The copies httpsys_save keeps (registry, HttpSys.psm1): none here, so httpsys_set/httpsys_remove forget none.
+    Mock Clear-MtlsHttpSysSavedRecord { $false }
+    Mock Get-MtlsHttpSysSavedRecord { }
 }
 
 Describe 'Get-OpArgument' {
