@@ -173,6 +173,9 @@ class Access:
 
     effective: int
     explicit: int | None
+    #: the path whose web.config sets what IIS enforces here instead of applicationHost.config (SSL Settings
+    #: unlocked, WINDOWS_FACTS IISCONFIG-13), or None
+    web_config: str | None = None
 
 
 @dataclass(frozen=True)
@@ -378,6 +381,7 @@ def _iis_from_wire(data: dict[str, Any]) -> Iis:
         path.lower(): Access(
             effective=int(body.get("effective") or 0),
             explicit=access_flags_from_text(str(body["explicit"])) if body.get("explicit") is not None else None,
+            web_config=str(body["web_config"]) if body.get("web_config") else None,
         )
         for path, body in (data.get("access") or {}).items()
     }

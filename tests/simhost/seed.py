@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simhost import auth, certstore, faults, features, httpsys, iis, registry
+from simhost import auth, certstore, faults, features, httpsys, iis, registry, webconfig
 from simhost import tracing as tracing_module
 from simhost.errors import OpError, StateError
 from simhost.faults import make_fault
@@ -161,6 +161,13 @@ def set_location_flags(state: State, path: str, flags: str | None) -> None:
     Any spelling of known names is kept as given (``"Ssl,SslNegotiateCert"``); no op rules apply.
     """
     iis.set_location_flags(state, path, flags)
+
+
+def set_web_config_flags(state: State, path: str, flags: str | None) -> None:
+    """Write (None removes) sslFlags in the web.config of a site or application path, as an administrator does once
+    SSL Settings are unlocked for it (WINDOWS_FACTS IISCONFIG-13); IIS then enforces it there and below."""
+    iis.access_flags_value(flags or "None")
+    webconfig.seed(state, path, "sslFlags", flags)
 
 
 def location_flags(state: State, path: str) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import yaml
 from ansible_collections.mtls.iis.plugins.plugin_utils.diff import diff_for
@@ -112,3 +114,26 @@ def test_a_path_made_to_inherit_shows_its_parents_new_value_in_the_diff():
     assert (
         after[f"{SITE}/api"] == "inherited: Ssl, Ssl128 (require SSL: yes, 128-bit: yes, client certificates: ignore)"
     )
+
+
+def overridden(effective: int):
+    """The path's sslFlags set by the site's web.config (SSL Settings unlocked, WINDOWS_FACTS IISCONFIG-13)."""
+    snap = iis_snapshot({SITE: HTTPS}, access={f"{SITE}/api": (effective, "Ssl")}, httpsys=NEGOTIATING)
+    access = snap.iis.access[f"{SITE}/api".lower()]
+    accesses = {**snap.iis.access, f"{SITE}/api".lower(): dataclasses.replace(access, web_config=SITE)}
+    return dataclasses.replace(snap, iis=dataclasses.replace(snap.iis, access=accesses))
+
+
+def test_a_web_config_override_that_differs_is_refused_naming_where_it_lives():
+    # Issue 10 item 14: applicationHost.config cannot change what the web.config sets; never claim it did.
+    with pytest.raises(OptionError) as raised:
+        plan_ssl(desired(client_certificates="require"), overridden(8))
+    assert raised.value.option == "path"
+    assert "from the web.config of 'Default Web Site'" in str(raised.value)
+
+
+def test_a_web_config_override_that_already_gives_what_is_wanted_is_not_refused():
+    # applicationHost.config is still written as asked: it counts again once the web.config no longer sets sslFlags.
+    assert wire(plan_ssl(desired(client_certificates="require"), overridden(8 | 32 | 64))) == [
+        {"op": "access_set", "location": f"{SITE}/api", "ssl_flags": 8 | 32 | 64}
+    ]

@@ -389,3 +389,11 @@ def test_binding_remove_of_a_missing_binding_changes_nothing(state: State) -> No
 def test_binding_remove_leaves_the_http_binding(state: State) -> None:
     apply(state, {"op": "binding_remove", "site": SITE, "binding_information": "*:80:"})
     assert [b["protocol"] for b in state["iis"]["sites"][SITE]["bindings"]] == ["http"]
+
+
+def test_a_web_config_that_sets_ssl_flags_is_what_gather_reports_as_effective_and_where(state: State) -> None:
+    # Issue 10 item 14 (WINDOWS_FACTS IISCONFIG-3, IISCONFIG-13): the merged view wins over applicationHost.config.
+    seed.set_location_flags(state, f"{SITE}/api", "Ssl")
+    seed.set_web_config_flags(state, SITE, "Ssl, SslNegotiateCert, SslRequireCert")
+    iis = SimulatedHost(state).gather({"access_paths": [f"{SITE}/api"]})["iis"]
+    assert iis["access"][f"{SITE}/api"] == {"effective": 8 | 32 | 64, "explicit": "Ssl", "web_config": SITE}
