@@ -206,6 +206,28 @@ def _server_certificate(request: DiagnoseRequest, snapshot: Snapshot, s: Serving
 def check_ssl_settings(request: DiagnoseRequest, snapshot: Snapshot, serving: list[Serving]) -> list[Finding]:
     wanted = location_flags(request, snapshot)
     findings = []
+    access = snapshot.iis.access_at(request.location) if snapshot.iis else None
+    if access is not None and access.web_config is not None:
+        # SSL Settings unlocked: IIS enforces the web.config's value (WINDOWS_FACTS IISCONFIG-13, issue 10 item 14).
+        findings.append(
+            Finding(
+                "SSL_SETTINGS_IN_WEB_CONFIG",
+                "info",
+                "n/a",
+                f"the SSL settings IIS enforces at {request.location} come from the web.config of {access.web_config}",
+                "SSL Settings are unlocked there: IIS enforces that web.config's sslFlags, and mtls.iis.ssl_settings, "
+                "which writes applicationHost.config, cannot change them.",
+                {
+                    "location": request.location,
+                    "web_config": access.web_config,
+                    "sslFlags": flags.access_flags_text(wanted),
+                },
+                {
+                    "text": f"change sslFlags in the web.config of {access.web_config}, or remove them there and use "
+                    "mtls.iis.ssl_settings"
+                },
+            )
+        )
     if wanted & flags.REQUIRE_CERT and not wanted & flags.SSL:
         findings.append(
             Finding(

@@ -10,6 +10,7 @@ from ansible_collections.mtls.iis.plugins.plugin_utils.chain import AmbiguousBun
 from ansible_collections.mtls.iis.plugins.plugin_utils.diagnosis import (
     DiagnoseRequest,
     check_mapping,
+    check_ssl_settings,
     check_tracing,
     diagnose,
     serving_bindings,
@@ -149,3 +150,16 @@ def test_tracing_rules_without_the_tracing_feature_trace_nothing(keys):
     assert check_tracing(request, snap) == []
     without = dataclasses.replace(snap, features={**(snap.features or {}), "Web-Http-Tracing": False})
     assert [f.id for f in check_tracing(request, without)] == ["TRACING_OFF"]
+
+
+def test_ssl_settings_set_by_a_web_config_are_reported_with_where_they_live(keys):
+    # Issue 10 item 14: ssl_settings cannot change them (WINDOWS_FACTS IISCONFIG-13), so diagnose names the web.config.
+    root, issuing, _unused, server = keys
+    snap = corpus.host_snapshot([root], [issuing], server)
+    request = DiagnoseRequest(site=corpus.SITE, host=corpus.HOST)
+    assert "SSL_SETTINGS_IN_WEB_CONFIG" not in [f.id for f in check_ssl_settings(request, snap, [])]
+    path = request.location.lower()
+    access = {**snap.iis.access, path: dataclasses.replace(snap.iis.access[path], web_config=corpus.SITE)}
+    overridden = dataclasses.replace(snap, iis=dataclasses.replace(snap.iis, access=access))
+    finding = next(f for f in check_ssl_settings(request, overridden, []) if f.id == "SSL_SETTINGS_IN_WEB_CONFIG")
+    assert finding.evidence["web_config"] == corpus.SITE
