@@ -16,7 +16,8 @@ BeforeAll {
         'Remove-MtlsIisBinding', 'Set-MtlsIisBindingCertificate', 'Set-MtlsIisBindingSslFlag', 'Set-MtlsHttpSysBinding',
         'Remove-MtlsHttpSysBinding', 'Set-MtlsIisAccessSslFlag', 'Remove-MtlsIisAccessSslFlag', 'Install-MtlsWindowsFeature',
         'Set-MtlsIisAuthSection', 'Set-MtlsIisOneToOneMapping', 'Remove-MtlsIisOneToOneMapping', 'Set-MtlsIisManyToOneMapping',
-        'Remove-MtlsIisManyToOneMapping', 'Set-MtlsIisTracing', 'Remove-MtlsIisTracing', 'Clear-MtlsIisSection'
+        'Remove-MtlsIisManyToOneMapping', 'Set-MtlsIisTracing', 'Remove-MtlsIisTracing', 'Clear-MtlsIisSection',
+        'Save-MtlsHttpSysRecord'
     )
     foreach ($function in $script:UtilFunctions) {
         Mock $function { @{ changed = $true } }
@@ -119,6 +120,19 @@ Describe 'the op dispatcher (Invoke-Op)' {
             } }
         @{ Op = @{ op = 'httpsys_remove'; key = 'www.contoso.com:443'; kind = 'hostnameport' }; Function = 'Remove-MtlsHttpSysBinding'
             Filter = { $Key -eq 'www.contoso.com:443' -and $Kind -eq 'hostnameport' } }
+        @{ Op = @{
+                op = 'httpsys_save'; key = 'www.contoso.com:443'; kind = 'hostnameport'; certificate_hash = 'A' * 40
+                certificate_store = 'MY'; app_id = '{4dc3e181-e14b-4a21-b022-59fc669b0914}'; negotiate_client_certificate = $true
+                ctl_store_name = $null; ds_mapper = $true; revocation = 'cached_only'; revocation_freshness_seconds = 0
+                disable_tls13 = $false; disable_legacy_tls = $false; disable_http2 = $false; disable_quic = $false
+                disable_ocsp_stapling = $false
+            }
+            Function = 'Save-MtlsHttpSysRecord'
+            Filter = {
+                $Key -eq 'www.contoso.com:443' -and $Kind -eq 'hostnameport' -and $Settings.negotiate_client_certificate -and
+                $Settings.ds_mapper -and $Settings.revocation -eq 'cached_only' -and $null -eq $Settings.ctl_store_name -and
+                $Settings.certificate_hash -eq 'A' * 40
+            } }
         @{ Op = @{ op = 'access_set'; location = 'Contoso/api'; ssl_flags = 104 }; Function = 'Set-MtlsIisAccessSslFlag'
             Filter = { $Session.session -eq 'the IIS session' -and $Location -eq 'Contoso/api' -and $SslFlags -eq 104 } }
         @{ Op = @{ op = 'access_unset'; location = 'Contoso/api' }; Function = 'Remove-MtlsIisAccessSslFlag'
