@@ -460,10 +460,10 @@ def one_to_one_set(
                 f"{what} is stored with line breaks or spaces in its certificate, so IIS never matches it; replacing "
                 "it needs the account's password, which cannot be read back: give the mapping's password"
             )
-        if any(inherited for _, inherited in stale):
+        if any(inherited for _unused, inherited in stale):
             raise _refuse_inherited(site, what, "oneToOneMappings")
         mappings = _element(state, site, "iis_mapping")["oneToOneMappings"]
-        mappings[:] = [m for m in mappings if all(m is not old for old, _ in stale)]
+        mappings[:] = [m for m in mappings if all(m is not old for old, _unused in stale)]
         if exact:
             mapping = exact[0][0]
             mapping.update(userName=user, enabled=enabled)
@@ -494,7 +494,9 @@ def one_to_one_remove(state: State, location: str, certificate: str) -> bool:
         element = _explicit(state, site, "iis_mapping")
         if element is None or not found:
             return False
-        element["oneToOneMappings"] = [m for m in element["oneToOneMappings"] if all(m is not f for f, _ in found)]
+        element["oneToOneMappings"] = [
+            m for m in element["oneToOneMappings"] if all(m is not f for f, _unused in found)
+        ]
         return True
 
     return _consistent(state, site, change)

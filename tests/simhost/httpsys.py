@@ -320,6 +320,6 @@ def gather_saved(state: State) -> list[dict[str, Any]]:
     """``snapshot.httpsys_saved``: ``{"kind", "key", "record"}`` per kept copy, in stored order."""
     saved = []
     for name, entry in registry.all_values(state, SAVED_KEY).items():
-        kind, _, key = name.partition(" ")
+        kind, _unused, key = name.partition(" ")
         saved.append({"kind": kind, "key": key, "record": json.loads(entry["value"])})
     return saved
