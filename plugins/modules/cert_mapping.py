@@ -72,7 +72,9 @@ options:
     elements: dict
     suboptions:
       name:
-        description: Unique name of the mapping.
+        description:
+          - Unique name of the mapping. IIS compares names without case, so C(Partners) is the mapping C(partners),
+            which the module renames.
         type: str
         required: true
       description:
@@ -119,7 +121,10 @@ options:
             type: bool
             default: true
   exclusive:
-    description: Remove one-to-one / many-to-one mappings of the site that the given lists do not contain.
+    description:
+      - Remove one-to-one / many-to-one mappings of the site that the given lists do not contain.
+      - A mapping the site inherits from the server level of applicationHost.config cannot be removed at the site (the
+        mapping collections have no remove element); the module fails naming it instead of removing it.
     type: bool
     default: false
   update_password:
@@ -142,8 +147,19 @@ options:
     description:
       - Install C(Web-Cert-Auth) / C(Web-Client-Auth) when needed and missing.
       - With V(false), a missing feature is an error and nothing is applied.
+      - The mapping settings themselves can be written without the features (IIS keeps them), but IIS acts on them
+        only with the features installed.
     type: bool
     default: true
+  clear_below_site:
+    description:
+      - Remove the client certificate mapping configuration that applicationHost.config holds for applications or
+        folders of the site (for example C(Default Web Site/api)). IIS honours mappings at site level only and
+        ignores those, which the module otherwise reports as a warning (and M(mtls.iis.diagnose) as
+        C(MAPPING_BELOW_SITE)).
+      - Only that configuration goes; the site's own mappings are not touched.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow

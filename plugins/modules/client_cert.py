@@ -221,7 +221,7 @@ options:
             description: IIS binding flag C(DisableQUIC) (HTTP/3). Omit to leave it.
             type: bool
           disable_ocsp_stapling:
-            description: IIS binding flag C(DisableOCSPStapling). Omit to leave it.
+            description: IIS binding flag C(DisableOCSPStp) (bit 8, OCSP stapling off). Omit to leave it.
             type: bool
           negotiate_client_certificate:
             description:
@@ -357,7 +357,9 @@ options:
             elements: dict
             suboptions:
               name:
-                description: Unique name of the mapping.
+                description:
+                  - Unique name of the mapping. IIS compares names without case, so C(Partners) is the mapping C(partners),
+                    which the module renames.
                 type: str
                 required: true
               description:
@@ -408,7 +410,10 @@ options:
                     type: bool
                     default: true
           exclusive:
-            description: Remove one-to-one / many-to-one mappings of the site that the given lists do not contain.
+            description:
+              - Remove one-to-one / many-to-one mappings of the site that the given lists do not contain.
+              - A mapping the site inherits from the server level of applicationHost.config cannot be removed at the site
+                (the mapping collections have no remove element); the module fails naming it instead of removing it.
             type: bool
             default: false
           update_password:
@@ -433,8 +438,18 @@ options:
             description:
               - Install C(Web-Cert-Auth) / C(Web-Client-Auth) when needed and missing.
               - With V(false), a missing feature is an error and nothing is applied.
+              - The mapping settings themselves can be written without the features (IIS keeps them), but IIS acts on them
+                only with the features installed.
             type: bool
             default: true
+          clear_below_site:
+            description:
+              - Remove the client certificate mapping configuration that applicationHost.config holds for applications or
+                folders of the site (for example C(Default Web Site/api)). IIS honours mappings at site level only and ignores
+                those, which the module otherwise reports as a warning (and M(mtls.iis.diagnose) as C(MAPPING_BELOW_SITE)).
+              - Only that configuration goes; the site's own mappings are not touched.
+            type: bool
+            default: false
       tracing:
         description:
           - Failed Request Tracing of the site, as M(mtls.iis.failed_request_tracing).

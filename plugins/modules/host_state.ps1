@@ -14,7 +14,10 @@
 #AnsibleRequires -PowerShell ..module_utils.HttpSysRecord
 #AnsibleRequires -PowerShell ..module_utils.HttpSysSaved
 #AnsibleRequires -PowerShell ..module_utils.IisConfig
+#AnsibleRequires -PowerShell ..module_utils.IisAccess
+#AnsibleRequires -PowerShell ..module_utils.IisBinding
 #AnsibleRequires -PowerShell ..module_utils.IisAuth
+#AnsibleRequires -PowerShell ..module_utils.IisMapping
 #AnsibleRequires -PowerShell ..module_utils.IisTracing
 #AnsibleRequires -PowerShell ..module_utils.WindowsFeature
 
@@ -75,20 +78,22 @@ $OpArguments = @{
     many_to_one_remove = @('location', 'name')
     tracing_set = @('site', 'enabled', 'directory', 'max_log_files', 'path', 'status_codes')
     tracing_remove = @('site', 'path')
+    section_clear = @('location', 'section')
 }
 
-# The ops that change IIS configuration through the apply's IIS session. They are not committed one by one:
-# Invoke-OpList commits each contiguous run of them once, before the next other op runs and at the end of the list.
-# feature_install is not one of them: it runs after the pending IIS changes are committed, like any other op.
+# The ops that change IIS configuration through the apply's IIS session (IisConfig.psm1): each adds plain edits to
+# the session instead of writing. Invoke-OpList commits each contiguous run of them once, before the next other op runs
+# and at the end of the list; a run that fails before its commit writes nothing. feature_install is not one of them:
+# it runs after the pending IIS changes are committed, like any other op.
 $IisConfigOps = @(
     'binding_add', 'binding_remove', 'binding_set_cert', 'binding_set_flags', 'access_set', 'access_unset',
     'auth_set', 'one_to_one_set', 'one_to_one_remove', 'many_to_one_set', 'many_to_one_remove', 'tracing_set',
-    'tracing_remove'
+    'tracing_remove', 'section_clear'
 )
 
 # One handler per op name; the names equal OP_NAMES in plugins/plugin_utils/ops.py (a test keeps them equal).
 # Each handler takes the op dict, the secrets dict and the apply context (iis = the IIS session of
-# IisConfig.psm1), and returns @{ changed = bool } plus, for ops that take a certificate out of a store,
+# IisConfig.psm1: the pending edits of the current run of IIS ops), and returns @{ changed = bool } plus, for ops that take a certificate out of a store,
 # der = base64 DER of that certificate, and for feature_install reboot_required = bool.
 $OpHandlers = @{
     store_create = {
@@ -309,6 +314,11 @@ $OpHandlers = @{
         param($Op, $Secrets, $Context)
         $siteName = Get-OpArgument -Op $Op -Name 'site'
         Remove-MtlsIisTracing -Session $Context.iis -SiteName $siteName -Path (Get-OpArgument -Op $Op -Name 'path')
+    }
+    section_clear = {
+        param($Op, $Secrets, $Context)
+        $location = Get-OpArgument -Op $Op -Name 'location'
+        Clear-MtlsIisSection -Session $Context.iis -Location $location -Section (Get-OpArgument -Op $Op -Name 'section')
     }
 }
 
@@ -531,6 +541,8 @@ Function Get-HostSnapshot {
     if (Test-ScopeFlag -Scope $Scope -Name 'schannel') {
         $snapshot.schannel = Get-MtlsSchannelSnapshot
     }
+    # One IIS session for the whole gather: the site list and applicationHost.config are read once.
+    $iis = New-MtlsIisSession
     $siteNames = Get-ScopeList -Scope $Scope -Name 'sites'
     $accessPaths = Get-ScopeList -Scope $Scope -Name 'access_paths'
     if ($null -ne $siteNames -or $null -ne $accessPaths) {
@@ -541,11 +553,11 @@ Function Get-HostSnapshot {
         if ($null -eq $accessPaths) {
             $accessPaths = @()
         }
-        $snapshot.iis = Get-MtlsIisSnapshot -SiteNames $siteNames -AccessPaths $accessPaths
+        $snapshot.iis = Get-MtlsIisSnapshot -Session $iis -SiteNames $siteNames -AccessPaths $accessPaths
     }
     $authSites = Get-ScopeList -Scope $Scope -Name 'auth_sites'
     if ($null -ne $authSites) {
-        $snapshot.auth = Get-MtlsIisAuthSnapshot -SiteNames $authSites
+        $snapshot.auth = Get-MtlsIisAuthSnapshot -Session $iis -SiteNames $authSites
     }
     $featureNames = Get-ScopeList -Scope $Scope -Name 'features'
     if ($null -ne $featureNames) {
@@ -553,7 +565,7 @@ Function Get-HostSnapshot {
     }
     $tracingSites = Get-ScopeList -Scope $Scope -Name 'tracing_sites'
     if ($null -ne $tracingSites) {
-        $snapshot.tracing = Get-MtlsIisTracingSnapshot -SiteNames $tracingSites
+        $snapshot.tracing = Get-MtlsIisTracingSnapshot -Session $iis -SiteNames $tracingSites
     }
     $snapshot
 }
@@ -649,8 +661,9 @@ Function Complete-IisRun {
     <#
     .SYNOPSIS
     Ends a contiguous run of IIS ops: checks what IIS refuses across ops (many-to-one with AD mapping) in the pending
-    configuration, then commits the session once when one of them changed something (else discards it). A refused
-    check or a failed commit marks the run's results unchanged and its last op failed. Tells whether it succeeded.
+    configuration, then commits the session's edits once when one of the ops changed something (else discards them).
+    A refused check or a failed commit marks the run's last op failed; the run's results stay changed only when the
+    commit failed after IIS may have written part of it. Tells whether it succeeded.
     #>
     [CmdletBinding()]
     [OutputType([bool])]
@@ -695,8 +708,14 @@ Function Complete-IisRun {
         $Run.commit_failed = $true
         # Refused before committing (the check failed) rather than failed while committing.
         $Run.commit_refused = -not $checked
+        $Run.commit_partial = [bool]$Context.iis['partly_written']
         $Run.run_start = $Pending[0].index
-        Reset-UncommittedResult -Run $Run -Pending $Pending
+        if ($Run.commit_partial) {
+            $Pending.Clear()
+        }
+        else {
+            Reset-UncommittedResult -Run $Run -Pending $Pending
+        }
         return $false
     }
     $Pending.Clear()
@@ -792,10 +811,12 @@ Function Invoke-OpList {
         failed_index = $null
         failed_name = $null
         error = $null
-        # Indexes of ops whose IIS changes were discarded; commit_failed/run_start when the commit itself failed.
+        # Indexes of ops whose IIS changes were discarded; commit_failed/run_start when the commit itself failed,
+        # commit_partial when IIS may have written part of it.
         uncommitted = New-Object -TypeName System.Collections.Generic.List[int]
         commit_failed = $false
         commit_refused = $false
+        commit_partial = $false
         run_start = $null
     }
     if ($null -eq $Ops) {
@@ -806,14 +827,8 @@ Function Invoke-OpList {
         $null = Invoke-OpSequence -Run $run -Ops $Ops -Secrets $Secrets -Context $context
     }
     finally {
-        # Releases the ServerManager; after a failure this discards the uncommitted IIS changes.
-        try {
-            Close-MtlsIisSession -Session $context.iis
-        }
-        catch {
-            # Releasing must not hide the op's own error; the run's outcome is already recorded.
-            $null = $_
-        }
+        # After a failure this discards the IIS edits not committed.
+        Close-MtlsIisSession -Session $context.iis
     }
     $run.changed = @($run.results | Where-Object { $_.changed }).Count -gt 0
     $run
@@ -834,17 +849,21 @@ Function Get-FailureMessage {
 
     $reason = $Run.error.Exception.Message
     $op = "op $($Run.failed_index) ($($Run.failed_name))"
+    $ops = "ops $($Run.run_start) to $($Run.failed_index)"
     if ($Run.commit_refused) {
-        $msg = "the IIS configuration changes of ops $($Run.run_start) to $($Run.failed_index) were refused before committing, after $op ran: $reason"
+        $msg = "the IIS configuration changes of $ops were refused before committing, after $op ran: $reason"
+    }
+    elseif ($Run.commit_partial) {
+        $msg = "committing the IIS configuration changes of $ops failed after $op ran: $reason - the configuration may be partly written (applicationHost.config and the HTTP.sys records of changed bindings are written separately): gather again, as a rerun of the task does"
     }
     elseif ($Run.commit_failed) {
-        $msg = "committing the IIS configuration changes of ops $($Run.run_start) to $($Run.failed_index) failed after $op ran: $reason"
+        $msg = "committing the IIS configuration changes of $ops failed after $op ran: $reason"
     }
     else {
         $msg = "$op failed: $reason"
     }
     if ($Run.uncommitted.Count -gt 0) {
-        $msg += " - the IIS configuration changes of op(s) $($Run.uncommitted -join ', ') were not committed to applicationHost.config, so they did not happen and are reported changed=false (HTTP.sys records of those bindings may still have been rewritten: gather again)"
+        $msg += " - the IIS configuration changes of op(s) $($Run.uncommitted -join ', ') were not committed, so they did not happen and are reported changed=false"
     }
     "$msg - the ops before it that report changed=true were applied (see results) and every op is safe to repeat: fix the cause and run the task again"
 }

@@ -92,7 +92,7 @@ options:
     description: IIS binding flag C(DisableQUIC) (HTTP/3). Omit to leave it.
     type: bool
   disable_ocsp_stapling:
-    description: IIS binding flag C(DisableOCSPStapling). Omit to leave it.
+    description: IIS binding flag C(DisableOCSPStp) (bit 8, OCSP stapling off). Omit to leave it.
     type: bool
   negotiate_client_certificate:
     description:

@@ -2,12 +2,16 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Authentication sections of an IIS site as gathered (docs/ENGINE.md), and as desired. Values only."""
+"""Authentication sections of an IIS site as gathered (docs/ENGINE.md), and as desired. Values only.
+
+The sections are in IIS's own schema whatever features are installed (WINDOWS_FACTS AUTH-1): gather always returns
+them, and whether Web-Cert-Auth or Web-Client-Auth is installed is the snapshot's ``features`` answer.
+"""
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 LOGON_METHODS = {"interactive": "Interactive", "batch": "Batch", "network": "Network", "clear_text": "ClearText"}
@@ -51,6 +55,27 @@ class OneToOne:
     certificate: str  # normalised base64 DER
     user: str
     enabled: bool = True
+    #: the certificate as IIS stores it when that is not ``certificate`` (line breaks or spaces: IIS never matches
+    #: such a mapping, WINDOWS_FACTS AUTH-6); "" when stored as it should be
+    stored: str = ""
+    #: inherited from the server level: it cannot be changed or removed at the site (AUTH-7)
+    inherited: bool = field(default=False, compare=False)
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.stored)
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> OneToOne:
+        stored = str(data["certificate"])
+        certificate = normalize_blob(stored)
+        return cls(
+            certificate,
+            str(data.get("user") or ""),
+            bool(data.get("enabled", True)),
+            stored="" if stored == certificate else stored,
+            inherited=bool(data.get("inherited")),
+        )
 
 
 @dataclass(frozen=True)
@@ -61,6 +86,7 @@ class ManyToOne:
     enabled: bool = True
     permission: str = "Allow"
     rules: tuple[Rule, ...] = ()
+    inherited: bool = field(default=False, compare=False)  # from the server level (AUTH-7)
 
 
 @dataclass(frozen=True)
@@ -81,10 +107,7 @@ class IisMapping:
             many_to_one_enabled=bool(data.get("many_to_one_enabled", True)),
             logon_method=str(data.get("logon_method") or "ClearText"),
             default_logon_domain=str(data.get("default_logon_domain") or ""),
-            one_to_one=tuple(
-                OneToOne(normalize_blob(m["certificate"]), str(m.get("user") or ""), bool(m.get("enabled", True)))
-                for m in data.get("one_to_one") or []
-            ),
+            one_to_one=tuple(OneToOne.from_wire(m) for m in data.get("one_to_one") or []),
             many_to_one=tuple(
                 ManyToOne(
                     name=str(m["name"]),
@@ -93,6 +116,7 @@ class IisMapping:
                     enabled=bool(m.get("enabled", True)),
                     permission=str(m.get("permission") or "Allow"),
                     rules=tuple(Rule.from_wire(r) for r in m.get("rules") or []),
+                    inherited=bool(m.get("inherited")),
                 )
                 for m in data.get("many_to_one") or []
             ),
@@ -101,21 +125,18 @@ class IisMapping:
 
 @dataclass(frozen=True)
 class SiteAuth:
-    """None for a section means its Windows feature is not installed (not in the IIS schema)."""
+    """The three sections at a site, always there (AUTH-1); features are the snapshot's ``features``."""
 
-    iis_mapping: IisMapping | None
-    ad_mapping: bool | None
-    anonymous: bool | None
+    iis_mapping: IisMapping = IisMapping()
+    ad_mapping: bool = False
+    anonymous: bool = True
     below_site: tuple[str, ...] = ()
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> SiteAuth:
-        iis = data.get("iis_mapping")
-        ad = data.get("ad_mapping")
-        anonymous = data.get("anonymous")
         return cls(
-            iis_mapping=IisMapping.from_wire(iis) if iis is not None else None,
-            ad_mapping=bool(ad.get("enabled")) if ad is not None else None,
-            anonymous=bool(anonymous.get("enabled")) if anonymous is not None else None,
+            iis_mapping=IisMapping.from_wire(data["iis_mapping"]),
+            ad_mapping=bool(data["ad_mapping"]["enabled"]),
+            anonymous=bool(data["anonymous"]["enabled"]),
             below_site=tuple(data.get("below_site") or ()),
         )

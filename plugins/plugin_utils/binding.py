@@ -406,6 +406,18 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
                 f"write the HTTP.sys SSL record {kind} {key}{reason}",
             )
         )
+    moved = current is not None and (kind, key) != (old_kind, old_key)
+    if moved and old is not None and not _record_used_elsewhere(snapshot, old_kind, old_key, site.name, bi):
+        # The SNI bit moved the binding's record to another key; the replaced binding left the old one (issue 10
+        # item 12, BINDING-4): it goes once the new one is written, unless another binding uses it.
+        ops.append(
+            Op(
+                "httpsys_remove",
+                {"key": old_key, "kind": old_kind},
+                Phase.HTTPSYS,
+                f"delete the HTTP.sys SSL record {old_kind} {old_key} (the binding now uses {kind} {key})",
+            )
+        )
 
     chain = desired.certificate.chain if desired.certificate else ()
     notices = []
@@ -438,14 +450,27 @@ def _unstated(fields: frozenset[str], desired: BindingDesired) -> bool:
     return any(name not in _STATED_BY or desired.httpsys.get(_STATED_BY[name]) is None for name in fields)
 
 
+def _record_used_elsewhere(snapshot: Snapshot, kind: str, key: str, site: str, binding_information: str) -> bool:
+    """Whether an https binding of any site other than this one maps to the HTTP.sys record ``kind key``: non-SNI
+    bindings on one ip:port share one record (WINDOWS_FACTS BINDING-8, issue 10 item 10)."""
+    return any(
+        (b.site.lower(), b.binding_information.lower()) != (site.lower(), binding_information.lower())
+        and httpsys_key(b.binding_information, b.ssl_flags)[0] == kind
+        and httpsys_key(b.binding_information, b.ssl_flags)[1].lower() == key.lower()
+        for b in snapshot.iis.https_bindings()
+    )
+
+
 def _plan_absent(desired: BindingDesired, snapshot: Snapshot, site: Site) -> Plan:
     """The HTTP.sys record first, at the key of the binding as it is on the host, then the binding: an apply
-    interrupted between the two leaves the binding, so the rerun still finds the record's key from it."""
+    interrupted between the two leaves the binding, so the rerun still finds the record's key from it. A record
+    another binding still uses stays (binding_remove keeps it too, BINDING-2)."""
     bi = desired.binding_information
     current = site.binding(bi)
     ops: list[Op] = []
     kind, key = httpsys_key(bi, current.ssl_flags if current else (flags.BINDING_SNI if desired.sni else 0))
-    if snapshot.httpsys_record(kind, key) is not None or snapshot.saved_record(kind, key) is not None:
+    present = snapshot.httpsys_record(kind, key) is not None or snapshot.saved_record(kind, key) is not None
+    if present and not _record_used_elsewhere(snapshot, kind, key, site.name, bi):
         ops.append(
             Op(
                 "httpsys_remove",

@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any
 
 from . import flags
-from .auth_model import IisMapping
 from .chain import ADMIN, CLIENT, ROOT_STORE, Candidate, Chain, build_chain, candidate, verify
 from .cryptography_lib import AuthorityInformationAccessOID, NameOID, x509
 from .httpsys import Record, httpsys_key, split_binding_information
@@ -207,6 +206,28 @@ def _server_certificate(request: DiagnoseRequest, snapshot: Snapshot, s: Serving
 def check_ssl_settings(request: DiagnoseRequest, snapshot: Snapshot, serving: list[Serving]) -> list[Finding]:
     wanted = location_flags(request, snapshot)
     findings = []
+    access = snapshot.iis.access_at(request.location) if snapshot.iis else None
+    if access is not None and access.web_config is not None:
+        # SSL Settings unlocked: IIS enforces the web.config's value (WINDOWS_FACTS IISCONFIG-13, issue 10 item 14).
+        findings.append(
+            Finding(
+                "SSL_SETTINGS_IN_WEB_CONFIG",
+                "info",
+                "n/a",
+                f"the SSL settings IIS enforces at {request.location} come from the web.config of {access.web_config}",
+                "SSL Settings are unlocked there: IIS enforces that web.config's sslFlags, and mtls.iis.ssl_settings, "
+                "which writes applicationHost.config, cannot change them.",
+                {
+                    "location": request.location,
+                    "web_config": access.web_config,
+                    "sslFlags": flags.access_flags_text(wanted),
+                },
+                {
+                    "text": f"change sslFlags in the web.config of {access.web_config}, or remove them there and use "
+                    "mtls.iis.ssl_settings"
+                },
+            )
+        )
     if wanted & flags.REQUIRE_CERT and not wanted & flags.SSL:
         findings.append(
             Finding(
@@ -360,7 +381,9 @@ def check_mapping(request: DiagnoseRequest, snapshot: Snapshot, serving: list[Se
         return findings
     wanted = location_flags(request, snapshot)
     ad_in_use = bool(auth.ad_mapping) and any(s.record and s.record.ds_mapper for s in serving)
-    if auth.iis_mapping is None and wanted & flags.REQUIRE_CERT and auth.anonymous is False and not ad_in_use:
+    # The sections are always there; the feature decides whether IIS maps at all (WINDOWS_FACTS AUTH-1).
+    cert_auth = snapshot.feature_installed("Web-Cert-Auth")
+    if not cert_auth and wanted & flags.REQUIRE_CERT and not auth.anonymous and not ad_in_use:
         findings.append(
             Finding(
                 "MAPPING_FEATURE_MISSING",
@@ -381,10 +404,10 @@ def check_mapping(request: DiagnoseRequest, snapshot: Snapshot, serving: list[Se
                 "certificate mappings configured below site level",
                 "IIS honours client certificate mappings at site level only; these are ignored.",
                 {"locations": list(auth.below_site)},
-                _fix("cert_mapping", site=request.site),
+                _fix("cert_mapping", site=request.site, clear_below_site=True),
             )
         )
-    mapping = auth.iis_mapping or IisMapping()
+    mapping = auth.iis_mapping
     many_active = mapping.enabled and mapping.many_to_one_enabled and bool(mapping.many_to_one)
     if auth.ad_mapping:
         if many_active:
@@ -417,7 +440,8 @@ def check_mapping(request: DiagnoseRequest, snapshot: Snapshot, serving: list[Se
 
 def check_tracing(request: DiagnoseRequest, snapshot: Snapshot) -> list[Finding]:
     tracing = snapshot.site_tracing(request.site)
-    if tracing is not None and tracing.enabled and tracing.rules:
+    installed = snapshot.feature_installed("Web-Http-Tracing")
+    if tracing is not None and tracing.enabled and tracing.rules and installed:
         return []
     return [
         Finding(
@@ -426,7 +450,7 @@ def check_tracing(request: DiagnoseRequest, snapshot: Snapshot) -> list[Finding]
             "n/a",
             "Failed Request Tracing is off for the site",
             "With it on, IIS writes a trace of every 403.7/403.16/403.17 with the Schannel and authentication details.",
-            {"site": request.site, "feature_installed": snapshot.feature_installed("Web-Http-Tracing")},
+            {"site": request.site, "feature_installed": installed},
             _fix("failed_request_tracing", site=request.site, enabled=True),
         )
     ]
@@ -823,10 +847,15 @@ def _revocation_findings(leaf: Candidate, serving: list[Serving]) -> list[Findin
 
 def _mapping_match_findings(request: DiagnoseRequest, snapshot: Snapshot, leaf: Candidate) -> list[Finding]:
     auth = snapshot.site_auth(request.site)
-    if auth is None or auth.iis_mapping is None or not auth.iis_mapping.enabled or auth.anonymous:
+    if auth is None or not snapshot.feature_installed("Web-Cert-Auth") or not auth.iis_mapping.enabled:
+        return []
+    if auth.anonymous:
         return []
     mapping = auth.iis_mapping
-    if mapping.one_to_one_enabled and any(m.certificate == leaf.info.der_b64 and m.enabled for m in mapping.one_to_one):
+    # A mapping stored with line breaks never matches (WINDOWS_FACTS AUTH-6).
+    if mapping.one_to_one_enabled and any(
+        m.certificate == leaf.info.der_b64 and m.enabled and not m.drifted for m in mapping.one_to_one
+    ):
         return []
     if mapping.many_to_one_enabled:
         for m in mapping.many_to_one:

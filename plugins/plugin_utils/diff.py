@@ -188,6 +188,17 @@ def _project_tracing(view: View, op: Op, labels: dict[str, str]) -> None:
         )
 
 
+def _project_section_clear(view: View, op: Op, labels: dict[str, str]) -> None:
+    """A mapping section cleared below a site leaves the site's list of such paths (tracing: not in any view)."""
+    if op.args["section"] != "iis_mapping":
+        return
+    location = op.args["location"]
+    site = location.split("/", 1)[0].lower()
+    for name, entry in view.get("mapping", {}).items():
+        if name.lower() == site and location in entry.get("configured_below_site", []):
+            entry["configured_below_site"].remove(location)
+
+
 OP_PROJECTIONS: dict[str, Callable[[View, Op, dict[str, str]], None]] = {
     "store_create": lambda view, op, labels: _store(view, op.args["store"]),
     "cert_import": _project_cert_import,
@@ -214,6 +225,7 @@ OP_PROJECTIONS: dict[str, Callable[[View, Op, dict[str, str]], None]] = {
     "many_to_one_remove": lambda view, op, labels: _site_auth(view, op)["many_to_one"].pop(op.args["name"], None),
     "tracing_set": _project_tracing,
     "tracing_remove": _project_tracing,
+    "section_clear": _project_section_clear,
 }
 
 

@@ -4,10 +4,14 @@
 
 """Certificate mapping part: IIS one-to-one / many-to-one mappings, AD mapping, anonymous auth. Pure.
 
-Facts used (REFERENCE.md, "IIS client certificate mapping"): mappings are honoured at site level only;
-IIS many-to-one and AD mapping are mutually exclusive; passwords are stored encrypted and cannot be
-read back, so they follow ``update_password`` (on_create | always); the sections need the features
-Web-Cert-Auth and Web-Client-Auth; AD mapping needs the binding's DS mapper option and an IIS restart.
+Facts used (docs/WINDOWS_FACTS.md AUTH-*): mappings are honoured at site level only (AUTH-3), and the
+``section_clear`` op removes those configured below it; IIS many-to-one and AD mapping are mutually exclusive
+(AUTH-5); passwords are stored encrypted and cannot be read back, so they follow ``update_password``
+(on_create | always); the sections are always in IIS's schema, and the features Web-Cert-Auth and Web-Client-Auth
+make IIS act on them (AUTH-1); a one-to-one mapping stored with line breaks never matches (AUTH-6) and is replaced;
+mappings inherited from the server level cannot be changed or removed at a site (AUTH-7); many-to-one names are
+keyed case-insensitively (IISCONFIG-7) and rules by field, subfield and match (AUTH-8). AD mapping needs the
+binding's DS mapper option and an IIS restart.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class MappingDesired:
     ad_mapping: bool | None = None
     anonymous: bool | None = None
     install_feature: bool = True
+    clear_below_site: bool = False
     prefix: str = ""  # where the options sit in the task, for messages: "sites[0].mapping."
     warnings: tuple[str, ...] = ()  # what the options alone show to be almost surely a mistake
 
@@ -102,6 +107,7 @@ class MappingDesired:
             ad_mapping=args.get("ad_mapping"),
             anonymous=args.get("anonymous_authentication"),
             install_feature=args.get("install_feature", True),
+            clear_below_site=args.get("clear_below_site", False),
             prefix=prefix,
             warnings=_option_warnings(args, prefix),
         )
@@ -195,6 +201,7 @@ def _many_to_one(items: list[dict[str, Any]] | None, option: str) -> tuple[Desir
             Rule(RULE_FIELDS[r["field"]], r["subfield"], r["match"], r.get("case_sensitive", True))
             for r in item.get("rules") or []
         )
+        _refuse_duplicate_rules(rules, f"{option}[{index}].rules")
         mapping = ManyToOne(
             name=item["name"],
             user=_user(item["user"], f"{option}[{index}].user"),
@@ -205,6 +212,30 @@ def _many_to_one(items: list[dict[str, Any]] | None, option: str) -> tuple[Desir
         )
         result.append(DesiredManyToOne(mapping, item.get("password")))
     return tuple(result)
+
+
+def _refuse_duplicate_rules(rules: tuple[Rule, ...], option: str) -> None:
+    """IIS keys many-to-one rules by field, subfield and match (any case, WINDOWS_FACTS AUTH-8) and refuses a second."""
+    seen: dict[tuple[str, str, str], int] = {}
+    for index, rule in enumerate(rules):
+        key = (rule.field.lower(), rule.subfield.lower(), rule.match.lower())
+        if key in seen:
+            raise OptionError(
+                f"{option}[{index}]",
+                f"repeats {option}[{seen[key]}] ({rule.describe()}); IIS keys many-to-one rules by field, subfield "
+                "and match, in any case.",
+                "list each rule once.",
+            )
+        seen[key] = index
+
+
+def _refuse_inherited(option: str, what: str, change: str) -> OptionError:
+    return OptionError(
+        option,
+        f"{what} is inherited from the server level of applicationHost.config, and IIS cannot {change} it at the "
+        "site: its collection has no remove element.",
+        "change it at the server level, or leave it out of this task.",
+    )
 
 
 class _Secrets:
@@ -270,80 +301,129 @@ def _section_ops(desired: MappingDesired, current: IisMapping, site: str, ad_cur
     return first, last
 
 
-def _mapping_ops(desired: MappingDesired, current: IisMapping, site: str, secrets: _Secrets) -> list[Op]:
+def _one_to_one_ops(desired: MappingDesired, current: IisMapping, site: str, secrets: _Secrets) -> list[Op]:
     ops: list[Op] = []
-    if desired.one_to_one is not None:
-        existing = {m.certificate: m for m in current.one_to_one}
-        for want in desired.one_to_one:
-            have = existing.get(want.mapping.certificate)
-            password = _wants_password(want.password, have is not None, desired.update_password)
-            if have == want.mapping and not password:
-                continue
-            args: dict[str, Any] = {
-                "location": site,
-                "certificate": want.mapping.certificate,
-                "user": want.mapping.user,
-                "enabled": want.mapping.enabled,
-            }
-            if password:
-                args["password_ref"] = secrets.ref(want.password or "")
-            verb = "add" if have is None else "update"
-            ops.append(
-                Op(
-                    "one_to_one_set",
-                    args,
-                    Phase.SITE_CONFIG,
-                    f"{verb} one-to-one mapping {want.cert.label} -> {want.mapping.user}",
-                )
+    option = f"{desired.prefix}one_to_one"
+    existing = {m.certificate: m for m in current.one_to_one}
+    for index, want in enumerate(desired.one_to_one or ()):
+        have = existing.get(want.mapping.certificate)
+        if have is not None and have.inherited:
+            if have != want.mapping:
+                raise _refuse_inherited(f"{option}[{index}]", f"the one-to-one mapping of {want.cert.label}", "change")
+            continue
+        if have is not None and have.drifted and want.password is None:
+            raise OptionError(
+                f"{option}[{index}].password",
+                f"the one-to-one mapping of {want.cert.label} is stored with line breaks or spaces in its certificate, "
+                "so IIS never matches it; replacing it needs the account's password, which IIS cannot give back.",
+                "give password (it is written with the replaced mapping).",
             )
-        if desired.exclusive:
-            wanted = {w.mapping.certificate for w in desired.one_to_one}
-            ops.extend(
+        # A mapping stored with line breaks is replaced: for its password it counts as a new one.
+        password = _wants_password(want.password, have is not None and not have.drifted, desired.update_password)
+        if have == want.mapping and not password:
+            continue
+        args: dict[str, Any] = {
+            "location": site,
+            "certificate": want.mapping.certificate,
+            "user": want.mapping.user,
+            "enabled": want.mapping.enabled,
+        }
+        if password:
+            args["password_ref"] = secrets.ref(want.password or "")
+        verb = "add" if have is None else "rewrite (stored with line breaks)" if have.drifted else "update"
+        ops.append(
+            Op(
+                "one_to_one_set",
+                args,
+                Phase.SITE_CONFIG,
+                f"{verb} one-to-one mapping {want.cert.label} -> {want.mapping.user}",
+            )
+        )
+    if desired.exclusive and desired.one_to_one is not None:
+        wanted = {w.mapping.certificate for w in desired.one_to_one}
+        for m in current.one_to_one:
+            if m.certificate in wanted:
+                continue
+            if m.inherited:
+                raise _refuse_inherited(f"{desired.prefix}exclusive", f"the one-to-one mapping of {m.user}", "remove")
+            ops.append(
                 Op(
                     "one_to_one_remove",
                     {"location": site, "certificate": m.certificate},
                     Phase.SITE_CONFIG,
                     f"remove one-to-one mapping of {m.user} (not listed)",
                 )
-                for m in current.one_to_one
-                if m.certificate not in wanted
-            )
-    if desired.many_to_one is not None:
-        existing_m = {m.name.lower(): m for m in current.many_to_one}
-        for want in desired.many_to_one:
-            have = existing_m.get(want.mapping.name.lower())
-            password = _wants_password(want.password, have is not None, desired.update_password)
-            if have == want.mapping and not password:
-                continue
-            m = want.mapping
-            args = {
-                "location": site,
-                "name": m.name,
-                "description": m.description,
-                "enabled": m.enabled,
-                "permission": m.permission,
-                "user": m.user,
-                "rules": [r.to_wire() for r in m.rules],
-            }
-            if password:
-                args["password_ref"] = secrets.ref(want.password or "")
-            verb = "add" if have is None else "update"
-            ops.append(
-                Op("many_to_one_set", args, Phase.SITE_CONFIG, f"{verb} many-to-one mapping {m.name!r} -> {m.user}")
-            )
-        if desired.exclusive:
-            wanted_names = {w.mapping.name.lower() for w in desired.many_to_one}
-            ops.extend(
-                Op(
-                    "many_to_one_remove",
-                    {"location": site, "name": m.name},
-                    Phase.SITE_CONFIG,
-                    f"remove many-to-one mapping {m.name!r} (not listed)",
-                )
-                for m in current.many_to_one
-                if m.name.lower() not in wanted_names
             )
     return ops
+
+
+def _many_to_one_ops(desired: MappingDesired, current: IisMapping, site: str, secrets: _Secrets) -> list[Op]:
+    ops: list[Op] = []
+    option = f"{desired.prefix}many_to_one"
+    # IIS keys many-to-one mappings by name in any case (IISCONFIG-7): 'Partners' updates and renames 'partners'.
+    existing = {m.name.lower(): m for m in current.many_to_one}
+    for index, want in enumerate(desired.many_to_one or ()):
+        m = want.mapping
+        have = existing.get(m.name.lower())
+        if have is not None and have.inherited:
+            if have != m:
+                raise _refuse_inherited(f"{option}[{index}]", f"the many-to-one mapping {have.name!r}", "change")
+            continue
+        password = _wants_password(want.password, have is not None, desired.update_password)
+        if have == m and not password:
+            continue
+        args = {
+            "location": site,
+            "name": m.name,
+            "description": m.description,
+            "enabled": m.enabled,
+            "permission": m.permission,
+            "user": m.user,
+            "rules": [r.to_wire() for r in m.rules],
+        }
+        if password:
+            args["password_ref"] = secrets.ref(want.password or "")
+        verb = (
+            "add"
+            if have is None
+            else f"rename {have.name!r} to {m.name!r} and update"
+            if have.name != m.name
+            else "update"
+        )
+        ops.append(Op("many_to_one_set", args, Phase.SITE_CONFIG, f"{verb} many-to-one mapping {m.name!r} -> {m.user}"))
+    if desired.exclusive and desired.many_to_one is not None:
+        wanted_names = {w.mapping.name.lower() for w in desired.many_to_one}
+        for have in current.many_to_one:
+            if have.name.lower() in wanted_names:
+                continue
+            if have.inherited:
+                raise _refuse_inherited(
+                    f"{desired.prefix}exclusive", f"the many-to-one mapping {have.name!r}", "remove"
+                )
+            ops.append(
+                Op(
+                    "many_to_one_remove",
+                    {"location": site, "name": have.name},
+                    Phase.SITE_CONFIG,
+                    f"remove many-to-one mapping {have.name!r} (not listed)",
+                )
+            )
+    return ops
+
+
+def _below_site_ops(desired: MappingDesired, auth: SiteAuth) -> list[Op]:
+    """section_clear for every path below the site that configures mappings, which IIS ignores there (AUTH-3)."""
+    if not desired.clear_below_site:
+        return []
+    return [
+        Op(
+            "section_clear",
+            {"location": path, "section": "iis_mapping"},
+            Phase.SITE_CONFIG,
+            f"remove the client certificate mapping configured at {path} (IIS ignores mappings below site level)",
+        )
+        for path in auth.below_site
+    ]
 
 
 def _many_to_one_active_after(desired: MappingDesired, current: IisMapping) -> bool:
@@ -352,7 +432,9 @@ def _many_to_one_active_after(desired: MappingDesired, current: IisMapping) -> b
     if desired.many_to_one is None:
         count = len(current.many_to_one)
     elif desired.exclusive:
-        count = len(desired.many_to_one)
+        # Inherited mappings stay: a site cannot remove them (AUTH-7).
+        inherited = {m.name.lower() for m in current.many_to_one if m.inherited}
+        count = len(inherited | {w.mapping.name.lower() for w in desired.many_to_one})
     else:
         count = len(
             {m.name.lower() for m in current.many_to_one} | {w.mapping.name.lower() for w in desired.many_to_one}
@@ -362,9 +444,9 @@ def _many_to_one_active_after(desired: MappingDesired, current: IisMapping) -> b
 
 def plan_mapping(desired: MappingDesired, snapshot: Snapshot) -> Plan:
     site = require_site(snapshot, desired.site, f"{desired.prefix}site")
-    auth = snapshot.site_auth(site.name) or SiteAuth(None, None, None)
-    current = auth.iis_mapping or IisMapping()
-    ad_current = bool(auth.ad_mapping)
+    auth = snapshot.site_auth(site.name) or SiteAuth()
+    current = auth.iis_mapping
+    ad_current = auth.ad_mapping
     ad_after = ad_current if desired.ad_mapping is None else desired.ad_mapping
     if ad_after and _many_to_one_active_after(desired, current):
         raise OptionError(
@@ -375,13 +457,14 @@ def plan_mapping(desired: MappingDesired, snapshot: Snapshot) -> Plan:
     secrets = _Secrets()
     ops = _feature_ops(desired, snapshot, auth)
     first, last = _section_ops(desired, current, site.name, ad_current, auth.anonymous)
-    ops += first + _mapping_ops(desired, current, site.name, secrets) + last
+    ops += first + _one_to_one_ops(desired, current, site.name, secrets)
+    ops += _many_to_one_ops(desired, current, site.name, secrets) + last + _below_site_ops(desired, auth)
 
     warnings = []
-    if auth.below_site:
+    if auth.below_site and not desired.clear_below_site:
         warnings.append(
             f"client certificate mapping is also configured at {', '.join(auth.below_site)}: IIS ignores mappings "
-            "below site level, so those entries have no effect."
+            "below site level, so those entries have no effect (clear_below_site: true removes them)."
         )
     if ad_after:
         warnings += _ad_warnings(snapshot, site.name, changed=ad_after != ad_current)
@@ -414,8 +497,8 @@ def _ad_warnings(snapshot: Snapshot, site: str, changed: bool) -> list[str]:
 
 
 def mapping_view(desired: MappingDesired, snapshot: Snapshot) -> View:
-    auth = snapshot.site_auth(desired.site) or SiteAuth(None, None, None)
-    current = auth.iis_mapping or IisMapping()
+    auth = snapshot.site_auth(desired.site) or SiteAuth()
+    current = auth.iis_mapping
     return {
         "features": {name: snapshot.feature_installed(name) for name in (CERT_AUTH_FEATURE, AD_AUTH_FEATURE)},
         "mapping": {
@@ -437,6 +520,7 @@ def mapping_view(desired: MappingDesired, snapshot: Snapshot) -> View:
                 },
                 "ad_mapping": auth.ad_mapping,
                 "anonymous": auth.anonymous,
+                "configured_below_site": list(auth.below_site),
             }
         },
     }

@@ -49,6 +49,7 @@ OP_ARGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ("many_to_one_remove", ("location", "name"), ()),
         ("tracing_set", ("site", "enabled", "directory", "max_log_files", "path", "status_codes"), ()),
         ("tracing_remove", ("site", "path"), ()),
+        ("section_clear", ("location", "section"), ()),
     )
 }
 

@@ -173,6 +173,18 @@ class Access:
 
     effective: int
     explicit: int | None
+    #: the path whose web.config sets what IIS enforces here instead of applicationHost.config (SSL Settings
+    #: unlocked, WINDOWS_FACTS IISCONFIG-13), or None
+    web_config: str | None = None
+
+
+@dataclass(frozen=True)
+class HttpsBinding:
+    """An https binding of any site of the host: who uses an HTTP.sys record (ENGINE.md ``all_bindings``)."""
+
+    site: str
+    binding_information: str
+    ssl_flags: int = 0
 
 
 @dataclass(frozen=True)
@@ -180,6 +192,18 @@ class Iis:
     available: bool = False
     sites: dict[str, Site] = field(default_factory=dict)  # keyed by lower-case name
     access: dict[str, Access] = field(default_factory=dict)  # keyed by lower-case location path
+    #: every https binding of every site; None when the host did not say (then only ``sites`` are known)
+    all_bindings: tuple[HttpsBinding, ...] | None = None
+
+    def https_bindings(self) -> tuple[HttpsBinding, ...]:
+        """Every https binding the snapshot knows of: all sites' when gathered, else those of ``sites``."""
+        if self.all_bindings is not None:
+            return self.all_bindings
+        return tuple(
+            HttpsBinding(site.name, b.binding_information, b.ssl_flags)
+            for site in self.sites.values()
+            for b in site.bindings
+        )
 
     def site(self, name: str) -> Site | None:
         return self.sites.get(name.lower())
@@ -203,36 +227,42 @@ class TraceRule:
     path: str
     status_codes: tuple[str, ...]
     areas: str = ""
+    #: where IIS has it: "site" (applicationHost.config at the site), "server" (inherited), "web.config"
+    defined_in: str = "site"
 
 
 @dataclass(frozen=True)
 class Tracing:
-    """Failed Request Tracing of a site; ``rules`` None: Web-Http-Tracing is not installed."""
+    """Failed Request Tracing of a site: the rules IIS enforces there, whatever features are installed
+    (WINDOWS_FACTS TRACING-2; Web-Http-Tracing is the snapshot's ``features`` answer)."""
 
     site: str
     enabled: bool
     directory: str
     max_log_files: int
-    rules: tuple[TraceRule, ...] | None
+    rules: tuple[TraceRule, ...] = ()
 
     @classmethod
     def from_wire(cls, site: str, data: dict[str, Any]) -> Tracing:
-        rules = data.get("rules")
         return cls(
             site=site,
             enabled=bool(data.get("enabled")),
             directory=str(data.get("directory") or ""),
             max_log_files=int(data.get("max_log_files") or 0),
             rules=tuple(
-                TraceRule(str(r["path"]), tuple(str(c) for c in r.get("status_codes") or ()), str(r.get("areas") or ""))
-                for r in rules
-            )
-            if rules is not None
-            else None,
+                TraceRule(
+                    str(r["path"]),
+                    tuple(str(c) for c in r.get("status_codes") or ()),
+                    str(r.get("areas") or ""),
+                    str(r.get("defined_in") or "site"),
+                )
+                for r in data.get("rules") or ()
+            ),
         )
 
     def rule(self, path: str) -> TraceRule | None:
-        return next((r for r in self.rules or () if r.path == path), None)
+        """The rule for a path, compared case-insensitively as IIS keys rules (WINDOWS_FACTS IISCONFIG-7)."""
+        return next((r for r in self.rules if r.path.lower() == path.lower()), None)
 
 
 @dataclass(frozen=True)
@@ -351,7 +381,19 @@ def _iis_from_wire(data: dict[str, Any]) -> Iis:
         path.lower(): Access(
             effective=int(body.get("effective") or 0),
             explicit=access_flags_from_text(str(body["explicit"])) if body.get("explicit") is not None else None,
+            web_config=str(body["web_config"]) if body.get("web_config") else None,
         )
         for path, body in (data.get("access") or {}).items()
     }
-    return Iis(available=bool(data.get("available")), sites=sites, access=access)
+    all_bindings = data.get("all_bindings")
+    return Iis(
+        available=bool(data.get("available")),
+        sites=sites,
+        access=access,
+        all_bindings=None
+        if all_bindings is None
+        else tuple(
+            HttpsBinding(str(b["site"]), str(b["binding_information"]), int(b.get("ssl_flags") or 0))
+            for b in all_bindings
+        ),
+    )

@@ -128,6 +128,7 @@ CERT_MAPPING_OPTIONS: dict[str, Any] = {
     "ad_mapping": {"type": "bool"},
     "anonymous_authentication": {"type": "bool"},
     "install_feature": {"type": "bool", "default": True},
+    "clear_below_site": {"type": "bool", "default": False},
 }
 
 

@@ -7,7 +7,7 @@
 Facts used (REFERENCE.md): the section is locked, so it is written into applicationHost.config with
 a location path ("Site", "Site/app", no leading slash), never into web.config, and never at server
 level; flags are compared as integer bitmasks; a path without its own value inherits the nearest
-ancestor's (WINDOWS_FACTS IISCONFIG-10). The paths of one task are planned parents first, each
+ancestor's (WINDOWS_FACTS IISCONFIG-15). The paths of one task are planned parents first, each
 child judged on the values its ancestors will have after the plan, not before it.
 """
 
@@ -157,6 +157,24 @@ class SiteFlags:
             self.explicit[path.lower()] = value
 
 
+def _refuse_web_config_override(desired: SslDesired, snapshot: Snapshot) -> None:
+    """A web.config at or above the path sets what IIS enforces there (SSL Settings unlocked, WINDOWS_FACTS
+    IISCONFIG-13): writing applicationHost.config cannot reach it, so a converge must not claim it did (issue 10
+    item 14). Nothing to refuse when IIS already enforces what is wanted."""
+    access = snapshot.iis.access_at(desired.path) if snapshot.iis is not None else None
+    if access is None or access.web_config is None or desired.state != "present":
+        return
+    if desired.flags_from(access.effective) == access.effective:
+        return
+    raise OptionError(
+        f"{desired.prefix}path",
+        f"IIS enforces sslFlags {flags.describe_access(access.effective)} at {desired.path!r} from the web.config of "
+        f"{access.web_config!r} (SSL Settings are unlocked there); this module writes applicationHost.config, which "
+        "cannot change that.",
+        f"remove sslFlags from the web.config of {access.web_config!r} (or lock SSL Settings again), then run again.",
+    )
+
+
 def _plan_path(desired: SslDesired, tree: SiteFlags) -> Op | None:
     explicit = tree.explicit.get(desired.path.lower())
     if desired.state == "absent":
@@ -188,6 +206,7 @@ def plan_ssl_paths(paths: Sequence[SslDesired], snapshot: Snapshot) -> Plan:
     ops: list[Op] = []
     for desired in sorted(paths, key=lambda d: d.path.count("/")):
         require_site(snapshot, desired.site, f"{desired.prefix}path")  # a missing site is an error
+        _refuse_web_config_override(desired, snapshot)
         tree = trees.setdefault(desired.site.lower(), SiteFlags(snapshot, desired.site))
         op = _plan_path(desired, tree)
         if op is not None:
@@ -211,6 +230,7 @@ def ssl_view(desired: SslDesired, snapshot: Snapshot) -> View:
             desired.path: {
                 "explicit": access.explicit if access else None,
                 "effective": access.effective if access else tree.effective(desired.path),
+                "web_config": access.web_config if access else None,
             }
         },
         "ssl_sites": {desired.site.lower(): {"server": tree.server, "explicit": dict(tree.explicit)}},

@@ -4,9 +4,11 @@
 
 """Failed Request Tracing part: trace the 401/403 answers of a site. Pure.
 
-Facts used (REFERENCE.md, "The 403 family"): feature Web-Http-Tracing; site switch
-``sites/site/traceFailedRequestsLogging@enabled``; rules in ``system.webServer/tracing/traceFailedRequests``
-(``add path="*"``, ``failureDefinitions statusCodes``, provider "WWW Server" areas Authentication,Security).
+Facts used (REFERENCE.md, "The 403 family"; docs/WINDOWS_FACTS.md TRACING-*): feature Web-Http-Tracing (the
+section itself is always in IIS's schema, TRACING-2); site switch ``sites/site/traceFailedRequestsLogging@enabled``;
+rules in ``system.webServer/tracing/traceFailedRequests`` (``add path="*"``, ``failureDefinitions statusCodes``,
+provider "WWW Server" areas Authentication,Security); ``maxLogFiles`` 1..10000 (TRACING-6); a site's web.config may
+hold rules too (TRACING-3), which this module does not manage.
 """
 
 from __future__ import annotations
@@ -113,9 +115,11 @@ def plan_tracing(desired: TracingDesired, snapshot: Snapshot) -> Plan:
     site = require_site(snapshot, desired.site, f"{desired.prefix}site")
     current = snapshot.site_tracing(site.name)
     rule = current.rule(RULE_PATH) if current else None
+    in_web_config = rule is not None and rule.defined_in == "web.config"
     ops: list[Op] = []
     if not desired.enabled:
-        if current is not None and (current.enabled or rule is not None):
+        # A rule in the site's web.config is not this module's to remove (TRACING-3).
+        if current is not None and (current.enabled or (rule is not None and not in_web_config)):
             ops.append(
                 Op(
                     "tracing_remove",
@@ -125,6 +129,13 @@ def plan_tracing(desired: TracingDesired, snapshot: Snapshot) -> Plan:
                 )
             )
         return Plan.build(ops)
+    if in_web_config:
+        raise OptionError(
+            f"{desired.prefix}enabled",
+            f"site {site.name!r} has a Failed Request Tracing rule for path {RULE_PATH!r} in its web.config, which "
+            "this module does not manage; IIS would see the rule twice and fail every request of the site.",
+            "remove that rule from the site's web.config (IIS Manager, Failed Request Tracing Rules) and run again.",
+        )
     if not snapshot.feature_installed(FEATURE):
         if not desired.install_feature:
             raise OptionError(

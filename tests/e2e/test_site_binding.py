@@ -132,6 +132,22 @@ def test_absent_removes_binding_and_httpsys_record(fleet, pfx_args):
     assert seed.httpsys_record(state, *KEY) is None
 
 
+def test_absent_keeps_the_ipport_record_another_sites_binding_shares(fleet, pfx_args):
+    # Issue 10 item 10: non-SNI bindings of two sites on *:443 share 0.0.0.0:443 (WINDOWS_FACTS BINDING-8).
+    state = fleet.state(HOST)
+    seed.add_site(state, "Shop")
+    fleet.save(HOST, state)
+    fleet.run_module("mtls.iis.site_binding", {**pfx_args, "sni": False})
+    shop = {**pfx_args, "site": "Shop", "host": "shop.contoso.com", "sni": False}
+    fleet.run_module("mtls.iis.site_binding", shop)
+    fleet.run_module("mtls.iis.site_binding", {"site": SITE, "host": HOSTNAME, "sni": False, "state": "absent"})
+    state = fleet.state(HOST)
+    assert seed.binding(state, SITE, BI) is None
+    assert seed.httpsys_record(state, "ipport", "0.0.0.0:443")["ctl_store_name"] == "ClientAuthIssuer"
+    fleet.run_module("mtls.iis.site_binding", {"site": "Shop", "host": "shop.contoso.com", "state": "absent"})
+    assert seed.httpsys_record(fleet.state(HOST), "ipport", "0.0.0.0:443") is None
+
+
 BAD_INPUT = {
     "missing_site": (
         {"site": "Nope", "host": HOSTNAME, "certificate": {"thumbprint": "AB" * 20}},

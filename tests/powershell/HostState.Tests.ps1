@@ -16,13 +16,15 @@ BeforeAll {
         'Remove-MtlsIisBinding', 'Set-MtlsIisBindingCertificate', 'Set-MtlsIisBindingSslFlag', 'Set-MtlsHttpSysBinding',
         'Remove-MtlsHttpSysBinding', 'Set-MtlsIisAccessSslFlag', 'Remove-MtlsIisAccessSslFlag', 'Install-MtlsWindowsFeature',
         'Set-MtlsIisAuthSection', 'Set-MtlsIisOneToOneMapping', 'Remove-MtlsIisOneToOneMapping', 'Set-MtlsIisManyToOneMapping',
-        'Remove-MtlsIisManyToOneMapping', 'Set-MtlsIisTracing', 'Remove-MtlsIisTracing', 'Save-MtlsHttpSysRecord'
+        'Remove-MtlsIisManyToOneMapping', 'Set-MtlsIisTracing', 'Remove-MtlsIisTracing', 'Clear-MtlsIisSection',
+        'Save-MtlsHttpSysRecord'
     )
     foreach ($function in $script:UtilFunctions) {
         Mock $function { @{ changed = $true } }
     }
-    # httpsys_set and httpsys_remove forget the copy httpsys_save kept; none is kept unless a test says otherwise.
+    # The copies httpsys_save keeps (registry, HttpSys.psm1): none here, so httpsys_set/httpsys_remove forget none.
     Mock Clear-MtlsHttpSysSavedRecord { $false }
+    Mock Get-MtlsHttpSysSavedRecord { }
 }
 
 Describe 'Get-OpArgument' {
@@ -168,6 +170,8 @@ Describe 'the op dispatcher (Invoke-Op)' {
             } }
         @{ Op = @{ op = 'tracing_remove'; site = 'Contoso'; path = '*' }; Function = 'Remove-MtlsIisTracing'
             Filter = { $Session.session -eq 'the IIS session' -and $SiteName -eq 'Contoso' -and $Path -eq '*' } }
+        @{ Op = @{ op = 'section_clear'; location = 'Contoso/api'; section = 'iis_mapping' }; Function = 'Clear-MtlsIisSection'
+            Filter = { $Session.session -eq 'the IIS session' -and $Location -eq 'Contoso/api' -and $Section -eq 'iis_mapping' } }
     ) {
         $secrets = @{ p0 = 'pfx-secret'; m1 = 'mapping-secret' }
         $outcome = Invoke-Op -Op $Op -Secrets $secrets -Context $Context -Name $Op.op
@@ -295,17 +299,28 @@ Describe 'Invoke-OpList' {
         $script:Calls[$script:Calls.Count - 1] | Should -Be 'close'
     }
 
-    It 'fails the last op of a run whose commit fails, and reports the run unchanged' {
-        Mock Save-MtlsIisSession { throw 'The configuration file is locked' }
+    It 'fails the last op of a run whose edits IIS refuses at commit, and reports the run unchanged' {
+        Mock Save-MtlsIisSession { throw 'IIS refused to set ... when committing, so nothing was committed' }
         $run = Invoke-OpList -Ops @((New-AccessOp 'A'), (New-AccessOp 'B'), $SchannelOp) -Secrets $null
         $run.failed_index | Should -Be 1
         $run.commit_failed | Should -BeTrue
         $run.commit_refused | Should -BeFalse
+        $run.commit_partial | Should -BeFalse
         $run.run_start | Should -Be 0
         @($run.results | ForEach-Object { $_.changed }) | Should -Be @($false, $false)
         $run.results[1].failed | Should -BeTrue
         @($run.uncommitted) | Should -Be @(0, 1)
         $script:Calls | Should -Not -Contain 'schannel_set ClientAuthTrustMode'
+    }
+
+    It 'keeps the results of a run whose commit failed after IIS may have written part of it' {
+        Mock New-MtlsIisSession { $script:Calls.Add('new session'); @{ session = 'the IIS session'; partly_written = $false } }
+        Mock Save-MtlsIisSession { $Session.partly_written = $true; throw 'IIS failed to commit the configuration changes' }
+        $run = Invoke-OpList -Ops @((New-AccessOp 'A'), (New-AccessOp 'B')) -Secrets $null
+        $run.commit_partial | Should -BeTrue
+        @($run.results | ForEach-Object { $_.changed }) | Should -Be @($true, $true)
+        $run.uncommitted | Should -HaveCount 0
+        $run.changed | Should -BeTrue
     }
 
     It 'reports a run refused by the pre-commit check as refused, not as a failed commit' {
@@ -314,12 +329,6 @@ Describe 'Invoke-OpList' {
         $run.commit_failed | Should -BeTrue
         $run.commit_refused | Should -BeTrue
         Should -Invoke Save-MtlsIisSession -Times 0 -Exactly
-    }
-
-    It 'releases the IIS session even when releasing it fails, keeping the run' {
-        Mock Close-MtlsIisSession { throw 'dispose failed' }
-        $run = Invoke-OpList -Ops @($SchannelOp) -Secrets $null
-        $run.results[0].changed | Should -BeTrue
     }
 
     It 'fails an entry without an op name as an unknown op' {
@@ -343,6 +352,7 @@ Describe 'Get-FailureMessage' {
                 failed_name = 'cert_remove'
                 commit_failed = $false
                 commit_refused = $false
+                commit_partial = $false
                 run_start = $null
                 uncommitted = New-Object -TypeName System.Collections.Generic.List[int]
             }
@@ -363,6 +373,11 @@ Describe 'Get-FailureMessage' {
             Should -BeLike 'committing the IIS configuration changes of ops 1 to 3 failed after op 3 (access_set) ran: Access is denied.*'
     }
 
+    It 'says the configuration may be partly written when the commit failed after IIS began writing' {
+        Get-FailureMessage -Run (New-Run @{ commit_failed = $true; commit_partial = $true; run_start = 1; failed_name = 'access_set' }) |
+            Should -BeLike 'committing the IIS configuration changes of ops 1 to 3 failed after op 3 (access_set) ran: Access is denied. - the configuration may be partly written*gather again*'
+    }
+
     It 'names the ops of a run refused before committing' {
         Get-FailureMessage -Run (New-Run @{ commit_failed = $true; commit_refused = $true; run_start = 2 }) |
             Should -BeLike 'the IIS configuration changes of ops 2 to 3 were refused before committing, after op 3 (cert_remove) ran:*'
@@ -373,7 +388,7 @@ Describe 'Get-FailureMessage' {
         $uncommitted.Add(1)
         $uncommitted.Add(2)
         Get-FailureMessage -Run (New-Run @{ uncommitted = $uncommitted }) |
-            Should -BeLike '*the IIS configuration changes of op(s) 1, 2 were not committed to applicationHost.config, so they did not happen and are reported changed=false*'
+            Should -BeLike '*the IIS configuration changes of op(s) 1, 2 were not committed, so they did not happen and are reported changed=false - the ops before it*'
     }
 }
 

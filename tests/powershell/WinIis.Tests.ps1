@@ -118,3 +118,112 @@ Describe 'Resolve-MtlsWinIisElement' {
             Should -Throw "*'permissionMode' is not a key attribute of <add>*"
     }
 }
+
+Describe 'the binding and section edits inside the boundary' {
+    BeforeAll {
+        # Stand-ins for an MWA site's BindingCollection and its Binding elements, recording every call in order
+        # (MWA BindingCollection.CreateElement/Add/Remove(binding, removeConfigOnly), Binding.SetAttributeValue,
+        # CertificateHash, CertificateStoreName; WINDOWS_FACTS BINDING-2..4). The collection is enumerable, as MWA's is.
+        Invoke-Expression @'
+class MtlsTestBindings : System.Collections.ArrayList {
+    static [System.Collections.Generic.List[string]] $Log = [System.Collections.Generic.List[string]]::new()
+    static [scriptblock] $NewBinding
+    [object] CreateElement([string]$name) {
+        [MtlsTestBindings]::Log.Add("create $name")
+        return (& ([MtlsTestBindings]::NewBinding) '')
+    }
+    [void] Remove([object]$binding, [bool]$configOnly) {
+        [MtlsTestBindings]::Log.Add("remove $($binding.BindingInformation) configOnly=$configOnly")
+    }
+    [int] Add([object]$binding) {
+        [MtlsTestBindings]::Log.Add("add $($binding.BindingInformation)")
+        return 0
+    }
+}
+'@
+        [MtlsTestBindings]::NewBinding = {
+            param ([string]$Information)
+
+            $binding = [pscustomobject]@{ Protocol = 'https'; BindingInformation = $Information; Hash = $null; Store = $null }
+            $binding | Add-Member -MemberType ScriptMethod -Name SetAttributeValue -Value {
+                param($name, $value)
+                [MtlsTestBindings]::Log.Add("set $name=$value")
+                if ($name -eq 'bindingInformation') {
+                    $this.BindingInformation = $value
+                }
+            }
+            $binding | Add-Member -MemberType ScriptProperty -Name CertificateHash -Value { $this.Hash } -SecondValue {
+                param($value)
+                [MtlsTestBindings]::Log.Add("hash $([System.BitConverter]::ToString($value).Replace('-', ''))")
+                $this.Hash = $value
+            }
+            $binding | Add-Member -MemberType ScriptProperty -Name CertificateStoreName -Value { $this.Store } -SecondValue {
+                param($value)
+                [MtlsTestBindings]::Log.Add("store $value")
+                $this.Store = $value
+            }
+            $binding
+        }
+
+        Function New-TestManager {
+            param ([string[]]$Bindings)
+
+            $collection = [MtlsTestBindings]::new()
+            foreach ($information in $Bindings) {
+                $collection.Insert($collection.Count, (& ([MtlsTestBindings]::NewBinding) $information))
+            }
+            [pscustomobject]@{ Sites = @([pscustomobject]@{ Name = 'Contoso'; Bindings = $collection }) }
+        }
+    }
+
+    BeforeEach {
+        [MtlsTestBindings]::Log.Clear()
+    }
+
+    It 'binding_remove removes the element only, keeping its HTTP.sys record (removeConfigOnly)' {
+        $manager = New-TestManager -Bindings @('*:443:')
+        & $WinIis { param($manager) Invoke-MtlsWinIisBindingEdit -Manager $manager -Edit @{ action = 'binding_remove'; site = 'contoso'; protocol = 'HTTPS'; binding_information = '*:443:' } } $manager
+        @([MtlsTestBindings]::Log) | Should -Be @('remove *:443: configOnly=True')
+    }
+
+    It 'binding_replace builds a new element, flags before certificate, then removes the old one keeping its record and adds the new' {
+        $manager = New-TestManager -Bindings @('*:443:www.contoso.com')
+        $edit = @{
+            action = 'binding_replace'; site = 'Contoso'; protocol = 'https'; binding_information = '*:443:www.contoso.com'
+            new_binding_information = '*:443:www.contoso.com'; ssl_flags = 33; certificate_hash = 'ABCD'; certificate_store = 'My'
+        }
+        & $WinIis { param($manager, $edit) Invoke-MtlsWinIisBindingEdit -Manager $manager -Edit $edit } $manager $edit
+        @([MtlsTestBindings]::Log) | Should -Be @(
+            'create binding', 'set protocol=https', 'set bindingInformation=*:443:www.contoso.com', 'set sslFlags=33', 'hash ABCD', 'store My'
+            'remove *:443:www.contoso.com configOnly=True', 'add *:443:www.contoso.com'
+        )
+    }
+
+    It 'binding_add adds a new element without a certificate when none is given' {
+        $manager = New-TestManager -Bindings @()
+        $edit = @{ action = 'binding_add'; site = 'Contoso'; protocol = 'https'; binding_information = '*:8443:'; ssl_flags = 2; certificate_hash = ''; certificate_store = '' }
+        & $WinIis { param($manager, $edit) Invoke-MtlsWinIisBindingEdit -Manager $manager -Edit $edit } $manager $edit
+        @([MtlsTestBindings]::Log) | Should -Be @('create binding', 'set protocol=https', 'set bindingInformation=*:8443:', 'set sslFlags=2', 'add *:8443:')
+    }
+
+    It 'fails naming a binding the site does not have, and a site IIS does not have' {
+        $manager = New-TestManager -Bindings @()
+        { & $WinIis { param($manager) Invoke-MtlsWinIisBindingEdit -Manager $manager -Edit @{ action = 'binding_remove'; site = 'Contoso'; protocol = 'https'; binding_information = '*:443:' } } $manager } |
+            Should -Throw "*site 'Contoso' has no https binding '*:443:'*"
+        { & $WinIis { param($manager) Invoke-MtlsWinIisBindingEdit -Manager $manager -Edit @{ action = 'binding_remove'; site = 'Gone'; protocol = 'https'; binding_information = '*:443:' } } $manager } |
+            Should -Throw "*site 'Gone' does not exist*"
+    }
+
+    It 'revert reverts the section at the location to its parent' {
+        $section = [pscustomobject]@{ Reverted = $false }
+        $section | Add-Member -MemberType ScriptMethod -Name RevertToParent -Value { $this.Reverted = $true }
+        $configuration = [pscustomobject]@{ Section = $section; Asked = '' }
+        $configuration | Add-Member -MemberType ScriptMethod -Name GetSection -Value { param($name, $location) $this.Asked = "$name at $location"; $this.Section }
+        $manager = [pscustomobject]@{ Configuration = $configuration }
+        $manager | Add-Member -MemberType ScriptMethod -Name GetApplicationHostConfiguration -Value { $this.Configuration }
+        $edit = @{ action = 'revert'; section = 'system.webServer/tracing/traceFailedRequests'; location = 'Contoso/api' }
+        & $WinIis { param($manager, $edit) Invoke-MtlsWinIisConfigEdit -Manager $manager -Edit $edit } $manager $edit
+        $section.Reverted | Should -BeTrue
+        $configuration.Asked | Should -Be 'system.webServer/tracing/traceFailedRequests at Contoso/api'
+    }
+}

@@ -3,25 +3,33 @@
 Windows facts followed (/work/shared/REFERENCE.md, "IIS client certificate mapping"), as the module
 ``plugins/module_utils/IisAuth.psm1`` applies them:
 
-- ``system.webServer/security/authentication/iisClientCertificateMappingAuthentication`` exists in the
-  configuration schema only with the feature **Web-Cert-Auth**, ``clientCertificateMappingAuthentication``
-  (AD mapping) only with **Web-Client-Auth**: without its feature a section cannot be opened ("config section
-  not found"), so every op on it fails and gather returns null for it. ``anonymousAuthentication`` comes with
-  IIS itself.
+- ``iisClientCertificateMappingAuthentication``, ``clientCertificateMappingAuthentication`` (AD mapping) and
+  ``anonymousAuthentication`` are in IIS's own schema whatever features are installed (WINDOWS_FACTS AUTH-1,
+  issue 10 item 9): Web-Cert-Auth and Web-Client-Auth add the modules that act on them. So gather always returns
+  the sections and the ops write them without the features too (configuration nothing executes then); whether
+  a feature is there is the ``features`` scope's answer.
 - Schema defaults of the IIS mapping section: ``enabled`` false, ``oneToOneCertificateMappingsEnabled`` true,
   ``manyToOneCertificateMappingsEnabled`` true, ``logonMethod`` ClearText (Interactive/Batch/Network/ClearText),
   ``defaultLogonDomain`` "". AD mapping: ``enabled`` false. Anonymous: ``enabled`` true at server level.
   Attributes inherit one by one: location path, its parent paths, the server level, the schema default.
 - ``oneToOneMappings/add`` is keyed by ``certificate``, the base64 of the client certificate's DER on one
   line (IIS compares it with the certificate it receives, so a PEM header or a line break never matches: the
-  op refuses them); ``manyToOneMappings/add`` is keyed by ``name`` and holds ``rules/add`` with
-  ``certificateField`` Subject or Issuer only, ``certificateSubField``, ``matchCriteria``,
-  ``compareCaseSensitive``. A mapping needs a ``userName``. Keys are compared exactly (as the module does).
+  op refuses them, AUTH-6). A mapping stored with line breaks (seeded) is gathered exactly as stored, and
+  ``one_to_one_set`` replaces it by one on one line, which needs the password (it cannot be read).
+  ``manyToOneMappings/add`` is keyed by ``name``, compared case-insensitively as the schema keys it (IISCONFIG-7,
+  issue 10 item 13): an op naming ``Partners`` updates ``partners`` and rewrites its name. A mapping holds
+  ``rules/add`` with ``certificateField`` Subject or Issuer only, ``certificateSubField``, ``matchCriteria``,
+  ``compareCaseSensitive``; two rules with the same field, subfield and match (any case) are refused (AUTH-8).
+  A mapping needs a ``userName``.
+- Mappings written at the server level are inherited by every site: gather lists them first with ``inherited``
+  true. The collections have no ``<remove>`` element (AUTH-7), so an op that would change or remove an inherited
+  mapping at a site fails and changes nothing.
 - **Passwords are write-only**: stored (``password``) with a count of writes (``password_writes``), never
   returned by gather, never compared. An op given a password writes it and reports changed.
-- Mappings are honoured at site level only: the ops write at a site's location path (the site name), and
-  gather lists in ``below_site`` the location paths under a site that hold an explicit
+- Mappings are honoured at site level only (AUTH-3): the ops write at a site's location path (the site name),
+  and gather lists in ``below_site`` the location paths under a site that hold an explicit
   ``iisClientCertificateMappingAuthentication`` section (IIS ignores it there; only seeding creates one).
+  ``section_clear`` removes such a section element (``RevertToParent``, IISCONFIG-10).
 - IIS many-to-one mapping and AD mapping are mutually exclusive on a site. The conflict is what the module
   checks (``Assert-MtlsIisAuthConsistent``): the IIS mapping section enabled, many-to-one mappings enabled,
   at least one many-to-one mapping, and AD mapping enabled. The module checks once per committed run of IIS
@@ -56,7 +64,7 @@ from typing import Any
 
 from cryptography import x509
 
-from simhost import features, iis
+from simhost import iis
 from simhost.errors import OpError, StateError
 from simhost.state import State, new_iis
 
@@ -79,7 +87,6 @@ class Section:
     """One authentication section: its IIS name, the feature that declares it, its attributes and defaults."""
 
     name: str
-    feature: str
     kinds: Mapping[str, str]  # attribute -> "bool" | "logonMethod" | "string"
     defaults: Mapping[str, Any]
 
@@ -92,7 +99,6 @@ class Section:
 SECTIONS: dict[str, Section] = {
     "iis_mapping": Section(
         IIS_MAPPING,
-        "Web-Cert-Auth",
         {
             "enabled": "bool",
             "oneToOneCertificateMappingsEnabled": "bool",
@@ -108,8 +114,8 @@ SECTIONS: dict[str, Section] = {
             "defaultLogonDomain": "",
         },
     ),
-    "ad_mapping": Section(AD_MAPPING, "Web-Client-Auth", {"enabled": "bool"}, {"enabled": False}),
-    "anonymous": Section(ANONYMOUS, features.WEB_SERVER, {"enabled": "bool"}, {"enabled": True}),
+    "ad_mapping": Section(AD_MAPPING, {"enabled": "bool"}, {"enabled": False}),
+    "anonymous": Section(ANONYMOUS, {"enabled": "bool"}, {"enabled": True}),
 }
 
 _BY_IIS_NAME: dict[str, str] = {section.name.casefold(): key for key, section in SECTIONS.items()}
@@ -185,8 +191,23 @@ def effective_attributes(state: State, path: str, key: str) -> dict[str, Any]:
 
 
 def _mappings(state: State, path: str, collection: str) -> list[dict[str, Any]]:
+    """The mappings written at exactly ``path`` ("" = server level)."""
     element = _explicit(state, path, "iis_mapping")
     return [] if element is None else element.get(collection, [])
+
+
+def mappings_in_effect(state: State, site: str, collection: str) -> list[tuple[dict[str, Any], bool]]:
+    """(mapping, inherited) of a site: the server level's first, then the site's own (IIS appends local entries)."""
+    inherited = [(m, True) for m in _mappings(state, "", collection)]
+    return inherited + [(m, False) for m in _mappings(state, site, collection)]
+
+
+def _refuse_inherited(site: str, what: str, collection: str) -> OpError:
+    return OpError(
+        f"{what} is inherited by site '{site}' from the server level of applicationHost.config; the {collection} "
+        "collection has no <remove> element, so IIS cannot remove or change it at the site: change it at the "
+        "server level"
+    )
 
 
 def compact_certificate(stored: str) -> str:
@@ -227,20 +248,6 @@ def _existing_site(state: State, location: str) -> str | None:
         raise OpError(iis.NOT_INSTALLED)
     found = iis.find_site(state, location)
     return None if found is None else found[0]
-
-
-def section_available(state: State, key: str) -> bool:
-    """Whether the section is in the configuration schema on this host (its feature is installed)."""
-    return iis.is_installed(state) and features.is_installed(state, SECTIONS[key].feature)
-
-
-def _require_section(state: State, key: str, location: str) -> None:
-    section = SECTIONS[key]
-    if not section_available(state, key):
-        raise OpError(
-            f"IIS cannot open {section.path} at '{location}' (Config section '{section.path}' not found: "
-            f"it is declared by the Windows feature {section.feature}, which is not installed)"
-        )
 
 
 def check_certificate(certificate: str) -> str:
@@ -337,22 +344,34 @@ def check_rules(rules: Any) -> list[dict[str, Any]]:
             raise OpError(f"rule {position} has no subfield (CN, O, OU, L, S, C...)")
         if not isinstance(match, str) or not match:
             raise OpError(f"rule {position} has no match text (wildcards allowed, e.g. 'Fabrikam*')")
-        stored.append(
-            {
-                "certificateField": choice(field, RULE_FIELDS, f"rule {position} field"),
-                "certificateSubField": subfield,
-                "matchCriteria": match,
-                "compareCaseSensitive": _check_bool(rule["case_sensitive"], f"rule {position} case_sensitive"),
-            }
-        )
+        entry = {
+            "certificateField": choice(field, RULE_FIELDS, f"rule {position} field"),
+            "certificateSubField": subfield,
+            "matchCriteria": match,
+            "compareCaseSensitive": _check_bool(rule["case_sensitive"], f"rule {position} case_sensitive"),
+        }
+        for earlier, other in enumerate(stored):
+            if _rule_key(other) == _rule_key(entry):
+                raise OpError(
+                    f"rule {position} repeats rule {earlier} ({entry['certificateField']} {subfield} = {match}); IIS "
+                    "keys many-to-one rules by field, subfield and match, so list each once"
+                )
+        stored.append(entry)
     return stored
 
 
+def _rule_key(rule: Mapping[str, Any]) -> tuple[str, str, str]:
+    """What IIS keys a rule by (WINDOWS_FACTS AUTH-8), compared case-insensitively (IISCONFIG-7)."""
+    return (
+        rule["certificateField"].casefold(),
+        rule["certificateSubField"].casefold(),
+        rule["matchCriteria"].casefold(),
+    )
+
+
 def conflict(state: State, site: str) -> str | None:
-    """Why IIS refuses the site's configuration (many-to-one with AD mapping), or None."""
-    if not section_available(state, "iis_mapping") or not section_available(state, "ad_mapping"):
-        return None
-    count = len(_mappings(state, site, "manyToOneMappings"))
+    """Why IIS refuses the site's configuration (many-to-one with AD mapping, AUTH-5), or None."""
+    count = len(mappings_in_effect(state, site, "manyToOneMappings"))
     many_to_one_on = (
         effective(state, site, "iis_mapping", "enabled")
         and effective(state, site, "iis_mapping", "manyToOneCertificateMappingsEnabled")
@@ -397,7 +416,6 @@ def auth_set(state: State, location: str, key: str, attributes: Mapping[str, Any
         raise OpError(f"unknown section '{key}'; auth_set knows {', '.join(SECTIONS)}")
     wanted = check_attributes(key, attributes)
     site = _target_site(state, location)
-    _require_section(state, key, site)
 
     def change() -> bool:
         differing = {name: value for name, value in wanted.items() if effective(state, site, key, name) != value}
@@ -408,27 +426,51 @@ def auth_set(state: State, location: str, key: str, attributes: Mapping[str, Any
     return _consistent(state, site, change)
 
 
+def _one_to_one_matches(state: State, site: str, certificate: str) -> list[tuple[dict[str, Any], bool]]:
+    """(mapping, inherited) whose stored certificate, without whitespace, is this one."""
+    return [
+        (m, inherited)
+        for m, inherited in mappings_in_effect(state, site, "oneToOneMappings")
+        if compact_certificate(m["certificate"]) == certificate
+    ]
+
+
 def one_to_one_set(
     state: State, location: str, certificate: str, user: Any, enabled: bool, password: str | None
 ) -> bool:
-    """Op ``one_to_one_set``: add or update the mapping keyed by the certificate blob."""
+    """Op ``one_to_one_set``: add or update the mapping keyed by the certificate blob; a copy stored with line
+    breaks is replaced by one on one line, which needs the password (AUTH-6)."""
     certificate = check_certificate(certificate)
     user = check_user(user, "the one-to-one mapping")
     site = _target_site(state, location)
-    _require_section(state, "iis_mapping", site)
+    what = f"the one-to-one mapping of user '{user}'"
 
     def change() -> bool:
+        found = _one_to_one_matches(state, site, certificate)
+        exact = [(m, inherited) for m, inherited in found if m["certificate"] == certificate]
+        stale = [(m, inherited) for m, inherited in found if m["certificate"] != certificate]
+        if exact:
+            mapping, inherited = exact[0]
+            if mapping["userName"] == user and mapping["enabled"] == enabled and password is None and not stale:
+                return False
+            if inherited:
+                raise _refuse_inherited(site, what, "oneToOneMappings")
+        elif stale and password is None:
+            raise OpError(
+                f"{what} is stored with line breaks or spaces in its certificate, so IIS never matches it; replacing "
+                "it needs the account's password, which cannot be read back: give the mapping's password"
+            )
+        if any(inherited for _unused, inherited in stale):
+            raise _refuse_inherited(site, what, "oneToOneMappings")
         mappings = _element(state, site, "iis_mapping")["oneToOneMappings"]
-        mapping = next((m for m in mappings if compact_certificate(m["certificate"]) == certificate), None)
-        if mapping is None:
+        mappings[:] = [m for m in mappings if all(m is not old for old, _unused in stale)]
+        if exact:
+            mapping = exact[0][0]
+            mapping.update(userName=user, enabled=enabled)
+        else:
             mapping = {"certificate": certificate, "userName": user, "enabled": enabled}
             mapping.update(password=None, password_writes=0)
-            _write_password(mapping, password)
             mappings.append(mapping)
-            return True
-        if mapping["userName"] == user and mapping["enabled"] == enabled and password is None:
-            return False
-        mapping.update(userName=user, enabled=enabled)
         _write_password(mapping, password)
         return True
 
@@ -436,23 +478,35 @@ def one_to_one_set(
 
 
 def one_to_one_remove(state: State, location: str, certificate: str) -> bool:
-    """Op ``one_to_one_remove``: no-op when the mapping (or the site) is not there."""
+    """Op ``one_to_one_remove``: removes the mapping and copies stored with line breaks; no-op when the mapping
+    (or the site) is not there; an inherited one is refused (AUTH-7)."""
     certificate = check_certificate(certificate)
     site = _existing_site(state, location)
     if site is None:
         return False
-    _require_section(state, "iis_mapping", site)
 
     def change() -> bool:
+        found = _one_to_one_matches(state, site, certificate)
+        for mapping, inherited in found:
+            if inherited:
+                what = f"the one-to-one mapping of user '{mapping['userName']}'"
+                raise _refuse_inherited(site, what, "oneToOneMappings")
         element = _explicit(state, site, "iis_mapping")
-        if element is None:
+        if element is None or not found:
             return False
-        kept = [m for m in element["oneToOneMappings"] if compact_certificate(m["certificate"]) != certificate]
-        removed = len(kept) != len(element["oneToOneMappings"])
-        element["oneToOneMappings"] = kept
-        return removed
+        element["oneToOneMappings"] = [
+            m for m in element["oneToOneMappings"] if all(m is not f for f, _unused in found)
+        ]
+        return True
 
     return _consistent(state, site, change)
+
+
+def _find_many_to_one(state: State, site: str, name: str) -> tuple[dict[str, Any], bool] | None:
+    """The many-to-one mapping of a site with this name in any case (IISCONFIG-7), and whether it is inherited."""
+    wanted = name.casefold()
+    found = mappings_in_effect(state, site, "manyToOneMappings")
+    return next(((m, inherited) for m, inherited in found if m["name"].casefold() == wanted), None)
 
 
 def many_to_one_set(
@@ -466,7 +520,8 @@ def many_to_one_set(
     rules: Any,
     password: str | None,
 ) -> bool:
-    """Op ``many_to_one_set``: add or update the mapping keyed by name, replacing its rules when they differ."""
+    """Op ``many_to_one_set``: add or update the mapping with this name in any case (rewriting the name when only
+    its case differs), replacing its rules when they differ."""
     if not name.strip():
         raise OpError("name is empty; a many-to-one mapping is keyed by its name")
     description = description or ""
@@ -474,7 +529,6 @@ def many_to_one_set(
     permission = choice(permission, PERMISSIONS, "permission")
     wanted_rules = check_rules(rules)
     site = _target_site(state, location)
-    _require_section(state, "iis_mapping", site)
     wanted = {
         "name": name,
         "description": description,
@@ -485,15 +539,17 @@ def many_to_one_set(
     }
 
     def change() -> bool:
-        mappings = _element(state, site, "iis_mapping")["manyToOneMappings"]
-        mapping = next((m for m in mappings if m["name"] == name), None)
-        if mapping is None:
+        found = _find_many_to_one(state, site, name)
+        if found is None:
             mapping = {**wanted, "password": None, "password_writes": 0}
             _write_password(mapping, password)
-            mappings.append(mapping)
+            _element(state, site, "iis_mapping")["manyToOneMappings"].append(mapping)
             return True
+        mapping, inherited = found
         if all(mapping[field] == value for field, value in wanted.items()) and password is None:
             return False
+        if inherited:
+            raise _refuse_inherited(site, f"many-to-one mapping '{mapping['name']}'", "manyToOneMappings")
         mapping.update(wanted)
         _write_password(mapping, password)
         return True
@@ -502,39 +558,62 @@ def many_to_one_set(
 
 
 def many_to_one_remove(state: State, location: str, name: str) -> bool:
-    """Op ``many_to_one_remove``: no-op when the mapping (or the site) is not there."""
+    """Op ``many_to_one_remove``: the mapping with this name in any case; no-op when it (or the site) is not
+    there; an inherited one is refused (AUTH-7)."""
     if not name.strip():
         raise OpError("name is empty; a many-to-one mapping is keyed by its name")
     site = _existing_site(state, location)
     if site is None:
         return False
-    _require_section(state, "iis_mapping", site)
 
     def change() -> bool:
-        element = _explicit(state, site, "iis_mapping")
-        if element is None:
+        found = _find_many_to_one(state, site, name)
+        if found is None:
             return False
-        kept = [m for m in element["manyToOneMappings"] if m["name"] != name]
-        removed = len(kept) != len(element["manyToOneMappings"])
-        element["manyToOneMappings"] = kept
-        return removed
+        mapping, inherited = found
+        if inherited:
+            raise _refuse_inherited(site, f"many-to-one mapping '{mapping['name']}'", "manyToOneMappings")
+        element = _explicit(state, site, "iis_mapping")
+        assert element is not None
+        element["manyToOneMappings"] = [m for m in element["manyToOneMappings"] if m is not mapping]
+        return True
 
     return _consistent(state, site, change)
+
+
+def section_clear(state: State, location: str) -> bool:
+    """Op ``section_clear`` for ``iis_mapping``: the section element at exactly ``location`` goes (RevertToParent,
+    IISCONFIG-10); no-op when none is written there."""
+    iis.location_segments(location)
+    if not iis.is_installed(state):
+        raise OpError(iis.NOT_INSTALLED)
+    stored = iis.find_location(state, location)
+    if stored is None or IIS_MAPPING not in _iis_state(state)["locations"][stored].get("auth", {}):
+        return False
+    before = copy.deepcopy(_iis_state(state))
+    seed_clear_section(state, location, "iis_mapping")
+    site = location.split("/", 1)[0]
+    reason = conflict(state, site) if iis.find_site(state, site) is not None else None
+    if reason is not None:
+        state["iis"] = before
+        raise OpError(reason)
+    return True
 
 
 # --- gather -------------------------------------------------------------------------------------------
 
 
-def view_one_to_one(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    """A one-to-one mapping as gather shows it: never its password."""
+def view_one_to_one(mapping: Mapping[str, Any], inherited: bool = False) -> dict[str, Any]:
+    """A one-to-one mapping as gather shows it: the certificate as stored, never its password."""
     return {
-        "certificate": compact_certificate(mapping["certificate"]),
+        "certificate": mapping["certificate"],
         "user": mapping["userName"],
         "enabled": mapping["enabled"],
+        "inherited": inherited,
     }
 
 
-def view_many_to_one(mapping: Mapping[str, Any]) -> dict[str, Any]:
+def view_many_to_one(mapping: Mapping[str, Any], inherited: bool = False) -> dict[str, Any]:
     """A many-to-one mapping as gather shows it: never its password."""
     return {
         "name": mapping["name"],
@@ -551,6 +630,7 @@ def view_many_to_one(mapping: Mapping[str, Any]) -> dict[str, Any]:
             }
             for rule in mapping["rules"]
         ],
+        "inherited": inherited,
     }
 
 
@@ -562,8 +642,8 @@ def _view_iis_mapping(state: State, site: str) -> dict[str, Any]:
         "many_to_one_enabled": values["manyToOneCertificateMappingsEnabled"],
         "logon_method": values["logonMethod"],
         "default_logon_domain": values["defaultLogonDomain"],
-        "one_to_one": [view_one_to_one(m) for m in _mappings(state, site, "oneToOneMappings")],
-        "many_to_one": [view_many_to_one(m) for m in _mappings(state, site, "manyToOneMappings")],
+        "one_to_one": [view_one_to_one(m, i) for m, i in mappings_in_effect(state, site, "oneToOneMappings")],
+        "many_to_one": [view_many_to_one(m, i) for m, i in mappings_in_effect(state, site, "manyToOneMappings")],
     }
 
 
@@ -581,9 +661,8 @@ def below_site(state: State, site: str) -> list[str]:
 
 
 def gather(state: State, sites: Iterable[str]) -> dict[str, Any]:
-    """``snapshot.auth``: requested site name -> its sections at the site's location path.
-
-    A missing site is absent; no IIS gives ``{}``; a section whose feature is not installed is null.
+    """``snapshot.auth``: requested site name -> its sections at the site's location path, always all three
+    (AUTH-1). A missing site is absent; no IIS gives ``{}``.
     """
     result: dict[str, Any] = {}
     if not iis.is_installed(state):
@@ -593,14 +672,12 @@ def gather(state: State, sites: Iterable[str]) -> dict[str, Any]:
         if found is None or requested.casefold() in {name.casefold() for name in result}:
             continue
         site = found[0]
-        entry: dict[str, Any] = {"iis_mapping": None, "ad_mapping": None, "anonymous": None}
-        if section_available(state, "iis_mapping"):
-            entry["iis_mapping"] = _view_iis_mapping(state, site)
-        for key in ("ad_mapping", "anonymous"):
-            if section_available(state, key):
-                entry[key] = {"enabled": effective(state, site, key, "enabled")}
-        entry["below_site"] = below_site(state, site)
-        result[requested] = entry
+        result[requested] = {
+            "iis_mapping": _view_iis_mapping(state, site),
+            "ad_mapping": {"enabled": effective(state, site, "ad_mapping", "enabled")},
+            "anonymous": {"enabled": effective(state, site, "anonymous", "enabled")},
+            "below_site": below_site(state, site),
+        }
     return result
 
 
@@ -634,7 +711,7 @@ def seed_one_to_one(
 
 def seed_many_to_one(state: State, location: str, mapping: Mapping[str, Any], password: str | None) -> None:
     mappings = _element(state, location, "iis_mapping")["manyToOneMappings"]
-    if any(m["name"] == mapping["name"] for m in mappings):
+    if any(m["name"].casefold() == mapping["name"].casefold() for m in mappings):
         raise StateError(f"location {location!r} already has a many-to-one mapping named {mapping['name']!r}")
     stored = {**mapping, "password": None, "password_writes": 0}
     _write_password(stored, password)
@@ -652,7 +729,7 @@ def find_stored_mapping(state: State, location: str, kind: str, key: str) -> dic
     for mapping in stored_mappings(state, location, kind):
         if kind == ONE_TO_ONE and compact_certificate(mapping["certificate"]) == compact_certificate(key):
             return mapping
-        if kind == MANY_TO_ONE and mapping["name"] == key:
+        if kind == MANY_TO_ONE and mapping["name"].casefold() == key.casefold():
             return mapping
     return None
 

@@ -44,7 +44,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from simhost import certstore, httpsys
+from simhost import certstore, httpsys, webconfig
 from simhost.errors import OpError, StateError
 from simhost.state import State, new_iis
 
@@ -502,8 +502,34 @@ def access_unset(state: State, location: str) -> bool:
 # --- gather -------------------------------------------------------------------------------------------
 
 
+def _web_config_flags(state: State, path: str) -> tuple[str, int] | None:
+    """(path, flags) of the nearest web.config at or above ``path`` that sets sslFlags (SSL Settings unlocked there,
+    WINDOWS_FACTS IISCONFIG-13), or None. Only seeding writes a web.config."""
+    segments = path.split("/")
+    for depth in range(len(segments), 0, -1):
+        candidate = "/".join(segments[:depth])
+        value = webconfig.section(state, candidate, "sslFlags")
+        if value is not None:
+            return candidate, access_flags_value(value)
+    return None
+
+
 def _access_entry(state: State, path: str) -> dict[str, Any]:
-    return {"effective": effective_flags(state, path), "explicit": explicit_flags(state, path)}
+    """What IIS enforces at ``path`` (the merged view, a web.config included, IISCONFIG-3) and what
+    applicationHost.config has written there; ``web_config`` (only when one sets the value) names the shallowest
+    path whose web.config makes IIS enforce something applicationHost.config alone would not (as the module does)."""
+    entry: dict[str, Any] = {"effective": effective_flags(state, path), "explicit": explicit_flags(state, path)}
+    segments = path.split("/")
+    for depth in range(1, len(segments) + 1):
+        link = "/".join(segments[:depth])
+        override = _web_config_flags(state, link)
+        if override is not None and override[1] != effective_flags(state, link):
+            entry["web_config"] = link
+            break
+    override = _web_config_flags(state, path)
+    if override is not None:
+        entry["effective"] = override[1]
+    return entry
 
 
 def gather(state: State, sites: Iterable[str], access_paths: Iterable[str]) -> dict[str, Any]:
@@ -520,9 +546,15 @@ def gather(state: State, sites: Iterable[str], access_paths: Iterable[str]) -> d
             location_segments(path)
         except OpError as err:
             raise OpError(f"scope.access_paths: {err}") from None
-    result: dict[str, Any] = {"available": is_installed(state), "sites": {}, "access": {}}
+    result: dict[str, Any] = {"available": is_installed(state), "sites": {}, "access": {}, "all_bindings": []}
     if not result["available"]:
         return result
+    # Every https binding of every site: who else uses an HTTP.sys record (ENGINE.md, issue 10 item 10).
+    result["all_bindings"] = [
+        {"site": name, "binding_information": b["binding_information"], "ssl_flags": b["ssl_flags"]}
+        for name, site in _iis(state)["sites"].items()
+        for b in _https(site)
+    ]
     seen: set[str] = set()
 
     def put_access(path: str) -> None:

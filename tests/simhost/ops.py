@@ -60,6 +60,7 @@ IIS_CONFIG_OPS: frozenset[str] = frozenset(
         "many_to_one_remove",
         "tracing_set",
         "tracing_remove",
+        "section_clear",
     }
 )
 
@@ -155,6 +156,8 @@ OP_ARGS: dict[str, dict[str, type | Arg]] = {
         "status_codes": list,
     },
     "tracing_remove": {"site": str, "path": _STR_OR_EMPTY},
+    # An unknown section and an empty location get their own messages from the op.
+    "section_clear": {"location": _STR_OR_EMPTY, "section": _STR_OR_EMPTY},
 }
 
 
@@ -371,6 +374,17 @@ def tracing_remove(ctx: OpContext) -> OpOutcome:
     return OpOutcome(changed=tracing.tracing_remove(ctx.state, ctx.args["site"], ctx.args["path"]))
 
 
+#: section_clear's sections (the contract's names) -> the module that reverts them.
+CLEARABLE_SECTIONS = {"iis_mapping": auth.section_clear, "tracing": tracing.section_clear}
+
+
+def section_clear(ctx: OpContext) -> OpOutcome:
+    section = ctx.args["section"]
+    if section not in CLEARABLE_SECTIONS:
+        raise OpError(f"unknown section '{section}'; section_clear knows {', '.join(sorted(CLEARABLE_SECTIONS))}")
+    return OpOutcome(changed=CLEARABLE_SECTIONS[section](ctx.state, ctx.args["location"]))
+
+
 OP_HANDLERS: dict[str, Handler] = {
     "store_create": store_create,
     "cert_import": cert_import,
@@ -396,4 +410,5 @@ OP_HANDLERS: dict[str, Handler] = {
     "many_to_one_remove": many_to_one_remove,
     "tracing_set": tracing_set,
     "tracing_remove": tracing_remove,
+    "section_clear": section_clear,
 }

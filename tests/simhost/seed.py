@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simhost import auth, certstore, faults, features, httpsys, iis, registry
+from simhost import auth, certstore, faults, features, httpsys, iis, registry, webconfig
 from simhost import tracing as tracing_module
 from simhost.errors import OpError, StateError
 from simhost.faults import make_fault
@@ -161,6 +161,13 @@ def set_location_flags(state: State, path: str, flags: str | None) -> None:
     Any spelling of known names is kept as given (``"Ssl,SslNegotiateCert"``); no op rules apply.
     """
     iis.set_location_flags(state, path, flags)
+
+
+def set_web_config_flags(state: State, path: str, flags: str | None) -> None:
+    """Write (None removes) sslFlags in the web.config of a site or application path, as an administrator does once
+    SSL Settings are unlocked for it (WINDOWS_FACTS IISCONFIG-13); IIS then enforces it there and below."""
+    iis.access_flags_value(flags or "None")
+    webconfig.seed(state, path, "sslFlags", flags)
 
 
 def location_flags(state: State, path: str) -> str | None:
@@ -311,10 +318,12 @@ def set_tracing(
     rules: list[dict[str, Any]] | None = None,
     directory: str | None = None,
     max_log_files: int | None = None,
+    web_config_rules: list[dict[str, Any]] | None = None,
 ) -> None:
     """Seed a site's ``traceFailedRequestsLogging`` (None leaves an attribute as it is) and, when ``rules`` is
-    given, replace its ``traceFailedRequests`` rules. Rules in gather's shape: ``path``, ``status_codes`` and
-    optionally ``areas``/``provider``/``verbosity`` (default: what ``tracing_set`` writes). Features are not
-    checked: seeding may do what ops may not.
+    given, replace its ``traceFailedRequests`` rules in applicationHost.config; ``web_config_rules`` replaces those
+    of the site's web.config (``[]`` removes them). Rules in gather's shape: ``path``, ``status_codes`` and
+    optionally ``areas``/``provider``/``verbosity`` (default: what ``tracing_set`` writes). Seeding may do what ops
+    may not.
     """
-    tracing_module.seed(state, site, enabled, directory, max_log_files, rules)
+    tracing_module.seed(state, site, enabled, directory, max_log_files, rules, web_config_rules)

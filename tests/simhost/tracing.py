@@ -8,9 +8,14 @@ and Failed Request Tracing"):
   part of the site schema, so it is always readable.
 - The rules live in ``system.webServer/tracing/traceFailedRequests`` (a collection keyed by ``path``, such
   as ``*``), written here at the site's location path. Each rule holds ``traceAreas`` entries (provider,
-  areas, verbosity) and ``failureDefinitions@statusCodes`` (``"401,403.7,403.16"``). The section is in the
-  configuration schema only with the Windows feature **Web-Http-Tracing**: without it gather returns
-  ``rules: null`` and both ops fail ("config section not found", naming the feature).
+  areas, verbosity) and ``failureDefinitions@statusCodes`` (``"401,403.7,403.16"``). The section is in IIS's
+  own schema whatever features are installed (WINDOWS_FACTS TRACING-2, issue 10 item 9): gather always returns
+  the rules and the ops write them without Web-Http-Tracing too (configuration nothing executes then; whether
+  the feature is there is the ``features`` scope's answer).
+- The section is delegated (TRACING-3): a site's web.config may hold rules (seeded, :mod:`simhost.webconfig`).
+  Gather returns the rules IIS enforces at the site with ``defined_in`` ``site`` (applicationHost.config at the
+  site's location) or ``web.config``; ``tracing_set`` refuses to add a rule for a path the web.config already
+  has (IIS would see the key twice and fail the site with 500.19). ``maxLogFiles`` is 1..10000 (TRACING-6).
 - ``tracing_set`` writes the site's switch and adds or replaces the rule for ``path`` with provider
   ``WWW Server``, areas ``Authentication,Security``, verbosity ``Verbose`` and the status codes joined with
   ``,``. It changes nothing when all of that is already there: status codes are compared as a set, the
@@ -35,11 +40,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from simhost import features, iis
+from simhost import iis, webconfig
 from simhost.errors import OpError, StateError
 from simhost.state import State
 
-FEATURE = "Web-Http-Tracing"
 SECTION = "system.webServer/tracing/traceFailedRequests"
 LOGGING = "traceFailedRequestsLogging"
 RULES = "traceFailedRequests"
@@ -105,19 +109,6 @@ def split_status_codes(text: str) -> list[str]:
 # --- checks -------------------------------------------------------------------------------------------
 
 
-def section_available(state: State) -> bool:
-    """Whether ``traceFailedRequests`` is in the configuration schema (IIS and Web-Http-Tracing installed)."""
-    return iis.is_installed(state) and features.is_installed(state, FEATURE)
-
-
-def _require_section(state: State, site: str) -> None:
-    if not section_available(state):
-        raise OpError(
-            f"IIS cannot open {SECTION} at '{site}' (Config section '{SECTION}' not found: it is declared by "
-            f"the Windows feature {FEATURE}, which is not installed)"
-        )
-
-
 def _check_path(path: str) -> str:
     if not path.strip():
         raise OpError("path is empty; a traceFailedRequests rule is keyed by its path, such as '*'")
@@ -176,10 +167,16 @@ def tracing_set(
 ) -> bool:
     """Op ``tracing_set``: the site's switch and the rule for ``path``; True when something changed."""
     name, site = iis.require_site(state, site_name)
-    _require_section(state, name)
     _check_path(path)
     codes = check_status_codes(status_codes)
     _check_logging(directory, max_log_files)
+    in_web_config = _find_rule(_web_config_rules(state, name), path) is not None
+    if in_web_config and _find_rule(_stored_rules(state, name), path) is None:
+        raise OpError(
+            f"site '{name}' already has a Failed Request Tracing rule for path '{path}' in its web.config, which "
+            "this collection does not manage; remove that rule from the web.config (IIS Manager, Failed Request "
+            "Tracing Rules) and run again"
+        )
     changed = False
     written = _logging(site)
     for attribute, value in (("enabled", enabled), ("directory", directory), ("maxLogFiles", max_log_files)):
@@ -213,7 +210,6 @@ def tracing_remove(state: State, site_name: str, path: str) -> bool:
     if found is None:
         return False
     name, site = found
-    _require_section(state, name)
     changed = False
     if logging_settings(site)["enabled"] is not False:
         _logging(site)["enabled"] = False
@@ -227,11 +223,29 @@ def tracing_remove(state: State, site_name: str, path: str) -> bool:
     return changed
 
 
+def section_clear(state: State, location: str) -> bool:
+    """Op ``section_clear`` for ``tracing``: the rules written at exactly ``location`` go (RevertToParent,
+    IISCONFIG-10); no-op when none are. (The simulator holds rules at a site's location only.)"""
+    iis.location_segments(location)
+    if not iis.is_installed(state):
+        raise OpError(iis.NOT_INSTALLED)
+    stored = iis.find_location(state, location)
+    if stored is None or RULES not in iis.locations(state)[stored]:
+        return False
+    _put_rules(state, stored, [])
+    return True
+
+
 # --- gather -------------------------------------------------------------------------------------------
 
 
-def view_rule(rule: dict[str, Any]) -> dict[str, Any]:
-    """A rule as gather shows it: status codes split, provider/areas/verbosity of the first trace area."""
+def _web_config_rules(state: State, site_name: str) -> list[dict[str, Any]]:
+    return webconfig.section(state, site_name, RULES) or []
+
+
+def view_rule(rule: dict[str, Any], defined_in: str = "site") -> dict[str, Any]:
+    """A rule as gather shows it: status codes split, provider/areas/verbosity of the first trace area, and
+    where it is defined."""
     areas = rule.get("traceAreas") or [{}]
     first = areas[0]
     return {
@@ -240,16 +254,20 @@ def view_rule(rule: dict[str, Any]) -> dict[str, Any]:
         "areas": first.get("areas"),
         "provider": first.get("provider"),
         "verbosity": first.get("verbosity"),
+        "defined_in": defined_in,
     }
 
 
 def view_site(state: State, name: str, site: dict[str, Any]) -> dict[str, Any]:
+    """The merged view IIS enforces at the site: its own rules, then those only its web.config has."""
     settings = logging_settings(site)
+    own = _stored_rules(state, name)
+    from_web_config = [rule for rule in _web_config_rules(state, name) if _find_rule(own, rule["path"]) is None]
     return {
         "enabled": settings["enabled"],
         "directory": settings["directory"],
         "max_log_files": settings["maxLogFiles"],
-        "rules": [view_rule(rule) for rule in _stored_rules(state, name)] if section_available(state) else None,
+        "rules": [view_rule(rule) for rule in own] + [view_rule(rule, "web.config") for rule in from_web_config],
     }
 
 
@@ -276,11 +294,13 @@ def seed(
     directory: str | None = None,
     max_log_files: int | None = None,
     rules: list[dict[str, Any]] | None = None,
+    web_config_rules: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Write the site's switch (None leaves an attribute) and, when given, replace its rules.
+    """Write the site's switch (None leaves an attribute) and, when given, replace its rules (applicationHost.config
+    at the site) or the rules of the site's web.config.
 
-    ``rules`` in gather's shape (``path``, ``status_codes`` and optionally ``areas``, ``provider``,
-    ``verbosity``, defaulting to what ``tracing_set`` writes). No op rules apply (features are not checked).
+    Rules in gather's shape (``path``, ``status_codes`` and optionally ``areas``, ``provider``, ``verbosity``,
+    defaulting to what ``tracing_set`` writes). No op rules apply.
     """
     found = iis.find_site(state, site_name)
     if found is None:
@@ -289,20 +309,22 @@ def seed(
     for attribute, value in (("enabled", enabled), ("directory", directory), ("maxLogFiles", max_log_files)):
         if value is not None:
             _logging(site)[attribute] = value
-    if rules is None:
-        return
-    stored = [
-        {
-            "path": rule["path"],
-            "traceAreas": [
-                {
-                    "provider": rule.get("provider", PROVIDER),
-                    "areas": rule.get("areas", AREAS),
-                    "verbosity": rule.get("verbosity", VERBOSITY),
-                }
-            ],
-            "failureDefinitions": {"statusCodes": ",".join(rule["status_codes"])},
-        }
-        for rule in rules
-    ]
-    _put_rules(state, name, stored)
+    if web_config_rules is not None:
+        webconfig.seed(state, name, RULES, [_stored_rule(rule) for rule in web_config_rules] or None)
+    if rules is not None:
+        _put_rules(state, name, [_stored_rule(rule) for rule in rules])
+
+
+def _stored_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A rule in gather's shape as applicationHost.config (or a web.config) stores it."""
+    return {
+        "path": rule["path"],
+        "traceAreas": [
+            {
+                "provider": rule.get("provider", PROVIDER),
+                "areas": rule.get("areas", AREAS),
+                "verbosity": rule.get("verbosity", VERBOSITY),
+            }
+        ],
+        "failureDefinitions": {"statusCodes": ",".join(rule["status_codes"])},
+    }

@@ -17,6 +17,7 @@ from ansible_collections.mtls.iis.plugins.plugin_utils.snapshot import Snapshot
 from cryptography.x509.oid import NameOID
 
 from support import pki
+from support.snapshots import empty_iis_mapping
 
 SITE = "Default Web Site"
 HOST = "api.contoso.com"
@@ -317,8 +318,9 @@ def host_snapshot(
         },
         "auth": {
             SITE: {
-                "iis_mapping": None,
-                "ad_mapping": None,
+                # The sections are always there (WINDOWS_FACTS AUTH-1); the features say whether IIS acts on them.
+                "iis_mapping": empty_iis_mapping(),
+                "ad_mapping": {"enabled": False},
                 "anonymous": {"enabled": True},
                 "below_site": [],
             }

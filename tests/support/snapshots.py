@@ -73,18 +73,32 @@ def iis_snapshot(
     return Snapshot.from_wire(wire)
 
 
+def empty_iis_mapping() -> dict[str, Any]:
+    """iisClientCertificateMappingAuthentication as gather returns it with the schema defaults (AUTH-4)."""
+    return {
+        "enabled": False,
+        "one_to_one_enabled": True,
+        "many_to_one_enabled": True,
+        "logon_method": "ClearText",
+        "default_logon_domain": "",
+        "one_to_one": [],
+        "many_to_one": [],
+    }
+
+
 def auth_snapshot(
     site: str = "Default Web Site",
     iis_mapping: dict[str, Any] | None = None,
-    ad_mapping: bool | None = False,
+    ad_mapping: bool = False,
     anonymous: bool = True,
     features: dict[str, bool] | None = None,
     below_site: list[str] | None = None,
     bindings: list[dict[str, Any]] | None = None,
     httpsys: list[dict[str, Any]] | None = None,
 ) -> Snapshot:
-    """One site with its authentication sections (and https ``bindings`` with their HTTP.sys records);
-    ``iis_mapping=None`` means Web-Cert-Auth is missing."""
+    """One site with its authentication sections, always all three (WINDOWS_FACTS AUTH-1), and its https
+    ``bindings`` with their HTTP.sys records: ``iis_mapping=None`` gives the schema defaults; whether IIS acts on
+    them is ``features``."""
     features = features if features is not None else {"Web-Cert-Auth": True, "Web-Client-Auth": True}
     wire: dict[str, Any] = {
         "host": {"os_version": "10.0.20348"},
@@ -93,8 +107,8 @@ def auth_snapshot(
         "iis": {"available": True, "sites": {site: {"id": 1, "bindings": bindings or []}}, "access": {}},
         "auth": {
             site: {
-                "iis_mapping": iis_mapping,
-                "ad_mapping": None if ad_mapping is None else {"enabled": ad_mapping},
+                "iis_mapping": empty_iis_mapping() if iis_mapping is None else iis_mapping,
+                "ad_mapping": {"enabled": ad_mapping},
                 "anonymous": {"enabled": anonymous},
                 "below_site": below_site or [],
             }

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from ansible_collections.mtls.iis.plugins.plugin_utils.ops import OP_NAMES
+from simhost.ops import IIS_CONFIG_OPS
 from support import psparse, psstatic
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -134,7 +135,10 @@ ENGINE_UTILS = (
     "HttpSysRecord.psm1",
     "HttpSysSaved.psm1",
     "IisConfig.psm1",
+    "IisAccess.psm1",
+    "IisBinding.psm1",
     "IisAuth.psm1",
+    "IisMapping.psm1",
     "IisTracing.psm1",
     "WindowsFeature.psm1",
 )
@@ -245,11 +249,23 @@ def test_every_util_function_a_util_calls_from_another_util_is_exported_by_a_uti
     assert not missing, f"{rel(path)} calls functions of other utils that no util it requires exports: {missing}"
 
 
-@pytest.mark.parametrize("name", ["IisAuth.psm1", "IisTracing.psm1"])
-def test_iis_utils_reuse_the_iis_session_of_iisconfig_instead_of_loading_mwa_themselves(name: str):
+IIS_UTILS = ("IisAccess.psm1", "IisBinding.psm1", "IisAuth.psm1", "IisMapping.psm1", "IisTracing.psm1")
+
+
+@pytest.mark.parametrize("name", IIS_UTILS)
+def test_iis_utils_reach_iis_only_through_the_session_of_iisconfig(name: str):
+    # One util calls the IIS boundary, so one place holds the pending edits of a run and every test mocks it there.
     calls = psparse.called_commands(UTILS_DIR / name)
-    assert {"Get-MtlsIisServerManager", "New-MtlsIisSession", "Close-MtlsIisSession", "Test-MtlsIisAvailable"} <= calls
-    assert calls.isdisjoint({"New-Object", "Add-Type"})
+    boundary = psparse.exported_functions(UTILS_DIR / "WinIis.psm1")
+    assert calls & boundary == set()
+    assert calls & {
+        "Add-MtlsIisEdit",
+        "Read-MtlsIisSection",
+        "Get-MtlsIisSiteList",
+        "Find-MtlsIisSite",
+        "Get-MtlsIisSite",
+    }
+    assert "Add-Type" not in calls
 
 
 @pytest.mark.parametrize("path", UTIL_FILES, ids=rel)
@@ -311,13 +327,17 @@ def test_every_handler_takes_the_op_the_secrets_and_the_context_in_that_order():
     assert {name: params for name, params in parameters.items() if params != ["Op", "Secrets", "Context"]} == {}
 
 
-IIS_CONFIG_OP_PREFIXES = ("binding_", "access_", "auth_", "one_to_one_", "many_to_one_", "tracing_")
+IIS_CONFIG_OP_PREFIXES = ("binding_", "access_", "auth_", "one_to_one_", "many_to_one_", "tracing_", "section_")
 
 
 def test_the_iis_ops_committed_per_run_are_exactly_the_binding_access_auth_mapping_and_tracing_ops():
     iis_ops = psparse.top_level_list(MODULE, "IisConfigOps")
     assert len(iis_ops) == len(set(iis_ops))
     assert set(iis_ops) == {name for name in OP_NAMES if name.startswith(IIS_CONFIG_OP_PREFIXES)}
+
+
+def test_the_simulator_commits_the_same_ops_per_run_as_the_module():
+    assert set(psparse.top_level_list(MODULE, "IisConfigOps")) == set(IIS_CONFIG_OPS)
 
 
 def test_feature_install_is_not_committed_with_the_iis_ops():
@@ -327,7 +347,15 @@ def test_feature_install_is_not_committed_with_the_iis_ops():
 
 
 @pytest.mark.parametrize(
-    "path", [MODULE, UTILS_DIR / "CertStore.psm1", UTILS_DIR / "CertPfx.psm1", UTILS_DIR / "IisAuth.psm1"], ids=rel
+    "path",
+    [
+        MODULE,
+        UTILS_DIR / "CertStore.psm1",
+        UTILS_DIR / "CertPfx.psm1",
+        UTILS_DIR / "IisAuth.psm1",
+        UTILS_DIR / "IisMapping.psm1",
+    ],
+    ids=rel,
 )
 def test_no_double_quoted_string_mentions_a_password_or_the_secrets(path: Path):
     # Messages are built from double-quoted strings; a password (PFX, mapping) must never be one of their parts.

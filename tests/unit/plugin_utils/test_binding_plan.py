@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timezone
 
 import pytest
 from ansible_collections.mtls.iis.plugins.plugin_utils.binding import BindingDesired, binding_view, plan_binding
 from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
+from ansible_collections.mtls.iis.plugins.plugin_utils.snapshot import HttpsBinding
 from support import pki
 from support.snapshots import iis_snapshot
 
@@ -331,3 +333,56 @@ def test_a_new_binding_with_the_certificate_its_shared_record_already_has_is_pla
     snap = iis_snapshot({SITE: []}, httpsys=[shared], stores={"My": [(server.der, True)]})
     plan = plan_binding(desired(ip="0.0.0.0", host="", certificate=by_thumbprint(server)), snap, NOW)
     assert [op.name for op in plan.ops] == ["binding_add"]
+
+
+def shared_record(cert):
+    return {**record(cert), "key": "0.0.0.0:443", "kind": "ipport"}
+
+
+def test_absent_keeps_an_ipport_record_another_sites_binding_still_uses(server):
+    # Issue 10 item 10: non-SNI bindings of several sites on *:443 share 0.0.0.0:443 (WINDOWS_FACTS BINDING-8).
+    other = {**binding(server, ssl_flags=0), "binding_information": "*:443:shop.contoso.com"}
+    snap = iis_snapshot({SITE: [binding(server, ssl_flags=0)], "Shop": [other]}, httpsys=[shared_record(server)])
+    assert names(plan_binding(desired(state="absent"), snap, NOW)) == ["binding_remove"]
+
+
+def test_absent_keeps_a_record_used_by_a_site_outside_the_task(server):
+    snap = iis_snapshot({SITE: [binding(server, ssl_flags=0)]}, httpsys=[shared_record(server)])
+    wire_sites = {b.site for b in snap.iis.https_bindings()}
+    assert wire_sites == {SITE}
+    shared = dataclasses.replace(
+        snap,
+        iis=dataclasses.replace(
+            snap.iis,
+            all_bindings=(*snap.iis.https_bindings(), HttpsBinding("Intranet", "10.0.0.5:443:", 0)),
+        ),
+    )
+    assert names(plan_binding(desired(state="absent"), shared, NOW)) == ["httpsys_remove", "binding_remove"]
+    other_on_star = HttpsBinding("Intranet", "*:443:intranet.contoso.com", 0)
+    shared = dataclasses.replace(
+        snap, iis=dataclasses.replace(snap.iis, all_bindings=(*snap.iis.https_bindings(), other_on_star))
+    )
+    assert names(plan_binding(desired(state="absent"), shared, NOW)) == ["binding_remove"]
+
+
+def test_turning_sni_on_removes_the_old_unshared_record(server):
+    # Issue 10 item 12: the SNI bit moves the record from ipport to hostnameport; IIS writes the new one at the
+    # commit (no client-certificate options to restore here), the replaced binding leaves the old one.
+    snap = iis_snapshot(
+        {SITE: [binding(server, ssl_flags=0)]}, httpsys=[shared_record(server)], stores={"My": [(server.der, True)]}
+    )
+    plan = plan_binding(desired(sni=True), snap, NOW)
+    assert [(op.name, op.args.get("kind"), op.args.get("key")) for op in plan.ops] == [
+        ("binding_set_flags", None, None),
+        ("httpsys_remove", "ipport", "0.0.0.0:443"),
+    ]
+
+
+def test_turning_sni_on_keeps_the_old_record_another_binding_shares(server):
+    other = {**binding(server, ssl_flags=0), "binding_information": "*:443:shop.contoso.com"}
+    snap = iis_snapshot(
+        {SITE: [binding(server, ssl_flags=0)], "Shop": [other]},
+        httpsys=[shared_record(server)],
+        stores={"My": [(server.der, True)]},
+    )
+    assert names(plan_binding(desired(sni=True), snap, NOW)) == ["binding_set_flags"]

@@ -10,6 +10,8 @@ from ansible_collections.mtls.iis.plugins.plugin_utils.chain import AmbiguousBun
 from ansible_collections.mtls.iis.plugins.plugin_utils.diagnosis import (
     DiagnoseRequest,
     check_mapping,
+    check_ssl_settings,
+    check_tracing,
     diagnose,
     serving_bindings,
 )
@@ -104,3 +106,60 @@ def test_a_client_chain_in_any_order_diagnoses_like_the_ordered_one(keys):
     findings, chain = diagnose(request, snap, NOW)
     assert [f.id for f in findings if f.severity == "error"] == []
     assert chain["windows_verdict"] == "accepted" and chain["trusted"] is True
+
+
+def _with_auth(snap: Snapshot, features: dict[str, bool], **changes) -> Snapshot:
+    auth = {corpus.SITE.lower(): dataclasses.replace(snap.site_auth(corpus.SITE), **changes)}
+    return dataclasses.replace(snap, auth=auth, features={**(snap.features or {}), **features})
+
+
+def _mapping_ids(snap: Snapshot) -> list[str]:
+    request = DiagnoseRequest(site=corpus.SITE, host=corpus.HOST)
+    return [f.id for f in check_mapping(request, snap, serving_bindings(request, snap))]
+
+
+def test_a_missing_mapping_feature_is_found_from_the_features_though_the_section_is_there(keys):
+    # Issue 10 item 9: the section is in IIS's schema whatever the features (WINDOWS_FACTS AUTH-1); configured
+    # mappings do nothing without Web-Cert-Auth.
+    root, issuing, _unused, server = keys
+    snap = corpus.host_snapshot([root], [issuing], server)
+    enabled = dataclasses.replace(snap.site_auth(corpus.SITE).iis_mapping, enabled=True)
+    assert "MAPPING_FEATURE_MISSING" in _mapping_ids(
+        _with_auth(snap, {"Web-Cert-Auth": False}, anonymous=False, iis_mapping=enabled)
+    )
+    assert "MAPPING_FEATURE_MISSING" not in _mapping_ids(
+        _with_auth(snap, {"Web-Cert-Auth": True}, anonymous=False, iis_mapping=enabled)
+    )
+
+
+def test_mappings_below_the_site_are_fixed_with_clear_below_site(keys):
+    root, issuing, _unused, server = keys
+    snap = corpus.host_snapshot([root], [issuing], server)
+    request = DiagnoseRequest(site=corpus.SITE, host=corpus.HOST)
+    below = _with_auth(snap, {}, below_site=(f"{corpus.SITE}/api",))
+    finding = next(
+        f for f in check_mapping(request, below, serving_bindings(request, below)) if f.id == "MAPPING_BELOW_SITE"
+    )
+    assert finding.to_dict()["fix"]["options"] == {"site": corpus.SITE, "clear_below_site": True}
+
+
+def test_tracing_rules_without_the_tracing_feature_trace_nothing(keys):
+    root, issuing, _unused, server = keys
+    snap = corpus.host_snapshot([root], [issuing], server)
+    request = DiagnoseRequest(site=corpus.SITE, host=corpus.HOST)
+    assert check_tracing(request, snap) == []
+    without = dataclasses.replace(snap, features={**(snap.features or {}), "Web-Http-Tracing": False})
+    assert [f.id for f in check_tracing(request, without)] == ["TRACING_OFF"]
+
+
+def test_ssl_settings_set_by_a_web_config_are_reported_with_where_they_live(keys):
+    # Issue 10 item 14: ssl_settings cannot change them (WINDOWS_FACTS IISCONFIG-13), so diagnose names the web.config.
+    root, issuing, _unused, server = keys
+    snap = corpus.host_snapshot([root], [issuing], server)
+    request = DiagnoseRequest(site=corpus.SITE, host=corpus.HOST)
+    assert "SSL_SETTINGS_IN_WEB_CONFIG" not in [f.id for f in check_ssl_settings(request, snap, [])]
+    path = request.location.lower()
+    access = {**snap.iis.access, path: dataclasses.replace(snap.iis.access[path], web_config=corpus.SITE)}
+    overridden = dataclasses.replace(snap, iis=dataclasses.replace(snap.iis, access=access))
+    finding = next(f for f in check_ssl_settings(request, overridden, []) if f.id == "SSL_SETTINGS_IN_WEB_CONFIG")
+    assert finding.evidence["web_config"] == corpus.SITE

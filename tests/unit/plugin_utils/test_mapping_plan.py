@@ -42,6 +42,7 @@ def options(**overrides):
         "exclusive": False,
         "update_password": "on_create",
         "install_feature": True,
+        "clear_below_site": False,
         **overrides,
     }
 
@@ -294,3 +295,93 @@ def test_a_converged_one_to_one_mapping_does_not_stop_planning_the_next(clients)
     host = existing(clients[:1], with_many=False)
     plan = plan_mapping(desired(one_to_one=[one(clients[0]), one(clients[1])]), auth_snapshot(iis_mapping=host))
     assert [(op.name, op.args["certificate"]) for op in plan.ops] == [("one_to_one_set", clients[1].der_b64)]
+
+
+def wrapped(blob: str) -> str:
+    """A certificate blob with line breaks, as IIS Manager or a hand edit may store it (WINDOWS_FACTS AUTH-6)."""
+    return "\r\n".join(blob[i : i + 64] for i in range(0, len(blob), 64))
+
+
+def test_a_many_to_one_name_in_another_case_is_the_same_mapping_renamed(clients):
+    # Issue 10 item 13: IIS keys names case-insensitively (IISCONFIG-7); 'Partners' updates 'partners'.
+    plan = plan_mapping(desired(many_to_one=[many(name="Partners")]), auth_snapshot(iis_mapping=existing(clients)))
+    assert names(plan) == ["many_to_one_set"]
+    assert plan.ops[0].args["name"] == "Partners"
+    assert "rename 'partners' to 'Partners'" in plan.ops[0].summary
+    assert "password_ref" not in plan.ops[0].args
+
+
+def test_two_rules_with_the_same_field_subfield_and_match_are_refused_on_the_controller():
+    rule = {"field": "subject", "subfield": "o", "match": "FABRIKAM*", "case_sensitive": True}
+    with pytest.raises(OptionError) as raised:
+        desired(many_to_one=[many(rules=[*RULES, rule])])
+    assert raised.value.option == "many_to_one[0].rules[2]"
+    assert "repeats many_to_one[0].rules[1]" in str(raised.value)
+
+
+def test_a_one_to_one_mapping_stored_with_line_breaks_is_rewritten_with_its_password(clients):
+    # Issue 10 item 15: gather keeps the stored whitespace; IIS never matches it, so it is drift.
+    current = existing(clients[:1], with_many=False)
+    current["one_to_one"][0]["certificate"] = wrapped(clients[0].der_b64)
+    plan = plan_mapping(desired(one_to_one=[one(clients[0])]), auth_snapshot(iis_mapping=current))
+    assert names(plan) == ["one_to_one_set"]
+    assert plan.ops[0].args["certificate"] == clients[0].der_b64
+    assert plan.ops[0].args["password_ref"] == "m0"
+    assert "stored with line breaks" in plan.ops[0].summary
+
+
+def test_rewriting_a_mapping_stored_with_line_breaks_without_its_password_is_refused(clients):
+    current = existing(clients[:1], with_many=False)
+    current["one_to_one"][0]["certificate"] = wrapped(clients[0].der_b64)
+    with pytest.raises(OptionError) as raised:
+        plan_mapping(desired(one_to_one=[one(clients[0], password=None)]), auth_snapshot(iis_mapping=current))
+    assert raised.value.option == "one_to_one[0].password"
+
+
+def inherited(clients):
+    current = existing(clients)
+    for mapping in [*current["one_to_one"], *current["many_to_one"]]:
+        mapping["inherited"] = True
+    return current
+
+
+def test_mappings_inherited_from_the_server_level_and_as_wanted_plan_nothing(clients):
+    plan = plan_mapping(
+        desired(one_to_one=[one(c) for c in clients], many_to_one=[many()]),
+        auth_snapshot(iis_mapping=inherited(clients)),
+    )
+    assert plan.ops == ()
+
+
+def test_changing_a_mapping_inherited_from_the_server_level_is_refused_on_the_controller(clients):
+    # WINDOWS_FACTS AUTH-7: the collections have no remove element.
+    with pytest.raises(OptionError) as raised:
+        plan_mapping(desired(many_to_one=[many(user="CONTOSO\\other")]), auth_snapshot(iis_mapping=inherited(clients)))
+    assert raised.value.option == "many_to_one[0]"
+    assert "inherited from the server level" in str(raised.value)
+
+
+def test_exclusive_refuses_to_remove_an_inherited_mapping(clients):
+    with pytest.raises(OptionError) as raised:
+        plan_mapping(
+            desired(one_to_one=[one(clients[0])], exclusive=True), auth_snapshot(iis_mapping=inherited(clients))
+        )
+    assert raised.value.option == "exclusive"
+    assert "cannot remove it at the site" in str(raised.value)
+
+
+def test_clear_below_site_removes_the_mapping_configuration_ignored_below_the_site(clients):
+    snapshot = auth_snapshot(iis_mapping=existing(clients), below_site=["Default Web Site/api", "Default Web Site/x/y"])
+    plan = plan_mapping(desired(clear_below_site=True), snapshot)
+    assert [(op.name, op.args) for op in plan.ops] == [
+        ("section_clear", {"location": "Default Web Site/api", "section": "iis_mapping"}),
+        ("section_clear", {"location": "Default Web Site/x/y", "section": "iis_mapping"}),
+    ]
+    assert plan.warnings == ()
+
+
+def test_without_clear_below_site_the_ignored_configuration_is_a_warning_naming_the_option(clients):
+    snapshot = auth_snapshot(iis_mapping=existing(clients), below_site=["Default Web Site/api"])
+    plan = plan_mapping(desired(), snapshot)
+    assert plan.ops == ()
+    assert any("clear_below_site: true" in warning for warning in plan.warnings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import yaml
 from ansible_collections.mtls.iis.plugins.plugin_utils.diff import diff_for
@@ -121,4 +123,27 @@ def test_a_child_that_will_inherit_what_it_asks_for_from_its_changed_parent_plan
     app = desired(client_certificates="require")
     assert [op.to_wire() for op in plan_ssl_paths([site, app], snap).ops] == [
         {"op": "access_set", "location": SITE, "ssl_flags": 104}
+    ]
+
+
+def overridden(effective: int):
+    """The path's sslFlags set by the site's web.config (SSL Settings unlocked, WINDOWS_FACTS IISCONFIG-13)."""
+    snap = iis_snapshot({SITE: HTTPS}, access={f"{SITE}/api": (effective, "Ssl")}, httpsys=NEGOTIATING)
+    access = snap.iis.access[f"{SITE}/api".lower()]
+    accesses = {**snap.iis.access, f"{SITE}/api".lower(): dataclasses.replace(access, web_config=SITE)}
+    return dataclasses.replace(snap, iis=dataclasses.replace(snap.iis, access=accesses))
+
+
+def test_a_web_config_override_that_differs_is_refused_naming_where_it_lives():
+    # Issue 10 item 14: applicationHost.config cannot change what the web.config sets; never claim it did.
+    with pytest.raises(OptionError) as raised:
+        plan_ssl(desired(client_certificates="require"), overridden(8))
+    assert raised.value.option == "path"
+    assert "from the web.config of 'Default Web Site'" in str(raised.value)
+
+
+def test_a_web_config_override_that_already_gives_what_is_wanted_is_not_refused():
+    # applicationHost.config is still written as asked: it counts again once the web.config no longer sets sslFlags.
+    assert wire(plan_ssl(desired(client_certificates="require"), overridden(8 | 32 | 64))) == [
+        {"op": "access_set", "location": f"{SITE}/api", "ssl_flags": 8 | 32 | 64}
     ]

@@ -78,14 +78,12 @@ def failed(result: dict[str, Any], complaint: str) -> None:
 # --- gather -------------------------------------------------------------------------------------------------
 
 
-def test_fresh_host_has_no_mapping_sections_and_anonymous_on(state: State) -> None:
-    assert gather(state) == {
-        SITE: {"iis_mapping": None, "ad_mapping": None, "anonymous": {"enabled": True}, "below_site": []}
-    }
-
-
-def test_with_the_features_the_sections_show_the_iis_defaults(mapped: State) -> None:
-    assert gather(mapped)[SITE] == {
+@pytest.mark.parametrize("features", [(), ("Web-Cert-Auth", "Web-Client-Auth")])
+def test_the_sections_show_the_iis_defaults_whatever_features_are_installed(state: State, features) -> None:
+    # Issue 10 item 9: the sections are in IIS's own schema (WINDOWS_FACTS AUTH-1).
+    for feature in features:
+        seed.install_feature(state, feature)
+    assert gather(state)[SITE] == {
         "iis_mapping": {
             "enabled": False,
             "one_to_one_enabled": True,
@@ -106,7 +104,7 @@ def test_gather_shows_mappings_in_the_contract_shape(mapped: State, chain) -> No
     seed.add_many_to_one(mapped, SITE, "partners", "CONTOSO\\svc", PARTNER_RULES, permission="deny")
     iis_mapping = gather(mapped)[SITE]["iis_mapping"]
     assert iis_mapping["one_to_one"] == [
-        {"certificate": chain.leaf.der_b64, "user": "CONTOSO\\alice", "enabled": False}
+        {"certificate": chain.leaf.der_b64, "user": "CONTOSO\\alice", "enabled": False, "inherited": False}
     ]
     assert iis_mapping["many_to_one"] == [
         {
@@ -116,6 +114,7 @@ def test_gather_shows_mappings_in_the_contract_shape(mapped: State, chain) -> No
             "permission": "Deny",
             "user": "CONTOSO\\svc",
             "rules": PARTNER_RULES,
+            "inherited": False,
         }
     ]
 
@@ -129,10 +128,18 @@ def test_gather_never_returns_a_mapping_password(mapped: State, chain) -> None:
     assert "password" not in text
 
 
-def test_gather_returns_a_seeded_certificate_with_line_breaks_on_one_line(mapped: State, chain) -> None:
+def test_gather_returns_a_seeded_certificate_with_line_breaks_as_stored(mapped: State, chain) -> None:
+    # Issue 10 item 15: IIS never matches such a mapping (AUTH-6), so the controller must see the line breaks.
     wrapped = "\n".join(textwrap.wrap(chain.leaf.der_b64, 64))
     seed.add_one_to_one(mapped, SITE, wrapped, "CONTOSO\\alice")
-    assert gather(mapped)[SITE]["iis_mapping"]["one_to_one"][0]["certificate"] == chain.leaf.der_b64
+    assert gather(mapped)[SITE]["iis_mapping"]["one_to_one"][0]["certificate"] == wrapped
+
+
+def test_mappings_of_the_server_level_are_gathered_first_and_marked_inherited(mapped: State, chain, bob) -> None:
+    seed.add_one_to_one(mapped, "", chain.leaf.der_b64, "CONTOSO\\alice")
+    seed.add_one_to_one(mapped, SITE, bob.der_b64, "CONTOSO\\bob")
+    mappings = gather(mapped)[SITE]["iis_mapping"]["one_to_one"]
+    assert [(m["user"], m["inherited"]) for m in mappings] == [("CONTOSO\\alice", True), ("CONTOSO\\bob", False)]
 
 
 def test_gather_reports_mapping_sections_below_the_site(mapped: State, chain) -> None:
@@ -222,19 +229,17 @@ def test_auth_set_validates_every_attribute_before_writing_any(mapped: State) ->
     assert mapped == before
 
 
-@pytest.mark.parametrize(("section", "feature"), [("iis_mapping", "Web-Cert-Auth"), ("ad_mapping", "Web-Client-Auth")])
-def test_a_section_without_its_feature_is_not_found(state: State, section: str, feature: str) -> None:
-    before = copy.deepcopy(state)
-    result = apply(state, auth_set(section, enabled=True))
-    failed(result, "not found")
-    assert feature in result["msg"]
-    assert state == before
+@pytest.mark.parametrize("section", ["iis_mapping", "ad_mapping"])
+def test_a_section_is_written_without_its_feature(state: State, section: str) -> None:
+    # Issue 10 item 9: the feature adds the module that acts on the section, not the section (AUTH-1).
+    assert apply(state, auth_set(section, enabled=True))["changed"] is True
+    assert seed.auth_section(state, SITE, section, explicit=True) == {"enabled": True}
 
 
-def test_mapping_ops_without_web_cert_auth_fail(state: State, chain) -> None:
-    failed(apply(state, one_to_one(chain.leaf)), "Web-Cert-Auth")
-    failed(apply(state, many_to_one()), "Web-Cert-Auth")
-    failed(apply(state, {"op": "many_to_one_remove", "location": SITE, "name": "x"}), "Web-Cert-Auth")
+def test_mapping_ops_without_web_cert_auth_write_the_mappings(state: State, chain) -> None:
+    result = apply(state, one_to_one(chain.leaf), many_to_one())
+    assert [entry["changed"] for entry in result["results"]] == [True, True]
+    assert [m["name"] for m in seed.many_to_one(state, SITE)] == ["partners"]
 
 
 def test_the_section_is_there_once_the_feature_is_installed(state: State) -> None:
@@ -272,6 +277,7 @@ def test_one_to_one_set_adds_a_mapping_without_a_password(mapped: State, chain) 
             "certificate": chain.leaf.der_b64,
             "user": "CONTOSO\\alice",
             "enabled": True,
+            "inherited": False,
             "has_password": False,
             "password_writes": 0,
         }
@@ -437,6 +443,80 @@ def test_many_to_one_remove_removes_it_once(mapped: State) -> None:
     assert apply(mapped, op)["changed"] is True
     assert apply(mapped, op)["changed"] is False
     assert seed.many_to_one(mapped, SITE) == []
+
+
+# --- issue 10: names in any case, inherited mappings, duplicate rules, stored line breaks, section_clear ---------
+
+
+def test_a_many_to_one_name_in_another_case_updates_and_renames_the_mapping(mapped: State) -> None:
+    # Issue 10 item 13: IIS keys the collection by name without case (WINDOWS_FACTS IISCONFIG-7).
+    apply(mapped, many_to_one("partners"))
+    assert apply(mapped, many_to_one("Partners"))["changed"] is True
+    assert [m["name"] for m in seed.many_to_one(mapped, SITE)] == ["Partners"]
+
+
+def test_many_to_one_remove_finds_the_name_in_any_case(mapped: State) -> None:
+    apply(mapped, many_to_one("partners"))
+    assert apply(mapped, {"op": "many_to_one_remove", "location": SITE, "name": "PARTNERS"})["changed"] is True
+    assert seed.many_to_one(mapped, SITE) == []
+
+
+def test_two_rules_with_the_same_field_subfield_and_match_are_refused(mapped: State) -> None:
+    # Issue 10 item 15 (WINDOWS_FACTS AUTH-8): IIS keys the rules; nothing is written.
+    twice = [*PARTNER_RULES, {**PARTNER_RULES[0], "match": "FABRIKAM*"}]
+    failed(apply(mapped, many_to_one(rules=twice)), "rule 1 repeats rule 0")
+    assert seed.many_to_one(mapped, SITE) == []
+
+
+@pytest.mark.parametrize("op", ["set", "remove"])
+def test_a_mapping_inherited_from_the_server_level_cannot_be_changed_at_the_site(mapped: State, op: str) -> None:
+    # WINDOWS_FACTS AUTH-7: the mapping collections have no <remove> element.
+    seed.add_many_to_one(mapped, "", "partners", "CONTOSO\\svc", PARTNER_RULES)
+    before = copy.deepcopy(mapped)
+    change = (
+        many_to_one(user="CONTOSO\\other")
+        if op == "set"
+        else {"op": "many_to_one_remove", "location": SITE, "name": "partners"}
+    )
+    failed(apply(mapped, change), "inherited by site 'Default Web Site' from the server level")
+    assert mapped == before
+
+
+def test_a_one_to_one_mapping_stored_with_line_breaks_is_replaced_on_one_line_with_its_password(
+    mapped: State, chain
+) -> None:
+    seed.add_one_to_one(mapped, SITE, "\n".join(textwrap.wrap(chain.leaf.der_b64, 64)), "CONTOSO\\alice")
+    result = apply(mapped, one_to_one(chain.leaf, password_ref="alice"), secrets={"alice": SECRET})
+    assert result["changed"] is True
+    assert [(m["certificate"], m["password_writes"]) for m in seed.one_to_one(mapped, SITE)] == [
+        (chain.leaf.der_b64, 1)
+    ]
+
+
+def test_replacing_a_one_to_one_mapping_stored_with_line_breaks_without_a_password_is_refused(
+    mapped: State, chain
+) -> None:
+    seed.add_one_to_one(mapped, SITE, "\n".join(textwrap.wrap(chain.leaf.der_b64, 64)), "CONTOSO\\alice")
+    before = copy.deepcopy(mapped)
+    failed(apply(mapped, one_to_one(chain.leaf)), "give the mapping's password")
+    assert mapped == before
+
+
+def section_clear(location: str, section: str = "iis_mapping") -> dict[str, Any]:
+    return {"op": "section_clear", "location": location, "section": section}
+
+
+def test_section_clear_removes_the_mapping_section_below_the_site_and_only_there(mapped: State, chain) -> None:
+    seed.add_one_to_one(mapped, SITE, chain.leaf.der_b64, "CONTOSO\\alice")
+    seed.set_auth(mapped, f"{SITE}/api", "iis_mapping", enabled=True)
+    assert apply(mapped, section_clear(f"{SITE}/api"))["changed"] is True
+    assert gather(mapped)[SITE]["below_site"] == []
+    assert [m["user"] for m in seed.one_to_one(mapped, SITE)] == ["CONTOSO\\alice"]
+    assert apply(mapped, section_clear(f"{SITE}/api"))["changed"] is False
+
+
+def test_section_clear_of_an_unknown_section_is_refused(mapped: State) -> None:
+    failed(apply(mapped, section_clear(f"{SITE}/api", "anonymous")), "section_clear knows iis_mapping, tracing")
 
 
 # --- many-to-one with AD mapping ----------------------------------------------------------------------------

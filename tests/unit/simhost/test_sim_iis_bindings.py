@@ -65,12 +65,21 @@ def test_fresh_host_has_the_default_web_site_without_https_bindings(state: State
         "available": True,
         "sites": {SITE: {"id": 1, "bindings": []}},
         "access": {SITE: {"effective": 0, "explicit": None}},
+        "all_bindings": [],
     }
 
 
 def test_gather_of_a_missing_site_omits_it(state: State) -> None:
     iis = SimulatedHost(state).gather({"sites": ["Contoso"]})["iis"]
-    assert iis == {"available": True, "sites": {}, "access": {}}
+    assert iis == {"available": True, "sites": {}, "access": {}, "all_bindings": []}
+
+
+def test_gather_lists_the_https_bindings_of_every_site_whatever_sites_are_asked(state: State) -> None:
+    # Issue 10 item 10: the planner must know who else uses a shared HTTP.sys record.
+    seed.add_site(state, "Shop", id=2)
+    seed.add_binding(state, "Shop", "*:443:shop.contoso.com", ssl_flags=0)
+    iis = SimulatedHost(state).gather({"sites": [SITE]})["iis"]
+    assert iis["all_bindings"] == [{"site": "Shop", "binding_information": "*:443:shop.contoso.com", "ssl_flags": 0}]
 
 
 def test_gather_finds_a_site_by_any_case_of_its_name(state: State) -> None:
@@ -86,7 +95,7 @@ def test_gather_without_iis_scope_leaves_iis_out(state: State) -> None:
 def test_gather_on_a_host_without_iis_says_so(state: State) -> None:
     seed.set_iis_installed(state, False)
     iis = SimulatedHost(state).gather({"sites": [SITE], "access_paths": [SITE]})["iis"]
-    assert iis == {"available": False, "sites": {}, "access": {}}
+    assert iis == {"available": False, "sites": {}, "access": {}, "all_bindings": []}
 
 
 def test_binding_certificate_is_read_from_httpsys(state: State, server) -> None:
@@ -401,3 +410,11 @@ def test_binding_remove_of_a_missing_binding_changes_nothing(state: State) -> No
 def test_binding_remove_leaves_the_http_binding(state: State) -> None:
     apply(state, {"op": "binding_remove", "site": SITE, "binding_information": "*:80:"})
     assert [b["protocol"] for b in state["iis"]["sites"][SITE]["bindings"]] == ["http"]
+
+
+def test_a_web_config_that_sets_ssl_flags_is_what_gather_reports_as_effective_and_where(state: State) -> None:
+    # Issue 10 item 14 (WINDOWS_FACTS IISCONFIG-3, IISCONFIG-13): the merged view wins over applicationHost.config.
+    seed.set_location_flags(state, f"{SITE}/api", "Ssl")
+    seed.set_web_config_flags(state, SITE, "Ssl, SslNegotiateCert, SslRequireCert")
+    iis = SimulatedHost(state).gather({"access_paths": [f"{SITE}/api"]})["iis"]
+    assert iis["access"][f"{SITE}/api"] == {"effective": 8 | 32 | 64, "explicit": "Ssl", "web_config": SITE}

@@ -65,6 +65,7 @@ def rule(path: str = "*", codes: list[str] | None = None) -> dict[str, Any]:
         "areas": "Authentication,Security",
         "provider": "WWW Server",
         "verbosity": "Verbose",
+        "defined_in": "site",
     }
 
 
@@ -77,9 +78,11 @@ def test_gather_gives_the_schema_defaults_and_no_rules(traced: State) -> None:
     }
 
 
-def test_gather_without_the_feature_gives_null_rules_and_the_site_switch(state: State) -> None:
+def test_gather_without_the_feature_gives_the_rules_and_the_site_switch(state: State) -> None:
+    # Issue 10 item 9: the section is in IIS's own schema whatever the features (WINDOWS_FACTS TRACING-2).
+    seed.set_tracing(state, SITE, rules=[{"path": "*", "status_codes": CODES}])
     assert gather(state) == {
-        SITE: {"enabled": False, "directory": DEFAULT_DIRECTORY, "max_log_files": 50, "rules": None}
+        SITE: {"enabled": False, "directory": DEFAULT_DIRECTORY, "max_log_files": 50, "rules": [rule()]}
     }
 
 
@@ -112,8 +115,22 @@ def test_gather_shows_seeded_rules_with_the_first_trace_area(traced: State) -> N
             "areas": "Rewrite",
             "provider": "WWW Server",
             "verbosity": "Verbose",
+            "defined_in": "site",
         }
     ]
+
+
+def test_gather_shows_a_rule_of_the_sites_web_config_and_where_it_lives(traced: State) -> None:
+    # Issue 10 item 15 (WINDOWS_FACTS TRACING-3): the section is delegated; IIS enforces the merged view.
+    seed.set_tracing(traced, SITE, web_config_rules=[{"path": "*.aspx", "status_codes": ["500"]}])
+    assert [(r["path"], r["defined_in"]) for r in gather(traced)[SITE]["rules"]] == [("*.aspx", "web.config")]
+
+
+def test_tracing_set_refuses_a_path_the_sites_web_config_already_has(traced: State) -> None:
+    seed.set_tracing(traced, SITE, web_config_rules=[{"path": "*", "status_codes": ["500"]}])
+    before = copy.deepcopy(traced)
+    assert "in its web.config" in failure(traced, set_op())
+    assert traced == before
 
 
 def test_seed_tracing_is_what_gather_shows(traced: State) -> None:
@@ -179,12 +196,10 @@ def test_tracing_set_writes_the_rule_at_the_sites_location_under_its_own_spellin
     assert list(traced["iis"]["locations"]) == [SITE]
 
 
-def test_tracing_set_without_the_feature_fails_naming_it_and_changes_nothing(state: State) -> None:
-    before = copy.deepcopy(state)
-    msg = failure(state, set_op())
-    assert "Web-Http-Tracing" in msg
-    assert "not found" in msg
-    assert state == before
+def test_tracing_set_without_the_feature_writes_the_configuration(state: State) -> None:
+    # Issue 10 item 9: configuration nothing executes until Web-Http-Tracing is installed (TRACING-2).
+    assert apply(state, set_op())["changed"] is True
+    assert gather(state)[SITE]["rules"] == [rule()]
 
 
 def test_tracing_set_on_a_missing_site_fails(traced: State) -> None:
@@ -256,8 +271,18 @@ def test_tracing_remove_of_the_last_rule_leaves_no_empty_location(traced: State)
     assert traced["iis"]["locations"] == {}
 
 
-def test_tracing_remove_without_the_feature_fails_naming_it(state: State) -> None:
-    assert "Web-Http-Tracing" in failure(state, remove_op())
+def test_tracing_remove_without_the_feature_removes_the_rule(state: State) -> None:
+    seed.set_tracing(state, SITE, enabled=True, rules=[{"path": "*", "status_codes": CODES}])
+    assert apply(state, remove_op())["changed"] is True
+    assert gather(state)[SITE]["rules"] == []
+
+
+def test_section_clear_removes_the_rules_written_at_the_location(traced: State) -> None:
+    seed.set_tracing(traced, SITE, rules=[{"path": "*", "status_codes": CODES}])
+    op = {"op": "section_clear", "location": SITE, "section": "tracing"}
+    assert apply(traced, op)["changed"] is True
+    assert gather(traced)[SITE]["rules"] == []
+    assert apply(traced, op)["changed"] is False
 
 
 def test_tracing_remove_on_a_missing_site_changes_nothing(traced: State) -> None:

@@ -1,0 +1,265 @@
+# Copyright: (c) 2025, mtls.iis maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# SSL settings of the host_state engine: system.webServer/security/access@sslFlags per location path, gathered and
+# written through the IIS session of IisConfig.psm1 (docs/ENGINE.md, "IIS bindings, HTTP.sys and SSL settings").
+#
+# Three views of one path (WINDOWS_FACTS IISCONFIG-3, IISCONFIG-12..14):
+# - effective: what IIS enforces there, the merged view with web.config files. The section is locked by default
+#   (overrideModeDefault="Deny"), but when SSL Settings delegation is unlocked a web.config value wins;
+# - application_host: what applicationHost.config alone gives there (what this collection writes);
+# - explicit: the flags text written at exactly that <location path> of applicationHost.config, or $null.
+# When effective and application_host differ, web_config names the shallowest path of the site where they start to
+# differ: the web.config there holds the override, and writing applicationHost.config cannot change what IIS enforces.
+
+#AnsibleRequires -PowerShell ..module_utils.IisConfig
+
+Set-StrictMode -Version 2.0
+$ErrorActionPreference = 'Stop'
+
+$script:AccessSection = 'system.webServer/security/access'
+
+# sslFlags names of the IIS 10 schema (WINDOWS_FACTS IISCONFIG-12). SslMapCert=128 is known only to read a file that has
+# it: access_set never writes it.
+$script:AccessFlagBits = @{ None = 0; Ssl = 8; SslNegotiateCert = 32; SslRequireCert = 64; SslMapCert = 128; Ssl128 = 256 }
+
+# Bits access_set writes: Ssl, SslNegotiateCert, SslRequireCert, Ssl128.
+$script:AccessWritableMask = 0x168
+
+Function ConvertFrom-MtlsIisAccessFlag {
+    <#
+    .SYNOPSIS
+    sslFlags as an integer from a number (how MWA returns it, WINDOWS_FACTS IISCONFIG-5) or the text IIS writes
+    ("Ssl, SslNegotiateCert", names in any case, or digits). A name the schema does not have is an error.
+    #>
+    [CmdletBinding()]
+    [OutputType([long])]
+    param ([AllowNull()][object]$Value)
+
+    if ($null -eq $Value) {
+        return 0L
+    }
+    if ($Value -isnot [string]) {
+        return [long]$Value
+    }
+    $total = 0L
+    foreach ($part in $Value.Split(',')) {
+        $name = $part.Trim()
+        $number = 0L
+        if ($name -eq '') {
+            continue
+        }
+        if ([long]::TryParse($name, [ref]$number)) {
+            $total = $total -bor $number
+        }
+        elseif ($script:AccessFlagBits.ContainsKey($name)) {
+            # Hashtable keys compare case-insensitively, as IIS reads flag names.
+            $total = $total -bor $script:AccessFlagBits[$name]
+        }
+        else {
+            throw "sslFlags '$Value' has the unknown flag '$name'"
+        }
+    }
+    $total
+}
+
+Function Get-MtlsIisExplicitAccess {
+    <#
+    .SYNOPSIS
+    Whether a location has an explicit sslFlags, as changed earlier in this run or else as written in
+    applicationHost.config: @{ explicit = bool; value = the integer ($null when the text cannot be read); text; path =
+    the location as written }. Several <location> elements for one path: the last one counts (IISCONFIG-14).
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)][hashtable]$Session,
+        [Parameter(Mandatory = $true)][string]$Location
+    )
+
+    $key = Get-MtlsIisLocationKey -Path $Location
+    if ($Session.explicit.ContainsKey($key)) {
+        $value = $Session.explicit[$key]
+        return @{ explicit = ($null -ne $value); value = $value; text = [string]$value; path = $Location }
+    }
+    $found = @{ explicit = $false; value = $null; text = $null; path = $Location }
+    foreach ($entry in @(Get-MtlsIisConfiguredLocation -Session $Session -Section $script:AccessSection)) {
+        if ((Get-MtlsIisLocationKey -Path $entry.path) -ne $key -or -not $entry.element.HasAttribute('sslFlags')) {
+            continue
+        }
+        $text = $entry.element.GetAttribute('sslFlags')
+        $value = $null
+        try {
+            $value = ConvertFrom-MtlsIisAccessFlag -Value $text
+        }
+        catch {
+            # Unreadable text is a mismatch: access_set rewrites it.
+            Write-Verbose -Message "sslFlags at '$($entry.path)': $($_.Exception.Message)"
+        }
+        $found = @{ explicit = $true; value = $value; text = $text; path = $entry.path }
+    }
+    $found
+}
+
+Function Get-MtlsIisAccessSnapshot {
+    <#
+    .SYNOPSIS
+    The access entries of location paths: path (as asked) -> @{ effective; explicit; application_host; web_config }.
+    Reads applicationHost.config's and the merged view of every path and of its parent paths up to the site in one
+    batch. A path under a site that does not exist has only applicationHost.config's view (IIS answers any path).
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)][hashtable]$Session,
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][object[]]$Paths
+    )
+
+    $entries = @{}
+    if ($Paths.Count -eq 0) {
+        return $entries
+    }
+    # Every path to read: each asked path and its parents up to the site, written with the site's own name.
+    $chains = @{}
+    $requests = New-Object -TypeName System.Collections.Generic.List[object]
+    $index = @{}
+    foreach ($path in $Paths) {
+        $resolved = Resolve-MtlsIisLocation -Session $Session -Location ([string]$path)
+        $segments = $resolved.path.Split('/')
+        $chain = @(for ($depth = 1; $depth -le $segments.Count; $depth++) { ($segments[0..($depth - 1)]) -join '/' })
+        $chains[[string]$path] = @{ chain = $chain; exists = ($null -ne $resolved.site) }
+        foreach ($link in $chain) {
+            foreach ($merged in @($false, ($null -ne $resolved.site))) {
+                $id = "$merged|$(Get-MtlsIisLocationKey -Path $link)"
+                if (-not $index.ContainsKey($id)) {
+                    $index[$id] = $requests.Count
+                    $requests.Add(@{ section = $script:AccessSection; location = $link; merged = $merged })
+                }
+            }
+        }
+    }
+    $trees = @(Read-MtlsIisSection -Session $Session -Request $requests.ToArray())
+    foreach ($path in $Paths) {
+        $info = $chains[[string]$path]
+        $values = foreach ($link in $info.chain) {
+            $key = Get-MtlsIisLocationKey -Path $link
+            $applicationHost = ConvertFrom-MtlsIisAccessFlag -Value $trees[$index["False|$key"]].attributes['sslFlags']
+            $merged = $applicationHost
+            if ($info.exists) {
+                $merged = ConvertFrom-MtlsIisAccessFlag -Value $trees[$index["True|$key"]].attributes['sslFlags']
+            }
+            @{ path = $link; application_host = $applicationHost; merged = $merged }
+        }
+        $values = @($values)
+        $last = $values[$values.Count - 1]
+        $webConfig = $null
+        if ($last.merged -ne $last.application_host) {
+            $webConfig = @($values | Where-Object { $_.merged -ne $_.application_host })[0].path
+        }
+        $explicit = Get-MtlsIisExplicitAccess -Session $Session -Location $last.path
+        $entries[[string]$path] = @{
+            effective = $last.merged
+            application_host = $last.application_host
+            explicit = $explicit.text
+            web_config = $webConfig
+        }
+    }
+    $entries
+}
+
+Function Get-MtlsIisSiteAccessPath {
+    <#
+    .SYNOPSIS
+    The location paths gather reports for a site: the site itself (as asked) and every path below it with an explicit
+    sslFlags in applicationHost.config (as written there).
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)][hashtable]$Session,
+        [Parameter(Mandatory = $true)][string]$Site
+    )
+
+    $prefix = (Get-MtlsIisLocationKey -Path $Site) + '/'
+    $paths = @($Site) + @(
+        foreach ($entry in @(Get-MtlsIisConfiguredLocation -Session $Session -Section $script:AccessSection)) {
+            if ($entry.element.HasAttribute('sslFlags') -and (Get-MtlsIisLocationKey -Path $entry.path).StartsWith($prefix)) {
+                $entry.path
+            }
+        }
+    )
+    $paths | Sort-Object -Unique
+}
+
+Function Assert-MtlsIisAccessFlag {
+    <# .SYNOPSIS Validates access_set's ssl_flags: a JSON integer with bits of Ssl, SslNegotiateCert, SslRequireCert, Ssl128 only. #>
+    [CmdletBinding()]
+    param ([AllowNull()][object]$Value)
+
+    # JSON integers arrive as Int32 or Int64; a bool, a string or a float is a damaged op, not something to coerce.
+    if ($Value -isnot [int] -and $Value -isnot [long]) {
+        throw "ssl_flags must be an integer, got '$Value'"
+    }
+    if ($Value -lt 0 -or ([long]$Value -band (-bnot [long]$script:AccessWritableMask)) -ne 0) {
+        throw "ssl_flags $Value has bits outside Ssl (8), SslNegotiateCert (32), SslRequireCert (64) and Ssl128 (256)"
+    }
+}
+
+Function Set-MtlsIisAccessSslFlag {
+    <#
+    .SYNOPSIS
+    Op access_set: sslFlags at a location path of applicationHost.config (the section is locked: never web.config),
+    written under the site's own name; changed only when the location did not already have exactly these flags.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)][hashtable]$Session,
+        [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Location,
+        [AllowNull()][object]$SslFlags
+    )
+
+    Assert-MtlsIisLocation -Location $Location
+    Assert-MtlsIisAccessFlag -Value $SslFlags
+    $resolved = Resolve-MtlsIisLocation -Session $Session -Location $Location
+    if ($null -eq $resolved.site) {
+        throw "IIS site '$($Location.Split('/')[0])' does not exist on this host; create the site first or correct its name"
+    }
+    $current = Get-MtlsIisExplicitAccess -Session $Session -Location $resolved.path
+    if ($current.explicit -and $current.value -eq $SslFlags) {
+        return @{ changed = $false }
+    }
+    # An integer for the flags attribute, as for bindings; IIS writes it as names (WINDOWS_FACTS IISCONFIG-12).
+    Add-MtlsIisEdit -Session $Session -Edit @(@{ action = 'set'; section = $script:AccessSection; location = $resolved.path; attributes = @{ sslFlags = [int]$SslFlags } })
+    $Session.explicit[(Get-MtlsIisLocationKey -Path $resolved.path)] = [long]$SslFlags
+    @{ changed = $true }
+}
+
+Function Remove-MtlsIisAccessSslFlag {
+    <#
+    .SYNOPSIS
+    Op access_unset: removes the explicit sslFlags at a location so that it inherits (no-op when not explicit there).
+    No site check: a location left behind by a deleted site can still be cleaned up.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param (
+        [Parameter(Mandatory = $true)][hashtable]$Session,
+        [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Location
+    )
+
+    Assert-MtlsIisLocation -Location $Location
+    Assert-MtlsIisAvailable -Session $Session
+    $current = Get-MtlsIisExplicitAccess -Session $Session -Location $Location
+    if (-not $current.explicit) {
+        return @{ changed = $false }
+    }
+    # Delete: the value at this path goes, the path inherits (WINDOWS_FACTS IISCONFIG-8).
+    Add-MtlsIisEdit -Session $Session -Edit @(@{ action = 'delete'; section = $script:AccessSection; location = $current.path; attributes = @('sslFlags') })
+    $Session.explicit[(Get-MtlsIisLocationKey -Path $Location)] = $null
+    @{ changed = $true }
+}
+
+Export-ModuleMember -Function Get-MtlsIisAccessSnapshot
+Export-ModuleMember -Function Get-MtlsIisSiteAccessPath
+Export-ModuleMember -Function Set-MtlsIisAccessSslFlag
+Export-ModuleMember -Function Remove-MtlsIisAccessSslFlag
