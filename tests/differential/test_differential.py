@@ -1,0 +1,47 @@
+"""The simulated op engine and the pwsh host agree on every scenario (issue 20, ``make e2e-pwsh``).
+
+Neither engine is the reference: a disagreement is settled by what Windows does (docs/WINDOWS_FACTS.md) and the
+wrong side is fixed.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from ansible.release import __version__ as ansible_version
+from winmodel.server import WinModelServer
+
+from differential.compare import SUMMARY, disagreements, run_both
+from differential.scenarios import SCENARIOS
+
+pytestmark = pytest.mark.pwsh_host
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    started = time.monotonic()
+    with WinModelServer() as server:
+        runs = run_both(tmp_path_factory.mktemp("differential"), SCENARIOS, server.socket_path)
+    found = [line for scenario in SCENARIOS for line in disagreements(runs, scenario)]
+    SUMMARY.append(
+        f"differential ({ansible_version}): {len(SCENARIOS)} scenarios, {len(found)} disagreements, "
+        f"{time.monotonic() - started:.0f} s for both engines"
+    )
+    SUMMARY.extend(found)
+    return runs
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_the_engines_agree(both, scenario):
+    assert disagreements(both, scenario) == []
+
+
+def test_every_scenario_ran_its_tasks_on_the_pwsh_host(both):
+    ran = {entry["host"] for entry in both["pwsh"].run.results if entry["task"] != "scenario"}
+    assert ran == {scenario.name for scenario in SCENARIOS}
+
+
+def test_a_converge_that_changes_is_two_module_runs_and_a_rerun_one_on_the_pwsh_host(both):
+    runs = both["pwsh"].fleet.module_runs("schannel-module-converges")
+    assert [(run["mode"], run["rc"]) for run in runs] == [("gather", 0), ("apply", 0), ("gather", 0)]
