@@ -6,10 +6,14 @@ wrong side is fixed.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from ansible.release import __version__ as ansible_version
+from support.collection import REPO_ROOT
 from winmodel.server import WinModelServer
 
 from differential.compare import SUMMARY, disagreements, run_both
@@ -19,11 +23,15 @@ pytestmark = pytest.mark.pwsh_host
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory):
+def both():
+    # Not pytest's tmp_path: other pytest sessions on the machine prune old numbered temp dirs while this one runs.
+    workdir = Path(tempfile.mkdtemp(prefix=f"differential-{ansible_version}-", dir=REPO_ROOT / ".build"))
     started = time.monotonic()
     with WinModelServer() as server:
-        runs = run_both(tmp_path_factory.mktemp("differential"), SCENARIOS, server.socket_path)
+        runs = run_both(workdir, SCENARIOS, server.socket_path)
     found = [line for scenario in SCENARIOS for line in disagreements(runs, scenario)]
+    if not found:
+        shutil.rmtree(workdir)  # kept for reading when the engines disagree
     SUMMARY.append(
         f"differential ({ansible_version}): {len(SCENARIOS)} scenarios, {len(found)} disagreements, "
         f"{time.monotonic() - started:.0f} s for both engines"
