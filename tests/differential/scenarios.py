@@ -98,11 +98,4 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("apply-in-check-mode", [_apply(_set(2), check=True)]),
     Scenario("apply-unknown-op", [_apply({"op": "reboot_now"})]),
     Scenario("apply-extra-argument", [_apply({"op": "schannel_unset", "name": "ClientAuthTrustMode", "x": 1})]),
-    Scenario(
-        "schannel-module-converges",
-        [
-            {"name": "converge", "mtls.iis.schannel": {"client_auth_trust_mode": "exclusive_ca"}},
-            {"name": "rerun", "mtls.iis.schannel": {"client_auth_trust_mode": "exclusive_ca"}},
-        ],
-    ),
 )
