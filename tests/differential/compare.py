@@ -72,22 +72,29 @@ def _engine(workdir: Path, scenarios: tuple[Scenario, ...], playbook: Path, sock
         state = fleet.state(scenario.name)
         scenario.seed(state)
         fleet.save(scenario.name, state)
-    return EngineRun(fleet, fleet.run_playbook(playbook, "--forks", "8"))
+    # pwsh module runs take minutes each on a loaded 2-core machine: allow the whole suite 40 minutes
+    return EngineRun(fleet, fleet.run_playbook(playbook, "--forks", "8", timeout=2400))
 
 
 def run_both(workdir: Path, scenarios: tuple[Scenario, ...], socket: str) -> dict[str, EngineRun]:
     """Both engines at once (two ansible-playbook processes), each in its own directory."""
     playbook = _playbook(workdir, scenarios)
     runs: dict[str, EngineRun] = {}
+    errors: list[BaseException] = []
 
     def one(engine: str) -> None:
-        runs[engine] = _engine(workdir / engine, scenarios, playbook, socket if engine == "pwsh" else None)
+        try:
+            runs[engine] = _engine(workdir / engine, scenarios, playbook, socket if engine == "pwsh" else None)
+        except BaseException as err:  # re-raised below, in the test's thread
+            errors.append(err)
 
     threads = [threading.Thread(target=one, args=(engine,)) for engine in ("sim", "pwsh")]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if errors:
+        raise errors[0]
     return runs
 
 

@@ -159,12 +159,12 @@ class SimFleet:
             MTLS_IIS_CACHE_DIR=str(self.workdir / "cache"),
         )
 
-    def run_playbook(self, playbook: Path, *args: str) -> PlaybookRun:
+    def run_playbook(self, playbook: Path, *args: str, timeout: int = 600) -> PlaybookRun:
         self._count += 1
         results_file = self.workdir / f"results-{self._count}.jsonl"
         cmd = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(self.inventory()), str(playbook)]
         proc = subprocess.run(
-            [*cmd, *args], env=self.env(results_file), capture_output=True, text=True, check=False, timeout=600
+            [*cmd, *args], env=self.env(results_file), capture_output=True, text=True, check=False, timeout=timeout
         )
         results = []
         if results_file.exists():
