@@ -18,7 +18,7 @@ VENV_MUTATION ?= .venv-mutation
 # e2e tests run one file per pytest-xdist worker (a file's fleets and endpoints are module fixtures); -n auto = cores
 E2E_XDIST   ?= -n auto --dist loadfile
 
-.PHONY: demo test bench mutation mutation-sample lint unit-newest unit-oldest pester psstatic sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
+.PHONY: demo test bench mutation mutation-sample lint unit-newest unit-oldest pester e2e-pwsh psstatic sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt tests/requirements-publish.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -108,6 +108,15 @@ pester: $(VENV)/.installed $(VENV_OLDEST)/.installed
 		echo "Pester against the Ansible.Basic of ansible-core $$version"; \
 		"$$pwsh" -NoProfile -NonInteractive -File tests/powershell/Invoke-MtlsPester.ps1 \
 			-AnsiblePath "$$ansible" -Label "ansible-core-$$version"; \
+	done
+
+# The differential test of issue 20 (tests/differential, docs/TESTING.md): every scenario on the simulated op engine
+# and on the pwsh host (the real host_state.ps1 through Ansible's exec wrapper on pwsh, the Windows boundary faked
+# onto the Python Windows model), on the newest ansible-core and on 2.16; prints the scenario count and disagreements.
+e2e-pwsh: $(VENV)/.installed $(VENV_OLDEST)/.installed
+	@tools/find-pwsh >/dev/null
+	for venv in $(VENV) $(VENV_OLDEST); do \
+		$$venv/bin/python -m pytest tests/differential -q -p no:cacheprovider; \
 	done
 
 # ansible-test sanity, offline, every test but pslint (PSScriptAnalyzer cannot be installed here).

@@ -117,7 +117,8 @@ class SimulatedHost:
         """
         results: list[dict[str, Any]] = []
         if check_mode:
-            return _failure("host_state apply does not run in check mode", results)
+            # host_state.ps1 fails before any op runs, so without results (found by the differential test, issue 20)
+            return {"changed": False, "failed": True, "msg": "host_state apply does not run in check mode"}
         run = _IisRun(self.state)
         for index, op in enumerate(ops):
             name = op.get("op") if isinstance(op, Mapping) else None

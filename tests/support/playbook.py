@@ -17,6 +17,14 @@ from simhost.state import load_state, save_state
 from support import wire
 from support.collection import TESTS_DIR, sim_env
 
+
+def pwsh_collections() -> Path:
+    """The collections dir of the pwsh host's test build (the boundary utils replaced by fakes)."""
+    from pwshhost.build import build  # tests/ is on sys.path
+
+    return build()
+
+
 CALLBACK_PLUGINS_DIR = TESTS_DIR / "plugins" / "callback"
 _RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 
@@ -55,8 +63,12 @@ class SimFleet:
         workdir: Path,
         hosts: tuple[str, ...] = ("win01",),
         connection: str | wire.WinRM | dict[str, wire.WinRM] | None = None,
+        model_socket: str | None = None,
     ) -> None:
         self.workdir = workdir
+        #: with the socket of a Windows model server (tests/winmodel): the pwsh host of issue 20 (the real
+        #: host_state.ps1 on pwsh through the test build of tests/pwshhost) instead of the simulated op engine
+        self.model_socket = model_socket
         self.hosts = hosts
         self.connection = connection if connection is not None else wire.connection_from_env()
         #: per-host inventory variables of the WinRM endpoint (address, port), once served
@@ -126,6 +138,8 @@ class SimFleet:
         path = self.workdir / "inventory.yml"
         self._serve()
         sim_vars = {"ansible_connection": "mtls_sim", "ansible_mtls_sim_state_dir": str(self.state_dir)}
+        if self.model_socket:
+            sim_vars.update(ansible_mtls_sim_engine="pwsh", ansible_mtls_sim_model_socket=self.model_socket)
         hosts: dict[str, Any] = {}
         for host in self.hosts:
             profile = self.winrm(host)
@@ -135,7 +149,9 @@ class SimFleet:
         return path
 
     def env(self, results_file: Path) -> dict[str, str]:
+        pwsh_build = {"ANSIBLE_COLLECTIONS_PATH": str(pwsh_collections())} if self.model_socket else {}
         return sim_env(
+            **pwsh_build,
             ANSIBLE_CALLBACK_PLUGINS=str(CALLBACK_PLUGINS_DIR),
             ANSIBLE_CALLBACKS_ENABLED="mtls_results",
             ANSIBLE_LOCAL_TEMP=str(self.workdir / "tmp"),
@@ -143,12 +159,12 @@ class SimFleet:
             MTLS_IIS_CACHE_DIR=str(self.workdir / "cache"),
         )
 
-    def run_playbook(self, playbook: Path, *args: str) -> PlaybookRun:
+    def run_playbook(self, playbook: Path, *args: str, timeout: int = 600) -> PlaybookRun:
         self._count += 1
         results_file = self.workdir / f"results-{self._count}.jsonl"
         cmd = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(self.inventory()), str(playbook)]
         proc = subprocess.run(
-            [*cmd, *args], env=self.env(results_file), capture_output=True, text=True, check=False, timeout=600
+            [*cmd, *args], env=self.env(results_file), capture_output=True, text=True, check=False, timeout=timeout
         )
         results = []
         if results_file.exists():

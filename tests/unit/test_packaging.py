@@ -8,9 +8,11 @@ import re
 import shutil
 import subprocess
 import tarfile
+from pathlib import Path
 
 import pytest
 import yaml
+from pwshhost.build import BOUNDARY_UTILS, FAKE_MARKER
 from support.collection import REPO_ROOT, ansible_tool
 
 #: Everything a user of the collection needs; nothing for its developers (tests, tools, docs, Makefile).
@@ -65,8 +67,8 @@ def _git_files() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def tarball_files(tmp_path_factory) -> list[str]:
-    """Build the collection from a copy of the checkout with unwanted files planted; list the tarball's files."""
+def tarball(tmp_path_factory) -> Path:
+    """Build the collection from a copy of the checkout with unwanted files planted."""
     tmp = tmp_path_factory.mktemp("build")
     source = tmp / "iis"
     for name in _git_files():
@@ -80,7 +82,12 @@ def tarball_files(tmp_path_factory) -> list[str]:
         check=True,
         capture_output=True,
     )
-    (tarball,) = (tmp / "dist").glob("mtls-iis-*.tar.gz")
+    (built,) = (tmp / "dist").glob("mtls-iis-*.tar.gz")
+    return built
+
+
+@pytest.fixture(scope="module")
+def tarball_files(tarball) -> list[str]:
     with tarfile.open(tarball) as archive:
         return sorted(m.name for m in archive.getmembers() if m.isfile())
 
@@ -99,6 +106,20 @@ def test_the_tarball_holds_the_plugins_role_playbooks_and_licence(tarball_files)
 @pytest.mark.parametrize("planted", PLANTED)
 def test_planted_local_files_never_ship(tarball_files, planted):
     assert planted not in tarball_files
+
+
+def test_neither_the_simulator_nor_the_pwsh_host_fakes_ship(tarball_files):
+    # Issue 20: the simulated host, the Windows model and the fake boundary utils are test infrastructure.
+    test_only = ("tests/", "plugins/module_utils/WinModelClient.psm1")
+    assert [name for name in tarball_files if name.startswith(test_only)] == []
+
+
+def test_the_shipped_boundary_utils_are_the_real_ones(tarball):
+    names = [f"plugins/module_utils/{name}.psm1" for name in BOUNDARY_UTILS]
+    with tarfile.open(tarball) as archive:
+        shipped = {name: archive.extractfile(name).read() for name in names}
+    assert shipped == {name: (REPO_ROOT / name).read_bytes() for name in names}
+    assert not any(FAKE_MARKER.encode() in text for text in shipped.values())
 
 
 def test_git_ignores_the_winrm_inventory():

@@ -12,6 +12,10 @@ description:
     C(<state_dir>/<remote_addr>.json).
   - Every call is logged to C(<state_dir>/<remote_addr>.runs.jsonl).
   - Only the C(host_state) module is simulated; C(raw) commands answer rc 0 with no output.
+  - With O(engine=pwsh) the payload runs on a real PowerShell 7 instead (Ansible's exec wrapper, the real
+    C(host_state.ps1) and engine utils); the boundary utils are the fakes of the test build (C(tests/pwshhost)),
+    which ask the Windows model server (C(tests/winmodel)) about the same state file. Round trips, the run log and
+    connection drops are the same in both engines.
 author: mtls.iis maintainers
 options:
   remote_addr:
@@ -37,6 +41,23 @@ options:
       - name: MTLS_SIM_DUMP_PAYLOADS
     vars:
       - name: ansible_mtls_sim_dump_payloads
+  engine:
+    description: C(sim) answers from the simulated op engine; C(pwsh) runs the payload on pwsh (see above).
+    default: sim
+    choices: [sim, pwsh]
+    type: str
+    env:
+      - name: MTLS_SIM_ENGINE
+    vars:
+      - name: ansible_mtls_sim_engine
+  model_socket:
+    description:
+      - The Unix socket of the Windows model server (C(tests/winmodel/server.py)); required with O(engine=pwsh).
+    type: path
+    env:
+      - name: MTLS_WINMODEL_SOCKET
+    vars:
+      - name: ansible_mtls_sim_model_socket
 """
 
 import sys
@@ -94,10 +115,29 @@ class Connection(ConnectionBase):
         state_dir, host = self._state()
         display.vvv(f"MTLS_SIM EXEC ({len(in_data or b'')} bytes in)", host=host)
         try:
+            if self.get_option("engine") == "pwsh":
+                return self._exec_pwsh(state_dir, host, cmd, in_data)
             return endpoint.exec_command(state_dir, host, in_data, dump=bool(self.get_option("dump_payloads")))
         except ConnectionDropped as err:
             # As a WinRM transport error reaches Ansible (ansible.builtin.winrm raises AnsibleConnectionFailure).
             raise AnsibleConnectionFailure(f"mtls_sim: {err}") from err
+
+    def _exec_pwsh(self, state_dir: Path, host: str, cmd: str, in_data: bytes | None) -> tuple[int, bytes, bytes]:
+        from pwshhost import host as pwsh_host  # the pwsh engine only
+        from support.pwsh import PwshMissing, find_pwsh
+
+        socket = self.get_option("model_socket")
+        if not socket:
+            raise AnsibleConnectionFailure(
+                "mtls_sim engine=pwsh needs model_socket (MTLS_WINMODEL_SOCKET or ansible_mtls_sim_model_socket)"
+            )
+        try:
+            pwsh = find_pwsh()
+            return pwsh_host.exec_command(
+                state_dir, host, cmd, in_data, socket, pwsh, dump=bool(self.get_option("dump_payloads"))
+            )
+        except (PwshMissing, pwsh_host.NotATestBuild, ValueError) as err:
+            raise AnsibleConnectionFailure(str(err)) from err
 
     def put_file(self, in_path: str, out_path: str) -> None:
         super().put_file(in_path, out_path)

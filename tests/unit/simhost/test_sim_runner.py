@@ -105,6 +105,12 @@ def test_partial_failure_is_saved_with_what_ran(host_file: Path, chain) -> None:
     assert seed.thumbprints(load_state(host_file), "CA") == {chain.intermediate.thumbprint}
 
 
+def test_invocation_summarises_the_ops_as_host_state_does(host_file: Path) -> None:
+    ops = [{"op": "store_create", "store": "X"}, {"op": "store_create", "store": "Y"}]
+    _rc, result = run_module(host_file, "host_state", {"mode": "apply", "ops": ops})
+    assert result["invocation"] == {"module_args": {"mode": "apply", "scope": None, "ops": "2 op(s)"}}
+
+
 def test_invocation_masks_secrets(host_file: Path) -> None:
     args = {"mode": "apply", "ops": [{"op": "store_create", "store": "X"}], "secrets": {"map1": SECRET}}
     _rc, result = run_module(host_file, "host_state", args)

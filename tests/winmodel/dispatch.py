@@ -1,0 +1,67 @@
+"""The boundary functions of docs/POWERSHELL.md, by name, as Python functions over a host's state.
+
+Each entry takes the state and the parameters the fake received (``$PSBoundParameters``, names as PowerShell
+spells them) and returns the plain data the real function returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from simhost.state import State
+
+from winmodel import certstore, features, hostinfo, registry
+from winmodel.errors import UnknownFunction
+
+Params = Mapping[str, Any]
+Handler = Callable[[State, Params], Any]
+
+FUNCTIONS: dict[str, Handler] = {
+    "Get-MtlsWinRegistryKey": lambda state, p: registry.get_key(state, p["Path"]),
+    "Set-MtlsWinRegistryValue": lambda state, p: registry.set_value(state, p["Path"], p["Name"], p["Kind"], p["Data"]),
+    "Remove-MtlsWinRegistryValue": lambda state, p: registry.remove_value(state, p["Path"], p["Name"]),
+    "New-MtlsWinRegistryKey": lambda state, p: registry.new_key(state, p["Path"], bool(p.get("Volatile"))),
+    "Get-MtlsWinFeature": lambda state, p: features.get_features(state, list(p["Name"])),
+    "Install-MtlsWinFeature": lambda state, p: features.install_feature(state, p["Name"]),
+    "Get-MtlsWinComputerName": lambda state, p: hostinfo.computer_name(state),
+    "Get-MtlsWinCertStore": lambda state, p: certstore.get_store(state, p["Name"]),
+    "New-MtlsWinCertStore": lambda state, p: certstore.new_store(state, p["Name"]),
+    "Add-MtlsWinCertStoreCertificate": lambda state, p: certstore.add_certificate(state, p["Name"], p["Der"]),
+    "Remove-MtlsWinCertStoreCertificate": lambda state, p: certstore.remove_certificate(
+        state, p["Name"], p["Thumbprint"]
+    ),
+}
+
+#: The functions that return nothing on Windows (their fakes write nothing to the pipeline either).
+VOID: frozenset[str] = frozenset(
+    {
+        "Set-MtlsWinRegistryValue",
+        "Remove-MtlsWinRegistryValue",
+        "New-MtlsWinRegistryKey",
+        "New-MtlsWinCertStore",
+        "Add-MtlsWinCertStoreCertificate",
+        "Remove-MtlsWinCertStoreCertificate",
+        "Add-MtlsWinCertStorePfx",
+    }
+)
+
+#: Boundary functions of docs/POWERSHELL.md the model does not answer yet (netsh, IIS, PFX files): a call fails
+#: loudly with this list's reason, never with a made-up answer.
+NOT_MODELLED: dict[str, str] = {
+    "Read-MtlsWinPfx": "PFX files",
+    "Add-MtlsWinCertStorePfx": "PFX files",
+    "Invoke-MtlsWinNetsh": "netsh and its effect on SslBindingInfo",
+    "Test-MtlsWinIis": "IIS configuration",
+    "Get-MtlsWinIisSite": "IIS configuration",
+    "Get-MtlsWinIisSection": "IIS configuration",
+    "Read-MtlsWinIisConfigFile": "IIS configuration",
+    "Invoke-MtlsWinIisEdit": "IIS configuration",
+}
+
+
+def handler(name: str) -> Handler:
+    if name in FUNCTIONS:
+        return FUNCTIONS[name]
+    reason = NOT_MODELLED.get(name, "not a boundary function of docs/POWERSHELL.md")
+    raise UnknownFunction(f"the Windows model does not answer {name} ({reason})")
