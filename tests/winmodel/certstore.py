@@ -9,6 +9,7 @@ Windows facts modelled:
 - CERT-13: opening a store for writing creates it when missing.
 - CERT-14: ``has_private_key`` is the certificate's key link.
 - CERT-15: adding a certificate the store holds keeps the stored one with its properties (key link).
+- CERT-18: a certificate copied from another store keeps its properties (the key link) in the target.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 from simhost import certstore as simcerts
 from simhost.state import State
+
+from winmodel.errors import WindowsError_
 
 
 def get_store(state: State, name: str) -> dict[str, Any]:
@@ -48,3 +51,14 @@ def add_certificate(state: State, name: str, der: bytes) -> None:
 def remove_certificate(state: State, name: str, thumbprint: str) -> None:
     """``Remove-MtlsWinCertStoreCertificate`` (CERT-1, CERT-12): a missing store or certificate is left alone."""
     simcerts.remove_certificate(state, name, thumbprint)
+
+
+def copy_certificate(state: State, name: str, source: str, thumbprint: str) -> None:
+    """``Copy-MtlsWinCertStoreCertificate`` (CERT-13, CERT-18): the target store is created when missing; the copy
+    keeps the source's key link; a missing source store or certificate fails as the real function throws."""
+    if simcerts.find_store_name(state, source) is None:
+        raise WindowsError_(f"the store '{source}' does not exist")
+    found = simcerts.find_certificate(state, source, thumbprint)
+    if found is None:
+        raise WindowsError_(f"the store '{source}' holds no certificate with thumbprint {thumbprint}")
+    simcerts.add_certificate(state, name, base64.b64decode(found["der"]), found["has_private_key"])

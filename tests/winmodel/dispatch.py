@@ -28,6 +28,9 @@ FUNCTIONS: dict[str, Handler] = {
     "Get-MtlsWinCertStore": lambda state, p: certstore.get_store(state, p["Name"]),
     "New-MtlsWinCertStore": lambda state, p: certstore.new_store(state, p["Name"]),
     "Add-MtlsWinCertStoreCertificate": lambda state, p: certstore.add_certificate(state, p["Name"], p["Der"]),
+    "Copy-MtlsWinCertStoreCertificate": lambda state, p: certstore.copy_certificate(
+        state, p["Name"], p["SourceName"], p["Thumbprint"]
+    ),
     "Remove-MtlsWinCertStoreCertificate": lambda state, p: certstore.remove_certificate(
         state, p["Name"], p["Thumbprint"]
     ),
@@ -41,6 +44,7 @@ VOID: frozenset[str] = frozenset(
         "New-MtlsWinRegistryKey",
         "New-MtlsWinCertStore",
         "Add-MtlsWinCertStoreCertificate",
+        "Copy-MtlsWinCertStoreCertificate",
         "Remove-MtlsWinCertStoreCertificate",
         "Add-MtlsWinCertStorePfx",
     }
@@ -54,7 +58,6 @@ NOT_MODELLED: dict[str, str] = {
     "Invoke-MtlsWinNetsh": "netsh and its effect on SslBindingInfo",
     "Test-MtlsWinIis": "IIS configuration",
     "Get-MtlsWinIisSite": "IIS configuration",
-    "Get-MtlsWinIisSection": "IIS configuration",
     "Read-MtlsWinIisConfigFile": "IIS configuration",
     "Invoke-MtlsWinIisEdit": "IIS configuration",
 }
