@@ -116,8 +116,8 @@ def test_copying_a_certificate_keeps_its_key_link_and_creates_the_target_store()
     state = new_state()
     root = make_root("Model Server")
     thumbprint = seed.add_cert(state, "My", root.der, has_private_key=True)
-    certstore.copy_certificate(state, "WebHosting", "MY", thumbprint.lower())
-    assert certstore.get_store(state, "WebHosting")["certificates"] == [{"der": root.der, "has_private_key": True}]
+    certstore.copy_certificate(state, "Staging", "MY", thumbprint.lower())
+    assert certstore.get_store(state, "Staging")["certificates"] == [{"der": root.der, "has_private_key": True}]
 
 
 @pytest.mark.parametrize(
@@ -128,5 +128,5 @@ def test_copying_from_a_missing_store_or_certificate_fails_and_creates_nothing(s
     state = new_state()
     seed.add_cert(state, "My", make_root("Other").der)
     with pytest.raises(WindowsError_, match=message):
-        certstore.copy_certificate(state, "WebHosting", source, "AB" * 20)
-    assert not seed.store_exists(state, "WebHosting")
+        certstore.copy_certificate(state, "Staging", source, "AB" * 20)
+    assert not seed.store_exists(state, "Staging")
