@@ -18,7 +18,7 @@ VENV_MUTATION ?= .venv-mutation
 # e2e tests run one file per pytest-xdist worker (a file's fleets and endpoints are module fixtures); -n auto = cores
 E2E_XDIST   ?= -n auto --dist loadfile
 
-.PHONY: demo test bench mutation mutation-sample lint unit-newest unit-oldest pester e2e-pwsh psstatic sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
+.PHONY: demo test bench mutation mutation-ps mutation-sample lint unit-newest unit-oldest pester e2e-pwsh psstatic sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt tests/requirements-publish.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -56,8 +56,13 @@ $(VENV_MUTATION)/.installed: tests/requirements-mutation.txt
 	$(VENV_MUTATION)/bin/pip install $(PIP_FLAGS) -r tests/requirements-mutation.txt
 	touch $@
 
-mutation: $(VENV)/.installed $(VENV_MUTATION)/.installed
+mutation: $(VENV)/.installed $(VENV_MUTATION)/.installed mutation-ps
 	$(VENV_MUTATION)/bin/python tools/mutation.py $(MUTATION_ARGS)
+
+# The PowerShell mutants (tools/ps_mutation.py): hand-listed bugs in the utils and the dispatcher, each planted alone
+# in a copy of the repository, against its Pester file; fails when one survives.
+mutation-ps: $(VENV)/.installed
+	$(VENV)/bin/python tools/ps_mutation.py --jobs 2
 
 # The small sample: 6 mutants of each planner (36), a few minutes on the shared 2-core machine.
 mutation-sample: $(VENV)/.installed $(VENV_MUTATION)/.installed

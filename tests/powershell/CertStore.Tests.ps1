@@ -212,6 +212,7 @@ Describe 'Add-MtlsCertificate' {
         @{ Case = 'DER that is not base64'; Der = 'not base64!'; Thumbprint = 'A' * 40; Message = 'der is not valid base64 (or is empty)' }
         @{ Case = 'empty DER'; Der = ''; Thumbprint = 'A' * 40; Message = 'der is not valid base64 (or is empty)' }
         @{ Case = 'a thumbprint that is not SHA-1 hex'; Der = 'AAAA'; Thumbprint = 'xyz'; Message = "thumbprint 'xyz' is not 40 hexadecimal characters (a SHA-1 thumbprint)" }
+        @{ Case = 'a thumbprint one character short'; Der = 'AAAA'; Thumbprint = 'A' * 39; Message = "thumbprint '$('A' * 39)' is not 40 hexadecimal characters (a SHA-1 thumbprint)" }
     ) {
         Set-TestStore
         { Add-MtlsCertificate -StoreName 'Root' -Der $Der -Thumbprint $Thumbprint } | Should -Throw $Message
