@@ -267,6 +267,14 @@ SCENARIOS = {
         lambda f, k: edit(f, lambda s: seed.set_location_flags(s, f"{SITE}/api", "SslNegotiateCert, SslRequireCert")),
         lambda f, k: apply(f, "ssl_settings", {"path": f"{SITE}/api", "require_ssl": True}),
     ),
+    "ssl_settings_in_web_config": Scenario(
+        "SSL_SETTINGS_IN_WEB_CONFIG",
+        "n/a",
+        # SSL Settings unlocked and set in the site's web.config (IISCONFIG-13): no module writes there, so the fix is
+        # the administrator's: take sslFlags out of the web.config (applicationHost.config counts again)
+        lambda f, k: edit(f, lambda s: seed.set_web_config_flags(s, SITE, "Ssl, SslNegotiateCert, SslRequireCert")),
+        lambda f, k: edit(f, lambda s: seed.set_web_config_flags(s, SITE, None)),
+    ),
     "no_https_binding": Scenario(
         "NO_HTTPS_BINDING",
         "403.7",

@@ -6,10 +6,11 @@ of one host: the task's outcome, that nothing is reported applied that was not (
 lists no op that ran), and that the rerun converges. The endpoint answers as Windows does (WINDOWS_FACTS WINRM-2
 … WINRM-5).
 
-How a connection failure is reported depends on where it surfaces: ``plugins/plugin_utils/action_base.py`` turns an
-error raised by the connection into a *failed* result, except that ansible-core >= 2.19 (checked on 2.21) reports a
-task *unreachable* when an ``AnsibleConnectionFailure`` is among the causes of the error that ended it (the read
-timeout). Issue 13 makes every lost connection *unreachable*: flip ``CONNECTION_FAILURE`` then.
+How a connection failure is reported depends on what the ``winrm`` connection raises: since issue 13,
+``plugins/plugin_utils/action_base.py`` lets an ``AnsibleConnectionFailure`` through, so a connection that cannot be
+made (a rejected password, no shell left) reports the host *unreachable*. A connection reset while a command runs
+reaches the action as the raw ``requests`` ``ConnectionError`` (ansible.builtin.winrm wraps only its timeouts in
+``AnsibleConnectionFailure``), so that task is *failed*, with the reset named.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import Any
 
 import pytest
 from ansible.plugins.connection import winrm as winrm_connection
-from ansible.release import __version__ as ansible_version
 from simhost import seed
 from support.playbook import PlaybookRun, SimFleet
 from support.wire import USER, WinRM
@@ -28,10 +28,12 @@ from wsman.server import Misbehaviour
 from wsman.service import Limits
 
 TASK = "under test"
-#: how a task whose connection failed is reported: "failed" today, "unreachable" once issue 13 lands
-CONNECTION_FAILURE = "failed"
-#: a read timeout escapes the action as AnsibleConnectionFailure; ansible-core >= 2.19 reports that unreachable
-READ_TIMEOUT = "unreachable" if tuple(int(p) for p in ansible_version.split(".")[:2]) >= (2, 19) else CONNECTION_FAILURE
+#: how a task whose connection could not be made is reported (AnsibleConnectionFailure, issue 13)
+CONNECTION_FAILURE = "unreachable"
+#: how a task whose connection was reset while the module ran is reported (the winrm plugin raises requests' error)
+RESET_DURING_COMMAND = "failed"
+#: a read timeout: the winrm plugin raises AnsibleConnectionFailure (2.16 and newer alike), so the host is unreachable
+READ_TIMEOUT = CONNECTION_FAILURE
 #: ansible.builtin.winrm re-creates the shell on ERROR_WSMAN_QUOTA_MAX_OPERATIONS where it has _winrm_run_command
 RECREATES_SHELL = hasattr(winrm_connection.Connection, "_winrm_run_command")
 #: short WinRM timeouts so that waiting for them stays cheap (seconds; pywinrm needs read > operation; the read
@@ -160,7 +162,7 @@ def test_payload_over_max_envelope_size_runs_nothing_and_the_rerun_with_the_defa
 
 
 def test_reset_after_the_apply_ran_fails_the_task_without_claiming_a_change(scenario):
-    assert scenario.outcome("reset") == CONNECTION_FAILURE
+    assert scenario.outcome("reset") == RESET_DURING_COMMAND
     assert "Connection reset by peer" in scenario.result("reset")["msg"]
     assert scenario.reported_nothing_applied("reset")
 
