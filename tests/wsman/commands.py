@@ -56,16 +56,19 @@ class Command(Protocol):
     #: what the command is, once known (``kind``: module/raw/put_file; ``module``, ``mode``): for records and tests
     description: dict[str, Any]
 
-    async def write(self, data: bytes, end: bool) -> None: ...
+    async def write(self, data: bytes, end: bool) -> None:
+        """Feed ``data`` to the command's stdin; ``end`` closes it."""
 
     async def read(self, timeout: float, budget: int) -> Output | None:
         """Output produced so far (at most ``budget`` bytes), waiting up to ``timeout`` s; None when none came."""
 
-    async def terminate(self) -> None: ...
+    async def terminate(self) -> None:
+        """Stop the command (a Signal terminate, or the shell deleted)."""
 
 
 class CommandRunner(Protocol):
-    def start(self, host: HostContext, command_line: str, console_stdin: bool) -> Command: ...
+    def start(self, host: HostContext, command_line: str, console_stdin: bool) -> Command:
+        """Start ``command_line`` for ``host``; ``console_stdin`` when the client sends stdin as a console would."""
 
 
 @dataclass
