@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Options of mtls.iis.probe, shared by the module (on the host the task is delegated to) and its action plugin."""
 
-from __future__ import absolute_import, annotations, division, print_function  # noqa: UP010 (ansible-test 2.16)
+from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type  # noqa: UP001 (ansible-test 2.16 sanity: metaclass-boilerplate)
+__metaclass__ = type
 
 from typing import Any
 

@@ -14,9 +14,10 @@ certificate whatever CA names the server lists; Windows and browsers offer only 
 a listed CA, which the controller judges from the names recorded here.
 """
 
-from __future__ import absolute_import, annotations, division, print_function  # noqa: UP010 (ansible-test 2.16)
+from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type  # noqa: UP001 (ansible-test 2.16 sanity: metaclass-boilerplate)
+__metaclass__ = type
 
 import base64
 import ipaddress

@@ -4,9 +4,10 @@
 # The controller half is the action plugin plugins/action/probe.py: it reads the certificate files on the
 # controller, runs this module where the task is delegated, and explains what it observed.
 
-from __future__ import absolute_import, annotations, division, print_function  # noqa: UP010 (ansible-test 2.16)
+from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type  # noqa: UP001 (ansible-test 2.16 sanity: metaclass-boilerplate)
+__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: probe
