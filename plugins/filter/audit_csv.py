@@ -20,7 +20,7 @@ description:
     C(certificates.csv). Fields are quoted as RFC 4180 says; spreadsheets open it as it is.
 options:
   _input:
-    description: The report of M(mtls.iis.audit_report).
+    description: The report of P(mtls.iis.audit_report#filter).
     type: dict
     required: true
 author:
