@@ -129,33 +129,28 @@ def find_pwsh() -> str:
     ).stdout.strip()
 
 
-def run_mutant(mutant: Mutant, pwsh: str, ansible: str, workdir: Path) -> tuple[Mutant, bool, float]:
-    """Plant the mutant in its own copy of plugins/ and tests/powershell/; True when the Pester file fails."""
-    root = workdir / mutant.tests.replace(".Tests.ps1", "") / str(MUTANTS.index(mutant))
+def copy_suite(root: Path) -> None:
+    """plugins/ and tests/powershell/ under ``root``, as Invoke-MtlsPester.ps1 finds them from its own folder."""
     shutil.copytree(REPO / "plugins", root / "plugins")
     shutil.copytree(REPO / "tests" / "powershell", root / "tests" / "powershell")
+
+
+def pester_passes(root: Path, tests: str, pwsh: str, ansible: str) -> bool:
+    """Run one Pester file of the copy under ``root`` (no coverage gates on a partial run)."""
+    runner = root / "tests/powershell/Invoke-MtlsPester.ps1"
+    command = [pwsh, "-NoProfile", "-NonInteractive", "-File", str(runner), "-AnsiblePath", ansible]
+    command += ["-Path", str(root / "tests/powershell" / tests), "-Label", "mutant"]
+    return subprocess.run(command, check=False, capture_output=True, text=True).returncode == 0
+
+
+def run_mutant(mutant: Mutant, pwsh: str, ansible: str, workdir: Path) -> tuple[Mutant, bool, float]:
+    """Plant the mutant in its own copy of the suite; True (killed) when its Pester file fails."""
+    root = workdir / str(MUTANTS.index(mutant))
+    copy_suite(root)
     target = root / mutant.file
     target.write_text(target.read_text(encoding="utf-8").replace(mutant.original, mutant.mutated), encoding="utf-8")
     started = time.monotonic()
-    result = subprocess.run(
-        [
-            pwsh,
-            "-NoProfile",
-            "-NonInteractive",
-            "-File",
-            str(root / "tests/powershell/Invoke-MtlsPester.ps1"),
-            "-AnsiblePath",
-            ansible,
-            "-Path",
-            str(root / "tests/powershell" / mutant.tests),
-            "-Label",
-            "mutant",
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    return mutant, result.returncode != 0, time.monotonic() - started
+    return mutant, not pester_passes(root, mutant.tests, pwsh, ansible), time.monotonic() - started
 
 
 def main() -> int:
@@ -180,6 +175,14 @@ def main() -> int:
             raise SystemExit(f"{mutant.file}: {mutant.original!r} occurs {count} times, not once")
     pwsh = find_pwsh()
     with tempfile.TemporaryDirectory(prefix="mtls-ps-mutants-") as tmp, ThreadPoolExecutor(args.jobs) as pool:
+        # A mutant counts as killed only when its file passes unmutated: a suite that fails anyway kills everything.
+        baseline = Path(tmp) / "baseline"
+        copy_suite(baseline)
+        files = sorted({m.tests for m in chosen})
+        passed = list(pool.map(lambda f: pester_passes(baseline, f, pwsh, ansible), files))
+        failing = [f for f, ok in zip(files, passed, strict=True) if not ok]
+        if failing:
+            raise SystemExit(f"these Pester files fail without any mutant, fix them first: {', '.join(failing)}")
         outcomes = list(pool.map(lambda m: run_mutant(m, pwsh, ansible, Path(tmp)), chosen))
     survivors = [m for m, killed, _seconds in outcomes if not killed]
     for mutant, killed, seconds in outcomes:
