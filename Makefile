@@ -33,8 +33,10 @@ $(VENV_OLDEST)/.installed: requirements.txt tests/requirements.txt
 	$(VENV_OLDEST)/bin/pip install $(PIP_FLAGS) '$(OLDEST_CORE)' -r requirements.txt -r tests/requirements.txt
 	touch $@
 
+# ENGINE=pwsh: the same demo on the pwsh host (the real host_state.ps1 on pwsh, tools/demo.py, docs/TESTING.md).
+ENGINE ?= sim
 demo: $(VENV)/.installed
-	$(VENV)/bin/python tools/demo.py
+	$(VENV)/bin/python tools/demo.py --engine $(ENGINE)
 
 # The benchmark's own virtualenv: PyPI's `ansible` package brings the anchor's collections
 # (ansible.windows, microsoft.iis); they never enter the test virtualenvs.

@@ -6,12 +6,20 @@ expires in 12 days, web03 fresh. The audit reports show each host's findings and
 expiry. The demo
 runs the audit (check mode, report in HTML and JSON), the converge with diff (the apply), a second
 converge that must report changed=0, and a final audit. It prints the module runs of each pass.
+
+``--engine pwsh`` (``make demo ENGINE=pwsh``) runs the same demo on the pwsh host of issue 20 instead of the simulated
+op engine: the real ``host_state.ps1`` through Ansible's exec wrapper on pwsh, the Windows boundary faked onto the
+Windows model (docs/TESTING.md "The pwsh host"). A boundary function the model does not answer yet fails the run
+naming it.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,6 +29,8 @@ from simhost import recorder, seed
 from simhost.state import load_state, save_state
 from support import pki
 from support.collection import sim_env
+from support.playbook import pwsh_collections
+from winmodel.server import WinModelServer
 
 WORK = REPO / ".build" / "demo"
 HOSTS = ("web01.demo", "web02.demo", "web03.demo")
@@ -29,14 +39,21 @@ API = "api.demo.example"
 PFX_PASSWORD = "demo-only-Pfx-pa55"
 
 
-def write_inventory(files: Path) -> None:
+def engine_vars(socket: str | None) -> str:
+    """The inventory lines that put the hosts on the pwsh host (none: the simulated op engine)."""
+    if socket is None:
+        return ""
+    return f"    ansible_mtls_sim_engine: pwsh\n    ansible_mtls_sim_model_socket: {socket}\n"
+
+
+def write_inventory(files: Path, socket: str | None) -> None:
     (WORK / "inventory.yml").write_text(
         f"""iis_servers:
   hosts:
 {"".join(f"    {h}:{chr(10)}" for h in HOSTS)}  vars:
     ansible_connection: mtls_sim
     ansible_mtls_sim_state_dir: {WORK / "hosts"}
-    client_cert_auth_trust:
+{engine_vars(socket)}    client_cert_auth_trust:
       certificates:
         - path: {files / "contoso-root.pem"}
         - path: {files / "contoso-issuing-ca.pem"}
@@ -70,7 +87,7 @@ def write_inventory(files: Path) -> None:
     )
 
 
-def prepare() -> dict[str, str]:
+def prepare(socket: str | None) -> dict[str, str]:
     files = WORK / "files"
     (WORK / "hosts").mkdir(parents=True, exist_ok=True)
     files.mkdir(parents=True, exist_ok=True)
@@ -82,7 +99,7 @@ def prepare() -> dict[str, str]:
     (files / "contoso-root.pem").write_text(root.pem)
     (files / "contoso-issuing-ca.pem").write_text(issuing.pem)
     (files / "api.pfx").write_bytes(server.pfx(PFX_PASSWORD))
-    write_inventory(files)
+    write_inventory(files, socket)
 
     # web02: an intermediate in Trusted Root, and the binding exists but lost its HTTP.sys options and still serves
     # last year's certificate, which expires in 12 days (the audit's expiry table shows it)
@@ -95,7 +112,9 @@ def prepare() -> dict[str, str]:
     seed.add_cert(state, "My", old_server.der, has_private_key=True)
     seed.add_binding(state, SITE, f"*:443:{API}", ssl_flags=1, certificate_hash=old_server.thumbprint)
     save_state(WORK / "hosts" / f"{HOSTS[1]}.json", state)
+    pwsh_build = {"ANSIBLE_COLLECTIONS_PATH": str(pwsh_collections())} if socket else {}
     return sim_env(
+        **pwsh_build,
         ANSIBLE_NOCOLOR="0" if sys.stdout.isatty() else "1",
         ANSIBLE_LOCALHOST_WARNING="false",
         ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
@@ -129,8 +148,27 @@ def playbook(name: str, env: dict[str, str], *extra: str, quiet: bool = False, r
     return proc.stdout
 
 
+@contextlib.contextmanager
+def model_server(engine: str) -> Iterator[str | None]:
+    """The Windows model server of the pwsh host, for the demo's duration (nothing for the simulated engine)."""
+    if engine != "pwsh":
+        yield None
+        return
+    with WinModelServer() as server:
+        yield server.socket_path
+
+
 def main() -> None:
-    env = prepare()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=("sim", "pwsh"), default="sim", help="what answers host_state")
+    engine = parser.parse_args().engine
+    with model_server(engine) as socket:
+        demo(prepare(socket))
+        if engine == "pwsh":
+            print("The whole demo ran on the pwsh host: the real host_state.ps1, the Windows boundary faked.")
+
+
+def demo(env: dict[str, str]) -> None:
     print("Preparing: web01 is converged beforehand, web02 has drifted, web03 is fresh.\n", flush=True)
     playbook("converge", env, "--limit", HOSTS[0], quiet=True)
 

@@ -23,6 +23,9 @@ class Scenario:
     name: str
     tasks: list[dict[str, Any]]
     seed: Callable[[State], None] = field(default=lambda state: None)
+    #: the module runs (round trips) the scenario must take on each engine, when it states them: for a converge
+    #: through an action plugin, 1 when nothing changes and 2 when something does (DESIGN.md)
+    module_runs: int | None = None
 
 
 def _gather(scope: dict[str, Any]) -> dict[str, Any]:
@@ -31,6 +34,14 @@ def _gather(scope: dict[str, Any]) -> dict[str, Any]:
 
 def _apply(*ops: dict[str, Any], name: str = "apply", check: bool = False) -> dict[str, Any]:
     task: dict[str, Any] = {"name": name, HOST_STATE: {"mode": "apply", "ops": list(ops)}, "ignore_errors": True}
+    if check:
+        task["check_mode"] = True
+    return task
+
+
+def _schannel(check: bool = False, **options: Any) -> dict[str, Any]:
+    """A task of the schannel module: its action plugin gathers, plans and applies (the converge's round trips)."""
+    task: dict[str, Any] = {"name": "schannel", "mtls.iis.schannel": options, "diff": True, "ignore_errors": True}
     if check:
         task["check_mode"] = True
     return task
@@ -98,4 +109,31 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("apply-in-check-mode", [_apply(_set(2), check=True)]),
     Scenario("apply-unknown-op", [_apply({"op": "reboot_now"})]),
     Scenario("apply-extra-argument", [_apply({"op": "schannel_unset", "name": "ClientAuthTrustMode", "x": 1})]),
+    # Converges through an action plugin: the round trips (1 module run without a change, 2 with one).
+    Scenario("module-schannel-converge", [_schannel(client_auth_trust_mode="exclusive_ca")], module_runs=2),
+    Scenario(
+        "module-schannel-in-sync",
+        [_schannel(client_auth_trust_mode="exclusive_ca", send_trusted_issuer_list=False)],
+        _both(_seed_mode(2), lambda state: seed.set_registry_value(state, "SendTrustedIssuerList", 0)),
+        module_runs=1,
+    ),
+    Scenario("module-schannel-check-mode", [_schannel(check=True, client_auth_trust_mode="machine")], module_runs=1),
+    Scenario("module-schannel-default", [_schannel(client_auth_trust_mode="default")], _seed_mode(1), module_runs=2),
 )
+
+
+def selected(scenarios: tuple[Scenario, ...], only: str) -> tuple[Scenario, ...]:
+    """The scenarios ``MTLS_DIFF_ONLY`` names (comma-separated names or name prefixes ending in ``*``); all when empty.
+
+    A name that selects nothing is an error, so a typo cannot pass as an empty run.
+    """
+    wanted = [item.strip() for item in only.split(",") if item.strip()]
+    if not wanted:
+        return scenarios
+    chosen: list[Scenario] = []
+    for item in wanted:
+        found = [s for s in scenarios if (s.name.startswith(item[:-1]) if item.endswith("*") else s.name == item)]
+        if not found:
+            raise ValueError(f"MTLS_DIFF_ONLY: {item!r} names no scenario")
+        chosen.extend(s for s in found if s not in chosen)
+    return tuple(chosen)

@@ -6,6 +6,7 @@ wrong side is fixed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -17,9 +18,12 @@ from support.collection import REPO_ROOT
 from winmodel.server import WinModelServer
 
 from differential.compare import SUMMARY, disagreements, run_both
-from differential.scenarios import SCENARIOS
+from differential.scenarios import SCENARIOS, selected
 
 pytestmark = pytest.mark.pwsh_host
+
+#: ``MTLS_DIFF_ONLY=name,prefix*`` runs only those scenarios (while developing: each pwsh module run costs seconds).
+CHOSEN = selected(SCENARIOS, os.environ.get("MTLS_DIFF_ONLY", ""))
 
 
 @pytest.fixture(scope="module")
@@ -28,23 +32,31 @@ def both():
     workdir = Path(tempfile.mkdtemp(prefix=f"differential-{ansible_version}-", dir=REPO_ROOT / ".build"))
     started = time.monotonic()
     with WinModelServer() as server:
-        runs = run_both(workdir, SCENARIOS, server.socket_path)
-    found = [line for scenario in SCENARIOS for line in disagreements(runs, scenario)]
-    if not found:
-        shutil.rmtree(workdir)  # kept for reading when the engines disagree
+        runs = run_both(workdir, CHOSEN, server.socket_path)
+    found = [line for scenario in CHOSEN for line in disagreements(runs, scenario)]
     SUMMARY.append(
-        f"differential ({ansible_version}): {len(SCENARIOS)} scenarios, {len(found)} disagreements, "
+        f"differential ({ansible_version}): {len(CHOSEN)} scenarios, {len(found)} disagreements, "
         f"{time.monotonic() - started:.0f} s for both engines"
     )
     SUMMARY.extend(found)
-    return runs
+    yield runs
+    if not found:
+        shutil.rmtree(workdir)  # kept for reading when the engines disagree
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+@pytest.mark.parametrize("scenario", CHOSEN, ids=[s.name for s in CHOSEN])
 def test_the_engines_agree(both, scenario):
     assert disagreements(both, scenario) == []
 
 
+ROUND_TRIPS = [s for s in CHOSEN if s.module_runs is not None]
+
+
+@pytest.mark.parametrize("scenario", ROUND_TRIPS, ids=[s.name for s in ROUND_TRIPS])
+def test_the_pwsh_host_takes_the_stated_module_runs(both, scenario):
+    assert len(both["pwsh"].fleet.module_runs(scenario.name)) == scenario.module_runs
+
+
 def test_every_scenario_ran_its_tasks_on_the_pwsh_host(both):
     ran = {entry["host"] for entry in both["pwsh"].run.results if entry["task"] != "scenario"}
-    assert ran == {scenario.name for scenario in SCENARIOS}
+    assert ran == {scenario.name for scenario in CHOSEN}
