@@ -1,9 +1,9 @@
 """The scenarios of the differential test (issue 20): what is ported onto the boundary on main so far.
 
 Each scenario is one inventory host (its own state file), seeded alike on both engines, with its own tasks. Only
-what the pwsh host can answer is here: the host part of every gather, Schannel, Windows features (the Windows
-model answers the registry, features, the host name and stores; netsh, IIS and PFX files come with their ports).
-Add scopes and ops as they are ported.
+what the pwsh host can answer is here: the host part of every gather, Schannel, Windows features, HTTP.sys through
+netsh, certificate stores and PFX files, and the action plugins that need no IIS (the Windows model answers all but
+IIS, which comes with its port). Add scopes and ops as they are ported.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from simhost import seed
 from simhost.state import State
-from support.pki import make_leaf, make_root
+from support.pki import make_intermediate, make_leaf, make_root
 
 HOST_STATE = "mtls.iis.host_state"
 
@@ -469,4 +469,41 @@ WMHTTP_SCENARIOS: tuple[Scenario, ...] = (
     ),
 )
 
-SCENARIOS = SCENARIOS + WMHTTP_SCENARIOS
+_ISSUING = make_intermediate("CN=Differential Issuing CA", _ROOT)
+
+
+def _action(module: str, args: dict[str, Any], name: str, check: bool = False) -> dict[str, Any]:
+    task: dict[str, Any] = {"name": name, f"mtls.iis.{module}": args, "ignore_errors": True, "diff": True}
+    if check:
+        task["check_mode"] = True
+    return task
+
+
+_TRUST = {
+    "certificates": [{"content": _ROOT.pem}, {"content": _ISSUING.pem}],
+    "client_auth_issuers": [{"content": _ISSUING.pem}],
+}
+_SCHANNEL = {"client_auth_trust_mode": "exclusive_ca", "send_trusted_issuer_list": False}
+
+#: The action plugins that run end to end on the pwsh host now (no IIS needed): converge twice (2 module runs, then
+#: 1), check mode, removal.
+WMHTTP_ACTION_SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "action-trusted-certs",
+        [_action("trusted_certs", _TRUST, "converge"), _action("trusted_certs", _TRUST, "again")],
+    ),
+    Scenario("action-trusted-certs-check-mode", [_action("trusted_certs", _TRUST, "check", check=True)]),
+    Scenario(
+        "action-trusted-certs-absent",
+        [_action("trusted_certs", {"certificates": [{"thumbprint": _ROOT.thumbprint}], "state": "absent"}, "remove")],
+        lambda state: seed.add_cert(state, "Root", _ROOT.der),
+    ),
+    Scenario(
+        "action-schannel",
+        [_action("schannel", _SCHANNEL, "converge"), _action("schannel", _SCHANNEL, "again")],
+        _seed_record(),
+    ),
+    Scenario("action-schannel-check-mode", [_action("schannel", _SCHANNEL, "check", check=True)]),
+)
+
+SCENARIOS = SCENARIOS + WMHTTP_SCENARIOS + WMHTTP_ACTION_SCENARIOS
