@@ -485,25 +485,32 @@ _TRUST = {
 }
 _SCHANNEL = {"client_auth_trust_mode": "exclusive_ca", "send_trusted_issuer_list": False}
 
-#: The action plugins that run end to end on the pwsh host now (no IIS needed): converge twice (2 module runs, then
-#: 1), check mode, removal.
+#: The action plugins that run end to end on the pwsh host now (no IIS needed), with their round trips.
 WMHTTP_ACTION_SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("action-trusted-certs", [_action("trusted_certs", _TRUST, "converge")], module_runs=2),
     Scenario(
-        "action-trusted-certs",
-        [_action("trusted_certs", _TRUST, "converge"), _action("trusted_certs", _TRUST, "again")],
+        "action-trusted-certs-in-sync",
+        [_action("trusted_certs", _TRUST, "converge")],
+        _both(
+            lambda state: seed.add_cert(state, "Root", _ROOT.der),
+            lambda state: seed.add_cert(state, "CA", _ISSUING.der),
+            lambda state: seed.add_cert(state, "ClientAuthIssuer", _ISSUING.der),
+        ),
+        module_runs=1,
     ),
-    Scenario("action-trusted-certs-check-mode", [_action("trusted_certs", _TRUST, "check", check=True)]),
+    Scenario("action-trusted-certs-check-mode", [_action("trusted_certs", _TRUST, "check", check=True)], module_runs=1),
     Scenario(
         "action-trusted-certs-absent",
         [_action("trusted_certs", {"certificates": [{"thumbprint": _ROOT.thumbprint}], "state": "absent"}, "remove")],
         lambda state: seed.add_cert(state, "Root", _ROOT.der),
+        module_runs=2,
     ),
     Scenario(
-        "action-schannel",
-        [_action("schannel", _SCHANNEL, "converge"), _action("schannel", _SCHANNEL, "again")],
+        "action-schannel-with-an-httpsys-record",
+        [_action("schannel", {"client_auth_trust_mode": "exclusive_ca"}, "converge")],
         _seed_record(),
+        module_runs=2,
     ),
-    Scenario("action-schannel-check-mode", [_action("schannel", _SCHANNEL, "check", check=True)]),
 )
 
 SCENARIOS = SCENARIOS + WMHTTP_SCENARIOS + WMHTTP_ACTION_SCENARIOS
