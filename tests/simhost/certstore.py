@@ -218,13 +218,17 @@ def host_build(state: State) -> int:
     return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else FIRST_AES_PFX_BUILD
 
 
+def uses_aes_pkcs12(data: bytes) -> bool:
+    """Whether a PKCS#12 names PBES2 or a SHA-2 MAC digest, which builds before 17763 cannot open (CERT-9)."""
+    return any(oid in data for oid in _NEW_PKCS12_OIDS)
+
+
 def legacy_host_refuses(state: State, pfx_b64: str) -> None:
     """Fail as ``X509Certificate2Collection.Import`` does on a build before 17763 when the PFX uses PBES2/AES or a
     SHA-2 MAC: ERROR_INVALID_PASSWORD (WINDOWS_FACTS CERT-19), which the engine (CertPfx.psm1) explains with the build
     and the remedy (issue 10 item 2)."""
-    data = base64.b64decode(pfx_b64)
     build = host_build(state)
-    if build < FIRST_AES_PFX_BUILD and any(oid in data for oid in _NEW_PKCS12_OIDS):
+    if build < FIRST_AES_PFX_BUILD and uses_aes_pkcs12(base64.b64decode(pfx_b64)):
         raise OpError(
             "the PFX could not be opened (System.Security.Cryptography.CryptographicException 0x80070056 - The "
             f"specified network password is not correct.): this Windows build ({build}) cannot open PFX files "

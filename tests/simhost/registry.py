@@ -77,6 +77,7 @@ def set_value(state: State, key: str, name: str, value: Any, reg_type: str = "RE
     """Write a value (keeping the stored spelling of an existing name); True when it changed."""
     if reg_type not in REG_TYPES:
         raise StateError(f"unknown registry type {reg_type!r}")
+    create_key(state, key)  # RegCreateKeyEx: the key and its missing parents (REG-4), as Set-MtlsWinRegistryValue
     values = _key(state, key, create=True)
     assert values is not None
     stored = _value_name(values, name) or name

@@ -11,7 +11,7 @@ from typing import Any
 
 from simhost.state import State
 
-from winmodel import certstore, features, hostinfo, registry
+from winmodel import certstore, features, hostinfo, netsh, pfx, registry
 from winmodel.errors import UnknownFunction
 
 Params = Mapping[str, Any]
@@ -34,6 +34,12 @@ FUNCTIONS: dict[str, Handler] = {
     "Remove-MtlsWinCertStoreCertificate": lambda state, p: certstore.remove_certificate(
         state, p["Name"], p["Thumbprint"]
     ),
+    # WMHTTP (issue 20): netsh over the HTTP.sys records, PFX files.
+    "Invoke-MtlsWinNetsh": lambda state, p: netsh.invoke(state, list(p["Arguments"])),
+    "Read-MtlsWinPfx": lambda state, p: pfx.read(state, p["Pfx"], p["Password"], list(p["KeyStorageFlags"])),
+    "Add-MtlsWinCertStorePfx": lambda state, p: pfx.add(
+        state, p["Name"], p["Pfx"], p["Password"], p["Thumbprint"], list(p["KeyStorageFlags"])
+    ),
 }
 
 #: The functions that return nothing on Windows (their fakes write nothing to the pipeline either).
@@ -50,12 +56,9 @@ VOID: frozenset[str] = frozenset(
     }
 )
 
-#: Boundary functions of docs/POWERSHELL.md the model does not answer yet (netsh, IIS, PFX files): a call fails
+#: Boundary functions of docs/POWERSHELL.md the model does not answer yet (IIS): a call fails
 #: loudly with this list's reason, never with a made-up answer.
 NOT_MODELLED: dict[str, str] = {
-    "Read-MtlsWinPfx": "PFX files",
-    "Add-MtlsWinCertStorePfx": "PFX files",
-    "Invoke-MtlsWinNetsh": "netsh and its effect on SslBindingInfo",
     "Test-MtlsWinIis": "IIS configuration",
     "Get-MtlsWinIisSite": "IIS configuration",
     "Read-MtlsWinIisConfigFile": "IIS configuration",

@@ -11,6 +11,8 @@ Windows facts modelled:
 - REG-5: deleting a missing value, or a value of a missing key, is no error.
 - REG-6: a volatile create makes every missing key of the path volatile; an existing key stays as it is; an
   ordinary key cannot be created under a volatile one (ERROR_CHILD_MUST_BE_VOLATILE).
+- HTTPSYS-6, HTTPSYS-7: the HTTP.sys SSL tables under ``SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters`` are
+  derived from the HTTP.sys records (:mod:`winmodel.httpsys`); writes there are refused.
 - HOST-1: ``SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion`` holds CurrentMajorVersionNumber,
   CurrentMinorVersionNumber (REG_DWORD) and CurrentBuildNumber (REG_SZ) of the host's ``os_version``.
 """
@@ -23,6 +25,7 @@ from simhost import registry as simregistry
 from simhost.errors import StateError
 from simhost.state import State
 
+from winmodel import httpsys
 from winmodel.errors import WindowsError_
 
 HIVE = "HKLM"
@@ -60,16 +63,19 @@ def _subkeys(state: State, full: str) -> list[str]:
 
 def get_key(state: State, path: str) -> dict[str, Any] | None:
     """``Get-MtlsWinRegistryKey``: None for a missing key (REG-3), else its values and subkey names."""
+    if httpsys.table_of(path) is not None:
+        return httpsys.get_key(state, path)
     full = _full(path)
     values: dict[str, dict[str, Any]] = {}
     synthetic = path.strip("\\").casefold() == CURRENT_VERSION.casefold()
+    tables = httpsys.table_names(state) if path.strip("\\").casefold() == httpsys.PARAMETERS.casefold() else []
     if synthetic:
         values.update(_os_version_values(state))
-    elif not simregistry.key_exists(state, full):
+    elif not tables and not simregistry.key_exists(state, full):
         return None
     for name, entry in simregistry.all_values(state, full).items():
         values[name] = {"kind": entry["type"], "data": entry["value"]}
-    return {"values": values, "subkeys": _subkeys(state, full)}
+    return {"values": values, "subkeys": [*_subkeys(state, full), *tables]}
 
 
 def _check_data(kind: str, data: Any) -> Any:
@@ -95,6 +101,7 @@ def _create(state: State, full: str, volatile: bool) -> None:
 
 def set_value(state: State, path: str, name: str, kind: str, data: Any) -> None:
     """``Set-MtlsWinRegistryValue`` (REG-4): creates the key as an ordinary key, replaces type and data."""
+    httpsys.refuse_write(path)
     value = _check_data(kind, data)
     full = _full(path)
     _create(state, full, volatile=False)
@@ -103,9 +110,11 @@ def set_value(state: State, path: str, name: str, kind: str, data: Any) -> None:
 
 def remove_value(state: State, path: str, name: str) -> None:
     """``Remove-MtlsWinRegistryValue`` (REG-5): a missing value or key is left alone."""
+    httpsys.refuse_write(path)
     simregistry.delete_value(state, _full(path), name)
 
 
 def new_key(state: State, path: str, volatile: bool = False) -> None:
     """``New-MtlsWinRegistryKey`` (REG-6)."""
+    httpsys.refuse_write(path)
     _create(state, _full(path), volatile=volatile)

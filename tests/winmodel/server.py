@@ -3,7 +3,9 @@
 Protocol: the fake connects to a Unix socket (no port, no token: only the owner of the socket's directory can
 reach it) and writes one JSON line ``{"state": <host file>, "function": <name>, "parameters": {...}}``; the server
 answers one line ``{"ok": true, "value": ...}`` (no ``value`` for a function that returns nothing) or
-``{"ok": false, "error": <message>}``. Byte arrays travel as ``{"__bytes__": <base64>}`` both ways.
+``{"ok": false, "error": <message>}`` (with ``exception_type`` and ``hresult`` when the model names the .NET
+exception Windows throws, :class:`winmodel.errors.WindowsError_`). Byte arrays travel as ``{"__bytes__": <base64>}``
+both ways.
 Secrets (PFX and mapping passwords) travel only in these request bodies, never on a command line.
 Each call is atomic: the host file is read, the call applied and the file written back (only when the call changed
 it) under a lock per file.
@@ -71,7 +73,12 @@ def call(request: dict[str, Any]) -> dict[str, Any]:
             value = answer(state, decode(request.get("parameters") or {}))
             if state != before:
                 save_state(state_path, state)
-    except (WindowsError_, UnknownFunction) as err:
+    except WindowsError_ as err:
+        reply: dict[str, Any] = {"ok": False, "error": str(err)}
+        if err.exception_type is not None:
+            reply.update({"exception_type": err.exception_type, "hresult": err.hresult})
+        return reply
+    except UnknownFunction as err:
         return {"ok": False, "error": str(err)}
     except Exception as err:  # a model bug: the fake throws it, the module fails loudly
         return {"ok": False, "error": f"Windows model error in {request.get('function')}: {type(err).__name__}: {err}"}

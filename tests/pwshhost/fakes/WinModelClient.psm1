@@ -116,6 +116,18 @@ Function Invoke-MtlsWinModel {
     }
     $reply = ConvertFrom-Json -InputObject $line
     if (-not $reply.ok) {
+        $names = @($reply.PSObject.Properties | ForEach-Object { $_.Name })
+        if ($names -contains 'exception_type') {
+            # The .NET exception Windows throws, with its HResult (judged by CertPfx.psm1 and CertStore.psm1).
+            $exception = New-Object -TypeName ([string]$reply.exception_type) -ArgumentList ([string]$reply.error)
+            $setter = [System.Exception].GetProperty('HResult').GetSetMethod($true)
+            $code = [long]$reply.hresult
+            if ($code -gt [int]::MaxValue) {
+                $code -= 4294967296  # an HRESULT such as 0x80070056 is a negative Int32
+            }
+            $null = $setter.Invoke($exception, @([int]$code))
+            throw $exception
+        }
         throw [string]$reply.error
     }
     if (@($reply.PSObject.Properties | Where-Object { $_.Name -eq 'value' }).Count -eq 0) {

@@ -51,10 +51,30 @@ def test_byte_arrays_travel_as_base64_both_ways(server, tmp_path):
 
 
 def test_a_function_the_model_does_not_answer_fails_loudly(server, tmp_path):
-    answer = _ask(server.socket_path, {"state": str(tmp_path / "h.json"), "function": "Invoke-MtlsWinNetsh"})
+    answer = _ask(server.socket_path, {"state": str(tmp_path / "h.json"), "function": "Get-MtlsWinNothing"})
     assert answer == {
         "ok": False,
-        "error": "the Windows model does not answer Invoke-MtlsWinNetsh (netsh and its effect on SslBindingInfo)",
+        "error": "the Windows model does not answer Get-MtlsWinNothing (not a boundary function of docs/POWERSHELL.md)",
+    }
+
+
+def test_a_windows_exception_travels_with_its_type_and_hresult_but_never_the_password(server, tmp_path):
+    pfx = make_root("CN=Pfx Root").pfx("right-password")
+    request = {
+        "state": str(tmp_path / "h.json"),
+        "function": "Read-MtlsWinPfx",
+        "parameters": {
+            "Pfx": {"__bytes__": base64.b64encode(pfx).decode()},
+            "Password": "wrong-password",
+            "KeyStorageFlags": ["MachineKeySet"],
+        },
+    }
+    answer = _ask(server.socket_path, request)
+    assert answer == {
+        "ok": False,
+        "error": "The specified network password is not correct.",
+        "exception_type": "System.Security.Cryptography.CryptographicException",
+        "hresult": 0x80070056,
     }
 
 
