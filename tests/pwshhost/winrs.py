@@ -112,6 +112,7 @@ class PwshCommand:
     _stdin_queue: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
     _stdout: bytearray = field(default_factory=bytearray)
     _stderr: bytearray = field(default_factory=bytearray)
+    _reply: bytearray = field(default_factory=bytearray)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _exit_code: int | None = None
     _process: asyncio.subprocess.Process | None = None
@@ -160,6 +161,8 @@ class PwshCommand:
     async def _pump(self, stream: asyncio.StreamReader | None, buffer: bytearray) -> None:
         while stream is not None and (chunk := await stream.read(65536)):
             buffer.extend(chunk)
+            if buffer is self._stdout:
+                self._reply.extend(chunk)  # the whole stdout for the run log; _stdout is drained by Receive
             self._changed.set()
 
     async def _feed(self, process: asyncio.subprocess.Process) -> None:
@@ -199,9 +202,9 @@ class PwshCommand:
         entry = make_entry(
             short_module_name(name),
             bytes_in=payload.byte_count,
-            bytes_out=len(self._stdout),
+            bytes_out=len(self._reply),
             rc=self._exit_code,
-            reply=self._stdout.decode("utf-8", "replace"),
+            reply=self._reply.decode("utf-8", "replace"),
             host_seconds=round(time.monotonic() - self._started, 3),
             **simhost_endpoint._details(payload),
         )
