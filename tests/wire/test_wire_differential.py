@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from ansible.release import __version__ as ansible_version
 from differential.compare import SUMMARY, EngineRun, disagreements, run_both
-from differential.scenarios import SCENARIOS, Scenario
+from differential.scenarios import SCENARIOS, Scenario, selected
 from support.collection import REPO_ROOT
 from support.wire import WinRM
 from winmodel.server import WinModelServer
@@ -29,15 +29,15 @@ pytestmark = pytest.mark.pwsh_host
 
 #: The transports issue 21 names: Basic over HTTPS, NTLM with message encryption over HTTP, certificate auth.
 TRANSPORTS: tuple[str, ...] = ("basic-https", "ntlm-http", "certificate")
-#: One scenario per kind of run (gather of each ported scope, a change, no change, a failure mid-apply, check mode,
-#: a refused argument), two per transport.
+#: One scenario per kind of run (a gather of each ported scope, a converge that changes and one that does not, with
+#: their round trips, a failure mid-apply, check mode), two per transport.
 SUBSET: tuple[str, ...] = (
     "gather-schannel-dword",
-    "schannel-set",
+    "module-schannel-converge",
     "apply-stops-at-first-failure",
     "gather-features",
     "apply-in-check-mode",
-    "schannel-set-unchanged",
+    "module-schannel-in-sync",
 )
 SELECTION_ENV = "MTLS_WIRE_SCENARIOS"
 #: pywinrm's read timeout (default 30 s; the operation timeout stays at Ansible's 20 s): the endpoint shares this test
@@ -48,12 +48,17 @@ READ_TIMEOUT = 300
 
 
 def plans() -> dict[str, dict[str, str]]:
-    """Each playbook run: its id -> scenario name -> the transport that reaches that scenario's host."""
+    """Each playbook run: its id -> scenario name -> the transport that reaches that scenario's host.
+
+    ``MTLS_DIFF_ONLY`` (as for ``make e2e-pwsh``) narrows every playbook to the scenarios it names."""
     wanted = os.environ.get(SELECTION_ENV, "all")
+    only = {scenario.name for scenario in selected(SCENARIOS, os.environ.get("MTLS_DIFF_ONLY", ""))}
     if wanted == "subset":
-        return {"subset": {name: TRANSPORTS[index % len(TRANSPORTS)] for index, name in enumerate(SUBSET)}}
+        chosen = {name: TRANSPORTS[index % len(TRANSPORTS)] for index, name in enumerate(SUBSET)}
+        return {"subset": {name: transport for name, transport in chosen.items() if name in only}}
     if wanted == "all":
-        return {transport: {scenario.name: transport for scenario in SCENARIOS} for transport in TRANSPORTS}
+        names = [scenario.name for scenario in SCENARIOS if scenario.name in only]
+        return {transport: dict.fromkeys(names, transport) for transport in TRANSPORTS}
     raise ValueError(f"{SELECTION_ENV}={wanted!r}: use all or subset")
 
 
@@ -100,6 +105,14 @@ def runs_of():
 @pytest.mark.parametrize(("plan", "name"), CASES, ids=[f"{plan}-{name}" for plan, name in CASES])
 def test_the_engines_agree_over_winrm(runs_of, plan, name):
     assert disagreements(runs_of(plan), BY_NAME[name]) == []
+
+
+ROUND_TRIPS = [(plan, name) for plan, name in CASES if BY_NAME[name].module_runs is not None]
+
+
+@pytest.mark.parametrize(("plan", "name"), ROUND_TRIPS, ids=[f"{plan}-{name}" for plan, name in ROUND_TRIPS])
+def test_the_pwsh_host_over_winrm_takes_the_stated_module_runs(runs_of, plan, name):
+    assert len(runs_of(plan)["pwsh"].fleet.module_runs(name)) == BY_NAME[name].module_runs
 
 
 @pytest.mark.parametrize("plan", list(PLANS))
