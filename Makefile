@@ -18,7 +18,7 @@ VENV_MUTATION ?= .venv-mutation
 # e2e tests run one file per pytest-xdist worker (a file's fleets and endpoints are module fixtures); -n auto = cores
 E2E_XDIST   ?= -n auto --dist loadfile
 
-.PHONY: demo test bench mutation mutation-ps mutation-sample lint unit-newest unit-oldest pester e2e-pwsh psstatic sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
+.PHONY: demo test bench mutation mutation-ps mutation-sample lint unit-newest unit-oldest pester e2e-pwsh psstatic e2e-wire sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt tests/requirements-publish.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -124,6 +124,17 @@ e2e-pwsh: $(VENV)/.installed $(VENV_OLDEST)/.installed
 	@tools/find-pwsh >/dev/null
 	for venv in $(VENV) $(VENV_OLDEST); do \
 		$$venv/bin/python -m pytest tests/differential -q -p no:cacheprovider; \
+	done
+
+# Our PowerShell behind the WinRM endpoint (issue 21, tests/wire, docs/TESTING.md): the differential scenarios with the
+# pwsh host reached over ansible.builtin.winrm and pywinrm (Basic over HTTPS, NTLM with message encryption, certificate
+# authentication), a pwsh process per WinRS command, on the newest ansible-core and on 2.16. WIRE_SCENARIOS=subset: the
+# six scenarios proposed for make test, spread over the three transports; all (default): every scenario per transport.
+WIRE_SCENARIOS ?= all
+e2e-wire: $(VENV)/.installed $(VENV_OLDEST)/.installed
+	@tools/find-pwsh >/dev/null
+	for venv in $(VENV) $(VENV_OLDEST); do \
+		MTLS_WIRE_SCENARIOS=$(WIRE_SCENARIOS) $$venv/bin/python -m pytest tests/wire -q -p no:cacheprovider; \
 	done
 
 # ansible-test sanity, offline, every test but pslint (PSScriptAnalyzer cannot be installed here).

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 from support.playbook import PlaybookRun, SimFleet
+from support.wire import WinRM
 
 from differential.scenarios import Scenario
 
@@ -38,6 +39,8 @@ RUN_KEYS: tuple[str, ...] = ("module", "mode", "ops", "check_mode")
 SUMMARY: list[str] = []
 
 
+#: How a fleet is reached: ``mtls_sim``, one WinRM transport, or a WinRM transport per scenario host.
+Connection = str | WinRM | dict[str, WinRM]
 #: Each scenario host includes the task file named after it.
 HOST_TASKS = "{{ inventory_hostname }}.yml"
 
@@ -66,8 +69,10 @@ def _playbook(workdir: Path, scenarios: tuple[Scenario, ...]) -> Path:
     return path
 
 
-def _engine(workdir: Path, scenarios: tuple[Scenario, ...], playbook: Path, socket: str | None) -> EngineRun:
-    fleet = SimFleet(workdir, hosts=tuple(s.name for s in scenarios), connection="mtls_sim", model_socket=socket)
+def _engine(
+    workdir: Path, scenarios: tuple[Scenario, ...], playbook: Path, socket: str | None, connection: Connection
+) -> EngineRun:
+    fleet = SimFleet(workdir, hosts=tuple(s.name for s in scenarios), connection=connection, model_socket=socket)
     for scenario in scenarios:
         state = fleet.state(scenario.name)
         scenario.seed(state)
@@ -76,15 +81,20 @@ def _engine(workdir: Path, scenarios: tuple[Scenario, ...], playbook: Path, sock
     return EngineRun(fleet, fleet.run_playbook(playbook, "--forks", "8", timeout=2400))
 
 
-def run_both(workdir: Path, scenarios: tuple[Scenario, ...], socket: str) -> dict[str, EngineRun]:
-    """Both engines at once (two ansible-playbook processes), each in its own directory."""
+def run_both(
+    workdir: Path, scenarios: tuple[Scenario, ...], socket: str, pwsh_connection: Connection = "mtls_sim"
+) -> dict[str, EngineRun]:
+    """Both engines at once (two ansible-playbook processes), each in its own directory. The simulated engine is
+    reached through ``mtls_sim``, the pwsh host through ``pwsh_connection`` (``mtls_sim``, or WinRM: issue 21)."""
     playbook = _playbook(workdir, scenarios)
     runs: dict[str, EngineRun] = {}
     errors: list[BaseException] = []
 
     def one(engine: str) -> None:
         try:
-            runs[engine] = _engine(workdir / engine, scenarios, playbook, socket if engine == "pwsh" else None)
+            pwsh = engine == "pwsh"
+            connection = pwsh_connection if pwsh else "mtls_sim"
+            runs[engine] = _engine(workdir / engine, scenarios, playbook, socket if pwsh else None, connection)
         except BaseException as err:  # re-raised below, in the test's thread
             errors.append(err)
 

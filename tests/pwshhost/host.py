@@ -18,7 +18,7 @@ from pathlib import Path
 from simhost import endpoint
 from simhost.errors import ConnectionDropped
 from simhost.faults import take_connection_drop
-from simhost.payload import PayloadError, decode_payload
+from simhost.payload import DecodedPayload, PayloadError, decode_payload
 from simhost.recorder import make_entry, record_run
 from simhost.runner import short_module_name
 from simhost.state import load_state, save_state
@@ -36,11 +36,12 @@ class NotATestBuild(RuntimeError):
 
 
 def powershell_shim(pwsh: Path) -> Path:
-    """A directory holding ``PowerShell`` and ``powershell``, symbolic links to ``pwsh``: Ansible's exec wrapper
-    looks its interpreter up by that name (2.19+: ``powershell``, respawning unless the name resolves to the running
-    pwsh itself; 2.16: ``PowerShell`` for child processes). Linux file names are case-sensitive, so both."""
+    """A directory holding ``chcp.com`` and ``PowerShell`` and ``powershell``, symbolic links to ``pwsh``: Ansible's
+    exec wrapper looks its interpreter up by that name (2.19+: ``powershell``, respawning unless the name resolves to
+    the running pwsh itself; 2.16: ``PowerShell`` for child processes). Linux file names are case-sensitive, so both."""
     shim_dir = REPO_ROOT / ".build" / "pwsh-bin"
     shim_dir.mkdir(parents=True, exist_ok=True)
+    _chcp_shim(shim_dir)
     for name in ("PowerShell", "powershell"):
         shim = shim_dir / name
         if not shim.is_symlink() or shim.readlink() != pwsh:
@@ -49,6 +50,40 @@ def powershell_shim(pwsh: Path) -> Path:
             scratch.symlink_to(pwsh)
             os.replace(scratch, shim)
     return shim_dir
+
+
+def check_test_build(payload: DecodedPayload) -> None:
+    """Raise :class:`NotATestBuild` when ``payload`` carries the real boundary utils instead of the fakes."""
+    if not any(name.endswith(CLIENT_UTIL) for name in payload.powershell_utils) and any(
+        ".module_utils.Win" in name for name in payload.powershell_utils
+    ):
+        raise NotATestBuild(
+            "pwsh host: the payload carries the real boundary utils; point ANSIBLE_COLLECTIONS_PATH at "
+            f"the test build of tests/pwshhost/build.py (its fakes start with {FAKE_MARKER!r})"
+        )
+
+
+def process_env(pwsh: Path, socket: str, state_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a pwsh process of the host whose file is ``state_path``: the shims first on PATH, the
+    Windows model's socket and the host file for the fakes."""
+    path = f"{powershell_shim(pwsh)}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {**os.environ, "PATH": path, SOCKET_ENV: socket, STATE_ENV: str(state_path), **extra}
+
+
+#: ansible-core 2.16's bootstrap starts with ``&chcp.com 65001 > $null`` (UTF-8 console output; 2.19+ dropped it).
+#: Linux has no chcp.com and pwsh's console is UTF-8 already: the shim answers as chcp.com does (WINDOWS_FACTS
+#: WINRM-9) instead of a CommandNotFoundException on stderr that Windows never writes.
+CHCP_SHIM = '#!/bin/sh\necho "Active code page: ${1:-65001}"\n'
+
+
+def _chcp_shim(shim_dir: Path) -> None:
+    shim = shim_dir / "chcp.com"
+    if shim.is_file() and shim.read_text() == CHCP_SHIM:
+        return
+    scratch = shim_dir / f".chcp.com.{os.getpid()}"
+    scratch.write_text(CHCP_SHIM)
+    scratch.chmod(0o755)
+    os.replace(scratch, shim)
 
 
 def _argv(cmd: str, pwsh: Path) -> list[str]:
@@ -72,13 +107,7 @@ def exec_command(
         message = f"mtls_sim: cannot decode the payload: {err}"
         record_run(state_dir, host, make_entry("undecodable", bytes_in=len(in_data), rc=1, reply=message))
         return 1, b"", message.encode()
-    if not any(name.endswith(CLIENT_UTIL) for name in payload.powershell_utils) and any(
-        ".module_utils.Win" in name for name in payload.powershell_utils
-    ):
-        raise NotATestBuild(
-            "mtls_sim pwsh engine: the payload carries the real boundary utils; point ANSIBLE_COLLECTIONS_PATH at "
-            f"the test build of tests/pwshhost/build.py (its fakes start with {FAKE_MARKER!r})"
-        )
+    check_test_build(payload)
     name = payload.module_name or (payload.actions[-1] if payload.actions else "unknown")
     details = endpoint._details(payload)
     state_path = endpoint.host_file(state_dir, host)
@@ -91,8 +120,7 @@ def exec_command(
         raise ConnectionDropped(message)
     if not state_path.exists():
         save_state(state_path, state)  # the model and the simulated engine start from the same fresh host
-    path = f"{powershell_shim(pwsh)}{os.pathsep}{os.environ.get('PATH', '')}"
-    env = {**os.environ, "PATH": path, SOCKET_ENV: socket, STATE_ENV: str(state_path)}
+    env = process_env(pwsh, socket, state_path)
     started = time.monotonic()
     proc = subprocess.run(_argv(cmd, pwsh), input=in_data, capture_output=True, env=env, check=False)
     entry = make_entry(

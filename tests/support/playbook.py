@@ -67,7 +67,8 @@ class SimFleet:
     ) -> None:
         self.workdir = workdir
         #: with the socket of a Windows model server (tests/winmodel): the pwsh host of issue 20 (the real
-        #: host_state.ps1 on pwsh through the test build of tests/pwshhost) instead of the simulated op engine
+        #: host_state.ps1 on pwsh through the test build of tests/pwshhost) instead of the simulated op engine,
+        #: over mtls_sim or behind the WinRM endpoint (a pwsh process per WinRS command, issue 21)
         self.model_socket = model_socket
         self.hosts = hosts
         self.connection = connection if connection is not None else wire.connection_from_env()
@@ -123,7 +124,15 @@ class SimFleet:
         for host in self.hosts:
             profile = self.winrm(host)
             if profile is not None and host not in self.addresses:
-                self.addresses.update(wire.serve((host,), self.state_dir, profile))
+                self.addresses.update(wire.serve((host,), self.state_dir, profile, self._runner()))
+
+    def _runner(self) -> wire.CommandRunner | None:
+        """With a Windows model socket, the hosts behind WinRM run our PowerShell on pwsh (issue 21)."""
+        if not self.model_socket:
+            return None
+        from pwshhost.winrs import PwshRunner  # tests/ is on sys.path
+
+        return PwshRunner(self.model_socket)
 
     def write_file(self, name: str, content: str | bytes) -> Path:
         path = self.files / name

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wsman.commands import CommandRunner
 from wsman.server import Endpoint, Tls, read_wire, wire_log
 
-__all__ = ["Endpoint"]  # re-exported for SimFleet.endpoint
+__all__ = ["CommandRunner", "Endpoint"]  # re-exported for SimFleet
 from wsman.service import CertMapping, Limits, Listener
 
 from support import pki
@@ -145,8 +146,12 @@ def shared_endpoint() -> Endpoint:
     return _get_shared().endpoint
 
 
-def serve(hosts: tuple[str, ...], state_dir: Path, profile: WinRM) -> dict[str, dict[str, Any]]:
-    """Serve ``hosts`` over ``profile``; return each host's inventory variables (its address and port)."""
+def serve(
+    hosts: tuple[str, ...], state_dir: Path, profile: WinRM, runner: CommandRunner | None = None
+) -> dict[str, dict[str, Any]]:
+    """Serve ``hosts`` over ``profile``; return each host's inventory variables (its address and port).
+
+    ``runner`` executes their commands: the simulated host by default, pwsh with ``pwshhost.winrs.PwshRunner``."""
     shared = _get_shared()
     found: dict[str, dict[str, Any]] = {}
     for host in hosts:
@@ -160,6 +165,7 @@ def serve(hosts: tuple[str, ...], state_dir: Path, profile: WinRM) -> dict[str, 
             limits=profile.limits,
             tls=tls,
             process_delay=profile.process_delay,
+            runner=runner,
         )
         found[host] = {"ansible_host": address, "ansible_port": port}
     return found

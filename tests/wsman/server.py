@@ -170,10 +170,12 @@ class Endpoint:
         limits: service.Limits | None = None,
         tls: Tls | None = None,
         process_delay: float = 0.0,
+        runner: CommandRunner | None = None,
     ) -> tuple[str, int]:
         """Serve host ``name`` (state file ``<state_dir>/<name>.json``) on its own address; return address and port.
 
-        Hosts are told apart by address, as in a real fleet; the control calls below take that address.
+        Hosts are told apart by address, as in a real fleet; the control calls below take that address. ``runner``
+        executes this host's commands (default: the endpoint's, the simulated host).
         """
         if listener.scheme == "https" and tls is None:
             raise ValueError("an HTTPS listener needs a certificate")
@@ -182,7 +184,7 @@ class Endpoint:
             raise ValueError(f"{address} already serves host {self._hosts[address].name}")
         self.ntlm_users.add(listener.users)
         context = HostContext(name, Path(state_dir), process_delay)
-        shells = HostShells(context, self.runner, limits or service.Limits())
+        shells = HostShells(context, runner or self.runner, limits or service.Limits())
         host = _Host(name, address, self._port(listener.scheme), listener, shells, wire_log(state_dir, name))
         self._call(self._listen(host, self._tls_context(listener, tls)))
         self._hosts[address] = host

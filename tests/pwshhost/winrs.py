@@ -1,0 +1,268 @@
+"""The pwsh host behind the WinRM endpoint (issue 21): each WinRS command runs in its own pwsh process.
+
+:class:`PwshRunner` plugs into :class:`wsman.server.Endpoint` (``add_host(..., runner=...)``) for the hosts that
+should run our real PowerShell: what the ``winrm`` connection sends (``PowerShell -NoProfile -NonInteractive
+-ExecutionPolicy Unrestricted -EncodedCommand …`` and the stdin chunks of ``Send``) starts one pwsh process per
+``Command`` as WinRS starts one process (WINDOWS_FACTS WINRM-9); stdin is forwarded as it arrives, stdout and stderr
+are returned as the process writes them, the exit code when it ends. The collection is the test build of
+:mod:`pwshhost.build` (boundary utils faked onto the Windows model server), each host has its own state file.
+
+What differs on Linux is made to look like Windows here, never in the module code (docs/TESTING.md, "The pwsh host
+behind WinRM"):
+
+- the command's script gets a preamble setting Windows PowerShell 5.1's ``$ErrorView`` (NormalView) and
+  ``$PSStyle.OutputRendering = 'PlainText'``, and the process runs with ``TERM=dumb`` (a WinRS process has no
+  terminal): the CLIXML error stream on stderr then carries 5.1's error layout without ANSI escapes (WINRM-10);
+- ``chcp.com`` (ansible-core 2.16's bootstrap calls it) is a shim beside the ``PowerShell`` link (``pwshhost.host``);
+- ``TEMP``/``TMP``, ``USERPROFILE`` and the working directory are the host's own profile directory under the state
+  directory, as a WinRS process starts in the user's profile with its temp folder;
+- exit codes are 8-bit on Linux (Windows: 32-bit); the run log records what pwsh returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import re
+import shlex
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simhost import endpoint as simhost_endpoint
+from simhost.payload import PayloadError, decode_payload
+from simhost.recorder import make_entry, record_run
+from simhost.runner import short_module_name
+from simhost.state import load_state, save_state
+from support.pwsh import find_pwsh
+from wsman.commands import HostContext, encoded_script
+from wsman.soap import Output
+
+from pwshhost.host import NotATestBuild, check_test_build, process_env
+
+#: What Windows PowerShell 5.1 renders by default and a WinRS process has: WINDOWS_FACTS WINRM-10.
+PREAMBLE = "$ErrorView = 'NormalView'; $PSStyle.OutputRendering = 'PlainText'"
+_PARAM = re.compile(r"\A(?:\s|#[^\n]*\n)*param\s*\(", re.IGNORECASE)
+_ENCODED_ARG = re.compile(r"^-(?:EncodedCommand|enc|e|ec)$", re.IGNORECASE)
+_INTERPRETERS = {"powershell", "powershell.exe", "pwsh"}
+
+
+def _param_end(script: str, start: int) -> int:
+    """Index just after the parenthesis closing the one at ``start`` (quotes respected)."""
+    depth, quote = 0, ""
+    for index in range(start, len(script)):
+        char = script[index]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    raise ValueError("the script's param block is not closed")
+
+
+def with_preamble(script: str) -> str:
+    """``script`` with :data:`PREAMBLE` as its first statement: after a leading ``param(...)`` block (ansible-core
+    2.19+'s bootstrap has one, and it must stay first), else on a line of its own; line numbers move down by one."""
+    found = _PARAM.match(script)
+    if found is None:
+        return f"{PREAMBLE}\n{script}"
+    end = _param_end(script, found.end() - 1)
+    return f"{script[:end]}\n{PREAMBLE}\n{script[end:]}"
+
+
+def pwsh_argv(command_line: str, pwsh: Path) -> list[str]:
+    """The argv that runs ``command_line`` (a Windows PowerShell command line) on ``pwsh``, its encoded script
+    given :data:`PREAMBLE`."""
+    argv = shlex.split(command_line)
+    if not argv or argv[0].casefold() not in _INTERPRETERS:
+        raise ValueError(f"pwsh host: not a PowerShell command line: {command_line[:80]!r}")
+    script = encoded_script(command_line)
+    out = [str(pwsh)]
+    for index, arg in enumerate(argv[1:], start=1):
+        if script is not None and index > 1 and _ENCODED_ARG.match(argv[index - 1]):
+            arg = base64.b64encode(with_preamble(script).encode("utf-16-le")).decode("ascii")
+        out.append(arg)
+    return out
+
+
+def profile_dir(host: HostContext) -> Path:
+    """The host's user profile: the working directory of its processes, TEMP under it."""
+    return host.state_dir / f"{host.name}.profile"
+
+
+@dataclass
+class PwshCommand:
+    """One pwsh process started by a WinRS Command."""
+
+    host: HostContext
+    command_line: str
+    console_stdin: bool
+    socket: str
+    pwsh: Path
+    description: dict[str, Any] = field(default_factory=dict)
+    _stdin: bytearray = field(default_factory=bytearray)
+    _stdin_queue: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
+    _stdout: bytearray = field(default_factory=bytearray)
+    _stderr: bytearray = field(default_factory=bytearray)
+    _reply: bytearray = field(default_factory=bytearray)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _exit_code: int | None = None
+    _process: asyncio.subprocess.Process | None = None
+    _started: float = field(default_factory=time.monotonic)
+    _task: asyncio.Task[None] | None = None
+    _terminated: bool = False
+
+    def __post_init__(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        try:
+            await self._start_and_wait()
+        except Exception:  # a failure of this runner: the command fails visibly instead of hanging the Receive
+            self._finish(1, stderr=f"pwsh host: {traceback.format_exc()}".encode())
+
+    async def _start_and_wait(self) -> None:
+        state_path = simhost_endpoint.host_file(self.host.state_dir, self.host.name)
+        if not state_path.exists():
+            save_state(state_path, load_state(state_path))  # the model starts from the same fresh host
+        home = profile_dir(self.host)
+        temp = home / "AppData" / "Local" / "Temp"
+        temp.mkdir(parents=True, exist_ok=True)
+        env = process_env(
+            self.pwsh, self.socket, state_path, TEMP=str(temp), TMP=str(temp), USERPROFILE=str(home), TERM="dumb"
+        )
+        try:
+            argv = pwsh_argv(self.command_line, self.pwsh)
+        except ValueError as err:
+            self._finish(1, stderr=str(err).encode())
+            return
+        if self.host.process_delay:
+            await asyncio.sleep(self.host.process_delay)
+        stdin = asyncio.subprocess.DEVNULL if self.console_stdin else asyncio.subprocess.PIPE
+        process = await asyncio.create_subprocess_exec(
+            *argv, stdin=stdin, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=home
+        )
+        self._process = process
+        if self._terminated:
+            self._kill()
+        readers = [self._pump(process.stdout, self._stdout), self._pump(process.stderr, self._stderr)]
+        feeder = [] if self.console_stdin else [self._feed(process)]
+        await asyncio.gather(*readers, *feeder)
+        self._finish(await process.wait())
+
+    async def _pump(self, stream: asyncio.StreamReader | None, buffer: bytearray) -> None:
+        while stream is not None and (chunk := await stream.read(65536)):
+            buffer.extend(chunk)
+            if buffer is self._stdout:
+                self._reply.extend(chunk)  # the whole stdout for the run log; _stdout is drained by Receive
+            self._changed.set()
+
+    async def _feed(self, process: asyncio.subprocess.Process) -> None:
+        """Stdin chunks to the process as they come; the payload is checked before stdin closes (both bootstraps
+        read stdin to its end before they run anything), so a payload of the real collection never runs here."""
+        writer = process.stdin
+        if writer is None:
+            return
+        try:
+            while (chunk := await self._stdin_queue.get()) is not None:
+                writer.write(chunk)
+                await writer.drain()
+            self.description = _describe(bytes(self._stdin))
+            if self.description.get("refused"):
+                process.kill()
+                self._stderr.extend(self.description["refused"].encode())
+                return
+            writer.close()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the process ended without reading all of its stdin, as it may on Windows
+
+    def _finish(self, exit_code: int, stderr: bytes = b"") -> None:
+        self._stderr.extend(stderr)
+        self._exit_code = exit_code
+        self._record()
+        self._changed.set()
+
+    def _record(self) -> None:
+        if self.console_stdin or not self._stdin:
+            record_run(self.host.state_dir, self.host.name, make_entry("raw", rc=self._exit_code))
+            return
+        try:
+            payload = decode_payload(bytes(self._stdin))
+        except PayloadError:
+            return  # not a module run (put_file and the like): the wire log has it
+        name = payload.module_name or (payload.actions[-1] if payload.actions else "unknown")
+        entry = make_entry(
+            short_module_name(name),
+            bytes_in=payload.byte_count,
+            bytes_out=len(self._reply),
+            rc=self._exit_code,
+            reply=self._reply.decode("utf-8", "replace"),
+            host_seconds=round(time.monotonic() - self._started, 3),
+            **simhost_endpoint._details(payload),
+        )
+        record_run(self.host.state_dir, self.host.name, entry)
+
+    async def write(self, data: bytes, end: bool) -> None:
+        if self.console_stdin:
+            return  # WINRS_CONSOLEMODE_STDIN: the process reads no piped input
+        self._stdin.extend(data)
+        self._stdin_queue.put_nowait(data)
+        if end:
+            self._stdin_queue.put_nowait(None)
+
+    async def read(self, timeout: float, budget: int) -> Output | None:
+        if not self._stdout and not self._stderr and self._exit_code is None:
+            self._changed.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout)
+            if not self._stdout and not self._stderr and self._exit_code is None:
+                return None
+        stdout = bytes(self._stdout[:budget])
+        del self._stdout[:budget]
+        stderr = bytes(self._stderr[: budget - len(stdout)])
+        del self._stderr[: len(stderr)]
+        done = self._exit_code is not None and not self._stdout and not self._stderr
+        return Output(stdout, stderr, done=done, exit_code=self._exit_code or 0)
+
+    async def terminate(self) -> None:
+        """Signal terminate: the process is killed where it is (a module mid-apply stops there), or as soon as it
+        exists."""
+        self._terminated = True
+        self._kill()
+
+    def _kill(self) -> None:
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+
+
+def _describe(stdin: bytes) -> dict[str, Any]:
+    try:
+        payload = decode_payload(stdin)
+    except PayloadError:
+        return {"kind": "undecodable"}
+    try:
+        check_test_build(payload)
+    except NotATestBuild as err:
+        return {"kind": "module", "refused": str(err)}
+    mode = payload.module_args.get("mode")
+    return {"kind": "module", "module": payload.module_name, "mode": mode if isinstance(mode, str) else None}
+
+
+class PwshRunner:
+    """Runs every command of a host on pwsh, its boundary answered by the Windows model server at ``socket``."""
+
+    def __init__(self, socket: str, pwsh: Path | None = None) -> None:
+        self.socket = socket
+        self.pwsh = pwsh or find_pwsh()
+
+    def start(self, host: HostContext, command_line: str, console_stdin: bool) -> PwshCommand:
+        return PwshCommand(host, command_line, console_stdin, self.socket, self.pwsh)
