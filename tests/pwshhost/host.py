@@ -9,6 +9,7 @@ The run log, connection drops and the per-host state file are those of the simul
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import subprocess
@@ -36,20 +37,47 @@ class NotATestBuild(RuntimeError):
 
 
 def powershell_shim(pwsh: Path) -> Path:
-    """A directory holding ``chcp.com`` and ``PowerShell`` and ``powershell``, symbolic links to ``pwsh``: Ansible's
-    exec wrapper looks its interpreter up by that name (2.19+: ``powershell``, respawning unless the name resolves to
-    the running pwsh itself; 2.16: ``PowerShell`` for child processes). Linux file names are case-sensitive, so both."""
+    """A directory holding ``chcp.com`` and ``PowerShell`` and ``powershell``, symbolic links to the pwsh executable
+    in ``$PSHOME`` (:func:`interpreter`): Ansible's exec wrapper looks its interpreter up by that name (2.19+:
+    ``powershell``, respawning unless the name resolves to a file in the running ``$PSHOME``; 2.16: ``PowerShell``
+    for child processes). Linux file names are case-sensitive, so both."""
     shim_dir = REPO_ROOT / ".build" / "pwsh-bin"
     shim_dir.mkdir(parents=True, exist_ok=True)
     _chcp_shim(shim_dir)
+    target = interpreter(pwsh, shim_dir)
     for name in ("PowerShell", "powershell"):
         shim = shim_dir / name
-        if not shim.is_symlink() or shim.readlink() != pwsh:
+        if not shim.is_symlink() or shim.readlink() != target:
             scratch = shim_dir / f".{name}.{os.getpid()}"
             scratch.unlink(missing_ok=True)
-            scratch.symlink_to(pwsh)
+            scratch.symlink_to(target)
             os.replace(scratch, shim)
     return shim_dir
+
+
+def interpreter(pwsh: Path, shim_dir: Path) -> Path:
+    """The pwsh executable inside ``$PSHOME`` of the pwsh ``pwsh`` starts, else ``pwsh`` itself.
+
+    2.19+'s exec wrapper starts a second pwsh for every module run unless its interpreter resolves into the running
+    ``$PSHOME`` (``exec_wrapper.ps1`` compares the directories); ``tools/find-pwsh`` may name a launcher script
+    outside it (``shared/pwsh/pwsh`` unpacks a bundle and runs ``$PSHOME/pwsh.dll``), which would double every run's
+    cost. The executable there needs the launcher's ``DOTNET_ROOT``, which the module process passes on. Asked once
+    per launcher and kept in ``shim_dir``.
+    """
+    cache = shim_dir / f".pshome-{hashlib.sha256(str(pwsh).encode()).hexdigest()[:16]}"
+    if not cache.is_file():
+        proc = subprocess.run(
+            [str(pwsh), "-NoProfile", "-NonInteractive", "-Command", "[Console]::Out.Write($PSHOME)"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        scratch = shim_dir / f"{cache.name}.{os.getpid()}"
+        scratch.write_text(proc.stdout.strip() if proc.returncode == 0 else "")
+        os.replace(scratch, cache)
+    pshome = cache.read_text()
+    candidate = Path(pshome) / "pwsh" if pshome else None
+    return candidate if candidate is not None and os.access(candidate, os.X_OK) else pwsh
 
 
 def check_test_build(payload: DecodedPayload) -> None:
