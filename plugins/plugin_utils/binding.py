@@ -17,7 +17,7 @@ from .certs import CertInfo, Pfx, load_pfx, pfx_for_host
 from .diff import View, store_view
 from .errors import OptionError
 from .hostnames import binding_host
-from .httpsys import REVOCATION_CHOICES, Record, httpsys_key, iis_default_record, with_binding_tls
+from .httpsys import REVOCATION_CHOICES, Record, httpsys_key, iis_default_record, kept_settings, with_binding_tls
 from .names import canonical_store_name, normalize_thumbprint
 from .plan import Op, Phase, Plan
 from .snapshot import Scope, Site, Snapshot
@@ -380,18 +380,27 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
         predicted = iis_default_record(cert_hash, cert_store, wanted_flags) if rebinding else None
     else:
         predicted = current_record
-    if rebinding and saved_settings is None and base is not None and _unstated(base.dropped_by_iis(), desired):
-        # IIS rewrites the record when the binding change commits: keep what it drops until httpsys_set restores it,
-        # so an apply interrupted in between loses nothing (ENGINE.md, "Saved HTTP.sys options").
+    kept = kept_settings(old) if old is not None else {}
+    if (
+        rebinding
+        and saved_settings is None
+        and base is not None
+        and (_unstated(base.dropped_by_iis(), desired) or any(kept.values()))
+    ):
+        # IIS rewrites the record when the binding change commits: keep what it drops (the settings httpsys_set keeps
+        # included) until httpsys_set restores it, so an apply interrupted in between loses nothing (ENGINE.md,
+        # "Saved HTTP.sys options").
         ops.append(
             Op(
                 "httpsys_save",
-                base.to_args(kind, key),
+                {**base.to_args(kind, key), **kept},
                 Phase.HTTPSYS_SAVE,
                 f"keep a copy of the HTTP.sys SSL options of {kind} {key} until they are written again",
             )
         )
-    if saved_settings is not None or not wanted_record.same_as(predicted):
+    # IIS drops the settings httpsys_set keeps as well: only httpsys_set (from the saved copy) brings them back.
+    restores_kept = rebinding and any(kept.values())
+    if saved_settings is not None or restores_kept or not wanted_record.same_as(predicted):
         if rebinding:
             reason = " (IIS dropped its client-certificate options when the binding changed)"
         elif saved_settings is not None:
