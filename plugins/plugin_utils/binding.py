@@ -297,6 +297,18 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
     if desired.state == "absent":
         return _plan_absent(desired, snapshot, site)
 
+    if current is not None and current.ssl_flags & flags.BINDING_CCS:
+        # Issue 10 item 8 (Central Certificate Store bindings) is not built yet: planning this binding as a
+        # fixed-certificate one would write a hostnameport record for it, which the CCS binding does not use (its
+        # client certificate options live on the ccs record of its port, WINDOWS_FACTS HTTPSYS-10).
+        raise OptionError(
+            f"{desired.prefix}host",
+            f"the binding {bi} of site {site.name!r} takes its certificate from the IIS Central Certificate Store "
+            "(sslFlags CentralCertStore); this version of mtls.iis does not manage Central Certificate Store "
+            "bindings and would write a fixed-certificate HTTP.sys record for it.",
+            "leave this binding out of the task (manage it in IIS Manager), or remove it first (state: absent) "
+            "to replace it with a fixed-certificate binding.",
+        )
     ops: list[Op] = []
     warnings: list[str] = []
     secrets: dict[str, str] = {}
