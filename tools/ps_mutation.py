@@ -79,9 +79,9 @@ MUTANTS: tuple[Mutant, ...] = (
         "a truncated thumbprint accepted",
     ),
     Mutant(
-        f"{UTILS}/IisBinding.psm1",
-        "$total = $total -bor $script:BindingFlagBits[$name]",
-        "$total = $total -band $script:BindingFlagBits[$name]",
+        f"{UTILS}/IisConfig.psm1",
+        "$total = $total -bor $Bits[$name]",
+        "$total = $total -band $Bits[$name]",
         "IisBinding.Tests.ps1",
         "sslFlags names combined with the wrong operator",
     ),

@@ -296,7 +296,7 @@ Function Set-MtlsHttpSysBinding {
     <#
     .SYNOPSIS
     Op httpsys_set: writes the whole HTTP.sys SSL record of one key with netsh (update when it exists, add when not),
-    keeping the settings the op does not manage; changed=false without calling netsh when the record already is as
+    keeping the settings the op does not manage (or restoring them from a saved copy); changed=false without calling netsh when the record already is as
     asked. Reads the record back and fails when it is not as written.
     #>
     [CmdletBinding()]
@@ -366,7 +366,14 @@ Function Set-MtlsHttpSysBinding {
 
         [Parameter(Mandatory = $true)]
         [bool]
-        $DisableOcspStapling
+        $DisableOcspStapling,
+
+        # The copy httpsys_save kept for this record (HttpSysSaved.psm1), or $null. The settings the op keeps come
+        # from it instead of the current record: IIS dropped them when it rewrote the record (WINDOWS_FACTS HTTPSYS-4).
+        # A copy without them (saved by an older engine) leaves them to the current record.
+        [AllowNull()]
+        [System.Collections.IDictionary]
+        $Saved
     )
 
     Assert-MtlsHttpSysKey -Key $Key -Kind $Kind
@@ -384,7 +391,11 @@ Function Set-MtlsHttpSysBinding {
         $current = ConvertFrom-MtlsHttpSysRecord -Record $record
         $verb = 'update'
     }
-    $kept = Get-MtlsHttpSysKeptSetting -Current $current
+    $keptFrom = $current
+    if ($null -ne $Saved -and $Saved.Contains('reject')) {
+        $keptFrom = $Saved
+    }
+    $kept = Get-MtlsHttpSysKeptSetting -Current $keptFrom
     foreach ($name in $kept.Keys) {
         $wanted[$name] = $kept[$name]
     }

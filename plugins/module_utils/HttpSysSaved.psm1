@@ -5,7 +5,7 @@
 # IIS rewrites a changed binding's record without its client certificate options (WINDOWS_FACTS HTTPSYS-4), so the
 # controller saves them first, and httpsys_set / httpsys_remove forget the copy once the record is as asked. One REG_SZ
 # per record under the engine's own key (WINDOWS_FACTS HTTPSYS-5), named '<kind> <key>', holding the record's settings
-# as JSON. Every registry access goes through WinRegistry.psm1.
+# as JSON: the ones httpsys_set manages and the ones it keeps (reject ... ctl_identifier), since IIS drops both. Every registry access goes through WinRegistry.psm1.
 
 #AnsibleRequires -PowerShell ..module_utils.WinRegistry
 #AnsibleRequires -PowerShell ..module_utils.RegistryValue
@@ -19,7 +19,8 @@ $script:SavedRecordsPath = 'SOFTWARE\mtls.iis\HttpSysSaved'
 Function Save-MtlsHttpSysRecord {
     <#
     .SYNOPSIS
-    Op httpsys_save: keeps a copy of a record's settings (the op's arguments without key and kind) under the engine's
+    Op httpsys_save: keeps a copy of a record's settings (the op's arguments without key and kind: every setting of the
+    record, the kept ones included, in the names of ConvertFrom-MtlsHttpSysRecord) under the engine's
     own key; changed=false when the same copy is already there.
     #>
     [CmdletBinding()]
@@ -81,6 +82,31 @@ Function Get-MtlsHttpSysSavedRecord {
     }
 }
 
+Function Get-MtlsHttpSysSavedSetting {
+    <#
+    .SYNOPSIS
+    The settings of the copy kept for one record (keys compare case-insensitively, as the registry compares value
+    names, WINDOWS_FACTS REG-2); $null when none is kept.
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Key,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Kind
+    )
+
+    foreach ($saved in @(Get-MtlsHttpSysSavedRecord)) {
+        if ($saved.kind -eq $Kind -and $saved.key -eq $Key) {
+            return $saved.record
+        }
+    }
+    $null
+}
+
 Function Clear-MtlsHttpSysSavedRecord {
     <#
     .SYNOPSIS
@@ -109,4 +135,5 @@ Function Clear-MtlsHttpSysSavedRecord {
 
 Export-ModuleMember -Function Save-MtlsHttpSysRecord
 Export-ModuleMember -Function Get-MtlsHttpSysSavedRecord
+Export-ModuleMember -Function Get-MtlsHttpSysSavedSetting
 Export-ModuleMember -Function Clear-MtlsHttpSysSavedRecord

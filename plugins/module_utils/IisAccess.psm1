@@ -26,43 +26,6 @@ $script:AccessFlagBits = @{ None = 0; Ssl = 8; SslNegotiateCert = 32; SslRequire
 # Bits access_set writes: Ssl, SslNegotiateCert, SslRequireCert, Ssl128.
 $script:AccessWritableMask = 0x168
 
-Function ConvertFrom-MtlsIisAccessFlag {
-    <#
-    .SYNOPSIS
-    sslFlags as an integer from a number (how MWA returns it, WINDOWS_FACTS IISCONFIG-5) or the text IIS writes
-    ("Ssl, SslNegotiateCert", names in any case, or digits). A name the schema does not have is an error.
-    #>
-    [CmdletBinding()]
-    [OutputType([long])]
-    param ([AllowNull()][object]$Value)
-
-    if ($null -eq $Value) {
-        return 0L
-    }
-    if ($Value -isnot [string]) {
-        return [long]$Value
-    }
-    $total = 0L
-    foreach ($part in $Value.Split(',')) {
-        $name = $part.Trim()
-        $number = 0L
-        if ($name -eq '') {
-            continue
-        }
-        if ([long]::TryParse($name, [ref]$number)) {
-            $total = $total -bor $number
-        }
-        elseif ($script:AccessFlagBits.ContainsKey($name)) {
-            # Hashtable keys compare case-insensitively, as IIS reads flag names.
-            $total = $total -bor $script:AccessFlagBits[$name]
-        }
-        else {
-            throw "sslFlags '$Value' has the unknown flag '$name'"
-        }
-    }
-    $total
-}
-
 Function Get-MtlsIisExplicitAccess {
     <#
     .SYNOPSIS
@@ -90,7 +53,7 @@ Function Get-MtlsIisExplicitAccess {
         $text = $entry.element.GetAttribute('sslFlags')
         $value = $null
         try {
-            $value = ConvertFrom-MtlsIisAccessFlag -Value $text
+            $value = ConvertFrom-MtlsIisFlag -Value $text -Bits $script:AccessFlagBits -What 'sslFlags'
         }
         catch {
             # Unreadable text is a mismatch: access_set rewrites it.
@@ -143,10 +106,10 @@ Function Get-MtlsIisAccessSnapshot {
         $info = $chains[[string]$path]
         $values = foreach ($link in $info.chain) {
             $key = Get-MtlsIisLocationKey -Path $link
-            $applicationHost = ConvertFrom-MtlsIisAccessFlag -Value $trees[$index["False|$key"]].attributes['sslFlags']
+            $applicationHost = ConvertFrom-MtlsIisFlag -Value $trees[$index["False|$key"]].attributes['sslFlags'] -Bits $script:AccessFlagBits -What 'sslFlags'
             $merged = $applicationHost
             if ($info.exists) {
-                $merged = ConvertFrom-MtlsIisAccessFlag -Value $trees[$index["True|$key"]].attributes['sslFlags']
+                $merged = ConvertFrom-MtlsIisFlag -Value $trees[$index["True|$key"]].attributes['sslFlags'] -Bits $script:AccessFlagBits -What 'sslFlags'
             }
             @{ path = $link; application_host = $applicationHost; merged = $merged }
         }

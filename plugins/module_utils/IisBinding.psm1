@@ -35,38 +35,6 @@ $script:BindingFlagMasks = @(
     @{ build = 0; mask = 0x3; name = 'Windows Server 2016 and 2019' }
 )
 
-Function ConvertFrom-MtlsIisBindingFlag {
-    <# .SYNOPSIS A binding's sslFlags as an integer: a number as it is, a text of flag names or digits converted. #>
-    [CmdletBinding()]
-    [OutputType([long])]
-    param ([AllowNull()][object]$Value)
-
-    if ($null -eq $Value) {
-        return 0L
-    }
-    if ($Value -isnot [string]) {
-        return [long]$Value
-    }
-    $total = 0L
-    foreach ($part in $Value.Split(',')) {
-        $name = $part.Trim()
-        $number = 0L
-        if ($name -eq '') {
-            continue
-        }
-        if ([long]::TryParse($name, [ref]$number)) {
-            $total = $total -bor $number
-        }
-        elseif ($script:BindingFlagBits.ContainsKey($name)) {
-            $total = $total -bor $script:BindingFlagBits[$name]
-        }
-        else {
-            throw "binding sslFlags '$Value' has the unknown flag '$name'"
-        }
-    }
-    $total
-}
-
 Function ConvertTo-MtlsIisBindingSnapshot {
     <# .SYNOPSIS One binding in the snapshot's shape (docs/ENGINE.md). #>
     [CmdletBinding()]
@@ -76,7 +44,7 @@ Function ConvertTo-MtlsIisBindingSnapshot {
     @{
         protocol = [string]$Binding.protocol
         binding_information = [string]$Binding.binding_information
-        ssl_flags = ConvertFrom-MtlsIisBindingFlag -Value $Binding.ssl_flags
+        ssl_flags = ConvertFrom-MtlsIisFlag -Value $Binding.ssl_flags -Bits $script:BindingFlagBits -What 'binding sslFlags'
         certificate_hash = ([string]$Binding.certificate_hash).ToUpperInvariant()
         certificate_store = [string]$Binding.certificate_store
     }

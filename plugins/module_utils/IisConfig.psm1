@@ -420,6 +420,48 @@ Function ConvertTo-MtlsIisEnumName {
     $Value.Trim()
 }
 
+Function ConvertFrom-MtlsIisFlag {
+    <#
+    .SYNOPSIS
+    A flags attribute (access or binding sslFlags) as an integer: a number as it is (how MWA returns it, WINDOWS_FACTS
+    IISCONFIG-5), the text IIS writes ("Ssl, SslNegotiateCert": names in any case, or digits) converted with the bit
+    table of that attribute (Bits: name -> bit; hashtable keys compare case-insensitively, as IIS reads flag names).
+    A name the table does not have is an error naming What (the attribute).
+    #>
+    [CmdletBinding()]
+    [OutputType([long])]
+    param (
+        [AllowNull()][object]$Value,
+        [Parameter(Mandatory = $true)][hashtable]$Bits,
+        [Parameter(Mandatory = $true)][string]$What
+    )
+
+    if ($null -eq $Value) {
+        return 0L
+    }
+    if ($Value -isnot [string]) {
+        return [long]$Value
+    }
+    $total = 0L
+    foreach ($part in $Value.Split(',')) {
+        $name = $part.Trim()
+        $number = 0L
+        if ($name -eq '') {
+            continue
+        }
+        if ([long]::TryParse($name, [ref]$number)) {
+            $total = $total -bor $number
+        }
+        elseif ($Bits.ContainsKey($name)) {
+            $total = $total -bor $Bits[$name]
+        }
+        else {
+            throw "$What '$Value' has the unknown flag '$name'"
+        }
+    }
+    $total
+}
+
 Function ConvertTo-MtlsIisEnumArgument {
     <# .SYNOPSIS An op's enum argument (a name in any case) as its canonical name; anything else fails, listing the names. #>
     [CmdletBinding()]
@@ -463,6 +505,7 @@ Export-ModuleMember -Function Find-MtlsIisSite
 Export-ModuleMember -Function Get-MtlsIisSite
 Export-ModuleMember -Function Assert-MtlsIisSiteName
 Export-ModuleMember -Function Assert-MtlsIisLocation
+Export-ModuleMember -Function ConvertFrom-MtlsIisFlag
 Export-ModuleMember -Function Get-MtlsIisLocationKey
 Export-ModuleMember -Function Resolve-MtlsIisLocation
 Export-ModuleMember -Function Get-MtlsIisConfigDocument

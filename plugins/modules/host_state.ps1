@@ -66,7 +66,9 @@ $OpArguments = @{
     httpsys_save = @(
         'key', 'kind', 'certificate_hash', 'certificate_store', 'app_id', 'negotiate_client_certificate',
         'ctl_store_name', 'ds_mapper', 'revocation', 'revocation_freshness_seconds', 'disable_tls13',
-        'disable_legacy_tls', 'disable_http2', 'disable_quic', 'disable_ocsp_stapling'
+        'disable_legacy_tls', 'disable_http2', 'disable_quic', 'disable_ocsp_stapling', 'reject',
+        'enable_token_binding', 'log_extended_events', 'enable_session_ticket', 'disable_tls12', 'disable_session_id',
+        'usage_check_disabled', 'url_retrieval_timeout', 'ctl_identifier'
     )
     access_set = @('location', 'ssl_flags')
     access_unset = @('location')
@@ -192,6 +194,7 @@ $OpHandlers = @{
             DisableQuic = Get-OpArgument -Op $Op -Name 'disable_quic'
             DisableOcspStapling = Get-OpArgument -Op $Op -Name 'disable_ocsp_stapling'
         }
+        $record.Saved = Get-MtlsHttpSysSavedSetting -Key $record.Key -Kind $record.Kind
         $outcome = Set-MtlsHttpSysBinding @record
         # The record is as asked: the copy httpsys_save kept for it has done its job.
         $forgotten = Clear-MtlsHttpSysSavedRecord -Key $record.Key -Kind $record.Kind
@@ -223,6 +226,15 @@ $OpHandlers = @{
             disable_http2 = Get-OpArgument -Op $Op -Name 'disable_http2'
             disable_quic = Get-OpArgument -Op $Op -Name 'disable_quic'
             disable_ocsp_stapling = Get-OpArgument -Op $Op -Name 'disable_ocsp_stapling'
+            reject = Get-OpArgument -Op $Op -Name 'reject'
+            enable_token_binding = Get-OpArgument -Op $Op -Name 'enable_token_binding'
+            log_extended_events = Get-OpArgument -Op $Op -Name 'log_extended_events'
+            enable_session_ticket = Get-OpArgument -Op $Op -Name 'enable_session_ticket'
+            disable_tls12 = Get-OpArgument -Op $Op -Name 'disable_tls12'
+            disable_session_id = Get-OpArgument -Op $Op -Name 'disable_session_id'
+            usage_check_disabled = Get-OpArgument -Op $Op -Name 'usage_check_disabled'
+            url_retrieval_timeout = Get-OpArgument -Op $Op -Name 'url_retrieval_timeout'
+            ctl_identifier = Get-OpArgument -Op $Op -Name 'ctl_identifier' -AllowNull
         }
         Save-MtlsHttpSysRecord -Key (Get-OpArgument -Op $Op -Name 'key') -Kind (Get-OpArgument -Op $Op -Name 'kind') -Settings $settings
     }

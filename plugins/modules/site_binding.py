@@ -147,6 +147,9 @@ attributes:
 notes:
   - Runs C(mtls.iis.host_state) on the host at most twice. HTTP.sys state is read from the registry, never from
     localized C(netsh) output; writes go through C(netsh http add|update|delete sslcert).
+  - An existing binding that takes its certificate from the IIS Central Certificate Store (sslFlags
+    C(CentralCertStore)) is not managed yet; the module refuses it before changing anything, and can only remove it
+    (O(state=absent)).
 seealso:
   - module: mtls.iis.ssl_settings
   - module: mtls.iis.trusted_certs

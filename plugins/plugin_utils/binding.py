@@ -17,7 +17,7 @@ from .certs import CertInfo, Pfx, load_pfx, pfx_for_host
 from .diff import View, store_view
 from .errors import OptionError
 from .hostnames import binding_host
-from .httpsys import REVOCATION_CHOICES, Record, httpsys_key, iis_default_record, with_binding_tls
+from .httpsys import REVOCATION_CHOICES, Record, httpsys_key, iis_default_record, kept_settings, with_binding_tls
 from .names import canonical_store_name, normalize_thumbprint
 from .plan import Op, Phase, Plan
 from .snapshot import Scope, Site, Snapshot
@@ -297,6 +297,18 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
     if desired.state == "absent":
         return _plan_absent(desired, snapshot, site)
 
+    if current is not None and current.ssl_flags & flags.BINDING_CCS:
+        # Issue 10 item 8 (Central Certificate Store bindings) is not built yet: planning this binding as a
+        # fixed-certificate one would write a hostnameport record for it, which the CCS binding does not use (its
+        # client certificate options live on the ccs record of its port, WINDOWS_FACTS HTTPSYS-10).
+        raise OptionError(
+            f"{desired.prefix}host",
+            f"the binding {bi} of site {site.name!r} takes its certificate from the IIS Central Certificate Store "
+            "(sslFlags CentralCertStore); this version of mtls.iis does not manage Central Certificate Store "
+            "bindings and would write a fixed-certificate HTTP.sys record for it.",
+            "leave this binding out of the task (manage it in IIS Manager), or remove it first (state: absent) "
+            "to replace it with a fixed-certificate binding.",
+        )
     ops: list[Op] = []
     warnings: list[str] = []
     secrets: dict[str, str] = {}
@@ -380,18 +392,27 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
         predicted = iis_default_record(cert_hash, cert_store, wanted_flags) if rebinding else None
     else:
         predicted = current_record
-    if rebinding and saved_settings is None and base is not None and _unstated(base.dropped_by_iis(), desired):
-        # IIS rewrites the record when the binding change commits: keep what it drops until httpsys_set restores it,
-        # so an apply interrupted in between loses nothing (ENGINE.md, "Saved HTTP.sys options").
+    kept = kept_settings(old) if old is not None else {}
+    if (
+        rebinding
+        and saved_settings is None
+        and base is not None
+        and (_unstated(base.dropped_by_iis(), desired) or any(kept.values()))
+    ):
+        # IIS rewrites the record when the binding change commits: keep what it drops (the settings httpsys_set keeps
+        # included) until httpsys_set restores it, so an apply interrupted in between loses nothing (ENGINE.md,
+        # "Saved HTTP.sys options").
         ops.append(
             Op(
                 "httpsys_save",
-                base.to_args(kind, key),
+                {**base.to_args(kind, key), **kept},
                 Phase.HTTPSYS_SAVE,
                 f"keep a copy of the HTTP.sys SSL options of {kind} {key} until they are written again",
             )
         )
-    if saved_settings is not None or not wanted_record.same_as(predicted):
+    # IIS drops the settings httpsys_set keeps as well: only httpsys_set (from the saved copy) brings them back.
+    restores_kept = rebinding and any(kept.values())
+    if saved_settings is not None or restores_kept or not wanted_record.same_as(predicted):
         if rebinding:
             reason = " (IIS dropped its client-certificate options when the binding changed)"
         elif saved_settings is not None:

@@ -129,6 +129,30 @@ REWRITE_DROPS = (
 )
 
 
+#: DefaultFlags bits httpsys_set does not manage but keeps (issue 10 item 5, WINDOWS_FACTS HTTPSYS-8), by the name the
+#: engine gives each setting.
+KEPT_FLAGS = {
+    "reject": 0x8,
+    "enable_token_binding": 0x100,
+    "log_extended_events": 0x200,
+    "enable_session_ticket": 0x800,
+    "disable_tls12": 0x1000,
+    "disable_session_id": 0x4000,
+}
+
+
+def kept_settings(record: HttpSysBinding) -> dict[str, Any]:
+    """The settings of a record httpsys_set keeps as they are (DefaultFlags bits, a disabled usage check, the URL
+    retrieval timeout, the CTL identifier), in the names of the ``httpsys_save`` arguments. IIS drops them too when
+    it rewrites the record (WINDOWS_FACTS HTTPSYS-4), so a saved copy holds them."""
+    return {
+        **{name: bool(record.default_flags & bit) for name, bit in KEPT_FLAGS.items()},
+        "usage_check_disabled": bool(record.cert_check_mode & flags.CHECK_NO_USAGE_CHECK),
+        "url_retrieval_timeout": record.revocation_url_retrieval_timeout,
+        "ctl_identifier": record.ctl_identifier or "",
+    }
+
+
 def iis_default_record(certificate_hash: str, certificate_store: str, binding_flags: int) -> Record:
     """The record IIS writes for a binding: its TLS bits mirrored, client-certificate options gone."""
     return Record(

@@ -16,6 +16,12 @@ _HTTPSYS_RECORD = (
     "ctl_store_name", "ds_mapper", "revocation", "revocation_freshness_seconds", "disable_tls13",
     "disable_legacy_tls", "disable_http2", "disable_quic", "disable_ocsp_stapling",
 )  # fmt: skip
+#: The settings of a record httpsys_set does not manage but keeps (issue 10 item 5); httpsys_save keeps them too, since
+#: IIS drops them as well when it rewrites the record.
+_HTTPSYS_KEPT = (
+    "reject", "enable_token_binding", "log_extended_events", "enable_session_ticket", "disable_tls12",
+    "disable_session_id", "usage_check_disabled", "url_retrieval_timeout", "ctl_identifier",
+)  # fmt: skip
 
 #: op name -> (required arguments, optional arguments)
 OP_ARGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -34,7 +40,7 @@ OP_ARGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ("binding_set_flags", ("site", "binding_information", "ssl_flags"), ()),
         ("httpsys_set", _HTTPSYS_RECORD, ()),
         ("httpsys_remove", ("key", "kind"), ()),
-        ("httpsys_save", _HTTPSYS_RECORD, ()),
+        ("httpsys_save", _HTTPSYS_RECORD + _HTTPSYS_KEPT, ()),
         ("access_set", ("location", "ssl_flags"), ()),
         ("access_unset", ("location",), ()),
         ("feature_install", ("name",), ()),

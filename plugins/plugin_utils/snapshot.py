@@ -133,6 +133,8 @@ class HttpSysBinding:
     default_flags: int = 0
     cert_check_mode: int = 0
     revocation_freshness_time: int = 0
+    revocation_url_retrieval_timeout: int = 0
+    ctl_identifier: str | None = None
 
     @property
     def negotiates_client_certificate(self) -> bool:

@@ -107,6 +107,30 @@ def test_httpsys_set_keeps_the_record_settings_the_module_does_not_manage(fleet,
     assert modes(fleet) == ["gather"]
 
 
+def test_a_certificate_change_interrupted_after_iis_rewrote_the_record_loses_no_unmanaged_setting(fleet, server_certs):
+    # IIS dropped reject, disabletls12, the URL retrieval timeout and the CTL identifier with the rest of the record
+    # when the binding change committed; httpsys_set failed; the saved copy brings them back on the rerun.
+    state = fleet.state(HOST)
+    for cert in server_certs:
+        seed.add_cert(state, "My", cert.der, has_private_key=True)
+    seed.add_binding(state, SITE, BI, ssl_flags=1, certificate_hash=server_certs[0].thumbprint)
+    seed.set_httpsys_options(
+        state, *KEY, default_flags=0x8 | 0x1000, revocation_url_retrieval_timeout=15000, ctl_identifier="PartnerCtl"
+    )
+    seed.add_fault(state, "httpsys_set", {}, "The RPC server is unavailable.")
+    fleet.save(HOST, state)
+    args = {"site": SITE, "host": HOSTNAME, "certificate": {"thumbprint": server_certs[1].thumbprint, "store": "My"}}
+    assert fleet.run_module("mtls.iis.site_binding", args).recap()[HOST]["failed"] == 1
+    assert seed.httpsys_record(fleet.state(HOST), *KEY)["default_flags"] & 0x8 == 0
+    state = fleet.state(HOST)
+    seed.clear_faults(state)
+    fleet.save(HOST, state)
+    fleet.run_module("mtls.iis.site_binding", args)
+    record = seed.httpsys_record(fleet.state(HOST), *KEY)
+    assert (record["cert_hash"], record["default_flags"] & (0x8 | 0x1000)) == (server_certs[1].thumbprint, 0x1008)
+    assert (record["revocation_url_retrieval_timeout"], record["ctl_identifier"]) == (15000, "PartnerCtl")
+
+
 def test_check_mode_with_diff_changes_nothing(fleet, pfx_args, server_certs):
     before = json.dumps(fleet.state(HOST), sort_keys=True)
     result = fleet.run_module("mtls.iis.site_binding", pfx_args, check=True, diff=True).result(TASK, HOST)

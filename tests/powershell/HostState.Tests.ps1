@@ -25,6 +25,7 @@ BeforeAll {
     # The copies httpsys_save keeps (registry, HttpSys.psm1): none here, so httpsys_set/httpsys_remove forget none.
     Mock Clear-MtlsHttpSysSavedRecord { $false }
     Mock Get-MtlsHttpSysSavedRecord { }
+    Mock Get-MtlsHttpSysSavedSetting { $null }
 }
 
 Describe 'Get-OpArgument' {
@@ -125,10 +126,16 @@ Describe 'the op dispatcher (Invoke-Op)' {
                 certificate_store = 'My'; app_id = '{4dc3e181-e14b-4a21-b022-59fc669b0914}'; negotiate_client_certificate = $true
                 ctl_store_name = 'ClientAuthIssuer'; ds_mapper = $false; revocation = 'cached_only'; revocation_freshness_seconds = 60
                 disable_tls13 = $false; disable_legacy_tls = $false; disable_http2 = $true; disable_quic = $false; disable_ocsp_stapling = $false
+                reject = $true; enable_token_binding = $false; log_extended_events = $false; enable_session_ticket = $false
+                disable_tls12 = $true; disable_session_id = $false; usage_check_disabled = $true; url_retrieval_timeout = 15000
+                ctl_identifier = $null
             }
             Function = 'Save-MtlsHttpSysRecord'
             Filter = {
-                $Key -eq 'www.contoso.com:443' -and $Kind -eq 'hostnameport' -and $Settings.Count -eq 13 -and
+                $Key -eq 'www.contoso.com:443' -and $Kind -eq 'hostnameport' -and $Settings.Count -eq 22 -and
+                $Settings.reject -and $Settings.disable_tls12 -and -not $Settings.disable_session_id -and
+                $Settings.usage_check_disabled -and $Settings.url_retrieval_timeout -eq 15000 -and
+                $Settings.Contains('ctl_identifier') -and $null -eq $Settings.ctl_identifier -and
                 $Settings.ctl_store_name -eq 'ClientAuthIssuer' -and $Settings.revocation -eq 'cached_only' -and
                 $Settings.revocation_freshness_seconds -eq 60 -and $Settings.disable_http2 -and $Settings.certificate_store -eq 'My'
             } }
@@ -177,6 +184,18 @@ Describe 'the op dispatcher (Invoke-Op)' {
         $outcome = Invoke-Op -Op $Op -Secrets $secrets -Context $Context -Name $Op.op
         $outcome.changed | Should -BeTrue
         Should -Invoke $Function -Times 1 -Exactly -ParameterFilter $Filter
+    }
+
+    It 'httpsys_set passes the copy httpsys_save kept for its record, which holds what IIS dropped' {
+        Mock Get-MtlsHttpSysSavedSetting -ParameterFilter { $Key -eq '0.0.0.0:443' -and $Kind -eq 'ipport' } { @{ reject = $true } }
+        $op = @{
+            op = 'httpsys_set'; key = '0.0.0.0:443'; kind = 'ipport'; certificate_hash = 'A' * 40; certificate_store = 'MY'
+            app_id = '{4dc3e181-e14b-4a21-b022-59fc669b0914}'; negotiate_client_certificate = $true; ctl_store_name = $null
+            ds_mapper = $false; revocation = 'online'; revocation_freshness_seconds = 0; disable_tls13 = $false
+            disable_legacy_tls = $false; disable_http2 = $false; disable_quic = $false; disable_ocsp_stapling = $false
+        }
+        $null = Invoke-Op -Op $op -Secrets $null -Context $Context -Name 'httpsys_set'
+        Should -Invoke Set-MtlsHttpSysBinding -Times 1 -Exactly -ParameterFilter { $Saved.reject -eq $true }
     }
 
     It 'knows exactly the ops of its argument table' {

@@ -114,6 +114,26 @@ Describe 'Set-MtlsHttpSysBinding' {
         $script:Netsh[0] | Should -BeLike '* urlretrievaltimeout=15000 usagecheck=disable'
     }
 
+    It 'restores the settings it does not manage from the saved copy, which holds what IIS dropped' {
+        # The record as IIS rewrote it (WINDOWS_FACTS HTTPSYS-4): no reject, disabletls12, usage check setting, URL
+        # retrieval timeout or CTL identifier; the copy httpsys_save kept has them.
+        $saved = @{
+            reject = $true; enable_token_binding = $false; log_extended_events = $false; enable_session_ticket = $false
+            disable_tls12 = $true; disable_session_id = $false; usage_check_disabled = $true; url_retrieval_timeout = 15000
+            ctl_identifier = 'Partners'
+        }
+        $after = New-WantedKey -Flags 0x100A -CheckMode 0x10000 -UrlTimeout 15000 -CtlIdentifier 'Partners'
+        Set-TestHttpSys -Before @{ 'SslBindingInfo\0.0.0.0:443' = New-WantedKey } -After @{ 'SslBindingInfo\0.0.0.0:443' = $after }
+        (Invoke-Set -Change @{ Saved = $saved }).changed | Should -BeTrue
+        @($script:Netsh) | Should -Be @("http update sslcert ipport=0.0.0.0:443 certhash=$Hash appid=$IisAppId certstorename=MY clientcertnegotiation=enable sslctlidentifier=Partners sslctlstorename=ClientAuthIssuer dsmapperusage=disable verifyclientcertrevocation=enable verifyrevocationwithcachedclientcertonly=disable urlretrievaltimeout=15000 usagecheck=disable reject=enable disabletls12=enable")
+    }
+
+    It 'keeps the current record''s settings when the saved copy has none (a copy of an older engine)' {
+        Set-TestHttpSys -Before @{ 'SslBindingInfo\0.0.0.0:443' = New-WantedKey -Flags 0xA }
+        (Invoke-Set -Change @{ Saved = @{ certificate_hash = $Hash } }).changed | Should -BeFalse
+        $script:Netsh | Should -HaveCount 0
+    }
+
     It 'changes nothing for settings it does not manage when the managed ones are as asked' {
         Set-TestHttpSys -Before @{ 'SslBindingInfo\0.0.0.0:443' = New-WantedKey -Flags 0x5B0A -CheckMode 0x10000 -UrlTimeout 100 -CtlIdentifier 'X' }
         (Invoke-Set).changed | Should -BeFalse

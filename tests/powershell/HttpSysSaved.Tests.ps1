@@ -94,6 +94,20 @@ Describe 'Get-MtlsHttpSysSavedRecord' {
     }
 }
 
+Describe 'Get-MtlsHttpSysSavedSetting' {
+    It 'returns the settings of the copy kept for the record, its key found in another casing' {
+        Set-TestSaved -Values @{ 'hostnameport WWW.Contoso.com:443' = @('REG_SZ', $SettingsJson); 'ipport 0.0.0.0:443' = @('REG_SZ', '{"other":1}') }
+        $settings = Get-MtlsHttpSysSavedSetting -Key 'www.contoso.com:443' -Kind 'hostnameport'
+        $settings.ctl_store_name | Should -Be 'ClientAuthIssuer'
+        $settings.Keys.Count | Should -Be $Settings.Count
+    }
+
+    It 'returns $null when no copy of that kind and key is kept' {
+        Set-TestSaved -Values @{ 'hostnameport 0.0.0.0:443' = @('REG_SZ', $SettingsJson) }
+        Get-MtlsHttpSysSavedSetting -Key '0.0.0.0:443' -Kind 'ipport' | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Clear-MtlsHttpSysSavedRecord' {
     It 'deletes the copy and reports that one was there' {
         Set-TestSaved -Values @{ 'ipport 0.0.0.0:443' = @('REG_SZ', $SettingsJson) }

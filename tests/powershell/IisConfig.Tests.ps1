@@ -250,6 +250,20 @@ Describe 'IisConfig.psm1' {
             ConvertTo-MtlsIisEnumName -Value $Value -Names @{ 0 = 'Interactive'; 1 = 'Batch'; 2 = 'Network'; 3 = 'ClearText' } | Should -Be $Expected
         }
 
+        It 'reads flags given as <Case> with the bit table it is given' -ForEach @(
+            @{ Case = 'a number, as MWA returns it'; Value = 40L; Expected = 40 }
+            @{ Case = 'names in any case, as IIS reads them'; Value = 'ssl, SslNegotiateCERT'; Expected = 40 }
+            @{ Case = 'names and digits with empty parts'; Value = 'Ssl,, 256 '; Expected = 264 }
+            @{ Case = 'null'; Value = $null; Expected = 0 }
+        ) {
+            ConvertFrom-MtlsIisFlag -Value $Value -Bits @{ None = 0; Ssl = 8; SslNegotiateCert = 32 } -What 'sslFlags' | Should -Be $Expected
+        }
+
+        It 'refuses a flag name its bit table does not have, naming the attribute' {
+            { ConvertFrom-MtlsIisFlag -Value 'Sni, Ssl' -Bits @{ Sni = 1 } -What 'binding sslFlags' } |
+                Should -Throw "*binding sslFlags 'Sni, Ssl' has the unknown flag 'Ssl'*"
+        }
+
         It 'takes an enum argument in any case and refuses anything else, listing the names' {
             ConvertTo-MtlsIisEnumArgument -Value ' deny' -Names @{ 1 = 'Allow'; 2 = 'Deny' } -What 'permission' | Should -BeExactly 'Deny'
             { ConvertTo-MtlsIisEnumArgument -Value 2 -Names @{ 1 = 'Allow'; 2 = 'Deny' } -What 'permission' } | Should -Throw "*permission '2' is not one of Allow, Deny*"

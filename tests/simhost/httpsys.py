@@ -278,21 +278,33 @@ def httpsys_set(state: State, args: Mapping[str, Any]) -> bool:
 
     What ``httpsys_set`` does not manage stays as it is across the rewrite: a disabled usage check, the
     DefaultFlags bits of :data:`KEPT_FLAGS`, the URL retrieval timeout and the CTL identifier (the engine reads
-    them and passes them back to netsh, issue 10 item 5). Writing fails like netsh when the certificate is not in
-    the store or has no key.
+    them and passes them back to netsh, issue 10 item 5). When ``httpsys_save`` kept a copy of the record with
+    those settings, they come from the copy instead: IIS dropped them from the record it rewrote. Writing fails
+    like netsh when the certificate is not in the store or has no key.
     """
     wanted = record_from_op(args)
     current = get_binding(state, wanted["key"], wanted["kind"])
+    kept_from = _saved_kept(state, wanted["kind"], wanted["key"]) or current
+    if kept_from is not None:
+        wanted["cert_check_mode"] |= int(kept_from["cert_check_mode"] or 0) & CHECK_NO_USAGE_CHECK
+        wanted["default_flags"] |= int(kept_from["default_flags"] or 0) & KEPT_FLAGS
+        wanted["revocation_url_retrieval_timeout"] = kept_from["revocation_url_retrieval_timeout"]
+        wanted["ctl_identifier"] = kept_from["ctl_identifier"]
     changed = False
-    if current is None or settings(current) != settings(wanted):
+    if current is None or settings(current) != settings(wanted) or _kept(current) != _kept(wanted):
         certstore.require_server_certificate(state, wanted["cert_store"], wanted["cert_hash"])
-        if current is not None:
-            wanted["cert_check_mode"] |= int(current["cert_check_mode"] or 0) & CHECK_NO_USAGE_CHECK
-            wanted["default_flags"] |= int(current["default_flags"] or 0) & KEPT_FLAGS
-            wanted["revocation_url_retrieval_timeout"] = current["revocation_url_retrieval_timeout"]
-            wanted["ctl_identifier"] = current["ctl_identifier"]
         changed = put_binding(state, wanted)
     return forget_saved(state, wanted["kind"], wanted["key"]) or changed
+
+
+def _kept(record: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What ``httpsys_set`` keeps in a record (compared too: a restored copy must reach the record)."""
+    return (
+        int(record.get("default_flags") or 0) & KEPT_FLAGS,
+        int(record.get("cert_check_mode") or 0) & CHECK_NO_USAGE_CHECK,
+        int(record.get("revocation_url_retrieval_timeout") or 0),
+        str(record.get("ctl_identifier") or ""),
+    )
 
 
 def httpsys_remove(state: State, kind: str, key: str) -> bool:
@@ -307,7 +319,17 @@ def httpsys_remove(state: State, kind: str, key: str) -> bool:
 #: ``<kind> <key>`` (registry value names are case-insensitive), holding the record as JSON.
 SAVED_KEY = MTLS_KEY + "\\HttpSysSaved"
 
-#: The fields of a saved record: ``httpsys_set``'s arguments without ``key`` and ``kind``.
+#: ``httpsys_save``'s arguments for the DefaultFlags bits ``httpsys_set`` keeps.
+KEPT_FLAG_ARGS: dict[str, int] = {
+    "reject": REJECT,
+    "enable_token_binding": ENABLE_TOKEN_BINDING,
+    "log_extended_events": LOG_EXTENDED_EVENTS,
+    "enable_session_ticket": ENABLE_SESSION_TICKET,
+    "disable_tls12": DISABLE_TLS12,
+    "disable_session_id": DISABLE_SESSION_ID,
+}
+
+#: The fields of a saved record: ``httpsys_set``'s arguments without ``key`` and ``kind``, and the settings it keeps.
 SAVED_FIELDS: tuple[str, ...] = (
     "certificate_hash",
     "certificate_store",
@@ -322,7 +344,26 @@ SAVED_FIELDS: tuple[str, ...] = (
     "disable_http2",
     "disable_quic",
     "disable_ocsp_stapling",
+    *KEPT_FLAG_ARGS,
+    "usage_check_disabled",
+    "url_retrieval_timeout",
+    "ctl_identifier",
 )
+
+
+def _saved_kept(state: State, kind: str, key: str) -> Record | None:
+    """The kept settings of the copy ``httpsys_save`` kept for this record, as record fields; None when there is
+    no copy or it has none (a copy written by an older engine)."""
+    entry = registry.get_value(state, SAVED_KEY, f"{kind} {key}")
+    saved = json.loads(entry["value"]) if entry is not None else {}
+    if "reject" not in saved:
+        return None
+    return {
+        "default_flags": sum(bit for name, bit in KEPT_FLAG_ARGS.items() if saved[name]),
+        "cert_check_mode": CHECK_NO_USAGE_CHECK if saved["usage_check_disabled"] else 0,
+        "revocation_url_retrieval_timeout": int(saved["url_retrieval_timeout"]),
+        "ctl_identifier": saved["ctl_identifier"] or None,
+    }
 
 
 def httpsys_save(state: State, args: Mapping[str, Any]) -> bool:

@@ -120,7 +120,7 @@ OP_ARGS: dict[str, dict[str, type | Arg]] = {
         "disable_ocsp_stapling": bool,
     },
     "httpsys_remove": {"key": str, "kind": Arg(str, choices=httpsys.WRITABLE_KINDS)},
-    "httpsys_save": {},  # filled below: the same arguments as httpsys_set
+    "httpsys_save": {},  # filled below: the arguments of httpsys_set and the settings it keeps
     # An empty location gets its own message (server level, locked section) from the op.
     "access_set": {"location": _STR_OR_EMPTY, "ssl_flags": int},
     "access_unset": {"location": _STR_OR_EMPTY},
@@ -161,7 +161,13 @@ OP_ARGS: dict[str, dict[str, type | Arg]] = {
 }
 
 
-OP_ARGS["httpsys_save"] = dict(OP_ARGS["httpsys_set"])
+OP_ARGS["httpsys_save"] = {
+    **OP_ARGS["httpsys_set"],
+    **dict.fromkeys(httpsys.KEPT_FLAG_ARGS, bool),
+    "usage_check_disabled": bool,
+    "url_retrieval_timeout": int,
+    "ctl_identifier": Arg(str, nullable=True, empty=True),
+}
 
 
 def check_args(name: str, args: Mapping[str, Any]) -> None:

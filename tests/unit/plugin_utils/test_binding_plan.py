@@ -68,8 +68,9 @@ def by_thumbprint(cert):
     return {"thumbprint": cert.thumbprint, "store": "My"}
 
 
-def record(cert, default_flags=0, ctl=None, check_mode=0):
+def record(cert, default_flags=0, ctl=None, check_mode=0, **extra):
     return {
+        **extra,
         "key": KEY[1],
         "kind": KEY[0],
         "cert_hash": cert.thumbprint,
@@ -154,6 +155,35 @@ def test_rebind_without_client_cert_options_needs_no_httpsys_write(server, serve
         {SITE: [binding(server)]}, httpsys=[record(server)], stores={"My": [(server.der, True), (server2.der, True)]}
     )
     assert names(plan_binding(desired(certificate=by_thumbprint(server2)), snap, NOW)) == ["binding_set_cert"]
+
+
+def test_rebind_saves_and_restores_the_settings_httpsys_set_keeps(server, server2):
+    # reject and disabletls12 (DefaultFlags 0x8, 0x1000), no usage check, a URL retrieval timeout and a CTL identifier:
+    # IIS drops them with the rest of the record, so the saved copy must hold them (ENGINE.md "Saved HTTP.sys options").
+    snap = iis_snapshot(
+        {SITE: [binding(server)]},
+        httpsys=[
+            record(
+                server,
+                default_flags=0x1008,
+                check_mode=0x10000,
+                revocation_url_retrieval_timeout=15000,
+                ctl_identifier="Partners",
+            )
+        ],
+        stores={"My": [(server.der, True), (server2.der, True)]},
+    )
+    plan = plan_binding(desired(certificate=by_thumbprint(server2)), snap, NOW)
+    assert names(plan) == ["httpsys_save", "binding_set_cert", "httpsys_set"]
+    saved = plan.ops[0].args
+    kept = ("reject", "disable_tls12", "disable_session_id", "usage_check_disabled")
+    assert {name: saved[name] for name in kept} == {
+        "reject": True,
+        "disable_tls12": True,
+        "disable_session_id": False,
+        "usage_check_disabled": True,
+    }
+    assert (saved["url_retrieval_timeout"], saved["ctl_identifier"]) == (15000, "Partners")
 
 
 def test_changing_tls13_keeps_unmanaged_bits(server):
@@ -386,3 +416,20 @@ def test_turning_sni_on_keeps_the_old_record_another_binding_shares(server):
         stores={"My": [(server.der, True)]},
     )
     assert names(plan_binding(desired(sni=True), snap, NOW)) == ["binding_set_flags"]
+
+
+def test_a_central_certificate_store_binding_is_refused_instead_of_given_a_fixed_certificate_record(server):
+    # Issue 10 item 8: sslFlags SNI | CentralCertStore, no certificate on the binding; the planner must not plan a
+    # hostnameport record (or a certificate) for it.
+    snap = iis_snapshot(
+        {SITE: [{**binding(server, ssl_flags=1 | 2), "certificate_hash": "", "certificate_store": ""}]},
+        stores={"My": [(server.der, True)]},
+    )
+    with pytest.raises(OptionError, match="Central Certificate Store") as raised:
+        plan_binding(desired(negotiate_client_certificate=True), snap, NOW)
+    assert raised.value.option == "host"
+
+
+def test_a_central_certificate_store_binding_can_still_be_removed(server):
+    snap = iis_snapshot({SITE: [{**binding(server, ssl_flags=1 | 2), "certificate_hash": "", "certificate_store": ""}]})
+    assert names(plan_binding(desired(state="absent"), snap, NOW)) == ["binding_remove"]

@@ -7,6 +7,7 @@ import pytest
 from simhost import seed
 from simhost.errors import ConnectionDropped
 from simhost.host import SimulatedHost
+from simhost.ops import OP_ARGS
 from simhost.state import State
 
 SITE = "Default Web Site"
@@ -95,8 +96,22 @@ def saved_args(server, **changes) -> dict:
         "disable_http2": False,
         "disable_quic": False,
         "disable_ocsp_stapling": False,
+        "reject": False,
+        "enable_token_binding": False,
+        "log_extended_events": False,
+        "enable_session_ticket": False,
+        "disable_tls12": False,
+        "disable_session_id": False,
+        "usage_check_disabled": False,
+        "url_retrieval_timeout": 0,
+        "ctl_identifier": "",
     }
     return {**args, **changes}
+
+
+def set_args(server) -> dict:
+    """The httpsys_set op of the saved record (its arguments without the kept settings)."""
+    return {name: value for name, value in saved_args(server).items() if name in OP_ARGS["httpsys_set"]}
 
 
 def test_httpsys_save_keeps_a_copy_that_gather_returns(bound, server):
@@ -113,7 +128,18 @@ def test_the_same_copy_again_changes_nothing(bound, server):
 
 def test_httpsys_set_forgets_the_copy_and_reports_it_changed_even_when_the_record_was_right(bound, server):
     SimulatedHost(bound).apply([{"op": "httpsys_save", **saved_args(server)}])
-    record_args = saved_args(server)
-    result = SimulatedHost(bound).apply([{"op": "httpsys_set", **record_args}])
+    result = SimulatedHost(bound).apply([{"op": "httpsys_set", **set_args(server)}])
     assert result["results"][0]["changed"] is True
     assert SimulatedHost(bound).gather({"httpsys": True})["httpsys_saved"] == []
+
+
+def test_httpsys_set_restores_the_kept_settings_of_the_copy_iis_dropped(bound, server):
+    # An apply interrupted after IIS rewrote the record: the record lost reject, disabletls12, the usage check, the URL
+    # retrieval timeout and the CTL identifier; the rerun's httpsys_set brings them back from the copy.
+    kept = {"reject": True, "disable_tls12": True, "usage_check_disabled": True}
+    copy = saved_args(server, **kept, url_retrieval_timeout=15000, ctl_identifier="Partners")
+    SimulatedHost(bound).apply([{"op": "httpsys_save", **copy}])
+    SimulatedHost(bound).apply([{"op": "httpsys_set", **set_args(server)}])
+    record = seed.httpsys_record(bound, *KEY)
+    assert (record["default_flags"], record["cert_check_mode"]) == (0x2 | 0x8 | 0x1000, 0x10000)
+    assert (record["revocation_url_retrieval_timeout"], record["ctl_identifier"]) == (15000, "Partners")
