@@ -202,6 +202,13 @@ def _httpsys_set(key: str = "0.0.0.0:443", kind: str = "ipport", **changes: Any)
     return op
 
 
+def _httpsys_save(**changes: Any) -> dict[str, Any]:
+    """``httpsys_save`` of the record ``_httpsys_set`` writes, with the settings it keeps (none set)."""
+    kept = dict.fromkeys(("reject", "enable_token_binding", "log_extended_events", "enable_session_ticket"), False)
+    kept.update(disable_tls12=False, disable_session_id=False, usage_check_disabled=False)
+    return {**_httpsys_set(**changes), "op": "httpsys_save", **kept, "url_retrieval_timeout": 0, "ctl_identifier": ""}
+
+
 def _record(key: str = "0.0.0.0:443", kind: str = "ipport", **fields: Any) -> dict[str, Any]:
     return {"key": key, "kind": kind, "cert_hash": _LEAF.thumbprint, "cert_store": "My", "app_id": _APP_ID, **fields}
 
@@ -260,7 +267,7 @@ WMHTTP_SCENARIOS: tuple[Scenario, ...] = (
     Scenario("httpsys-set-bad-key", [_apply(_httpsys_set("0.0.0.0"))], _seed_leaf()),
     Scenario(
         "httpsys-save-then-set",
-        [_apply({**_httpsys_set(), "op": "httpsys_save"}), _apply(_httpsys_set()), _gather({"httpsys": True})],
+        [_apply(_httpsys_save()), _apply(_httpsys_set()), _gather({"httpsys": True})],
         _both(_seed_leaf(), _seed_record()),
     ),
     Scenario(
