@@ -14,6 +14,8 @@ from differential.scenarios import HOST_STATE, Scenario
 
 SITE = "Contoso"
 _CLIENT = make_root("Differential Client").der_b64
+_SERVER = make_root("Differential Server")
+_THUMBPRINT = _SERVER.thumbprint
 _RULE = {"field": "Subject", "subfield": "O", "match": "Fabrikam*", "case_sensitive": True}
 
 
@@ -54,9 +56,26 @@ def _many_to_one(name: str = "partners", rules: list[dict[str, Any]] | None = No
     }
 
 
+def _module(module: str, check: bool = False, **options: Any) -> dict[str, Any]:
+    """A task of an action plugin that needs only IIS (and the registry): it gathers, plans and applies."""
+    task: dict[str, Any] = {"name": module, f"mtls.iis.{module}": options, "diff": True, "ignore_errors": True}
+    if check:
+        task["check_mode"] = True
+    return task
+
+
+def _binding(op: str, **args: Any) -> dict[str, Any]:
+    return {"op": op, "site": SITE, "binding_information": "*:443:", **args}
+
+
+def _server_certificate(state: State) -> str:
+    return seed.add_cert(state, "My", _SERVER.der, has_private_key=True)
+
+
 _AUTH_SCOPE = {"auth_sites": [SITE]}
 _ACCESS_SCOPE = {"sites": [SITE], "access_paths": [f"{SITE}/api", f"{SITE}/api/deep"]}
 _TRACING_SCOPE = {"tracing_sites": [SITE]}
+
 
 IIS_SCENARIOS: tuple[Scenario, ...] = (
     # --- gather ---
@@ -189,6 +208,77 @@ IIS_SCENARIOS: tuple[Scenario, ...] = (
                 }
             ),
             _gather(_TRACING_SCOPE),
+        ],
+        _seeded(),
+    ),
+    # --- bindings (IIS writes the HTTP.sys record at commit, BINDING-7) ---
+    Scenario(
+        "iis-binding-add",
+        [_apply(_binding("binding_add", ssl_flags=0, certificate_hash=_THUMBPRINT, certificate_store="My"))],
+        _seeded(_server_certificate),
+    ),
+    Scenario(
+        "iis-binding-add-missing-site",
+        [
+            _apply(
+                {
+                    **_binding("binding_add", ssl_flags=0, certificate_hash=_THUMBPRINT, certificate_store="My"),
+                    "site": "Nowhere",
+                }
+            )
+        ],
+        _seeded(_server_certificate),
+    ),
+    Scenario(
+        "iis-binding-remove",
+        [_apply(_binding("binding_remove")), _gather({"sites": [SITE]})],
+        _seeded(_server_certificate, lambda state: seed.add_binding(state, SITE, "*:443:", 0, _THUMBPRINT, "My")),
+    ),
+    Scenario(
+        "iis-binding-set-flags",
+        [_apply(_binding("binding_set_flags", ssl_flags=32))],
+        _seeded(_server_certificate, lambda state: seed.add_binding(state, SITE, "*:443:", 0, _THUMBPRINT, "My")),
+    ),
+    # --- action plugins that need only IIS and the registry: gather, plan, apply ---
+    Scenario(
+        "iis-module-failed-request-tracing",
+        [_module("failed_request_tracing", site=SITE, enabled=True, status_codes=["403.16"])],
+        _seeded(),
+    ),
+    Scenario(
+        "iis-module-failed-request-tracing-in-sync",
+        [_module("failed_request_tracing", site=SITE, enabled=True, status_codes=["403"])],
+        _seeded(
+            lambda state: seed.install_feature(state, "Web-Http-Tracing"),
+            lambda state: seed.set_tracing(state, SITE, enabled=True, rules=[{"path": "*", "status_codes": ["403"]}]),
+        ),
+    ),
+    Scenario(
+        "iis-module-ssl-settings",
+        [_module("ssl_settings", path=f"{SITE}/api", client_certificates="require")],
+        _seeded(),
+    ),
+    Scenario(
+        "iis-module-ssl-settings-check-mode",
+        [_module("ssl_settings", check=True, path=SITE, client_certificates="accept")],
+        _seeded(),
+    ),
+    Scenario(
+        "iis-module-cert-mapping",
+        [
+            _module(
+                "cert_mapping",
+                site=SITE,
+                enabled=True,
+                many_to_one=[
+                    {
+                        "name": "partners",
+                        "user": "CONTOSO\\svc",
+                        "password": "many-secret",
+                        "rules": [{"field": "subject", "subfield": "O", "match": "Fabrikam*"}],
+                    }
+                ],
+            )
         ],
         _seeded(),
     ),
