@@ -244,6 +244,7 @@ IIS_SCENARIOS: tuple[Scenario, ...] = (
         "iis-module-failed-request-tracing",
         [_module("failed_request_tracing", site=SITE, enabled=True, status_codes=["403.16"])],
         _seeded(),
+        module_runs=2,
     ),
     Scenario(
         "iis-module-failed-request-tracing-in-sync",
@@ -252,16 +253,19 @@ IIS_SCENARIOS: tuple[Scenario, ...] = (
             lambda state: seed.install_feature(state, "Web-Http-Tracing"),
             lambda state: seed.set_tracing(state, SITE, enabled=True, rules=[{"path": "*", "status_codes": ["403"]}]),
         ),
+        module_runs=1,
     ),
     Scenario(
         "iis-module-ssl-settings",
         [_module("ssl_settings", path=f"{SITE}/api", client_certificates="require")],
         _seeded(),
+        module_runs=2,
     ),
     Scenario(
         "iis-module-ssl-settings-check-mode",
         [_module("ssl_settings", check=True, path=SITE, client_certificates="accept")],
         _seeded(),
+        module_runs=1,
     ),
     Scenario(
         "iis-module-cert-mapping",
@@ -281,6 +285,7 @@ IIS_SCENARIOS: tuple[Scenario, ...] = (
             )
         ],
         _seeded(),
+        module_runs=2,
     ),
     Scenario(
         "iis-tracing-remove",
