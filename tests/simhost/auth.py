@@ -32,9 +32,9 @@ Windows facts followed (/work/shared/REFERENCE.md, "IIS client certificate mappi
   ``section_clear`` removes such a section element (``RevertToParent``, IISCONFIG-10).
 - IIS many-to-one mapping and AD mapping are mutually exclusive on a site. The conflict is what the module
   checks (``Assert-MtlsIisAuthConsistent``): the IIS mapping section enabled, many-to-one mappings enabled,
-  at least one many-to-one mapping, and AD mapping enabled. The module checks once per committed run of IIS
-  ops; the simulator checks after every auth op that changed something, and that op fails and changes
-  nothing (stricter: a plan that passes here passes the module).
+  at least one many-to-one mapping, and AD mapping enabled. Like the module, the simulator checks once before a
+  run of IIS ops that changed something commits, for the sites the run changed (:func:`run_conflict`); a refused
+  run is discarded whole (settled by the differential test, issue 20).
 
 State layout: the sections live in ``state["iis"]["locations"][path]["auth"]`` beside ``sslFlags`` (one
 ``<location path>`` of applicationHost.config), the server level in ``state["iis"]["server_auth"]``::

@@ -22,7 +22,6 @@ encrypted password rides along as ``_password_writes`` (the simulator's bookkeep
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from simhost import iis as simiis
@@ -261,7 +260,3 @@ def store(doc: Doc, state: State) -> None:
     iis_state["locations"] = locations
     if doc["web_config"] != load(state)["web_config"]:
         raise _not_held("a write to a web.config")
-
-
-def copy_doc(doc: Doc) -> Doc:
-    return copy.deepcopy(doc)
