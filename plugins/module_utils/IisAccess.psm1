@@ -7,7 +7,7 @@
 # Three views of one path (WINDOWS_FACTS IISCONFIG-3, IISCONFIG-12..14):
 # - effective: what IIS enforces there, the merged view with web.config files. The section is locked by default
 #   (overrideModeDefault="Deny"), but when SSL Settings delegation is unlocked a web.config value wins;
-# - application_host: what applicationHost.config alone gives there (what this collection writes);
+# - application_host: what applicationHost.config alone gives there (what this collection writes; not returned);
 # - explicit: the flags text written at exactly that <location path> of applicationHost.config, or $null.
 # When effective and application_host differ, web_config names the shallowest path of the site where they start to
 # differ: the web.config there holds the override, and writing applicationHost.config cannot change what IIS enforces.
@@ -67,7 +67,7 @@ Function Get-MtlsIisExplicitAccess {
 Function Get-MtlsIisAccessSnapshot {
     <#
     .SYNOPSIS
-    The access entries of location paths: path (as asked) -> @{ effective; explicit; application_host; web_config }.
+    The access entries of location paths: path (as asked) -> @{ effective; explicit; web_config (only when set) }.
     Reads applicationHost.config's and the merged view of every path and of its parent paths up to the site in one
     batch. A path under a site that does not exist has only applicationHost.config's view (IIS answers any path).
     #>
@@ -120,12 +120,12 @@ Function Get-MtlsIisAccessSnapshot {
             $webConfig = @($values | Where-Object { $_.merged -ne $_.application_host })[0].path
         }
         $explicit = Get-MtlsIisExplicitAccess -Session $Session -Location $last.path
-        $entries[[string]$path] = @{
-            effective = $last.merged
-            application_host = $last.application_host
-            explicit = $explicit.text
-            web_config = $webConfig
+        # The entry of docs/ENGINE.md: web_config only when a web.config overrides (application_host stays internal).
+        $entry = @{ effective = $last.merged; explicit = $explicit.text }
+        if ($null -ne $webConfig) {
+            $entry.web_config = $webConfig
         }
+        $entries[[string]$path] = $entry
     }
     $entries
 }

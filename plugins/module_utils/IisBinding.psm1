@@ -95,7 +95,7 @@ Function Get-MtlsIisSnapshot {
             continue
         }
         $bindings = @(foreach ($binding in @($site.bindings | Where-Object { $_.protocol -eq 'https' })) { ConvertTo-MtlsIisBindingSnapshot -Binding $binding })
-        $snapshot.sites[[string]$name] = @{ name = [string]$site.name; id = [long]$site.id; bindings = $bindings }
+        $snapshot.sites[[string]$name] = @{ id = [long]$site.id; bindings = $bindings }
         foreach ($path in @(Get-MtlsIisSiteAccessPath -Session $Session -Site ([string]$name))) {
             $paths.Add($path)
         }

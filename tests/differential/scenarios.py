@@ -125,6 +125,11 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("module-schannel-default", [_schannel(client_auth_trust_mode="default")], _seed_mode(1), module_runs=2),
 )
 
+# IIS ops and gather scopes (task WMIIS), in their own file; it imports Scenario and HOST_STATE from here.
+from differential.scenarios_iis import IIS_SCENARIOS
+
+SCENARIOS = SCENARIOS + IIS_SCENARIOS
+
 
 def selected(scenarios: tuple[Scenario, ...], only: str) -> tuple[Scenario, ...]:
     """The scenarios ``MTLS_DIFF_ONLY`` names (comma-separated names or name prefixes ending in ``*``); all when empty.

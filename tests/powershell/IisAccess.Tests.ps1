@@ -46,9 +46,9 @@ Describe 'IisAccess.psm1' {
             $entries = Get-MtlsIisAccessSnapshot -Session $Session -Paths @('Contoso/api')
             $entry = $entries['Contoso/api']
             $entry.effective | Should -Be 40
-            $entry.application_host | Should -Be 40
             $entry.explicit | Should -Be 'Ssl, SslNegotiateCert'
-            $entry.web_config | Should -BeNullOrEmpty
+            # docs/ENGINE.md: effective, explicit, and web_config only when a web.config overrides.
+            @($entry.Keys | Sort-Object) | Should -Be @('effective', 'explicit')
         }
 
         It 'reads every path and its parents, both views, in one batch that writes nothing' {
@@ -67,14 +67,13 @@ Describe 'IisAccess.psm1' {
             Set-Access -Location 'Contoso/api' -Flags 104 -Merged
             $entry = (Get-MtlsIisAccessSnapshot -Session $Session -Paths @('Contoso/api'))['Contoso/api']
             $entry.effective | Should -Be 104
-            $entry.application_host | Should -Be 40
             $entry.web_config | Should -Be 'Contoso'
         }
 
         It 'names the application when only its web.config overrides' {
             Set-Access -Location 'Contoso/api' -Flags 0 -Merged
             (Get-MtlsIisAccessSnapshot -Session $Session -Paths @('Contoso/api'))['Contoso/api'].web_config | Should -Be 'Contoso/api'
-            (Get-MtlsIisAccessSnapshot -Session $Session -Paths @('Contoso'))['Contoso'].web_config | Should -BeNullOrEmpty
+            (Get-MtlsIisAccessSnapshot -Session $Session -Paths @('Contoso'))['Contoso'].ContainsKey('web_config') | Should -BeFalse
         }
 
         It 'reads only applicationHost.config under a site that does not exist' {
@@ -82,7 +81,7 @@ Describe 'IisAccess.psm1' {
             Set-Access -Location 'Gone' -Flags 0
             $entry = (Get-MtlsIisAccessSnapshot -Session $Session -Paths @('Gone/app'))['Gone/app']
             $entry.effective | Should -Be 8
-            $entry.web_config | Should -BeNullOrEmpty
+            $entry.ContainsKey('web_config') | Should -BeFalse
             @($script:IisHost.calls[0].read | Where-Object { $_.merged }) | Should -HaveCount 0
         }
 
@@ -90,8 +89,8 @@ Describe 'IisAccess.psm1' {
             Set-IisSection -Section $Access -Location 'Contoso' -Tree (New-IisNode -Name 'access' -Attributes @{ sslFlags = 'ssl, , SslRequireCert,  128' })
             Set-IisSection -Section $Access -Location 'Contoso' -Merged -Tree (New-IisNode -Name 'access' -Attributes @{ sslFlags = 'Ssl,SslRequireCert,SslMapCert' })
             $entry = (Get-MtlsIisAccessSnapshot -Session $Session -Paths @('Contoso'))['Contoso']
-            $entry.application_host | Should -Be 200
             $entry.effective | Should -Be 200
+            $entry.ContainsKey('web_config') | Should -BeFalse  # both views read 200
         }
 
         It 'takes a section without sslFlags for None' {

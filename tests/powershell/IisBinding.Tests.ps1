@@ -49,12 +49,12 @@ Describe 'IisBinding.psm1' {
     }
 
     Context 'gather' {
-        It 'returns each site that exists keyed as requested, with its own name, its id and its https bindings' {
+        It 'returns each site that exists keyed as requested, with its id and its https bindings' {
             $snapshot = Get-MtlsIisSnapshot -Session $Session -SiteNames @('contoso', 'Gone')
             $snapshot.available | Should -BeTrue
             @($snapshot.sites.Keys) | Should -Be @('contoso')
             $site = $snapshot.sites['contoso']
-            $site.name | Should -Be 'Contoso'
+            @($site.Keys | Sort-Object) | Should -Be @('bindings', 'id')  # docs/ENGINE.md: no other key
             $site.id | Should -Be 2
             @($site.bindings | ForEach-Object { $_.binding_information }) | Should -Be @('*:443:', '*:443:www.contoso.com')
             $site.bindings[0].certificate_hash | Should -BeExactly $OldHash

@@ -32,9 +32,9 @@ Windows facts followed (/work/shared/REFERENCE.md, "IIS client certificate mappi
   ``section_clear`` removes such a section element (``RevertToParent``, IISCONFIG-10).
 - IIS many-to-one mapping and AD mapping are mutually exclusive on a site. The conflict is what the module
   checks (``Assert-MtlsIisAuthConsistent``): the IIS mapping section enabled, many-to-one mappings enabled,
-  at least one many-to-one mapping, and AD mapping enabled. The module checks once per committed run of IIS
-  ops; the simulator checks after every auth op that changed something, and that op fails and changes
-  nothing (stricter: a plan that passes here passes the module).
+  at least one many-to-one mapping, and AD mapping enabled. Like the module, the simulator checks once before a
+  run of IIS ops that changed something commits, for the sites the run changed (:func:`run_conflict`); a refused
+  run is discarded whole (settled by the differential test, issue 20).
 
 State layout: the sections live in ``state["iis"]["locations"][path]["auth"]`` beside ``sslFlags`` (one
 ``<location path>`` of applicationHost.config), the server level in ``state["iis"]["server_auth"]``::
@@ -387,18 +387,49 @@ def conflict(state: State, site: str) -> str | None:
     return None
 
 
+#: Transient key of the state (never saved): the sites whose authentication an op of the uncommitted IIS run changed.
+CHANGED_SITES = "_auth_changed_sites"
+
+
 def _consistent(state: State, site: str, change: Callable[[], bool]) -> bool:
-    """Run one auth op's change; when it changed something that IIS refuses, undo it and fail."""
+    """Run one auth op's change atomically (a failing op changes nothing); a change is checked when the run commits
+    (:func:`run_conflict`), as host_state.ps1 checks once per committed run of IIS ops (Assert-MtlsIisAuthConsistent;
+    settled by the differential test, issue 20)."""
     before = copy.deepcopy(_iis_state(state))
     try:
         changed = change()
-        reason = conflict(state, site) if changed else None
-        if reason is not None:
-            raise OpError(reason)
     except OpError:
         state["iis"] = before
         raise
+    if changed:
+        _note_changed(state, site)
     return changed
+
+
+def _note_changed(state: State, site: str) -> None:
+    sites = state.setdefault(CHANGED_SITES, [])
+    if site.casefold() not in {name.casefold() for name in sites}:
+        sites.append(site)
+
+
+def run_conflict(state: State) -> str | None:
+    """Before an IIS run commits: why IIS refuses the sites whose authentication the run changed (many-to-one with AD
+    mapping, AUTH-5), as host_state.ps1 words it, or None. Forgets the sites either way."""
+    conflicts = []
+    for site in sorted(state.pop(CHANGED_SITES, []), key=str.casefold):
+        if iis.find_site(state, site) is None:
+            continue
+        count = len(mappings_in_effect(state, site, "manyToOneMappings"))
+        if conflict(state, site) is not None:
+            conflicts.append(f"'{site}' ({count} many-to-one mapping(s))")
+    if not conflicts:
+        return None
+    return (
+        "IIS refuses many-to-one client certificate mappings together with Active Directory client certificate "
+        f"mapping on one site, and these ops would enable both on site(s) {', '.join(conflicts)}; disable one of them "
+        "(iis_mapping manyToOneCertificateMappingsEnabled or enabled false, no many-to-one mappings, or ad_mapping "
+        "enabled false)"
+    )
 
 
 # --- ops ----------------------------------------------------------------------------------------------
@@ -590,13 +621,8 @@ def section_clear(state: State, location: str) -> bool:
     stored = iis.find_location(state, location)
     if stored is None or IIS_MAPPING not in _iis_state(state)["locations"][stored].get("auth", {}):
         return False
-    before = copy.deepcopy(_iis_state(state))
     seed_clear_section(state, location, "iis_mapping")
-    site = location.split("/", 1)[0]
-    reason = conflict(state, site) if iis.find_site(state, site) is not None else None
-    if reason is not None:
-        state["iis"] = before
-        raise OpError(reason)
+    _note_changed(state, location.split("/", 1)[0])
     return True
 
 
@@ -743,4 +769,11 @@ def seed_clear_section(state: State, location: str, key: str) -> None:
     """Delete the section element written at exactly ``location`` (what an administrator does by hand)."""
     stored = iis.find_location(state, location)
     if stored is not None:
-        _iis_state(state)["locations"][stored].get("auth", {}).pop(SECTIONS[key].name, None)
+        body = _iis_state(state)["locations"][stored]
+        body.get("auth", {}).pop(SECTIONS[key].name, None)
+        # RevertToParent leaves no empty element, and a <location> without content is not kept (IISCONFIG-10;
+        # settled by the differential test, issue 20).
+        if not body.get("auth", True):
+            del body["auth"]
+        if not body:
+            del _iis_state(state)["locations"][stored]

@@ -129,6 +129,9 @@ class SimulatedHost:
             args = {key: value for key, value in op.items() if key != "op"}
             is_iis = name in IIS_CONFIG_OPS
             if not is_iis:
+                refused = run.refused(results)
+                if refused is not None:
+                    return refused
                 run.commit()
             handler = OP_HANDLERS.get(name)
             outcome: OpOutcome | None = None
@@ -167,6 +170,9 @@ class SimulatedHost:
             if outcome.reboot_required is not None:
                 entry["reboot_required"] = outcome.reboot_required
             results.append(entry)
+        refused = run.refused(results)
+        if refused is not None:
+            return refused
         run.commit()
         return {"changed": any(entry["changed"] for entry in results), "results": results}
 
@@ -184,8 +190,29 @@ class _IisRun:
             self._start = copy.deepcopy(self.state)
             self._first_index = index
 
+    def refused(self, results: list[dict[str, Any]]) -> Result | None:
+        """host_state.ps1's check before it commits a run that changed something (Assert-MtlsIisAuthConsistent):
+        the failure when IIS would refuse it, the run discarded and its last op reported failed; else None."""
+        reason = auth.run_conflict(self.state) if self._start is not None else None
+        if reason is None:
+            return None
+        start, last = self._first_index, results[-1]
+        uncommitted = self.discard(results)
+        last["failed"] = True
+        msg = (
+            f"the IIS configuration changes of ops {start} to {last['index']} were refused before committing, "
+            f"after op {last['index']} ({last['op']}) ran: {reason}"
+        )
+        if uncommitted:
+            msg += (
+                f" - the IIS configuration changes of op(s) {', '.join(map(str, uncommitted))} were not "
+                "committed, so they did not happen and are reported changed=false"
+            )
+        return _failure(msg, results, last["index"])
+
     def commit(self) -> None:
         if self._start is not None:
+            self.state.pop(auth.CHANGED_SITES, None)
             iis.commit_run(self.state)
             self._start = None
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from simhost.state import State
 
-from winmodel import certstore, features, hostinfo, netsh, pfx, registry
+from winmodel import certstore, features, hostinfo, iis, netsh, pfx, registry
 from winmodel.errors import UnknownFunction
 
 Params = Mapping[str, Any]
@@ -40,6 +40,13 @@ FUNCTIONS: dict[str, Handler] = {
     "Add-MtlsWinCertStorePfx": lambda state, p: pfx.add(
         state, p["Name"], p["Pfx"], p["Password"], p["Thumbprint"], list(p["KeyStorageFlags"])
     ),
+    # IIS configuration (task WMIIS): winmodel.iis over the document of winmodel.iisdoc.
+    "Test-MtlsWinIis": lambda state, p: iis.test_iis(state),
+    "Get-MtlsWinIisSite": lambda state, p: iis.get_sites(state),
+    "Read-MtlsWinIisConfigFile": lambda state, p: iis.read_config_file(state),
+    "Invoke-MtlsWinIisEdit": lambda state, p: iis.invoke_edit(
+        state, list(p.get("Edit") or []), list(p.get("Read") or []), bool(p.get("NoCommit"))
+    ),
 }
 
 #: The functions that return nothing on Windows (their fakes write nothing to the pipeline either).
@@ -56,14 +63,9 @@ VOID: frozenset[str] = frozenset(
     }
 )
 
-#: Boundary functions of docs/POWERSHELL.md the model does not answer yet (IIS): a call fails
+#: Boundary functions of docs/POWERSHELL.md the model does not answer yet (none today): a call fails
 #: loudly with this list's reason, never with a made-up answer.
-NOT_MODELLED: dict[str, str] = {
-    "Test-MtlsWinIis": "IIS configuration",
-    "Get-MtlsWinIisSite": "IIS configuration",
-    "Read-MtlsWinIisConfigFile": "IIS configuration",
-    "Invoke-MtlsWinIisEdit": "IIS configuration",
-}
+NOT_MODELLED: dict[str, str] = {}
 
 
 def handler(name: str) -> Handler:

@@ -506,6 +506,12 @@ def section_clear(location: str, section: str = "iis_mapping") -> dict[str, Any]
     return {"op": "section_clear", "location": location, "section": section}
 
 
+def test_section_clear_leaves_no_empty_location_behind(mapped: State) -> None:
+    seed.set_auth(mapped, f"{SITE}/app", "iis_mapping", enabled=True)
+    assert apply(mapped, section_clear(f"{SITE}/app"))["changed"] is True
+    assert f"{SITE}/app" not in mapped["iis"]["locations"]  # IISCONFIG-10
+
+
 def test_section_clear_removes_the_mapping_section_below_the_site_and_only_there(mapped: State, chain) -> None:
     seed.add_one_to_one(mapped, SITE, chain.leaf.der_b64, "CONTOSO\\alice")
     seed.set_auth(mapped, f"{SITE}/api", "iis_mapping", enabled=True)
@@ -566,6 +572,24 @@ def test_an_op_that_changes_nothing_on_a_conflicting_site_does_not_fail(mapped: 
     seed.add_many_to_one(mapped, SITE, "partners", "CONTOSO\\svc", PARTNER_RULES)
     assert apply(mapped, auth_set("ad_mapping", enabled=True))["changed"] is False
     failed(apply(mapped, one_to_one(chain.leaf)), "Active Directory")
+
+
+def test_ops_that_leave_the_site_consistent_pass_even_when_a_state_between_them_conflicts(mapped: State) -> None:
+    # As host_state.ps1 checks: once, before the run of IIS ops commits (settled by the differential test, issue 20).
+    seed.set_auth(mapped, SITE, "iis_mapping", enabled=True)
+    seed.set_auth(mapped, SITE, "ad_mapping", enabled=True)
+    result = apply(mapped, many_to_one(), auth_set("ad_mapping", enabled=False))
+    assert [entry["changed"] for entry in result["results"]] == [True, True]
+
+
+def test_a_refused_run_reports_its_last_op_failed_and_changes_nothing(mapped: State) -> None:
+    seed.set_auth(mapped, SITE, "iis_mapping", enabled=True)
+    seed.set_auth(mapped, SITE, "ad_mapping", enabled=True)
+    before = copy.deepcopy(mapped)
+    result = apply(mapped, auth_set("iis_mapping", logonMethod="Network"), many_to_one())
+    assert result["msg"].startswith("the IIS configuration changes of ops 0 to 1 were refused before committing")
+    assert (result["failed_index"], [entry["changed"] for entry in result["results"]]) == (1, [False, False])
+    assert mapped == before
 
 
 # --- op arguments and secrets -------------------------------------------------------------------------------
