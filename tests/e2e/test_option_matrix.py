@@ -1,0 +1,231 @@
+"""The option matrix (issue 17 item 2; rows in tests/support/option_matrix.py) through ansible-playbook.
+
+One inventory host per row and per way in (the row's module, and the same desired state through client_cert), all
+in four playbook runs: converge every host to its row's ``before`` (after seeding), converge to ``after`` with
+``--diff``, rerun ``after``, then ``after`` in ``--check``. Each row's tests read their host's results and recorded
+module runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import yaml
+from simhost import seed
+from simhost.state import new_state
+from support import option_matrix as om
+from support import pki
+from support.bad_inputs import materialise
+from support.option_matrix import PFX_PASSWORD, ROWS, SITE, Row, as_client_cert
+from support.playbook import PlaybookRun, SimFleet
+
+WAYS = ("part", "client_cert")
+ENTRIES = [(row, way) for row in ROWS for way in WAYS]
+HOSTS = {f"{row.name}@{way}": f"mx{index:03d}" for index, (row, way) in enumerate(ENTRIES)}
+SPECS = {module: om.action_spec(module) for module in om.state_modules()}
+
+
+@dataclass
+class Phase:
+    run: PlaybookRun
+    ops: dict[str, list[list[str]]]  # host -> op names of each recorded apply
+    modes: dict[str, list[str]]  # host -> modes of the recorded module runs
+
+
+def _pki() -> dict[str, pki.Issued]:
+    server_ca = pki.make_root("Contoso Matrix Server CA")
+    root = pki.make_root("Contoso Matrix Root")
+    issuing = pki.make_intermediate("Contoso Matrix Issuing CA", root)
+    leaf = {name: pki.make_leaf(om.HOST_NAME, server_ca, eku=("serverAuth",), san=(om.HOST_NAME,)) for name in "ABC"}
+    return {
+        **leaf,
+        "root": root,
+        "issuing": issuing,
+        "extra": pki.make_intermediate("Fabrikam Matrix Issuing CA", root),
+        "client": pki.make_leaf("client01", issuing),
+        "other_client": pki.make_leaf("client02", issuing),
+    }
+
+
+def _files(fleet: SimFleet, certs: dict[str, pki.Issued]) -> dict[str, str]:
+    return {
+        "@A": certs["A"].thumbprint,
+        "@B": certs["B"].thumbprint,
+        "@C": certs["C"].thumbprint,
+        "@C_PFX": str(fleet.write_file("c.pfx", certs["C"].pfx(PFX_PASSWORD))),
+        "@ROOT": certs["root"].thumbprint,
+        "@ROOT_PEM": str(fleet.write_file("root.pem", certs["root"].pem)),
+        "@ROOT_PEM_CONTENT": certs["root"].pem,
+        "@ISSUER": certs["issuing"].thumbprint,
+        "@ISSUER_PEM": str(fleet.write_file("issuing.pem", certs["issuing"].pem)),
+        "@ISSUER_PEM_CONTENT": certs["issuing"].pem,
+        "@CLIENT_PEM": str(fleet.write_file("client.pem", certs["client"].pem)),
+        "@CLIENT_PEM_CONTENT": certs["client"].pem,
+        "@OTHER_CLIENT_PEM": str(fleet.write_file("other-client.pem", certs["other_client"].pem)),
+    }
+
+
+def _seeded(row: Row, certs: dict[str, pki.Issued]) -> dict[str, Any]:
+    state = new_state()
+    for name in row.seeds:
+        if name == om.MY_CERTS:
+            for cert in ("A", "B"):
+                seed.add_cert(state, "My", certs[cert].der, has_private_key=True)
+            seed.add_cert(state, "WebHosting", certs["B"].der, has_private_key=True)
+        elif name == om.ROOT_IN_ROOT:
+            seed.add_cert(state, "Root", certs["root"].der)
+        elif name == om.ROOT_IN_ISSUERS:
+            seed.add_cert(state, "ClientAuthIssuer", certs["root"].der)
+        elif name == om.MAPPING_FEATURES:
+            seed.install_feature(state, "Web-Cert-Auth")
+            seed.install_feature(state, "Web-Client-Auth")
+        elif name == om.NO_MAPPING_FEATURE:
+            seed.install_feature(state, "Web-Cert-Auth", installed=False)
+        elif name == om.TRACING_FEATURE:
+            seed.install_feature(state, "Web-Http-Tracing")
+        elif name == om.NO_TRACING_FEATURE:
+            seed.install_feature(state, "Web-Http-Tracing", installed=False)
+        elif name == om.EXTRA_ISSUER:
+            seed.add_cert(state, "ClientAuthIssuer", certs["extra"].der)
+        elif name == om.MISPLACED_ROOT:
+            seed.add_cert(state, "Root", certs["issuing"].der)
+        elif name == om.EXTRA_MAPPING:
+            seed.add_one_to_one(state, SITE, certs["other_client"].der_b64, "CONTOSO\\svc-b")
+        elif name == om.SECTION_BELOW_SITE:
+            seed.set_auth(state, f"{SITE}/app", "iis_mapping", enabled=True)
+        else:
+            raise AssertionError(f"row {row.name}: unknown seed {name!r}")
+    return state
+
+
+def _options(row: Row, way: str, which: str) -> dict[str, Any] | None:
+    options = row.before if which == "before" else row.after
+    if options is None:
+        return None
+    return options if way == "part" else as_client_cert(row.module, options)
+
+
+def _play(variable: str) -> list[dict[str, Any]]:
+    """A play per module over the hosts of its rows (no task skipped per host), the options from ``variable``."""
+    plays = []
+    for module, spec in SPECS.items():
+        hosts = [HOSTS[f"{row.name}@{way}"] for row, way in ENTRIES if _module(row, way) == module]
+        task = {
+            "name": module,
+            f"mtls.iis.{module}": {option: f"{{{{ {variable}.{option} | default(omit) }}}}" for option in spec},
+            "when": f"{variable} is not none",
+        }
+        plays.append({"name": module, "hosts": ",".join(hosts), "gather_facts": False, "tasks": [task]})
+    return plays
+
+
+def _module(row: Row, way: str) -> str:
+    return row.module if way == "part" else "client_cert"
+
+
+def _phase(fleet: SimFleet, name: str, variable: str, *flags: str) -> Phase:
+    fleet.clear_runs()
+    path = fleet.workdir / f"{name}.yml"
+    path.write_text(yaml.safe_dump(_play(variable), sort_keys=False))
+    run = fleet.run_playbook(path, "--forks", "8", *flags)
+    runs = {host: fleet.module_runs(host) for host in fleet.hosts}
+    return Phase(
+        run,
+        {host: [r["ops"] for r in entries if r["mode"] == "apply"] for host, entries in runs.items()},
+        {host: [r["mode"] for r in entries] for host, entries in runs.items()},
+    )
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    fleet = SimFleet(tmp_path_factory.mktemp("option-matrix"), hosts=tuple(HOSTS.values()))
+    certs = _pki()
+    files = _files(fleet, certs)
+    host_vars = fleet.workdir / "host_vars"
+    host_vars.mkdir(exist_ok=True)
+    for row, way in ENTRIES:
+        host = HOSTS[f"{row.name}@{way}"]
+        fleet.save(host, _seeded(row, certs))
+        variables = {
+            "mx_before": materialise(_options(row, way, "before"), files),
+            "mx_after": materialise(_options(row, way, "after"), files),
+        }
+        (host_vars / f"{host}.yml").write_text(yaml.safe_dump(variables))
+    return {
+        "files": files,
+        "before": _phase(fleet, "before", "mx_before"),
+        "converge": _phase(fleet, "converge", "mx_after", "--diff"),
+        "rerun": _phase(fleet, "rerun", "mx_after"),
+        "check": _phase(fleet, "check", "mx_after", "--check", "--diff"),
+    }
+
+
+def _result(phase: Phase, row: Row, way: str) -> dict[str, Any]:
+    host = HOSTS[f"{row.name}@{way}"]
+    return phase.run.result(_module(row, way), host)
+
+
+def _expected(text: str, files: dict[str, str]) -> str:
+    for placeholder in sorted(files, key=len, reverse=True):
+        text = text.replace(placeholder, files[placeholder])
+    return text
+
+
+PARAMS = pytest.mark.parametrize(("row", "way"), ENTRIES, ids=list(HOSTS))
+DIFF_PARAMS = pytest.mark.parametrize(
+    ("row", "way"),
+    [
+        pytest.param(row, way, marks=pytest.mark.xfail(reason=om.DIFF_GAPS[row.name], strict=True))
+        if row.name in om.DIFF_GAPS
+        else (row, way)
+        for row, way in ENTRIES
+    ],
+    ids=list(HOSTS),
+)
+
+
+@PARAMS
+def test_the_host_converges_to_the_state_before(row: Row, way: str, matrix: dict[str, Any]) -> None:
+    if row.before is None:
+        pytest.skip("the row starts from the seeded host")
+    result = _result(matrix["before"], row, way)
+    assert not result.get("failed"), result.get("msg")
+
+
+@PARAMS
+def test_changing_only_the_option_applies_exactly_its_ops(row: Row, way: str, matrix: dict[str, Any]) -> None:
+    phase = matrix["converge"]
+    result = _result(phase, row, way)
+    assert not result.get("failed"), result.get("msg")
+    host = HOSTS[f"{row.name}@{way}"]
+    assert phase.ops[host] == ([list(row.ops)] if row.ops else [])
+    assert result["changed"] is bool(row.ops)
+
+
+@DIFF_PARAMS
+def test_the_diff_shows_the_option(row: Row, way: str, matrix: dict[str, Any]) -> None:
+    if not row.ops:
+        pytest.skip("the host is converged already: nothing to show")
+    diff = _result(matrix["converge"], row, way)["diff"]
+    gone = row.diff.startswith("-")
+    text = _expected(row.diff.removeprefix("-"), matrix["files"])
+    before, after = diff["before"].count(text), diff["after"].count(text)
+    assert (before > after) if gone else (after > before), f"{text!r}\n{diff['before']}\n---\n{diff['after']}"
+
+
+@PARAMS
+def test_rerun_is_one_module_run_without_change(row: Row, way: str, matrix: dict[str, Any]) -> None:
+    phase = matrix["rerun"]
+    result = _result(phase, row, way)
+    assert (result["changed"], result.get("failed", False)) == (False, False), result.get("msg")
+    assert phase.modes[HOSTS[f"{row.name}@{way}"]] == ["gather"]
+
+
+@PARAMS
+def test_check_mode_on_the_converged_host_reports_no_change(row: Row, way: str, matrix: dict[str, Any]) -> None:
+    phase = matrix["check"]
+    result = _result(phase, row, way)
+    assert (result["changed"], result.get("failed", False)) == (False, False), result.get("msg")
+    assert phase.modes[HOSTS[f"{row.name}@{way}"]] == ["gather"]
