@@ -13,12 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
-from simhost import seed
-from simhost.state import new_state
 from support import option_matrix as om
-from support import pki
 from support.bad_inputs import materialise
-from support.option_matrix import PFX_PASSWORD, ROWS, SITE, Row, as_client_cert
+from support.option_matrix import ROWS, Row, as_client_cert
 from support.playbook import PlaybookRun, SimFleet
 
 WAYS = ("part", "client_cert")
@@ -32,72 +29,6 @@ class Phase:
     run: PlaybookRun
     ops: dict[str, list[list[str]]]  # host -> op names of each recorded apply
     modes: dict[str, list[str]]  # host -> modes of the recorded module runs
-
-
-def _pki() -> dict[str, pki.Issued]:
-    server_ca = pki.make_root("Contoso Matrix Server CA")
-    root = pki.make_root("Contoso Matrix Root")
-    issuing = pki.make_intermediate("Contoso Matrix Issuing CA", root)
-    leaf = {name: pki.make_leaf(om.HOST_NAME, server_ca, eku=("serverAuth",), san=(om.HOST_NAME,)) for name in "ABC"}
-    return {
-        **leaf,
-        "root": root,
-        "issuing": issuing,
-        "extra": pki.make_intermediate("Fabrikam Matrix Issuing CA", root),
-        "client": pki.make_leaf("client01", issuing),
-        "other_client": pki.make_leaf("client02", issuing),
-    }
-
-
-def _files(fleet: SimFleet, certs: dict[str, pki.Issued]) -> dict[str, str]:
-    return {
-        "@A": certs["A"].thumbprint,
-        "@B": certs["B"].thumbprint,
-        "@C": certs["C"].thumbprint,
-        "@C_PFX": str(fleet.write_file("c.pfx", certs["C"].pfx(PFX_PASSWORD))),
-        "@ROOT": certs["root"].thumbprint,
-        "@ROOT_PEM": str(fleet.write_file("root.pem", certs["root"].pem)),
-        "@ROOT_PEM_CONTENT": certs["root"].pem,
-        "@ISSUER": certs["issuing"].thumbprint,
-        "@ISSUER_PEM": str(fleet.write_file("issuing.pem", certs["issuing"].pem)),
-        "@ISSUER_PEM_CONTENT": certs["issuing"].pem,
-        "@CLIENT_PEM": str(fleet.write_file("client.pem", certs["client"].pem)),
-        "@CLIENT_PEM_CONTENT": certs["client"].pem,
-        "@OTHER_CLIENT_PEM": str(fleet.write_file("other-client.pem", certs["other_client"].pem)),
-    }
-
-
-def _seeded(row: Row, certs: dict[str, pki.Issued]) -> dict[str, Any]:
-    state = new_state()
-    for name in row.seeds:
-        if name == om.MY_CERTS:
-            for cert in ("A", "B"):
-                seed.add_cert(state, "My", certs[cert].der, has_private_key=True)
-            seed.add_cert(state, "WebHosting", certs["B"].der, has_private_key=True)
-        elif name == om.ROOT_IN_ROOT:
-            seed.add_cert(state, "Root", certs["root"].der)
-        elif name == om.ROOT_IN_ISSUERS:
-            seed.add_cert(state, "ClientAuthIssuer", certs["root"].der)
-        elif name == om.MAPPING_FEATURES:
-            seed.install_feature(state, "Web-Cert-Auth")
-            seed.install_feature(state, "Web-Client-Auth")
-        elif name == om.NO_MAPPING_FEATURE:
-            seed.install_feature(state, "Web-Cert-Auth", installed=False)
-        elif name == om.TRACING_FEATURE:
-            seed.install_feature(state, "Web-Http-Tracing")
-        elif name == om.NO_TRACING_FEATURE:
-            seed.install_feature(state, "Web-Http-Tracing", installed=False)
-        elif name == om.EXTRA_ISSUER:
-            seed.add_cert(state, "ClientAuthIssuer", certs["extra"].der)
-        elif name == om.MISPLACED_ROOT:
-            seed.add_cert(state, "Root", certs["issuing"].der)
-        elif name == om.EXTRA_MAPPING:
-            seed.add_one_to_one(state, SITE, certs["other_client"].der_b64, "CONTOSO\\svc-b")
-        elif name == om.SECTION_BELOW_SITE:
-            seed.set_auth(state, f"{SITE}/app", "iis_mapping", enabled=True)
-        else:
-            raise AssertionError(f"row {row.name}: unknown seed {name!r}")
-    return state
 
 
 def _options(row: Row, way: str, which: str) -> dict[str, Any] | None:
@@ -141,13 +72,13 @@ def _phase(fleet: SimFleet, name: str, variable: str, *flags: str) -> Phase:
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     fleet = SimFleet(tmp_path_factory.mktemp("option-matrix"), hosts=tuple(HOSTS.values()))
-    certs = _pki()
-    files = _files(fleet, certs)
+    certs = om.make_pki()
+    files = om.write_files(fleet.write_file, certs)
     host_vars = fleet.workdir / "host_vars"
     host_vars.mkdir(exist_ok=True)
     for row, way in ENTRIES:
         host = HOSTS[f"{row.name}@{way}"]
-        fleet.save(host, _seeded(row, certs))
+        fleet.save(host, om.seeded(row, certs))
         variables = {
             "mx_before": materialise(_options(row, way, "before"), files),
             "mx_after": materialise(_options(row, way, "after"), files),

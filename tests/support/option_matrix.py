@@ -23,9 +23,15 @@ PEM), ``@ISSUER`` / ``@ISSUER_PEM`` / ``@ISSUER_PEM_CONTENT`` its issuing CA, ``
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from simhost import seed
+from simhost.state import new_state
+
+from support import pki
 from support.collection import make_importable
 
 SITE = "Default Web Site"
@@ -43,6 +49,8 @@ NO_TRACING_FEATURE = "no_tracing_feature"  # Web-Http-Tracing known but not inst
 EXTRA_ISSUER = "extra_issuer"  # another CA in ClientAuthIssuer, one no task lists
 MISPLACED_ROOT = "misplaced_root"  # the issuing CA (not self-signed) in Root
 EXTRA_MAPPING = "extra_mapping"  # a one-to-one mapping of @OTHER_CLIENT_PEM at SITE, one no task lists
+FEATURE_NEEDS_REBOOT = "feature_needs_reboot"  # Web-Cert-Auth, Web-Http-Tracing missing; installing asks a reboot
+EXTRA_MANY = "extra_many"  # a many-to-one mapping "old" at SITE, one no task lists
 SECTION_BELOW_SITE = "section_below_site"  # an iisClientCertificateMappingAuthentication section at SITE/app
 
 
@@ -593,11 +601,9 @@ def _schannel_rows() -> list[Row]:
     return rows
 
 
-#: rows whose diff does not show the change yet (found by this matrix): the e2e diff test is a strict xfail for them
-DIFF_GAPS = {
-    "cert_mapping:clear_below_site": "the mapping diff renders the site only: the sections below it that "
-    "clear_below_site removes (section_clear) show in neither before nor after",
-}
+#: rows whose diff does not show the change (none now; the matrix found clear_below_site's section_clear missing
+#: from the mapping diff): the e2e diff test is a strict xfail for them
+DIFF_GAPS: dict[str, str] = {}
 
 ROWS: list[Row] = [
     *_site_binding_rows(),
@@ -704,3 +710,79 @@ def action_spec(module: str) -> dict[str, Any]:
 def state_modules() -> list[str]:
     """Every module the matrix covers: those with a row or an exclusion, client_cert included."""
     return sorted({row.module for row in ROWS} | set(NOT_STATE))
+
+
+def make_pki() -> dict[str, pki.Issued]:
+    """The certificates the placeholders name."""
+    server_ca = pki.make_root("Contoso Matrix Server CA")
+    root = pki.make_root("Contoso Matrix Root")
+    issuing = pki.make_intermediate("Contoso Matrix Issuing CA", root)
+    leaf = {name: pki.make_leaf(HOST_NAME, server_ca, eku=("serverAuth",), san=(HOST_NAME,)) for name in "ABC"}
+    return {
+        **leaf,
+        "root": root,
+        "issuing": issuing,
+        "extra": pki.make_intermediate("Fabrikam Matrix Issuing CA", root),
+        "client": pki.make_leaf("client01", issuing),
+        "other_client": pki.make_leaf("client02", issuing),
+    }
+
+
+def write_files(write: Callable[[str, str | bytes], Path], certs: dict[str, pki.Issued]) -> dict[str, str]:
+    """The placeholders' values, files written with ``write`` (SimFleet.write_file)."""
+    return {
+        "@A": certs["A"].thumbprint,
+        "@B": certs["B"].thumbprint,
+        "@C": certs["C"].thumbprint,
+        "@C_PFX": str(write("c.pfx", certs["C"].pfx(PFX_PASSWORD))),
+        "@ROOT": certs["root"].thumbprint,
+        "@ROOT_PEM": str(write("root.pem", certs["root"].pem)),
+        "@ROOT_PEM_CONTENT": certs["root"].pem,
+        "@ISSUER": certs["issuing"].thumbprint,
+        "@ISSUER_PEM": str(write("issuing.pem", certs["issuing"].pem)),
+        "@ISSUER_PEM_CONTENT": certs["issuing"].pem,
+        "@CLIENT_PEM": str(write("client.pem", certs["client"].pem)),
+        "@CLIENT_PEM_CONTENT": certs["client"].pem,
+        "@OTHER_CLIENT_PEM": str(write("other-client.pem", certs["other_client"].pem)),
+    }
+
+
+def seeded(row: Row, certs: dict[str, pki.Issued]) -> dict[str, Any]:
+    """A fresh host with the row's seeds."""
+    state = new_state()
+    for name in row.seeds:
+        if name == MY_CERTS:
+            for cert in ("A", "B"):
+                seed.add_cert(state, "My", certs[cert].der, has_private_key=True)
+            seed.add_cert(state, "WebHosting", certs["B"].der, has_private_key=True)
+        elif name == ROOT_IN_ROOT:
+            seed.add_cert(state, "Root", certs["root"].der)
+        elif name == ROOT_IN_ISSUERS:
+            seed.add_cert(state, "ClientAuthIssuer", certs["root"].der)
+        elif name == MAPPING_FEATURES:
+            seed.install_feature(state, "Web-Cert-Auth")
+            seed.install_feature(state, "Web-Client-Auth")
+        elif name == NO_MAPPING_FEATURE:
+            seed.install_feature(state, "Web-Cert-Auth", installed=False)
+        elif name == TRACING_FEATURE:
+            seed.install_feature(state, "Web-Http-Tracing")
+        elif name == NO_TRACING_FEATURE:
+            seed.install_feature(state, "Web-Http-Tracing", installed=False)
+        elif name == EXTRA_ISSUER:
+            seed.add_cert(state, "ClientAuthIssuer", certs["extra"].der)
+        elif name == MISPLACED_ROOT:
+            seed.add_cert(state, "Root", certs["issuing"].der)
+        elif name == EXTRA_MAPPING:
+            seed.add_one_to_one(state, SITE, certs["other_client"].der_b64, "CONTOSO\\svc-b")
+        elif name == SECTION_BELOW_SITE:
+            seed.set_auth(state, f"{SITE}/app", "iis_mapping", enabled=True)
+        elif name == FEATURE_NEEDS_REBOOT:
+            for feature in ("Web-Cert-Auth", "Web-Http-Tracing"):
+                seed.install_feature(state, feature, installed=False, reboot_required=True)
+        elif name == EXTRA_MANY:
+            seed.add_many_to_one(
+                state, SITE, "old", "CONTOSO\\svc-old", [{"field": "issuer", "subfield": "CN", "match": "x"}]
+            )
+        else:
+            raise AssertionError(f"row {row.name}: unknown seed {name!r}")
+    return state
