@@ -71,7 +71,8 @@ class Row:
         return f"{self.module}:{self.key}"
 
 
-def _binding(**options: Any) -> dict[str, Any]:
+def binding_options(**options: Any) -> dict[str, Any]:
+    """site_binding options: the SNI binding of HOST_NAME on SITE with certificate @A, plus ``options``."""
     return {"site": SITE, "host": HOST_NAME, "certificate": {"thumbprint": "@A"}, **options}
 
 
@@ -97,14 +98,16 @@ BINDING_LINE = f"{SITE} *:443:{HOST_NAME}"
 def _site_binding_rows() -> list[Row]:
     m, seeds = "site_binding", (MY_CERTS,)
     rows = [
-        Row(m, "ip", _binding(ip="10.0.0.5"), _binding(ip="*"), ("binding_add",), BINDING_LINE, seeds),
-        Row(m, "port", _binding(port=8443), _binding(port=443), ("binding_add",), BINDING_LINE, seeds),
-        Row(m, "host", _binding(host="www.contoso.com"), _binding(), ("binding_add",), BINDING_LINE, seeds),
+        Row(m, "ip", binding_options(ip="10.0.0.5"), binding_options(ip="*"), ("binding_add",), BINDING_LINE, seeds),
+        Row(m, "port", binding_options(port=8443), binding_options(port=443), ("binding_add",), BINDING_LINE, seeds),
+        Row(
+            m, "host", binding_options(host="www.contoso.com"), binding_options(), ("binding_add",), BINDING_LINE, seeds
+        ),
         Row(
             m,
             "sni",
-            _binding(sni=False),
-            _binding(sni=True),
+            binding_options(sni=False),
+            binding_options(sni=True),
             ("binding_set_flags", "httpsys_remove"),
             "sslFlags: 1 (SNI)",
             seeds,
@@ -112,8 +115,8 @@ def _site_binding_rows() -> list[Row]:
         Row(
             m,
             "certificate.thumbprint",
-            _binding(),
-            _binding(certificate={"thumbprint": "@B"}),
+            binding_options(),
+            binding_options(certificate={"thumbprint": "@B"}),
             ("binding_set_cert",),
             "certificate: My\\@B",
             seeds,
@@ -121,8 +124,8 @@ def _site_binding_rows() -> list[Row]:
         Row(
             m,
             "certificate.store=WebHosting",
-            _binding(certificate={"thumbprint": "@B"}),
-            _binding(certificate={"thumbprint": "@B", "store": "WebHosting"}),
+            binding_options(certificate={"thumbprint": "@B"}),
+            binding_options(certificate={"thumbprint": "@B", "store": "WebHosting"}),
             ("binding_set_cert",),
             "certificate: WebHosting\\@B",
             seeds,
@@ -130,8 +133,8 @@ def _site_binding_rows() -> list[Row]:
         Row(
             m,
             "certificate.store=My",
-            _binding(certificate={"thumbprint": "@B", "store": "WebHosting"}),
-            _binding(certificate={"thumbprint": "@B", "store": "My"}),
+            binding_options(certificate={"thumbprint": "@B", "store": "WebHosting"}),
+            binding_options(certificate={"thumbprint": "@B", "store": "My"}),
             ("binding_set_cert",),
             "certificate: My\\@B",
             seeds,
@@ -139,8 +142,8 @@ def _site_binding_rows() -> list[Row]:
         Row(
             m,
             "certificate.pfx",
-            _binding(),
-            _binding(certificate={"pfx": "@C_PFX", "password": PFX_PASSWORD}),
+            binding_options(),
+            binding_options(certificate={"pfx": "@C_PFX", "password": PFX_PASSWORD}),
             ("pfx_import", "binding_set_cert"),
             "certificate: My\\@C",
             seeds,
@@ -148,8 +151,8 @@ def _site_binding_rows() -> list[Row]:
         Row(
             m,
             "client_auth_issuer_store",
-            _binding(),
-            _binding(client_auth_issuer_store="ClientAuthIssuer"),
+            binding_options(),
+            binding_options(client_auth_issuer_store="ClientAuthIssuer"),
             ("httpsys_set",),
             "ctl_store_name: ClientAuthIssuer",
             seeds,
@@ -157,8 +160,8 @@ def _site_binding_rows() -> list[Row]:
         Row(
             m,
             "revocation_freshness_seconds",
-            _binding(revocation_freshness_seconds=0),
-            _binding(revocation_freshness_seconds=3600),
+            binding_options(revocation_freshness_seconds=0),
+            binding_options(revocation_freshness_seconds=3600),
             ("httpsys_set",),
             "revocation_freshness_seconds: 3600",
             seeds,
@@ -166,8 +169,8 @@ def _site_binding_rows() -> list[Row]:
         Row(
             m,
             "state=absent",
-            _binding(state="present"),
-            _binding(state="absent"),
+            binding_options(state="present"),
+            binding_options(state="absent"),
             ("httpsys_remove", "binding_remove"),
             f"-{BINDING_LINE}",
             seeds,
@@ -175,17 +178,17 @@ def _site_binding_rows() -> list[Row]:
         Row(
             m,
             "state=present",
-            _binding(state="absent"),
-            _binding(state="present"),
+            binding_options(state="absent"),
+            binding_options(state="present"),
             ("binding_add",),
             BINDING_LINE,
             seeds,
         ),
     ]
     for flag in ("disable_tls13", "disable_legacy_tls", "disable_http2", "disable_quic", "disable_ocsp_stapling"):
-        rows.append(_flip(m, flag, _binding(), ("binding_set_flags",), f"{flag}: true", seeds=seeds))
+        rows.append(_flip(m, flag, binding_options(), ("binding_set_flags",), f"{flag}: true", seeds=seeds))
     for option in ("negotiate_client_certificate", "ds_mapper"):
-        rows.append(_flip(m, option, _binding(), ("httpsys_set",), f"{option}: true", seeds=seeds))
+        rows.append(_flip(m, option, binding_options(), ("httpsys_set",), f"{option}: true", seeds=seeds))
     revocation = {
         "online": ("disabled", "online"),
         "cached_only": ("online", "cached_only"),
@@ -194,7 +197,7 @@ def _site_binding_rows() -> list[Row]:
     rows += _choices(
         m,
         "revocation_check",
-        _binding(),
+        binding_options(),
         {choice: (start, f"revocation: {line}") for choice, (start, line) in revocation.items()},
         ("httpsys_set",),
         seeds=seeds,
@@ -255,12 +258,13 @@ MANY = {
 }
 
 
-def _mapping(**options: Any) -> dict[str, Any]:
+def mapping_options(**options: Any) -> dict[str, Any]:
+    """cert_mapping options for SITE (features seeded, not installed by the task), plus ``options``."""
     return {"site": SITE, "install_feature": False, **options}
 
 
 def _many(**fields: Any) -> dict[str, Any]:
-    return _mapping(many_to_one=[{**MANY, **fields}])
+    return mapping_options(many_to_one=[{**MANY, **fields}])
 
 
 def _rule(**fields: Any) -> dict[str, Any]:
@@ -270,7 +274,7 @@ def _rule(**fields: Any) -> dict[str, Any]:
 def _cert_mapping_rows() -> list[Row]:
     m, seeds = "cert_mapping", (MAPPING_FEATURES,)
     rows = [
-        _flip(m, option, _mapping(), ("auth_set",), line, seeds=seeds)
+        _flip(m, option, mapping_options(), ("auth_set",), line, seeds=seeds)
         for option, line in (
             ("enabled", "enabled: true"),
             ("one_to_one_enabled", "oneToOneCertificateMappingsEnabled: true"),
@@ -282,7 +286,7 @@ def _cert_mapping_rows() -> list[Row]:
     rows += _choices(
         m,
         "logon_method",
-        _mapping(),
+        mapping_options(),
         {
             c: (s, f"logonMethod: {word}")
             for c, s, word in (
@@ -299,8 +303,8 @@ def _cert_mapping_rows() -> list[Row]:
         Row(
             m,
             "default_logon_domain",
-            _mapping(default_logon_domain="FABRIKAM"),
-            _mapping(default_logon_domain="CONTOSO"),
+            mapping_options(default_logon_domain="FABRIKAM"),
+            mapping_options(default_logon_domain="CONTOSO"),
             ("auth_set",),
             "defaultLogonDomain: CONTOSO",
             seeds,
@@ -308,8 +312,8 @@ def _cert_mapping_rows() -> list[Row]:
         Row(
             m,
             "one_to_one.path",
-            _mapping(),
-            _mapping(one_to_one=[{"path": "@CLIENT_PEM", "user": "CONTOSO\\svc-a"}]),
+            mapping_options(),
+            mapping_options(one_to_one=[{"path": "@CLIENT_PEM", "user": "CONTOSO\\svc-a"}]),
             ("one_to_one_set",),
             "CN=client01",
             seeds,
@@ -317,8 +321,8 @@ def _cert_mapping_rows() -> list[Row]:
         Row(
             m,
             "one_to_one.content",
-            _mapping(one_to_one=[{"path": "@OTHER_CLIENT_PEM", "user": "CONTOSO\\svc-a"}]),
-            _mapping(one_to_one=[{"path": "@OTHER_CLIENT_PEM", "user": "CONTOSO\\svc-a"}, ONE]),
+            mapping_options(one_to_one=[{"path": "@OTHER_CLIENT_PEM", "user": "CONTOSO\\svc-a"}]),
+            mapping_options(one_to_one=[{"path": "@OTHER_CLIENT_PEM", "user": "CONTOSO\\svc-a"}, ONE]),
             ("one_to_one_set",),
             "CN=client01",
             seeds,
@@ -326,8 +330,8 @@ def _cert_mapping_rows() -> list[Row]:
         Row(
             m,
             "one_to_one.user",
-            _mapping(one_to_one=[ONE]),
-            _mapping(one_to_one=[{**ONE, "user": "CONTOSO\\svc-b"}]),
+            mapping_options(one_to_one=[ONE]),
+            mapping_options(one_to_one=[{**ONE, "user": "CONTOSO\\svc-b"}]),
             ("one_to_one_set",),
             "user: CONTOSO\\svc-b",
             seeds,
@@ -335,8 +339,8 @@ def _cert_mapping_rows() -> list[Row]:
         Row(
             m,
             "one_to_one.enabled",
-            _mapping(one_to_one=[ONE]),
-            _mapping(one_to_one=[{**ONE, "enabled": False}]),
+            mapping_options(one_to_one=[ONE]),
+            mapping_options(one_to_one=[{**ONE, "enabled": False}]),
             ("one_to_one_set",),
             "enabled: false",
             seeds,
@@ -419,8 +423,8 @@ def _cert_mapping_rows() -> list[Row]:
         Row(
             m,
             "exclusive",
-            _mapping(one_to_one=[ONE], exclusive=False),
-            _mapping(one_to_one=[ONE], exclusive=True),
+            mapping_options(one_to_one=[ONE], exclusive=False),
+            mapping_options(one_to_one=[ONE], exclusive=True),
             ("one_to_one_remove",),
             "-CN=client02",
             (*seeds, EXTRA_MAPPING),
@@ -429,7 +433,7 @@ def _cert_mapping_rows() -> list[Row]:
             m,
             "install_feature",
             None,
-            _mapping(enabled=True, install_feature=True),
+            mapping_options(enabled=True, install_feature=True),
             ("feature_install", "auth_set"),
             "Web-Cert-Auth: installed",
             (NO_MAPPING_FEATURE,),
@@ -437,8 +441,8 @@ def _cert_mapping_rows() -> list[Row]:
         Row(
             m,
             "clear_below_site",
-            _mapping(enabled=True),
-            _mapping(enabled=True, clear_below_site=True),
+            mapping_options(enabled=True),
+            mapping_options(enabled=True, clear_below_site=True),
             ("section_clear",),
             f"-{SITE}/app",
             (*seeds, SECTION_BELOW_SITE),
@@ -447,19 +451,28 @@ def _cert_mapping_rows() -> list[Row]:
     return rows
 
 
-def _tracing(**options: Any) -> dict[str, Any]:
+def tracing_options(**options: Any) -> dict[str, Any]:
+    """failed_request_tracing options for SITE (feature seeded, not installed by the task), plus ``options``."""
     return {"site": SITE, "install_feature": False, **options}
 
 
 def _tracing_rows() -> list[Row]:
     m, seeds = "failed_request_tracing", (TRACING_FEATURE,)
     return [
-        Row(m, "enabled", _tracing(enabled=False), _tracing(enabled=True), ("tracing_set",), "enabled: true", seeds),
+        Row(
+            m,
+            "enabled",
+            tracing_options(enabled=False),
+            tracing_options(enabled=True),
+            ("tracing_set",),
+            "enabled: true",
+            seeds,
+        ),
         Row(
             m,
             "status_codes",
-            _tracing(),
-            _tracing(status_codes=["500"]),
+            tracing_options(),
+            tracing_options(status_codes=["500"]),
             ("tracing_set",),
             "'500'",
             seeds,
@@ -467,18 +480,26 @@ def _tracing_rows() -> list[Row]:
         Row(
             m,
             "directory",
-            _tracing(),
-            _tracing(directory="D:\\Logs\\FailedReqLogFiles"),
+            tracing_options(),
+            tracing_options(directory="D:\\Logs\\FailedReqLogFiles"),
             ("tracing_set",),
             "directory: D:\\Logs\\FailedReqLogFiles",
             seeds,
         ),
-        Row(m, "max_log_files", _tracing(), _tracing(max_log_files=100), ("tracing_set",), "max_log_files: 100", seeds),
+        Row(
+            m,
+            "max_log_files",
+            tracing_options(),
+            tracing_options(max_log_files=100),
+            ("tracing_set",),
+            "max_log_files: 100",
+            seeds,
+        ),
         Row(
             m,
             "install_feature",
             None,
-            _tracing(install_feature=True),
+            tracing_options(install_feature=True),
             ("feature_install", "tracing_set"),
             "Web-Http-Tracing: installed",
             (NO_TRACING_FEATURE,),
