@@ -178,7 +178,9 @@ class HostStateAction(ActionBase):
             outcome.update(
                 failed=True,
                 msg=f"applying the plan stopped: {reply.get('msg', 'no message')}. "
-                f"{len(ran) - 1 if ran else 0} of {len(described)} op(s) completed (see ops_ran); "
+                # an op before the failing one may have been undone (host_state discards the failing op's run of IIS
+                # configuration ops, which then report changed=false), so count what changed, not what ran
+                f"{sum(1 for r in ran if r.get('changed'))} of {len(described)} op(s) changed the host (see ops_ran); "
                 "fix the cause and run again: the plan is recomputed from the host's state.",
             )
         return outcome

@@ -273,13 +273,15 @@ def render(view: View) -> str:
             name: "installed" if on else "not installed" for name, on in view["features"].items()
         }
     for site, body in sorted(view.get("mapping", {}).items()):
-        shown[f"client certificate authentication ({site})"] = {
+        shown[f"client certificate authentication ({site})"] = section = {
             "IIS client certificate mapping": body["iis_mapping"],
             "one-to-one mappings": sorted(body["one_to_one"].values(), key=lambda m: m["certificate"]) or "(none)",
             "many-to-one mappings": dict(sorted(body["many_to_one"].items())) or "(none)",
             "Active Directory mapping": _on_off(body["ad_mapping"]),
             "anonymous authentication": _on_off(body["anonymous"]),
         }
+        if body.get("configured_below_site"):  # what clear_below_site removes (section_clear)
+            section["mapping configured below the site (IIS ignores it)"] = sorted(body["configured_below_site"])
     for site, body in sorted(view.get("tracing", {}).items()):
         shown[f"Failed Request Tracing ({site})"] = body
     return yaml.safe_dump(_plain(shown), default_flow_style=False, sort_keys=False, width=200, allow_unicode=True)

@@ -264,3 +264,28 @@ def test_turning_sni_on_moves_the_record_from_the_ip_port_key_to_the_host_name_k
         "    disable_quic: false\n"
         "    disable_ocsp_stapling: false\n"
     )
+
+
+def test_clearing_a_mapping_below_the_site_shows_the_path_before_and_not_after():
+    # issue 17 item 2: the option matrix found section_clear (clear_below_site) invisible in the diff
+    mapping = {
+        "iis_mapping": {"enabled": True},
+        "one_to_one": {},
+        "many_to_one": {},
+        "ad_mapping": False,
+        "anonymous": True,
+        "configured_below_site": [f"{SITE}/app"],
+    }
+    op = Op("section_clear", {"location": f"{SITE}/app", "section": "iis_mapping"}, Phase.SITE_CONFIG, "clear")
+    before, after = texts({"mapping": {SITE: mapping}}, op)
+    common = (
+        f"client certificate authentication ({SITE}):\n"
+        "  IIS client certificate mapping:\n"
+        "    enabled: true\n"
+        "  one-to-one mappings: (none)\n"
+        "  many-to-one mappings: (none)\n"
+        "  Active Directory mapping: disabled\n"
+        "  anonymous authentication: enabled\n"
+    )
+    assert before == common + "  mapping configured below the site (IIS ignores it):\n  - Default Web Site/app\n"
+    assert after == common
