@@ -22,6 +22,7 @@ import argparse
 import ast
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -118,8 +119,27 @@ def make_tree(name: str) -> Path:
     return tree
 
 
+#: Unit test files never run against mutants: the corpus (minutes, an openssl process per certificate) and the tests
+#: that start pwsh.
+SLOW_TESTS = ("test_corpus.py", "test_powershell_static.py", "test_psstatic_rules.py")
+
+
+def importers(name: str) -> tuple[str, ...]:
+    """The unit test files (outside ``plugin_utils``) that import the module ``name`` of plugin_utils or action."""
+    pattern = re.compile(rf"(plugin_utils|action)(\.{name}\b| import [^\n]*\b{name}\b)")
+    return tuple(
+        str(path.relative_to(REPO))
+        for path in sorted((REPO / COPIED_UNIT).rglob("test_*.py"))
+        if path.name not in SLOW_TESTS
+        and not str(path.relative_to(REPO)).startswith(UNIT)
+        and pattern.search(path.read_text(encoding="utf-8"))
+    )
+
+
 def test_command(name: str) -> str:
-    tests = MODULE_TESTS.get(name, DEFAULT_TESTS)
+    # a module without its own list: the plugin_utils tests, and every other unit test file that imports it (its
+    # tests may live in tests/unit/*.py, e.g. the argument validation's)
+    tests = MODULE_TESTS.get(name) or (*DEFAULT_TESTS, *importers(name))
     # -x: the first failing test kills the mutant; no plugins (hypothesis' alone costs seconds per run)
     return " ".join((str(TESTS_PYTHON), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests))
 
