@@ -252,7 +252,7 @@ def _resolve(doc: iisdoc.Doc, section: schema.Section, location: str, steps: lis
         entry_schema = element.entry
         if entry_schema is None:
             raise IisError(THROWN, 0x80131501, f"<{element.name}> is not a collection")
-        wanted = {name: value for name, value in dict(step["key"]).items()}
+        wanted = dict(step["key"])
         for name in wanted:
             attr = entry_schema.attribute(name)
             if attr is None or not attr.key:

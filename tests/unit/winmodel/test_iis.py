@@ -4,7 +4,7 @@ sections the IIS utils touch, over the simulated host's state."""
 from __future__ import annotations
 
 import copy
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import pytest
 from simhost import seed
