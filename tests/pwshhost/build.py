@@ -27,7 +27,7 @@ _EXPORT = re.compile(r"^Export-ModuleMember\s+-Function\s+([\w-]+)\s*$", re.MULT
 _HELP = re.compile(r"<#.*?#>", re.DOTALL)
 
 
-def _matching_paren(text: str, start: int) -> int:
+def matching_paren(text: str, start: int) -> int:
     """Index just after the parenthesis that closes the one at ``start`` (quotes respected)."""
     depth, index, quote = 0, start, ""
     while index < len(text):
@@ -55,7 +55,7 @@ def _header(source: str, function: str) -> str:
     param = re.compile(r"\bparam\s*\(", re.IGNORECASE).search(source, found.end())
     if param is None:
         raise ValueError(f"{function} has no param block")
-    end = _matching_paren(source, source.index("(", param.start()))
+    end = matching_paren(source, source.index("(", param.start()))
     header = _HELP.sub("", source[found.end() : end])
     return "\n".join(line for line in header.splitlines() if line.strip())
 

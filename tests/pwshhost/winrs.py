@@ -41,6 +41,7 @@ from support.pwsh import find_pwsh
 from wsman.commands import HostContext, encoded_script
 from wsman.soap import Output
 
+from pwshhost.build import matching_paren
 from pwshhost.host import NotATestBuild, check_test_build, process_env
 
 #: What Windows PowerShell 5.1 renders by default and a WinRS process has: WINDOWS_FACTS WINRM-10.
@@ -50,31 +51,13 @@ _ENCODED_ARG = re.compile(r"^-(?:EncodedCommand|enc|e|ec)$", re.IGNORECASE)
 _INTERPRETERS = {"powershell", "powershell.exe", "pwsh"}
 
 
-def _param_end(script: str, start: int) -> int:
-    """Index just after the parenthesis closing the one at ``start`` (quotes respected)."""
-    depth, quote = 0, ""
-    for index in range(start, len(script)):
-        char = script[index]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    raise ValueError("the script's param block is not closed")
-
-
 def with_preamble(script: str) -> str:
     """``script`` with :data:`PREAMBLE` as its first statement: after a leading ``param(...)`` block (ansible-core
     2.19+'s bootstrap has one, and it must stay first), else on a line of its own; line numbers move down by one."""
     found = _PARAM.match(script)
     if found is None:
         return f"{PREAMBLE}\n{script}"
-    end = _param_end(script, found.end() - 1)
+    end = matching_paren(script, found.end() - 1)
     return f"{script[:end]}\n{PREAMBLE}\n{script[end:]}"
 
 
