@@ -18,7 +18,7 @@ VENV_MUTATION ?= .venv-mutation
 # e2e tests run one file per pytest-xdist worker (a file's fleets and endpoints are module fixtures); -n auto = cores
 E2E_XDIST   ?= -n auto --dist loadfile
 
-.PHONY: demo test bench mutation mutation-ps mutation-sample lint unit-newest unit-oldest pester e2e-pwsh e2e-pwsh-test psstatic e2e-wire sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
+.PHONY: demo test test-stages system-packages bench mutation mutation-ps mutation-sample lint unit-newest unit-oldest pester e2e-pwsh e2e-pwsh-test psstatic e2e-wire sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt tests/requirements-publish.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -78,6 +78,12 @@ lint: $(VENV)/.installed
 chromium:
 	tools/ensure-chromium
 
+# Debian packages the unit and e2e tests need, one apt run after another (two apt-get at once fail on dpkg's lock)
+system-packages:
+	tools/ensure-chromium
+	tools/ensure-nginx
+	tools/ensure-openssl
+
 # The static PowerShell checks alone (real parser, Windows PowerShell 5.1, .NET Framework 4.6.2, lint); make test runs
 # them with every other test. Needs shared/pwsh/pwsh above the repository or pwsh on PATH (docs/TESTING.md).
 psstatic: $(VENV)/.installed
@@ -94,12 +100,12 @@ openssl:
 # tests/unit runs under `ansible-test units` (as a collection's unit tests are run; requirements in
 # tests/unit/requirements.txt); tests/e2e under plain pytest: they run ansible-playbook against the simulated
 # hosts through a test connection plugin and a headless browser, which ansible-test's units sandbox is not for.
-unit-newest: chromium nginx openssl $(VENV)/.installed
+unit-newest: system-packages $(VENV)/.installed
 	@$(VENV)/bin/python -c 'import ansible.release as r; print("ansible-core", r.__version__)'
 	$(VENV)/bin/python tools/run_ansible_test.py units
 	$(VENV)/bin/python -m pytest -q $(E2E_XDIST) tests/e2e
 
-unit-oldest: chromium nginx openssl $(VENV_OLDEST)/.installed
+unit-oldest: system-packages $(VENV_OLDEST)/.installed
 	@$(VENV_OLDEST)/bin/python -c 'import ansible.release as r; print("ansible-core", r.__version__)'
 	$(VENV_OLDEST)/bin/python tools/run_ansible_test.py units
 	$(VENV_OLDEST)/bin/python -m pytest -q $(E2E_XDIST) tests/e2e
@@ -166,7 +172,16 @@ dist: $(VENV)/.installed
 	@grep -q '^repository: ' galaxy.yml || { echo "galaxy.yml has no repository: add the project's public address first"; exit 1; }
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path .build/dist
 
-test: lint unit-newest unit-oldest pester e2e-pwsh-test sanity-newest sanity-oldest publish-check
+# make test: lint first (a minute; it stops a broken tree early), then every other stage two at a time (-j2). Half the
+# stages use one core most of their time (pip filling ansible-test's sanity virtualenvs, pylint on one context at a
+# time, Pester in one pwsh, galaxy-importer), so pairing them with the xdist stages keeps both cores busy
+# (docs/TESTING.md "Time of each layer"). --output-sync prints each stage's output in one piece when it ends.
+# Longest first: make starts prerequisites in the order listed.
+TEST_STAGES := unit-newest sanity-newest unit-oldest e2e-pwsh-test sanity-oldest pester publish-check
+test: lint
+	$(MAKE) -j2 --output-sync=target test-stages
+
+test-stages: $(TEST_STAGES)
 
 clean:
 	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_BENCH) $(VENV_MUTATION) .build .ansible
