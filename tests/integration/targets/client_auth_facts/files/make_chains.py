@@ -3,7 +3,7 @@
 Generated at run time with `cryptography`: nothing secret is committed. Each scenario directory holds leaf.pem
 (the certificate to build a chain for) and extra.pem (the CA certificates the chain engine may use); the pfx
 directory holds server.pfx in PBES2/AES (what OpenSSL 3 writes) and server-3des.pfx (PBES1 3DES, SHA-1 MAC), both
-with the password given on the command line.
+with the password given on the command line, server-nopassword.pfx (no password) and damaged.pfx (no PKCS#12).
 
     make_chains.py OUT_DIR PFX_PASSWORD
 """
@@ -104,7 +104,8 @@ def root_path_length(out: Path) -> None:
 
 
 def pfx_files(out: Path, password: bytes) -> None:
-    """server.pfx in PBES2/AES-256 (OpenSSL 3's default), server-3des.pfx in PBES1 3DES with a SHA-1 MAC."""
+    """server.pfx in PBES2/AES-256 (OpenSSL 3's default), server-3des.pfx in PBES1 3DES with a SHA-1 MAC,
+    server-nopassword.pfx with neither encryption nor password (CERT-21), damaged.pfx: bytes that are no PKCS#12."""
     key = rsa.generate_private_key(65537, 2048)
     subject = name("mtls.iis facts server")
     server = issue(subject, key.public_key(), subject, key, False)
@@ -119,6 +120,9 @@ def pfx_files(out: Path, password: bytes) -> None:
     aes = serialization.BestAvailableEncryption(password)
     (folder / "server.pfx").write_bytes(pkcs12.serialize_key_and_certificates(None, key, server, None, aes))
     (folder / "server-3des.pfx").write_bytes(pkcs12.serialize_key_and_certificates(None, key, server, None, legacy))
+    plain = pkcs12.serialize_key_and_certificates(None, key, server, None, serialization.NoEncryption())
+    (folder / "server-nopassword.pfx").write_bytes(plain)
+    (folder / "damaged.pfx").write_bytes(secrets.token_bytes(256))
 
 
 def main() -> None:
