@@ -91,6 +91,15 @@ IIS_SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "iis-gather-access-web-config",
         [_gather(_ACCESS_SCOPE)],
+        _seeded(
+            lambda state: seed.unlock_ssl_settings(state, SITE),
+            lambda state: seed.set_web_config_flags(state, f"{SITE}/api", "Ssl, SslRequireCert"),
+        ),
+    ),
+    # a web.config that sets sslFlags where SSL Settings are locked (the default): the merged read fails (IISCONFIG-22)
+    Scenario(
+        "iis-gather-access-web-config-locked",
+        [_gather(_ACCESS_SCOPE)],
         _seeded(lambda state: seed.set_web_config_flags(state, f"{SITE}/api", "Ssl, SslRequireCert")),
     ),
     Scenario("iis-gather-without-iis", [_gather(_ACCESS_SCOPE)], lambda state: seed.set_iis_installed(state, False)),

@@ -504,14 +504,19 @@ def access_unset(state: State, location: str) -> bool:
 
 def _web_config_flags(state: State, path: str) -> tuple[str, int] | None:
     """(path, flags) of the nearest web.config at or above ``path`` that sets sslFlags (SSL Settings unlocked there,
-    WINDOWS_FACTS IISCONFIG-13), or None. Only seeding writes a web.config."""
+    WINDOWS_FACTS IISCONFIG-13), or None. Only seeding writes a web.config. A web.config on the way that holds the
+    section where it is locked fails the read, as IIS's merged view does (IISCONFIG-22)."""
     segments = path.split("/")
+    found: tuple[str, int] | None = None
     for depth in range(len(segments), 0, -1):
         candidate = "/".join(segments[:depth])
         value = webconfig.section(state, candidate, "sslFlags")
-        if value is not None:
-            return candidate, access_flags_value(value)
-    return None
+        if value is None:
+            continue
+        if webconfig.override_mode(webconfig.override_modes(state), webconfig.ACCESS, candidate) == "Deny":
+            raise OpError(f"reading {webconfig.ACCESS} at '{path}': {webconfig.LOCK_MESSAGE}")
+        found = found or (candidate, access_flags_value(value))
+    return found
 
 
 def _access_entry(state: State, path: str) -> dict[str, Any]:

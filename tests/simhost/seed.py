@@ -170,6 +170,17 @@ def set_web_config_flags(state: State, path: str, flags: str | None) -> None:
     webconfig.seed(state, path, "sslFlags", flags)
 
 
+def set_override_mode(state: State, path: str, section: str, mode: str) -> None:
+    """Unlock (``Allow``) or lock (``Deny``) a configuration section for the web.config files at and below ``path``
+    ("" for the server level), as IIS Manager's Feature Delegation writes it on a ``<location>`` (IISCONFIG-22)."""
+    webconfig.seed_override_mode(state, path, section, mode)
+
+
+def unlock_ssl_settings(state: State, path: str) -> None:
+    """Delegate SSL Settings for ``path``: its web.config and those below it may set sslFlags (IISCONFIG-13)."""
+    set_override_mode(state, path, webconfig.ACCESS, "Allow")
+
+
 def location_flags(state: State, path: str) -> str | None:
     """The sslFlags string written at exactly that location path, or None when it inherits."""
     return iis.explicit_flags(state, path)

@@ -8,18 +8,36 @@ Windows facts followed (docs/WINDOWS_FACTS.md):
   administrator unlocked SSL Settings; then its value is what IIS enforces at and below its path, whatever
   applicationHost.config says (IISCONFIG-13).
 - ``system.webServer/tracing/traceFailedRequests`` is delegated: a site's web.config may hold rules (TRACING-3).
+- Whether a web.config at a path may hold a section is decided by the ``overrideMode`` of the nearest
+  applicationHost.config ``<location>`` at or above that path that sets one for the section, else by the section's
+  ``overrideModeDefault``; a web.config holding a locked section fails every merged read through it with IIS's lock
+  violation (HTTP 500.19, 0x80070021) (IISCONFIG-22).
 
 Nothing the engine does writes a web.config: only seeding creates one (what an administrator or a deployment does).
 
 State: ``state["iis"]["web_config"][<location path as seeded>]`` = ``{"sslFlags": "Ssl, SslNegotiateCert",
-"traceFailedRequests": [<rule as tracing.py stores it>]}``.
+"traceFailedRequests": [<rule as tracing.py stores it>]}``; ``state["iis"]["override_modes"][<location path>]`` =
+``{<section path>: "Allow" | "Deny"}`` (what Feature Delegation writes on a ``<location>``; only seeding writes it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from winmodel import iisschema
+
 from simhost.state import State, new_iis
+
+ACCESS = iisschema.ACCESS
+#: What IIS answers for a section a web.config may not hold, or a section opened at a path it is not allowed at
+#: (HTTP 500.19 "Config Error", 0x80070021; WINDOWS_FACTS IISCONFIG-17, IISCONFIG-22).
+LOCK_VIOLATION = 0x80070021
+LOCK_MESSAGE = (
+    "This configuration section cannot be used at this path. This happens when the section is locked at a parent "
+    'level. Locking is either by default (overrideModeDefault="Deny"), or set explicitly by a location tag with '
+    'overrideMode="Deny" or the legacy allowOverride="false".'
+)
 
 
 def _files(state: State) -> dict[str, dict[str, Any]]:
@@ -54,3 +72,34 @@ def seed(state: State, path: str, name: str, value: Any) -> None:
             del files[stored]
     else:
         body[name] = value
+
+
+def override_modes(state: State) -> Mapping[str, Mapping[str, str]]:
+    return (state.get("iis") or {}).get("override_modes") or {}
+
+
+def override_mode(modes: Mapping[str, Mapping[str, str]], section: str, path: str) -> str:
+    """``Allow`` or ``Deny``: whether a web.config at ``path`` may hold ``section`` (IISCONFIG-22). The nearest
+    ``<location>`` at or above ``path`` (paths in any case, IISCONFIG-11) that sets an overrideMode for the section
+    decides, else the section's ``overrideModeDefault``."""
+    segments = path.split("/") if path else []
+    for depth in range(len(segments), -1, -1):
+        wanted = "/".join(segments[:depth]).casefold()
+        for stored, sections in modes.items():
+            if stored.casefold() == wanted and section in sections:
+                return sections[section]
+    return iisschema.section(section).override_mode_default
+
+
+def seed_override_mode(state: State, path: str, section: str, mode: str) -> None:
+    """Set the overrideMode of a section on the ``<location>`` of ``path`` ("" is the server level), as IIS Manager's
+    Feature Delegation does."""
+    iisschema.section(section)
+    if mode not in ("Allow", "Deny"):
+        raise ValueError(f"overrideMode {mode!r} is not Allow or Deny")
+    store = state.get("iis")
+    if store is None:
+        store = state["iis"] = new_iis()
+    modes = store.setdefault("override_modes", {})
+    stored = next((key for key in modes if key.casefold() == path.casefold()), path)
+    modes.setdefault(stored, {})[section] = mode

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree import ElementTree
 
-from simhost import httpsys
+from simhost import httpsys, webconfig
 from simhost import iis as simiis
 from simhost.errors import OpError
 from simhost.state import State
@@ -72,7 +72,7 @@ def _find_key(levels: Mapping[str, Any], path: str) -> str | None:
 def _chain(doc: iisdoc.Doc, section: str, location: str, merged: bool) -> list[tuple[str, Node]]:
     """(level, section node) from the server level ("", then each path in lower case) down to ``location``:
     applicationHost.config's ``<location>`` elements, with ``merged`` each path's web.config after it (IISCONFIG-3,
-    IISCONFIG-13)."""
+    IISCONFIG-13); a web.config holding the section where it is locked fails the read (IISCONFIG-22)."""
     found: list[tuple[str, Node]] = []
     server = doc["levels"][""].get(section)
     if server is not None:
@@ -85,6 +85,8 @@ def _chain(doc: iisdoc.Doc, section: str, location: str, merged: bool) -> list[t
                 continue
             stored = _find_key(files, path)
             if stored is not None and section in files[stored]:
+                if tag == "web" and webconfig.override_mode(doc["override_modes"], section, path) == "Deny":
+                    raise IisError(COM, webconfig.LOCK_VIOLATION, webconfig.LOCK_MESSAGE)  # IISCONFIG-22
                 found.append((path.casefold(), files[stored][section]))
     return found
 
@@ -148,13 +150,7 @@ def _merge(element: schema.Element, layers: list[tuple[str, Node]], here: str) -
 def _check_location(section: schema.Section, location: str) -> None:
     if section.app_host_only and location:
         # IISCONFIG-17: the sites section is not allowed in a <location>.
-        raise IisError(
-            COM,
-            0x80070021,
-            "This configuration section cannot be used at this path. This happens when the section is locked at a "
-            'parent level. Locking is either by default (overrideModeDefault="Deny"), or set explicitly by a location '
-            'tag with overrideMode="Deny" or the legacy allowOverride="false".',
-        )
+        raise IisError(COM, webconfig.LOCK_VIOLATION, webconfig.LOCK_MESSAGE)
 
 
 def read_section(doc: iisdoc.Doc, path: str, location: str, merged: bool) -> Node:

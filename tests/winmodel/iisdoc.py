@@ -13,7 +13,8 @@ A document::
 
     {"sites": [<node of a site>...],                          # system.applicationHost/sites (server level only)
      "levels": {"": {<section path>: <node>}, "Site/app": {...}},   # server level and <location path="...">
-     "web_config": {"Site/app": {<section path>: <node>}}}
+     "web_config": {"Site/app": {<section path>: <node>}},
+     "override_modes": {"Site": {<section path>: "Allow" | "Deny"}}}      # <location overrideMode="...">
 
 A node holds only what is written there: ``{"attributes": {name: typed value}, "children": {name: node},
 "collection": [entry node...] or None}``; enums and flags are numbers (IISCONFIG-5), an entry's write count of its
@@ -153,6 +154,9 @@ def load(state: State) -> Doc:
         "sites": [_site(name, site) for name, site in store["sites"].items()],
         "levels": levels,
         "web_config": {path: _level(body) for path, body in store.get("web_config", {}).items()},
+        # Feature Delegation's overrideMode per <location> and section: read by the merged view, never written by
+        # our utils (IISCONFIG-22)
+        "override_modes": store.get("override_modes", {}),
     }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from simhost import httpsys, seed
+from simhost.errors import OpError
 from simhost.host import SimulatedHost
 from simhost.state import State
 
@@ -415,6 +416,14 @@ def test_binding_remove_leaves_the_http_binding(state: State) -> None:
 def test_a_web_config_that_sets_ssl_flags_is_what_gather_reports_as_effective_and_where(state: State) -> None:
     # Issue 10 item 14 (WINDOWS_FACTS IISCONFIG-3, IISCONFIG-13): the merged view wins over applicationHost.config.
     seed.set_location_flags(state, f"{SITE}/api", "Ssl")
+    seed.unlock_ssl_settings(state, SITE)
     seed.set_web_config_flags(state, SITE, "Ssl, SslNegotiateCert, SslRequireCert")
     iis = SimulatedHost(state).gather({"access_paths": [f"{SITE}/api"]})["iis"]
     assert iis["access"][f"{SITE}/api"] == {"effective": 8 | 32 | 64, "explicit": "Ssl", "web_config": SITE}
+
+
+def test_a_web_config_that_sets_ssl_flags_where_they_are_locked_fails_the_gather(state: State) -> None:
+    # WINDOWS_FACTS IISCONFIG-22: the merged view IIS reads fails on a locked section in a web.config on the way.
+    seed.set_web_config_flags(state, SITE, "Ssl, SslRequireCert")
+    with pytest.raises(OpError, match="locked at a parent level"):
+        SimulatedHost(state).gather({"access_paths": [f"{SITE}/api"]})

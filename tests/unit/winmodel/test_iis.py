@@ -116,9 +116,41 @@ def test_location_paths_are_compared_in_any_case(state):
 
 
 def test_the_merged_view_adds_the_web_config_and_the_apphost_view_does_not(state):
+    seed.unlock_ssl_settings(state, SITE)
     seed.set_web_config_flags(state, SITE, "Ssl, SslRequireCert")
     assert _read(state, ACCESS, SITE, merged=True)["attributes"]["sslFlags"] == 72
     assert _read(state, ACCESS, SITE)["attributes"]["sslFlags"] == 0
+
+
+def test_a_web_config_holding_the_access_section_locked_by_default_fails_the_merged_read(state):
+    seed.set_web_config_flags(state, SITE, "Ssl, SslRequireCert")
+    with pytest.raises(WindowsError_, match="0x80070021: This configuration section cannot be used at this path"):
+        _read(state, ACCESS, f"{SITE}/api", merged=True)
+
+
+def test_a_lock_does_not_stop_the_apphost_view(state):
+    seed.set_web_config_flags(state, SITE, "Ssl, SslRequireCert")
+    assert _read(state, ACCESS, SITE)["attributes"]["sslFlags"] == 0
+
+
+def test_an_unlock_above_the_web_config_lets_the_merged_view_read_it(state):
+    seed.unlock_ssl_settings(state, SITE.upper())
+    seed.set_web_config_flags(state, f"{SITE}/api", "Ssl")
+    assert _read(state, ACCESS, f"{SITE}/api", merged=True)["attributes"]["sslFlags"] == 8
+
+
+def test_a_deny_nearer_the_web_config_than_the_unlock_locks_it_again(state):
+    seed.unlock_ssl_settings(state, SITE)
+    seed.set_override_mode(state, f"{SITE}/api", ACCESS, "Deny")
+    seed.set_web_config_flags(state, f"{SITE}/api", "Ssl")
+    with pytest.raises(WindowsError_, match="0x80070021"):
+        _read(state, ACCESS, f"{SITE}/api", merged=True)
+
+
+def test_a_delegated_section_needs_no_unlock_in_the_merged_view(state):
+    seed.set_tracing(state, SITE, web_config_rules=[{"path": "*.aspx", "status_codes": ["401"]}])
+    rules = _read(state, TRACING, SITE, merged=True)["collection"]
+    assert [rule["attributes"]["path"] for rule in rules] == ["*.aspx"]
 
 
 def test_an_encrypted_attribute_is_never_read(state):
