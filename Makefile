@@ -138,7 +138,7 @@ e2e-pwsh: $(VENV)/.installed $(VENV_OLDEST)/.installed
 # what Windows does that the planner relies on.
 E2E_PWSH_TEST := gather-host,gather-schannel-regsz,gather-features-wildcard,gather-unknown-scope,\
 schannel-set-over-regsz,feature-install-reboot,apply-stops-at-first-failure,apply-in-check-mode,apply-unknown-op,\
-module-*,action-*,iis-module-*,iis-gather-access-web-config,iis-gather-auth,iis-many-to-one-duplicate-rule,\
+module-*,action-*,iis-module-*,iis-gather-access-web-config,iis-gather-access-web-config-locked,iis-gather-auth,iis-many-to-one-duplicate-rule,\
 iis-section-clear,iis-binding-remove,iis-access-set-missing-site,gather-httpsys-every-kind,\
 httpsys-set-update-keeps-what-it-does-not-manage,httpsys-save-then-set,httpsys-remove,cert-move,\
 cert-remove-missing-store,pfx-import-aes-before-17763,pfx-import-wrong-password
