@@ -18,7 +18,7 @@ VENV_MUTATION ?= .venv-mutation
 # e2e tests run one file per pytest-xdist worker (a file's fleets and endpoints are module fixtures); -n auto = cores
 E2E_XDIST   ?= -n auto --dist loadfile
 
-.PHONY: demo test test-stages system-packages bench mutation mutation-ps mutation-sample lint unit-newest unit-oldest pester e2e-pwsh e2e-pwsh-test psstatic e2e-wire sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
+.PHONY: demo test test-lane-cpu test-lane-one-core system-packages bench mutation mutation-ps mutation-sample lint unit-newest unit-oldest pester e2e-pwsh e2e-pwsh-test psstatic e2e-wire sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt tests/requirements-publish.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -172,16 +172,24 @@ dist: $(VENV)/.installed
 	@grep -q '^repository: ' galaxy.yml || { echo "galaxy.yml has no repository: add the project's public address first"; exit 1; }
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path .build/dist
 
-# make test: lint first (a minute; it stops a broken tree early), then every other stage two at a time (-j2). Half the
-# stages use one core most of their time (pip filling ansible-test's sanity virtualenvs, pylint on one context at a
-# time, Pester in one pwsh, galaxy-importer), so pairing them with the xdist stages keeps both cores busy
-# (docs/TESTING.md "Time of each layer"). --output-sync prints each stage's output in one piece when it ends.
-# Longest first: make starts prerequisites in the order listed.
-TEST_STAGES := unit-newest sanity-newest unit-oldest e2e-pwsh-test sanity-oldest pester publish-check
-test: lint
-	$(MAKE) -j2 --output-sync=target test-stages
+# make test: lint, the Debian packages and both virtualenvs first, then two lanes side by side (-j2), each running its
+# stages in order: the CPU lane (the xdist unit and e2e suites and the differential test, both cores each) and the
+# one-core lane (ansible-test sanity, Pester, galaxy-importer: one process at a time, much of it pip filling
+# ansible-test's virtualenvs), so both cores stay busy (docs/TESTING.md "Layers"). --output-sync prints each stage's
+# output in one piece when it ends.
+test: lint system-packages $(VENV_OLDEST)/.installed
+	$(MAKE) -j2 --output-sync=target test-lane-cpu test-lane-one-core
 
-test-stages: $(TEST_STAGES)
+test-lane-cpu:
+	$(MAKE) unit-newest
+	$(MAKE) unit-oldest
+	$(MAKE) e2e-pwsh-test
+
+test-lane-one-core:
+	$(MAKE) sanity-newest
+	$(MAKE) sanity-oldest
+	$(MAKE) pester
+	$(MAKE) publish-check
 
 clean:
 	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_BENCH) $(VENV_MUTATION) .build .ansible
