@@ -124,8 +124,12 @@ def _index(state: State, key: str, kind: str) -> int | None:
 
 def gather(state: State) -> list[Record]:
     """``snapshot.httpsys``: every record, in stored order. A record without a certificate (ccs, HTTPSYS-10) has no
-    ``SslCertHash`` value, which the engine reads as ``""`` (the snapshot's ``cert_hash`` is a string)."""
-    return [{**copy.deepcopy(record), "cert_hash": record["cert_hash"] or ""} for record in state.get("httpsys", [])]
+    ``SslCertHash`` value, which the engine reads as ``""`` (the snapshot's ``cert_hash`` is a string), and no
+    ``SslCertStoreName``, read as ``""`` too."""
+    return [
+        {**copy.deepcopy(record), "cert_hash": record["cert_hash"] or "", "cert_store": record["cert_store"] or ""}
+        for record in state.get("httpsys", [])
+    ]
 
 
 def get_binding(state: State, key: str, kind: str) -> Record | None:

@@ -282,7 +282,10 @@ def commit_run(state: State) -> None:
         kind, key = httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
         old = entry["old_endpoint"]
         moved = old is not None and (old[0] != kind or old[1].casefold() != key.casefold())
-        if moved and not _endpoint_in_use(state, (old[0], old[1]), binding):
+        # A switch to or from the Central Certificate Store keeps the record the binding left, as Remove(old, $true)
+        # does (BINDING-2) and the Windows model (tests/winmodel/iis.py) does for every move; the planner deletes it.
+        # The deletion on an SNI move is this simulator's older model (issue 10 item 12), unverified either way.
+        if moved and "ccs" not in (old[0], kind) and not _endpoint_in_use(state, (old[0], old[1]), binding):
             httpsys.delete_binding(state, old[1], old[0])
         record = httpsys.iis_record(
             kind, key, entry["cert_hash"], entry["cert_store"], mirrored_flags(binding["ssl_flags"])

@@ -254,11 +254,12 @@ def test_a_ccs_binding_gets_the_ccs_record_of_its_port_at_commit(state: State) -
     assert httpsys.get_binding(state, "www.contoso.com:443", "hostnameport") is None
 
 
-def test_a_fixed_binding_turned_to_ccs_leaves_its_hostnameport_record_for_the_ccs_one(state: State, server) -> None:
+def test_a_fixed_binding_turned_to_ccs_gets_the_ccs_record_and_keeps_its_hostnameport_one(state: State, server) -> None:
+    # Remove(old, $true) keeps the old record (BINDING-2): deleting it is the planner's httpsys_remove.
     with_keys(state, server.first)
     apply(state, add_op(server.first))
     assert apply(state, ccs_add_op())["changed"] is True
-    assert httpsys.get_binding(state, "www.contoso.com:443", "hostnameport") is None
+    assert httpsys.get_binding(state, "www.contoso.com:443", "hostnameport") is not None
     assert httpsys.get_binding(state, "443", "ccs") is not None
 
 
