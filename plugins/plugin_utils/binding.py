@@ -26,7 +26,7 @@ from .trust import INTERMEDIATE, ca_imports
 
 SERVER_CERT_STORES = ("My", "WebHosting")
 #: The Windows feature "Centralized SSL Certificate Support" (IIS Manager's Central Certificate Store provider): without
-#: it a CCS binding has no certificate to offer (WINDOWS_FACTS FEATURE-4).
+#: it a CCS binding has no certificate to offer (WINDOWS_FACTS FEATURE-5).
 CCS_FEATURE = "Web-CertProvider"
 PFX_SECRET = "pfx0"
 HTTPSYS_OPTIONS = (
@@ -222,7 +222,7 @@ def require_site(snapshot: Snapshot, name: str, option: str = "site") -> Site:
 
 
 def _require_ccs_feature(desired: BindingDesired, snapshot: Snapshot) -> None:
-    """A Central Certificate Store binding needs the Windows feature Web-CertProvider (FEATURE-4); this collection
+    """A Central Certificate Store binding needs the Windows feature Web-CertProvider (FEATURE-5); this collection
     does not install or configure the provider (its share, account and PFX password)."""
     if snapshot.features is None or snapshot.feature_installed(CCS_FEATURE):
         return
