@@ -221,6 +221,20 @@ def require_site(snapshot: Snapshot, name: str, option: str = "site") -> Site:
     return site
 
 
+def _ccs_shadow_warnings(desired: BindingDesired, snapshot: Snapshot) -> list[str]:
+    """HTTP.sys looks for an IP:port record before the port's ccs record (WINDOWS_FACTS HTTPSYS-10): a fixed
+    certificate's ipport record on this port answers every handshake a CCS binding there would get."""
+    address = "0.0.0.0" if desired.ip == "*" else desired.ip
+    keys = {f"{address}:{desired.port}", f"0.0.0.0:{desired.port}"}
+    shadowing = sorted(key for key in keys if snapshot.httpsys_record("ipport", key) is not None)
+    return [
+        f"the HTTP.sys record ipport {key} (a binding without host name on port {desired.port}, or another program's) "
+        f"is found before the ccs record of port {desired.port}: its certificate answers the handshakes meant for "
+        f"{desired.prefix}host {desired.host} through the Central Certificate Store."
+        for key in shadowing
+    ]
+
+
 def _require_ccs_feature(desired: BindingDesired, snapshot: Snapshot) -> None:
     """A Central Certificate Store binding needs the Windows feature Web-CertProvider (FEATURE-5); this collection
     does not install or configure the provider (its share, account and PFX password)."""
@@ -231,7 +245,7 @@ def _require_ccs_feature(desired: BindingDesired, snapshot: Snapshot) -> None:
         f"a Central Certificate Store binding needs the Windows feature {CCS_FEATURE} (Centralized SSL Certificate "
         "Support), which is not installed on this host: IIS would have no certificate to offer for this binding.",
         f"install {CCS_FEATURE} and configure the Central Certificate Store (IIS Manager, Centralized Certificates, "
-        "or Enable-IISCentralCertProvider) first, or give a certificate with ccs: false.",
+        "or Enable-WebCentralCertProvider) first, or give a certificate with ccs: false.",
     )
 
 
@@ -353,7 +367,7 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
     if ccs:
         _require_ccs_feature(desired, snapshot)
     ops: list[Op] = []
-    warnings: list[str] = []
+    warnings: list[str] = _ccs_shadow_warnings(desired, snapshot) if ccs else []
     secrets: dict[str, str] = {}
     if desired.certificate is None and not ccs and (current is None or current.ssl_flags & flags.BINDING_CCS):
         what = "does not exist yet" if current is None else "takes its certificate from the Central Certificate Store"

@@ -199,3 +199,13 @@ def test_the_view_of_a_ccs_binding_shows_its_ccs_record():
     snap = iis_snapshot({SITE: [ccs_binding()]}, httpsys=[ccs_record(default_flags=0x2)])
     view = binding_view(desired(), snap)
     assert view["httpsys"]["ccs 443"]["negotiate_client_certificate"] is True
+
+
+def test_an_ipport_record_on_the_port_is_warned_about_as_shadowing_the_ccs_binding(server):
+    shared = {"key": "0.0.0.0:443", "kind": "ipport", "cert_hash": server.thumbprint, "cert_store": "My"}
+    plan = plan_binding(desired(), with_features(iis_snapshot({SITE: []}, httpsys=[shared])), NOW)
+    assert any("ipport 0.0.0.0:443" in warning and "Central Certificate Store" in warning for warning in plan.warnings)
+
+
+def test_a_ccs_binding_alone_on_its_port_has_no_shadow_warning():
+    assert plan_binding(desired(), with_features(iis_snapshot({SITE: []})), NOW).warnings == ()
