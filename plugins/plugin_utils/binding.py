@@ -486,7 +486,7 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
         ops.append(
             Op(
                 "httpsys_save",
-                {**base.to_args(kind, key), **kept},
+                {**_saved_copy(base, kind, old_kind, cert_hash, cert_store).to_args(kind, key), **kept},
                 Phase.HTTPSYS_SAVE,
                 f"keep a copy of the HTTP.sys SSL options of {kind} {key} until they are written again",
             )
@@ -535,6 +535,15 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
         labels={c.thumbprint: c.label for c in chain},
         notices=notices,
     )
+
+
+def _saved_copy(base: Record, kind: str, old_kind: str, cert_hash: str, cert_store: str) -> Record:
+    """The record httpsys_save keeps for ``kind``: the options of ``base``; between a fixed certificate and the
+    Central Certificate Store, the certificate the new key's record has (none for ccs, HTTPSYS-10), so the copy is a
+    record of its own kind."""
+    if "ccs" in (kind, old_kind) and kind != old_kind:
+        return replace(base, certificate_hash=cert_hash.upper(), certificate_store=cert_store)
+    return base
 
 
 #: Record field -> the option that states it (app_id has none: it is always kept from the record).

@@ -99,6 +99,17 @@ def test_a_fixed_binding_switched_to_ccs_is_replaced_and_its_record_deleted(ccs_
     assert modes(ccs_host) == ["gather"]
 
 
+def test_an_option_the_task_does_not_state_survives_the_switch_to_ccs(ccs_host, server):
+    state = ccs_host.state(HOST)
+    seed.add_cert(state, "My", server.der, has_private_key=True)
+    seed.add_binding(state, SITE, BI, ssl_flags=1, certificate_hash=server.thumbprint)
+    seed.set_httpsys_options(state, *SNI, default_flags=0x1)  # the DS mapper, set outside mtls.iis
+    ccs_host.save(HOST, state)
+    result = ccs_host.run_module("mtls.iis.site_binding", ARGS).result(TASK, HOST)
+    assert plan(result)[0] == ("httpsys_save", *CCS)
+    assert seed.httpsys_record(ccs_host.state(HOST), *CCS)["default_flags"] & 0x1
+
+
 def test_a_ccs_binding_switched_to_a_fixed_certificate_gets_its_record_and_the_ccs_record_goes(ccs_host, server):
     ccs_host.run_module("mtls.iis.site_binding", ARGS)
     state = ccs_host.state(HOST)

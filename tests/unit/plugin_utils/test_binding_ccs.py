@@ -209,3 +209,18 @@ def test_an_ipport_record_on_the_port_is_warned_about_as_shadowing_the_ccs_bindi
 
 def test_a_ccs_binding_alone_on_its_port_has_no_shadow_warning():
     assert plan_binding(desired(), with_features(iis_snapshot({SITE: []})), NOW).warnings == ()
+
+
+def test_an_unstated_option_kept_across_a_switch_to_ccs_is_saved_as_a_ccs_record(server):
+    options = {**sni_record(server), "default_flags": 0x1}  # the DS mapper, which the task does not state
+    snap = with_features(
+        iis_snapshot({SITE: [fixed_binding(server)]}, httpsys=[options], stores={"My": [(server.der, True)]})
+    )
+    plan = plan_binding(desired(), snap, NOW)
+    save = next(op for op in plan.ops if op.name == "httpsys_save")
+    assert (save.args["kind"], save.args["key"], save.args["certificate_hash"], save.args["ds_mapper"]) == (
+        "ccs",
+        "443",
+        "",
+        True,
+    )
