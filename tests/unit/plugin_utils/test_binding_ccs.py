@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from ansible_collections.mtls.iis.plugins.plugin_utils.binding import BindingDesired, binding_view, plan_binding
 from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
+from ansible_collections.mtls.iis.plugins.plugin_utils.whole_host import HostDesired
 from support import pki
 from support.snapshots import iis_snapshot
 
@@ -224,3 +225,25 @@ def test_an_unstated_option_kept_across_a_switch_to_ccs_is_saved_as_a_ccs_record
         "",
         True,
     )
+
+
+def _two_ccs_bindings(first: dict, second: dict) -> dict:
+    common = {"ip": "*", "port": 443, "ccs": True, "state": "present"}
+    return {
+        "sites": [
+            {"name": SITE, "bindings": [{**common, "host": HOST, **first}]},
+            {"name": "Shop", "bindings": [{**common, "host": "shop.contoso.com", **second}]},
+        ]
+    }
+
+
+def test_two_ccs_bindings_of_one_port_with_different_options_are_refused_naming_the_second():
+    args = _two_ccs_bindings({"negotiate_client_certificate": True}, {"negotiate_client_certificate": False})
+    with pytest.raises(OptionError, match="ccs 443") as raised:
+        HostDesired.from_options(args, lambda path, option: b"")
+    assert raised.value.option == "sites[1].bindings[0].negotiate_client_certificate"
+
+
+def test_two_ccs_bindings_of_one_port_may_state_an_option_once():
+    args = _two_ccs_bindings({"negotiate_client_certificate": True}, {})
+    assert len(HostDesired.from_options(args, lambda path, option: b"").sites) == 2
