@@ -1,8 +1,9 @@
 # Copyright: (c) 2025, mtls.iis maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-# The HTTP.sys ops of the host_state engine: httpsys_set and httpsys_remove, for the record kinds ipport and
-# hostnameport (ccs records are gathered but not written: docs/ENGINE.md reserves the kind). Records are read with HttpSysRecord.psm1
+# The HTTP.sys ops of the host_state engine: httpsys_set and httpsys_remove, for the record kinds ipport,
+# hostnameport and ccs (the record of a port's Central Certificate Store bindings, keyed by the port and naming no
+# certificate, WINDOWS_FACTS HTTPSYS-10; `netsh http ... sslcert ccs=<port>`). Records are read with HttpSysRecord.psm1
 # (the registry); writes go through `netsh http add|update|delete sslcert` (WinNetsh.psm1), built as an argument
 # array and judged by exit code only: netsh output is localized, so it is only passed on as a diagnostic
 # (WINDOWS_FACTS HTTPSYS-1, HTTPSYS-2). Every write is read back from the registry, as gather will read it.
@@ -32,8 +33,8 @@ $script:Revocations = @('online', 'cached_only', 'off')
 Function Assert-MtlsHttpSysKey {
     <#
     .SYNOPSIS
-    Refuses a kind other than ipport and hostnameport (the ops write no ccs record, docs/ENGINE.md), and a key that
-    is not address:port or host:port.
+    Refuses a kind other than ipport, hostnameport and ccs, and a key that is not address:port or host:port (a port
+    for ccs).
     #>
     [CmdletBinding()]
     param (
@@ -48,8 +49,15 @@ Function Assert-MtlsHttpSysKey {
         $Kind
     )
 
-    if (@('ipport', 'hostnameport') -cnotcontains $Kind) {
-        throw "kind '$Kind' is not supported; use ipport or hostnameport"
+    if (@('ipport', 'hostnameport', 'ccs') -cnotcontains $Kind) {
+        throw "kind '$Kind' is not supported; use ipport, hostnameport or ccs"
+    }
+    if ($Kind -ceq 'ccs') {
+        # netsh takes ccs=<port> (HTTPSYS-10).
+        if ($Key -notmatch '^[0-9]{1,5}$' -or [int]$Key -lt 1 -or [int]$Key -gt 65535) {
+            throw "key '$Key' is not a port from 1 to 65535 (ccs, e.g. 443)"
+        }
+        return
     }
     # No whitespace, '=' or quotes: the key becomes one netsh argument "ipport=<key>".
     if ($Key -notmatch '^[^\s="]+:[0-9]{1,5}$') {
@@ -100,7 +108,16 @@ Function ConvertTo-MtlsHttpSysWanted {
         $Arguments
     )
 
-    $hash = Assert-MtlsHttpSysCertificate -CertificateHash $Arguments.certificate_hash -CertificateStore $Arguments.certificate_store
+    if ($Arguments.kind -ceq 'ccs') {
+        # A ccs record names no certificate: the Central Certificate Store picks it by host name (HTTPSYS-10).
+        if (-not [string]::IsNullOrEmpty([string]$Arguments.certificate_hash) -or -not [string]::IsNullOrEmpty([string]$Arguments.certificate_store)) {
+            throw "a ccs record names no certificate; certificate_hash and certificate_store must be empty"
+        }
+        $hash = ''
+    }
+    else {
+        $hash = Assert-MtlsHttpSysCertificate -CertificateHash $Arguments.certificate_hash -CertificateStore $Arguments.certificate_store
+    }
     $guid = [System.Guid]::Empty
     if (-not [System.Guid]::TryParse([string]$Arguments.app_id, [ref]$guid)) {
         throw "app_id '$($Arguments.app_id)' is not a GUID"
@@ -193,10 +210,15 @@ Function New-MtlsNetshSslCertArgument {
     foreach ($fixed in @('http', $Verb, 'sslcert', "$Kind=$Key")) {
         $arguments.Add($fixed)
     }
-    # certstorename is required for hostnameport and passed for ipport too (default MY), so the store is explicit.
-    $arguments.Add("certhash=$($Wanted.certificate_hash)")
+    # certstorename is required for hostnameport and passed for ipport too (default MY), so the store is explicit; a
+    # ccs record names neither certificate nor store (HTTPSYS-10).
+    if ($Kind -cne 'ccs') {
+        $arguments.Add("certhash=$($Wanted.certificate_hash)")
+    }
     $arguments.Add("appid=$($Wanted.app_id)")
-    $arguments.Add("certstorename=$($Wanted.certificate_store)")
+    if ($Kind -cne 'ccs') {
+        $arguments.Add("certstorename=$($Wanted.certificate_store)")
+    }
     $arguments.Add("clientcertnegotiation=$(ConvertTo-MtlsEnableText -Value $Wanted.negotiate_client_certificate)")
     if (-not [string]::IsNullOrEmpty([string]$Wanted.ctl_identifier)) {
         $arguments.Add("sslctlidentifier=$($Wanted.ctl_identifier)")

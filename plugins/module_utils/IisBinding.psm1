@@ -12,6 +12,9 @@
 #   the new element gets its flags before its certificate (BINDING-3), and IIS writes the record of the binding's
 #   (possibly new) key at commit; the planner then writes that record in full and removes the old key's record;
 # - sslFlags bits are refused when the host's IIS does not know them (BINDING-6): IIS would store them silently.
+# - a Central Certificate Store binding (sslFlags bit 2) names no certificate (BINDING-9): binding_add takes it with an
+#   empty hash and store, and is the only op that turns the bit on or off (replacing the element with or without a
+#   certificate); binding_set_cert and binding_set_flags refuse to.
 
 #AnsibleRequires -PowerShell ..module_utils.IisConfig
 #AnsibleRequires -PowerShell ..module_utils.IisAccess
@@ -26,6 +29,8 @@ $script:BindingFlagBits = @{
     None = 0; Sni = 1; CentralCertStore = 2; DisableHTTP2 = 4; DisableOCSPStp = 8; DisableOCSPStapling = 8
     DisableQUIC = 16; DisableTLS13 = 32; DisableLegacyTLS = 64; NegotiateClientCert = 128
 }
+
+$script:CentralCertStoreBit = 2
 
 # The bits each IIS build knows, newest first (WINDOWS_FACTS BINDING-6): Sni and CentralCertStore since IIS 8; the
 # disable bits since Server 2022 (build 20348); NegotiateClientCert since Server 2025 (build 26100, community).
@@ -258,8 +263,9 @@ Function Test-MtlsIisSameCertificate {
     [OutputType([bool])]
     param (
         [Parameter(Mandatory = $true)][hashtable]$Binding,
-        [Parameter(Mandatory = $true)][string]$CertificateHash,
-        [Parameter(Mandatory = $true)][string]$CertificateStore
+        # Both empty for a Central Certificate Store binding (BINDING-9).
+        [Parameter(Mandatory = $true)][AllowEmptyString()][string]$CertificateHash,
+        [Parameter(Mandatory = $true)][AllowEmptyString()][string]$CertificateStore
     )
 
     $Binding.certificate_hash -eq $CertificateHash -and $Binding.certificate_store -eq $CertificateStore
@@ -282,7 +288,17 @@ Function Add-MtlsIisBinding {
         [AllowNull()][object]$CertificateStore
     )
 
-    Assert-MtlsIisBindingArgument -Session $Session -BindingInformation $BindingInformation -SslFlags $SslFlags -CertificateHash $CertificateHash -CertificateStore $CertificateStore -CheckFlags -CheckCertificate
+    Assert-MtlsIisBindingArgument -Session $Session -BindingInformation $BindingInformation -SslFlags $SslFlags -CheckFlags
+    if (($SslFlags -band $script:CentralCertStoreBit) -ne 0) {
+        if (-not [string]::IsNullOrEmpty([string]$CertificateHash) -or -not [string]::IsNullOrEmpty([string]$CertificateStore)) {
+            throw "binding '$BindingInformation' takes its certificate from the Central Certificate Store (ssl_flags bit 2); certificate_hash and certificate_store must be empty"
+        }
+        $CertificateHash = ''
+        $CertificateStore = ''
+    }
+    else {
+        Assert-MtlsIisBindingArgument -Session $Session -BindingInformation $BindingInformation -CertificateHash $CertificateHash -CertificateStore $CertificateStore -CheckCertificate
+    }
     $site = Get-MtlsIisSite -Session $Session -Name $SiteName
     $current = Find-MtlsIisHttpsBinding -Session $Session -Site $site -BindingInformation $BindingInformation
     if ($null -eq $current) {
@@ -359,6 +375,9 @@ Function Set-MtlsIisBindingCertificate {
 
     Assert-MtlsIisBindingArgument -Session $Session -BindingInformation $BindingInformation -CertificateHash $CertificateHash -CertificateStore $CertificateStore -CheckCertificate
     $found = Get-MtlsIisExistingBinding -Session $Session -SiteName $SiteName -BindingInformation $BindingInformation
+    if (($found.binding.ssl_flags -band $script:CentralCertStoreBit) -ne 0) {
+        throw "binding '$BindingInformation' takes its certificate from the Central Certificate Store (sslFlags bit 2); binding_add replaces it with one that has a certificate"
+    }
     if (Test-MtlsIisSameCertificate -Binding $found.binding -CertificateHash $CertificateHash -CertificateStore $CertificateStore) {
         return @{ changed = $false }
     }
@@ -386,6 +405,9 @@ Function Set-MtlsIisBindingSslFlag {
     $found = Get-MtlsIisExistingBinding -Session $Session -SiteName $SiteName -BindingInformation $BindingInformation
     if ($found.binding.ssl_flags -eq $SslFlags) {
         return @{ changed = $false }
+    }
+    if ((([long]$found.binding.ssl_flags -bxor [long]$SslFlags) -band $script:CentralCertStoreBit) -ne 0) {
+        throw "binding_set_flags does not turn the Central Certificate Store bit (2) of binding '$BindingInformation' on or off (the certificate goes or comes with it); binding_add replaces the binding"
     }
     Add-MtlsIisEdit -Session $Session -Edit @(New-MtlsIisBindingReplacement -Site $found.site -Binding $found.binding -SslFlags $SslFlags -CertificateHash $found.binding.certificate_hash -CertificateStore $found.binding.certificate_store)
     @{ changed = $true }

@@ -170,6 +170,22 @@ options:
               - Use Server Name Indication. Defaults to true when O(sites[].bindings[].host) is given, false otherwise.
               - Set V(false) for a host-header binding without SNI.
             type: bool
+          ccs:
+            description:
+              - Take the certificate from the IIS Central Certificate Store (CCS) instead of a certificate store on the host.
+                The binding gets the sslFlags bit C(CentralCertStore) (with C(Sni) unless O(sites[].bindings[].sni=false))
+                and no certificate, and IIS loads C(<host>.pfx) from the store's share for each handshake.
+              - Needs O(sites[].bindings[].host); O(sites[].bindings[].certificate) cannot be given with V(true).
+              - HTTP.sys keeps one C(ccs) record per port for all CCS bindings on it (C(netsh http ... sslcert ccs=<port>));
+                the client-certificate options (O(sites[].bindings[].negotiate_client_certificate), O(sites[].bindings[].client_auth_issuer_store),
+                O(sites[].bindings[].revocation_check), O(sites[].bindings[].revocation_freshness_seconds), O(sites[].bindings[].ds_mapper))
+                are written there, so they apply to every CCS binding of the port.
+              - Needs the Windows feature C(Web-CertProvider) (Centralized SSL Certificate Support) installed and the Central
+                Certificate Store configured (share, account, PFX password); this module does neither and refuses V(true)
+                while the feature is not installed.
+              - V(false) turns a CCS binding into one with O(sites[].bindings[].certificate) (required then). Omitted, a CCS
+                binding stays one unless O(sites[].bindings[].certificate) is given.
+            type: bool
           certificate:
             description:
               - The server certificate. Required when the binding does not exist yet; omit it to keep the current one.

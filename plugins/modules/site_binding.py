@@ -43,6 +43,22 @@ options:
       - Use Server Name Indication. Defaults to true when O(host) is given, false otherwise.
       - Set V(false) for a host-header binding without SNI.
     type: bool
+  ccs:
+    description:
+      - Take the certificate from the IIS Central Certificate Store (CCS) instead of a certificate store on the host.
+        The binding gets the sslFlags bit C(CentralCertStore) (with C(Sni) unless O(sni=false)) and no certificate,
+        and IIS loads C(<host>.pfx) from the store's share for each handshake.
+      - Needs O(host); O(certificate) cannot be given with V(true).
+      - HTTP.sys keeps one C(ccs) record per port for all CCS bindings on it (C(netsh http ... sslcert ccs=<port>));
+        the client-certificate options (O(negotiate_client_certificate), O(client_auth_issuer_store),
+        O(revocation_check), O(revocation_freshness_seconds), O(ds_mapper)) are written there, so they apply to every
+        CCS binding of the port.
+      - Needs the Windows feature C(Web-CertProvider) (Centralized SSL Certificate Support) installed and the Central
+        Certificate Store configured (share, account, PFX password); this module does neither and refuses V(true)
+        while the feature is not installed.
+      - V(false) turns a CCS binding into one with O(certificate) (required then). Omitted, a CCS binding stays one
+        unless O(certificate) is given.
+    type: bool
   certificate:
     description:
       - The server certificate. Required when the binding does not exist yet; omit it to keep the current one.
@@ -147,9 +163,9 @@ attributes:
 notes:
   - Runs C(mtls.iis.host_state) on the host at most twice. HTTP.sys state is read from the registry, never from
     localized C(netsh) output; writes go through C(netsh http add|update|delete sslcert).
-  - An existing binding that takes its certificate from the IIS Central Certificate Store (sslFlags
-    C(CentralCertStore)) is not managed yet; the module refuses it before changing anything, and can only remove it
-    (O(state=absent)).
+  - Switching a binding between a fixed certificate and the Central Certificate Store replaces the binding; the HTTP.sys
+    record it leaves is deleted when no other binding uses it. A non-SNI binding with a fixed certificate on the same
+    port has an C(ipport) record, which HTTP.sys consults before the C(ccs) record.
 seealso:
   - module: mtls.iis.ssl_settings
   - module: mtls.iis.trusted_certs

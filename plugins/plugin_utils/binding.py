@@ -20,11 +20,14 @@ from .hostnames import binding_host
 from .httpsys import REVOCATION_CHOICES, Record, httpsys_key, iis_default_record, kept_settings, with_binding_tls
 from .names import canonical_store_name, normalize_thumbprint
 from .plan import Op, Phase, Plan
-from .snapshot import Scope, Site, Snapshot
+from .snapshot import Scope, Site, SiteBinding, Snapshot
 from .sources import FileReader
 from .trust import INTERMEDIATE, ca_imports
 
 SERVER_CERT_STORES = ("My", "WebHosting")
+#: The Windows feature "Centralized SSL Certificate Support" (IIS Manager's Central Certificate Store provider): without
+#: it a CCS binding has no certificate to offer (WINDOWS_FACTS FEATURE-5).
+CCS_FEATURE = "Web-CertProvider"
 PFX_SECRET = "pfx0"
 HTTPSYS_OPTIONS = (
     "negotiate_client_certificate",
@@ -64,6 +67,7 @@ class BindingDesired:
     prefix: str = ""  # where the options sit in the task, for messages: "sites[0].bindings[1]."
     host_unicode: str = ""  # the host as written when it is an internationalised name (host holds its A-label)
     warnings: tuple[str, ...] = ()  # what the options alone show to be almost surely a mistake
+    ccs: bool | None = None  # the certificate from the Central Certificate Store; None = as the binding has it
 
     @property
     def binding_information(self) -> str:
@@ -79,7 +83,8 @@ class BindingDesired:
         stores = frozenset({self.certificate.store}) if self.certificate else frozenset()
         if self.certificate and self.certificate.chain:
             stores |= {INTERMEDIATE}
-        return Scope(sites=frozenset({self.site}), stores=stores, httpsys=True)
+        features = frozenset({CCS_FEATURE}) if self.ccs and self.state == "present" else frozenset()
+        return Scope(sites=frozenset({self.site}), stores=stores, httpsys=True, features=features)
 
     @classmethod
     def from_options(cls, args: dict[str, Any], read: FileReader, prefix: str = "") -> BindingDesired:
@@ -93,6 +98,9 @@ class BindingDesired:
             raise OptionError(
                 f"{prefix}sni", "SNI needs a host name.", "give host (e.g. www.contoso.com) or set sni: false."
             )
+        ccs = args.get("ccs")
+        if ccs:
+            _check_ccs_options(args, host, prefix)
         store = args.get("client_auth_issuer_store")
         httpsys = {name: args.get(name) for name in HTTPSYS_OPTIONS}
         if httpsys["revocation_check"] is not None:
@@ -118,6 +126,27 @@ class BindingDesired:
             state=args.get("state", "present"),
             expiry_warning_days=args.get("expiry_warning_days", 30),
             prefix=prefix,
+            ccs=ccs,
+        )
+
+
+def _check_ccs_options(args: dict[str, Any], host: str, prefix: str) -> None:
+    """``ccs: true`` takes the certificate from the Central Certificate Store by the binding's host name (the
+    ``<host>.pfx`` file on its share, WINDOWS_FACTS BINDING-9): a certificate option or a binding without host name
+    cannot go with it."""
+    if args.get("certificate"):
+        raise OptionError(
+            f"{prefix}certificate",
+            "is given with ccs: true, but a Central Certificate Store binding takes its certificate from the store "
+            "(the file <host>.pfx on its share), never from LocalMachine\\My or WebHosting.",
+            "remove certificate, or set ccs: false to bind this certificate.",
+        )
+    if not host:
+        raise OptionError(
+            f"{prefix}ccs",
+            "ccs: true needs a host name: the Central Certificate Store picks the certificate by the host name the "
+            "client asks for (SNI).",
+            "give host (e.g. www.contoso.com), or set ccs: false and give a certificate.",
         )
 
 
@@ -192,6 +221,34 @@ def require_site(snapshot: Snapshot, name: str, option: str = "site") -> Site:
     return site
 
 
+def _ccs_shadow_warnings(desired: BindingDesired, snapshot: Snapshot) -> list[str]:
+    """HTTP.sys looks for an IP:port record before the port's ccs record (WINDOWS_FACTS HTTPSYS-10): a fixed
+    certificate's ipport record on this port answers every handshake a CCS binding there would get."""
+    address = "0.0.0.0" if desired.ip == "*" else desired.ip
+    keys = {f"{address}:{desired.port}", f"0.0.0.0:{desired.port}"}
+    shadowing = sorted(key for key in keys if snapshot.httpsys_record("ipport", key) is not None)
+    return [
+        f"the HTTP.sys record ipport {key} (a binding without host name on port {desired.port}, or another program's) "
+        f"is found before the ccs record of port {desired.port}: its certificate answers the handshakes meant for "
+        f"{desired.prefix}host {desired.host} through the Central Certificate Store."
+        for key in shadowing
+    ]
+
+
+def _require_ccs_feature(desired: BindingDesired, snapshot: Snapshot) -> None:
+    """A Central Certificate Store binding needs the Windows feature Web-CertProvider (FEATURE-5); this collection
+    does not install or configure the provider (its share, account and PFX password)."""
+    if snapshot.features is None or snapshot.feature_installed(CCS_FEATURE):
+        return
+    raise OptionError(
+        f"{desired.prefix}ccs",
+        f"a Central Certificate Store binding needs the Windows feature {CCS_FEATURE} (Centralized SSL Certificate "
+        "Support), which is not installed on this host: IIS would have no certificate to offer for this binding.",
+        f"install {CCS_FEATURE} and configure the Central Certificate Store (IIS Manager, Centralized Certificates, "
+        "or Enable-WebCentralCertProvider) first, or give a certificate with ccs: false.",
+    )
+
+
 def _certificate_ops(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> tuple[list[Op], list[str], dict]:
     cert = desired.certificate
     if cert is None:
@@ -263,8 +320,17 @@ def _server_cert_warnings(info: CertInfo | None, days: int, now: datetime) -> li
     return warnings
 
 
-def _binding_flags(current: int, desired: BindingDesired) -> int:
+def _uses_ccs(desired: BindingDesired, current: SiteBinding | None) -> bool:
+    """Whether the binding is to take its certificate from the Central Certificate Store: as asked, else as the
+    binding has it unless a certificate is given."""
+    if desired.ccs is not None:
+        return desired.ccs
+    return desired.certificate is None and current is not None and bool(current.ssl_flags & flags.BINDING_CCS)
+
+
+def _binding_flags(current: int, desired: BindingDesired, ccs: bool) -> int:
     value = (current | flags.BINDING_SNI) if desired.sni else (current & ~flags.BINDING_SNI)
+    value = (value | flags.BINDING_CCS) if ccs else (value & ~flags.BINDING_CCS)
     for name, (bit, _httpsys_bit) in flags.TLS_OPTIONS.items():
         wanted = desired.tls.get(name)
         if wanted is True:
@@ -297,29 +363,24 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
     if desired.state == "absent":
         return _plan_absent(desired, snapshot, site)
 
-    if current is not None and current.ssl_flags & flags.BINDING_CCS:
-        # Issue 10 item 8 (Central Certificate Store bindings) is not built yet: planning this binding as a
-        # fixed-certificate one would write a hostnameport record for it, which the CCS binding does not use (its
-        # client certificate options live on the ccs record of its port, WINDOWS_FACTS HTTPSYS-10).
-        raise OptionError(
-            f"{desired.prefix}host",
-            f"the binding {bi} of site {site.name!r} takes its certificate from the IIS Central Certificate Store "
-            "(sslFlags CentralCertStore); this version of mtls.iis does not manage Central Certificate Store "
-            "bindings and would write a fixed-certificate HTTP.sys record for it.",
-            "leave this binding out of the task (manage it in IIS Manager), or remove it first (state: absent) "
-            "to replace it with a fixed-certificate binding.",
-        )
+    ccs = _uses_ccs(desired, current)
+    if ccs:
+        _require_ccs_feature(desired, snapshot)
     ops: list[Op] = []
-    warnings: list[str] = []
+    warnings: list[str] = _ccs_shadow_warnings(desired, snapshot) if ccs else []
     secrets: dict[str, str] = {}
-    if desired.certificate is None and current is None:
+    if desired.certificate is None and not ccs and (current is None or current.ssl_flags & flags.BINDING_CCS):
+        what = "does not exist yet" if current is None else "takes its certificate from the Central Certificate Store"
         raise OptionError(
             f"{desired.prefix}certificate",
-            f"the binding {bi} of site {site.name!r} does not exist yet and no certificate was given.",
+            f"the binding {bi} of site {site.name!r} {what} and no certificate was given.",
             "give certificate.thumbprint (and store) of a certificate on the host, "
-            "or certificate.pfx from the controller.",
+            "or certificate.pfx from the controller"
+            + (", or ccs: true to take it from the Central Certificate Store." if desired.host else "."),
         )
-    if desired.certificate is not None:
+    if ccs:
+        cert_hash, cert_store = "", ""  # the Central Certificate Store finds it by host name (BINDING-9)
+    elif desired.certificate is not None:
         ops, warnings, secrets = _certificate_ops(desired, snapshot, now)
         cert_hash, cert_store = desired.certificate.thumbprint, desired.certificate.store
     else:
@@ -328,12 +389,13 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
         cert_hash, cert_store = current.certificate_hash, current.certificate_store
 
     current_flags = current.ssl_flags if current else 0
-    wanted_flags = _binding_flags(current_flags, desired)
+    wanted_flags = _binding_flags(current_flags, desired, ccs)
     label = f"{site.name} https {bi}"
     if desired.host_unicode and desired.host_unicode != desired.host:
         label += f" (host {desired.host_unicode})"
+    source = "from the Central Certificate Store" if ccs else f"{cert_hash} from {cert_store}"
     if current is None:
-        if not desired.sni:
+        if not desired.sni and not ccs:
             _shared_record_owner(desired, snapshot, *httpsys_key(bi, wanted_flags), cert_hash)
         ops.append(
             Op(
@@ -346,11 +408,30 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
                     "certificate_store": cert_store,
                 },
                 Phase.BINDINGS,
-                f"add binding {label} with certificate {cert_hash} from {cert_store}",
+                f"add binding {label} with certificate {source}",
+            )
+        )
+    elif bool(current_flags & flags.BINDING_CCS) != ccs:
+        # Between a fixed certificate and the Central Certificate Store: binding_add on an existing binding replaces
+        # the element with these flags and this certificate (none for CCS) in one edit (BINDING-4, BINDING-9).
+        ops.append(
+            Op(
+                "binding_add",
+                {
+                    "site": site.name,
+                    "binding_information": bi,
+                    "ssl_flags": wanted_flags,
+                    "certificate_hash": cert_hash,
+                    "certificate_store": cert_store,
+                },
+                Phase.BINDINGS,
+                f"replace binding {label}: certificate {source} instead of "
+                + ("the Central Certificate Store" if not ccs else "a fixed certificate")
+                + f", sslFlags {flags.describe_binding_flags(wanted_flags)}",
             )
         )
     else:
-        if (
+        if not ccs and (
             current.certificate_hash.upper() != cert_hash.upper()
             or current.certificate_store.lower() != cert_store.lower()
         ):
@@ -405,7 +486,7 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
         ops.append(
             Op(
                 "httpsys_save",
-                {**base.to_args(kind, key), **kept},
+                {**_saved_copy(base, kind, old_kind, cert_hash, cert_store).to_args(kind, key), **kept},
                 Phase.HTTPSYS_SAVE,
                 f"keep a copy of the HTTP.sys SSL options of {kind} {key} until they are written again",
             )
@@ -456,6 +537,15 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
     )
 
 
+def _saved_copy(base: Record, kind: str, old_kind: str, cert_hash: str, cert_store: str) -> Record:
+    """The record httpsys_save keeps for ``kind``: the options of ``base``; between a fixed certificate and the
+    Central Certificate Store, the certificate the new key's record has (none for ccs, HTTPSYS-10), so the copy is a
+    record of its own kind."""
+    if "ccs" in (kind, old_kind) and kind != old_kind:
+        return replace(base, certificate_hash=cert_hash.upper(), certificate_store=cert_store)
+    return base
+
+
 #: Record field -> the option that states it (app_id has none: it is always kept from the record).
 _STATED_BY = {
     "negotiate_client_certificate": "negotiate_client_certificate",
@@ -482,6 +572,12 @@ def _record_used_elsewhere(snapshot: Snapshot, kind: str, key: str, site: str, b
     )
 
 
+def _keying_flags(desired: BindingDesired, current: SiteBinding | None) -> int:
+    """The sslFlags bits that key the binding's HTTP.sys record as the task gives them (SNI, CentralCertStore)."""
+    sni = flags.BINDING_SNI if desired.sni else 0
+    return sni | (flags.BINDING_CCS if _uses_ccs(desired, current) else 0)
+
+
 def _plan_absent(desired: BindingDesired, snapshot: Snapshot, site: Site) -> Plan:
     """The HTTP.sys record first, at the key of the binding as it is on the host, then the binding: an apply
     interrupted between the two leaves the binding, so the rerun still finds the record's key from it. A record
@@ -489,7 +585,7 @@ def _plan_absent(desired: BindingDesired, snapshot: Snapshot, site: Site) -> Pla
     bi = desired.binding_information
     current = site.binding(bi)
     ops: list[Op] = []
-    kind, key = httpsys_key(bi, current.ssl_flags if current else (flags.BINDING_SNI if desired.sni else 0))
+    kind, key = httpsys_key(bi, current.ssl_flags if current else _keying_flags(desired, None))
     present = snapshot.httpsys_record(kind, key) is not None or snapshot.saved_record(kind, key) is not None
     if present and not _record_used_elsewhere(snapshot, kind, key, site.name, bi):
         ops.append(
@@ -531,7 +627,7 @@ def binding_view(desired: BindingDesired, snapshot: Snapshot) -> View:
             INTERMEDIATE: store_view(INTERMEDIATE, store.exists, {c.thumbprint: c.label for c in store.certificates})
         }
     # The record the binding uses now and the one at the key the task gives it (the same unless SNI changes).
-    keyed_by = (current.ssl_flags if current else None, flags.BINDING_SNI if desired.sni else 0)
+    keyed_by = (current.ssl_flags if current else None, _keying_flags(desired, current))
     for ssl_flags in (value for value in keyed_by if value is not None):
         kind, key = httpsys_key(bi, ssl_flags)
         record = snapshot.httpsys_record(kind, key)

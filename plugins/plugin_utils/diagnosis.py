@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from . import flags
+from .binding import CCS_FEATURE
 from .chain import ADMIN, CLIENT, ROOT_STORE, Candidate, Chain, build_chain, candidate, verify
 from .cryptography_lib import AuthorityInformationAccessOID, NameOID, x509
 from .httpsys import Record, httpsys_key, split_binding_information
@@ -71,7 +72,7 @@ class DiagnoseRequest:
             sites=frozenset({self.site}),
             access_paths=frozenset({self.location}),
             auth_sites=frozenset({self.site}),
-            features=frozenset({"Web-Cert-Auth", "Web-Client-Auth", "Web-Http-Tracing"}),
+            features=frozenset({"Web-Cert-Auth", "Web-Client-Auth", "Web-Http-Tracing", CCS_FEATURE}),
             tracing_sites=frozenset({self.site}),
         )
 
@@ -106,8 +107,9 @@ def serving_bindings(request: DiagnoseRequest, snapshot: Snapshot) -> list[Servi
         found.append(
             Serving(b, kind, key, Record.from_snapshot(record) if record else None, not record or record.usage_check)
         )
-    # an SNI binding for the host name wins over the IP binding, as HTTP.sys chooses
-    sni = [s for s in found if s.kind == "hostnameport"]
+    # an SNI binding for the host name wins over the IP binding, as HTTP.sys chooses; a Central Certificate Store
+    # binding is one by host name too (BINDING-9)
+    sni = [s for s in found if s.kind in ("hostnameport", "ccs")]
     return sni or found
 
 
@@ -138,8 +140,34 @@ def check_bindings(
         ]
     findings = []
     for s in serving:
-        findings += _server_certificate(request, snapshot, s, now)
+        if s.binding.ssl_flags & flags.BINDING_CCS:
+            findings += _central_certificate_store(request, snapshot, s)
+        else:
+            findings += _server_certificate(request, snapshot, s, now)
     return findings
+
+
+def _central_certificate_store(request: DiagnoseRequest, snapshot: Snapshot, s: Serving) -> list[Finding]:
+    """A Central Certificate Store binding names no certificate (BINDING-9): the host can only say whether the
+    provider's feature is installed (FEATURE-5); the PFX files on the store's share are out of the snapshot's reach."""
+    if snapshot.features is None or snapshot.feature_installed(CCS_FEATURE):
+        return []
+    return [
+        Finding(
+            "CCS_FEATURE_MISSING",
+            "error",
+            "reset",
+            f"the binding takes its certificate from the Central Certificate Store, but {CCS_FEATURE} is not installed",
+            f"{s.binding.binding_information} has sslFlags CentralCertStore; without the Centralized SSL Certificate "
+            "Support feature IIS has no certificate to offer and TLS handshakes fail. mtls.iis does not configure the "
+            "provider (its share, account and PFX password).",
+            {"binding": s.binding.binding_information, "feature": CCS_FEATURE, "record": f"{s.kind} {s.key}"},
+            {
+                "text": f"install {CCS_FEATURE} and configure the Central Certificate Store (IIS Manager, Centralized "
+                "Certificates), or bind a certificate with mtls.iis.site_binding (ccs: false, certificate)."
+            },
+        )
+    ]
 
 
 def _server_certificate(request: DiagnoseRequest, snapshot: Snapshot, s: Serving, now: datetime) -> list[Finding]:

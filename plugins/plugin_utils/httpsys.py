@@ -4,8 +4,9 @@
 
 """HTTP.sys SSL records in the semantic form the ``httpsys_set`` op carries (docs/ENGINE.md).
 
-IIS binding -> HTTP.sys key (REFERENCE.md, community-sourced): SNI binding -> ``hostnameport``
-``host:port``; otherwise ``ipport`` ``0.0.0.0:port`` (or ``ip:port``). When IIS writes a record
+IIS binding -> HTTP.sys key (REFERENCE.md, community-sourced): Central Certificate Store binding -> ``ccs``
+``port`` (WINDOWS_FACTS HTTPSYS-10, BINDING-9); SNI binding -> ``hostnameport`` ``host:port``; otherwise ``ipport``
+``0.0.0.0:port`` (or ``ip:port``). When IIS writes a record
 after a binding or certificate change it uses its own app id and drops the client-certificate
 options (win-acme issues 2153, 2831, 1768): :func:`iis_default_record` is that record.
 """
@@ -32,6 +33,9 @@ def split_binding_information(binding_information: str) -> tuple[str, int, str]:
 
 def httpsys_key(binding_information: str, ssl_flags: int) -> tuple[str, str]:
     ip, port, host = split_binding_information(binding_information)
+    if ssl_flags & flags.BINDING_CCS:
+        # One record per port for every Central Certificate Store binding of it (WINDOWS_FACTS HTTPSYS-10).
+        return "ccs", str(port)
     if ssl_flags & flags.BINDING_SNI:
         return "hostnameport", f"{host}:{port}"
     return "ipport", f"{'0.0.0.0' if ip == '*' else ip}:{port}"
@@ -107,7 +111,8 @@ class Record:
         bits = record.default_flags
         return cls(
             certificate_hash=record.cert_hash.upper(),
-            certificate_store=record.cert_store or "MY",
+            # A ccs record names no certificate and no store (HTTPSYS-10); the others default to MY (HTTPSYS-7).
+            certificate_store=record.cert_store or ("" if record.kind == "ccs" else "MY"),
             app_id=record.app_id or IIS_APP_ID,
             negotiate_client_certificate=bool(bits & flags.HTTPSYS_NEGOTIATE_CLIENT_CERT),
             ctl_store_name=record.ctl_store_name or None,
@@ -154,10 +159,12 @@ def kept_settings(record: HttpSysBinding) -> dict[str, Any]:
 
 
 def iis_default_record(certificate_hash: str, certificate_store: str, binding_flags: int) -> Record:
-    """The record IIS writes for a binding: its TLS bits mirrored, client-certificate options gone."""
+    """The record IIS writes for a binding: its TLS bits mirrored, client-certificate options gone; a Central
+    Certificate Store binding's record names no certificate (WINDOWS_FACTS HTTPSYS-10, HTTPSYS-14)."""
+    ccs = bool(binding_flags & flags.BINDING_CCS)
     return Record(
-        certificate_hash=certificate_hash.upper(),
-        certificate_store=certificate_store,
+        certificate_hash="" if ccs else certificate_hash.upper(),
+        certificate_store="" if ccs else certificate_store,
         negotiate_client_certificate=bool(binding_flags & flags.BINDING_NEGOTIATE_CLIENT_CERT),
         **{name: bool(binding_flags & iis_bit) for name, (iis_bit, _http_bit) in flags.TLS_OPTIONS.items()},
     )

@@ -47,6 +47,7 @@ SITE_BINDING_OPTIONS: dict[str, Any] = {
     "port": {"type": "int", "default": 443},
     "host": {"type": "str", "default": ""},
     "sni": {"type": "bool"},
+    "ccs": {"type": "bool"},
     "certificate": {
         "type": "dict",
         "options": {

@@ -98,8 +98,9 @@ def _no_shared_records(bindings: list[BindingDesired]) -> None:
     """Two present non-SNI bindings of one task must not share an HTTP.sys record (WINDOWS_FACTS VALID-3): ``*`` and
     ``0.0.0.0`` on one port both use ``0.0.0.0:port``, so the one planned last would set the other's certificate."""
     seen: dict[int, BindingDesired] = {}
+    _same_ccs_options(bindings)
     for binding in bindings:
-        if binding.sni or binding.state != "present" or binding.ip not in ("*", "0.0.0.0"):
+        if binding.sni or binding.ccs or binding.state != "present" or binding.ip not in ("*", "0.0.0.0"):
             continue
         first = seen.setdefault(binding.port, binding)
         if first is not binding and first.ip != binding.ip:
@@ -109,6 +110,26 @@ def _no_shared_records(bindings: list[BindingDesired]) -> None:
                 f"{first.prefix}ip ({first.ip!r}): IIS keys both by 0.0.0.0, so one certificate would serve both.",
                 "use one binding for all addresses (ip: '*'), or give one of them its own IP address or port.",
             )
+
+
+def _same_ccs_options(bindings: list[BindingDesired]) -> None:
+    """The Central Certificate Store bindings of one port share its ccs record (WINDOWS_FACTS HTTPSYS-10): two of
+    them in one task must not state different client-certificate options, or the one planned last would win."""
+    stated: dict[tuple[int, str], BindingDesired] = {}
+    for binding in bindings:
+        if not binding.ccs or binding.state != "present":
+            continue
+        for option, value in binding.httpsys.items():
+            first = stated.setdefault((binding.port, option), binding)
+            if value is not None and first.httpsys[option] is not None and first.httpsys[option] != value:
+                raise OptionError(
+                    f"{binding.prefix}{option}",
+                    f"differs from {first.prefix}{option}, but both are Central Certificate Store bindings on port "
+                    f"{binding.port}, whose client-certificate options are one HTTP.sys record (ccs {binding.port}).",
+                    f"give both the same {option}, or state it on one of them only.",
+                )
+            if first.httpsys[option] is None and value is not None:
+                stated[(binding.port, option)] = binding
 
 
 def _unique(keys: list[str], option: str, what: str) -> None:

@@ -229,6 +229,7 @@ def _seed_record(**fields: Any) -> Callable[[State], None]:
 _GATHER_HTTPSYS = _gather({"httpsys": True})
 _GATHER_STORES = _gather({"stores": ["My", "root", "CA", "WebHosting", "ClientAuthIssuer"]})
 _NEGOTIATED_WITH_CTL = {"default_flags": 0x2, "ctl_store_name": "ClientAuthIssuer"}
+_NO_CERTIFICATE = {"certificate_hash": "", "certificate_store": ""}  # a ccs record's (HTTPSYS-10)
 
 WMHTTP_SCENARIOS: tuple[Scenario, ...] = (
     Scenario("gather-httpsys-none", [_GATHER_HTTPSYS]),
@@ -268,7 +269,20 @@ WMHTTP_SCENARIOS: tuple[Scenario, ...] = (
     Scenario("httpsys-set-certificate-not-in-store", [_apply(_httpsys_set()), _GATHER_HTTPSYS]),
     Scenario("httpsys-set-certificate-without-key", [_apply(_httpsys_set())], _seed_leaf(has_private_key=False)),
     Scenario("httpsys-set-check-mode", [_apply(_httpsys_set(), check=True)], _seed_leaf()),
-    Scenario("httpsys-set-ccs-kind", [_apply(_httpsys_set("443", "ccs"))], _seed_leaf()),
+    Scenario("httpsys-set-ccs-with-a-certificate", [_apply(_httpsys_set("443", "ccs"))], _seed_leaf()),
+    Scenario("httpsys-set-ccs", [_apply(_httpsys_set("443", "ccs", **_NO_CERTIFICATE)), _GATHER_HTTPSYS]),
+    Scenario(
+        "httpsys-set-ccs-unchanged",
+        [_apply(_httpsys_set("443", "ccs", **_NO_CERTIFICATE))],
+        lambda state: seed.add_httpsys_binding(
+            state, {"key": "443", "kind": "ccs", "app_id": _APP_ID, "cert_store": None, **_NEGOTIATED_WITH_CTL}
+        ),
+    ),
+    Scenario(
+        "httpsys-remove-ccs",
+        [_apply({"op": "httpsys_remove", "key": "443", "kind": "ccs"}), _GATHER_HTTPSYS],
+        lambda state: seed.add_httpsys_binding(state, {"key": "443", "kind": "ccs", "app_id": _APP_ID}),
+    ),
     Scenario("httpsys-set-bad-key", [_apply(_httpsys_set("0.0.0.0"))], _seed_leaf()),
     Scenario(
         "httpsys-save-then-set",

@@ -72,6 +72,8 @@ def _server_certificate(state: State) -> str:
     return seed.add_cert(state, "My", _SERVER.der, has_private_key=True)
 
 
+_CCS_BI = "*:443:www.contoso.com"
+_CCS = {"binding_information": _CCS_BI, "ssl_flags": 3, "certificate_hash": "", "certificate_store": ""}
 _AUTH_SCOPE = {"auth_sites": [SITE]}
 _ACCESS_SCOPE = {"sites": [SITE], "access_paths": [f"{SITE}/api", f"{SITE}/api/deep"]}
 _TRACING_SCOPE = {"tracing_sites": [SITE]}
@@ -247,6 +249,28 @@ IIS_SCENARIOS: tuple[Scenario, ...] = (
         "iis-binding-set-flags",
         [_apply(_binding("binding_set_flags", ssl_flags=32))],
         _seeded(_server_certificate, lambda state: seed.add_binding(state, SITE, "*:443:", 0, _THUMBPRINT, "My")),
+    ),
+    # --- Central Certificate Store bindings (issue 10 item 8, BINDING-9): no certificate, the ccs record at commit ---
+    Scenario(
+        "iis-binding-add-ccs",
+        [_apply(_binding("binding_add", **_CCS)), _gather({"sites": [SITE], "httpsys": True})],
+        _seeded(),
+    ),
+    Scenario(
+        "iis-binding-fixed-to-ccs",
+        [_apply(_binding("binding_add", **_CCS)), _gather({"sites": [SITE], "httpsys": True})],
+        _seeded(_server_certificate, lambda state: seed.add_binding(state, SITE, _CCS_BI, 1, _THUMBPRINT, "My")),
+    ),
+    Scenario(
+        "iis-binding-ccs-with-a-certificate",
+        [_apply(_binding("binding_add", **{**_CCS, "certificate_hash": _THUMBPRINT}))],
+        _seeded(_server_certificate),
+    ),
+    Scenario(
+        "iis-module-site-binding-ccs",
+        [_module("site_binding", site=SITE, host="www.contoso.com", ccs=True, negotiate_client_certificate=True)],
+        _seeded(lambda state: seed.install_feature(state, "Web-CertProvider")),
+        module_runs=2,
     ),
     # --- action plugins that need only IIS and the registry: gather, plan, apply ---
     Scenario(

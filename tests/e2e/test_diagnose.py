@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from ansible_collections.mtls.iis.plugins.plugin_utils.diagnosis import PROBLEM_FINDINGS
-from simhost import certstore, seed
+from simhost import certstore, httpsys, seed
 from support import pki
 from support.collection import REPO_ROOT
 from support.playbook import SimFleet
@@ -158,6 +158,13 @@ def _client_below_path_length(keys: Pki) -> tuple:
 
 
 SCENARIOS = {
+    "ccs_feature_missing": Scenario(
+        "CCS_FEATURE_MISSING",
+        "reset",
+        lambda f, k: edit(f, _binding_to_ccs),
+        # Installing and configuring the Central Certificate Store provider is outside mtls.iis (FEATURE-5).
+        lambda f, k: edit(f, lambda s: seed.install_feature(s, "Web-CertProvider")),
+    ),
     "root_not_trusted": Scenario(
         "CLIENT_ROOT_NOT_TRUSTED",
         "403.16",
@@ -543,6 +550,17 @@ def _many(permission: str) -> dict[str, Any]:
 def _bind_to(fleet: SimFleet, cert: pki.Issued) -> None:
     edit(fleet, lambda s: seed.add_cert(s, "My", cert.der, has_private_key=True))
     apply(fleet, "site_binding", {"site": SITE, "host": API_HOST, "certificate": {"thumbprint": cert.thumbprint}})
+
+
+def _binding_to_ccs(state: dict) -> None:
+    """The healthy binding turned into a Central Certificate Store one outside mtls.iis (sslFlags 3, its options on
+    the ccs record of port 443, WINDOWS_FACTS BINDING-9), on a host without Web-CertProvider."""
+    site = next(s for name, s in state["iis"]["sites"].items() if name.lower() == SITE.lower())
+    binding = next(b for b in site["bindings"] if b["binding_information"] == f"*:443:{API_HOST}")
+    binding["ssl_flags"] |= 2
+    record = seed.httpsys_record(state, "hostnameport", f"{API_HOST}:443")
+    httpsys.delete_binding(state, f"{API_HOST}:443", "hostnameport")
+    seed.add_httpsys_binding(state, {**record, "kind": "ccs", "key": "443", "cert_hash": None, "cert_store": None})
 
 
 def _big_issuer_list(state: dict) -> None:

@@ -85,9 +85,15 @@ Describe 'Set-MtlsHttpSysBinding' {
         @($script:Netsh) | Should -Be @("http add sslcert hostnameport=www.contoso.com:443 $BaseArguments")
     }
 
-    It 'refuses a ccs record, which no op writes (docs/ENGINE.md: the kind is reserved)' {
-        Set-TestHttpSys
-        { Invoke-Set -Key '443' -Kind 'ccs' } | Should -Throw "kind 'ccs' is not supported; use ipport or hostnameport"
+    It 'writes a ccs record by port, without certhash and certstorename (WINDOWS_FACTS HTTPSYS-10)' {
+        Set-TestHttpSys -After @{ 'SslCcsBindingInfo\0.0.0.0:443' = New-WantedKey -Hash '' -Store '' }
+        (Invoke-Set -Key '443' -Kind 'ccs' -Change @{ CertificateHash = ''; CertificateStore = '' }).changed | Should -BeTrue
+        @($script:Netsh) | Should -Be @("http add sslcert ccs=443 appid=$IisAppId clientcertnegotiation=enable sslctlstorename=ClientAuthIssuer dsmapperusage=disable verifyclientcertrevocation=enable verifyrevocationwithcachedclientcertonly=disable")
+    }
+
+    It 'changes nothing on a ccs record that is as asked' {
+        Set-TestHttpSys -Before @{ 'SslCcsBindingInfo\0.0.0.0:443' = New-WantedKey -Hash '' -Store '' }
+        (Invoke-Set -Key '443' -Kind 'ccs' -Change @{ CertificateHash = ''; CertificateStore = '' }).changed | Should -BeFalse
         $script:Netsh | Should -HaveCount 0
     }
 
@@ -200,7 +206,11 @@ Describe 'Set-MtlsHttpSysBinding' {
     }
 
     It 'refuses <Case> before running netsh' -ForEach @(
-        @{ Case = 'an unknown kind'; Key = '0.0.0.0:443'; Kind = 'scopedccs'; Change = @{}; Message = "kind 'scopedccs' is not supported; use ipport or hostnameport" }
+        @{ Case = 'an unknown kind'; Key = '0.0.0.0:443'; Kind = 'scopedccs'; Change = @{}; Message = "kind 'scopedccs' is not supported; use ipport, hostnameport or ccs" }
+        @{ Case = 'a ccs key that is not a port'; Key = '0.0.0.0:443'; Kind = 'ccs'; Change = @{ CertificateHash = ''; CertificateStore = '' }; Message = "key '0.0.0.0:443' is not a port from 1 to 65535 (ccs*" }
+        @{ Case = 'a ccs port out of range'; Key = '65536'; Kind = 'ccs'; Change = @{ CertificateHash = ''; CertificateStore = '' }; Message = "key '65536' is not a port*" }
+        @{ Case = 'a ccs record naming a certificate'; Key = '443'; Kind = 'ccs'; Change = @{ CertificateStore = '' }; Message = 'a ccs record names no certificate*' }
+        @{ Case = 'a ccs record naming a store'; Key = '443'; Kind = 'ccs'; Change = @{ CertificateHash = '' }; Message = 'a ccs record names no certificate*' }
         @{ Case = 'a key without a port'; Key = 'www.contoso.com'; Kind = 'hostnameport'; Change = @{}; Message = "key 'www.contoso.com' is not address:port*" }
         @{ Case = 'a key with a space'; Key = 'a b:443'; Kind = 'ipport'; Change = @{}; Message = "key 'a b:443' is not address:port*" }
         @{ Case = 'a hash that is not SHA-1 hex'; Key = '0.0.0.0:443'; Kind = 'ipport'; Change = @{ CertificateHash = 'xyz' }; Message = "certificate_hash 'xyz' is not 40 hexadecimal characters*" }
@@ -221,6 +231,7 @@ Describe 'Remove-MtlsHttpSysBinding' {
     It 'deletes a record with netsh delete, <Kind> <Key>' -ForEach @(
         @{ Kind = 'ipport'; Key = '0.0.0.0:443'; Path = 'SslBindingInfo\0.0.0.0:443' }
         @{ Kind = 'hostnameport'; Key = 'WWW.contoso.com:443'; Path = 'SslSniBindingInfo\www.contoso.com:443' }
+        @{ Kind = 'ccs'; Key = '443'; Path = 'SslCcsBindingInfo\0.0.0.0:443' }
     ) {
         Set-TestHttpSys -Before @{ $Path = New-HttpSysKey -Hash $Hash } -After @{}
         (Remove-MtlsHttpSysBinding -Key $Key -Kind $Kind).changed | Should -BeTrue

@@ -42,6 +42,12 @@ Describe 'Save-MtlsHttpSysRecord' {
         @($Writes) | Should -Be @("set $SavedPath|hostnameport www.contoso.com:443|REG_SZ|$SettingsJson")
     }
 
+    It 'keys the copy of a ccs record by its port (a CCS binding switched, WINDOWS_FACTS HTTPSYS-10)' {
+        Set-TestSaved -Values $null
+        (Save-MtlsHttpSysRecord -Key '443' -Kind 'ccs' -Settings $Settings).changed | Should -BeTrue
+        @($Writes) | Should -Be @("set $SavedPath|ccs 443|REG_SZ|$SettingsJson")
+    }
+
     It 'writes nothing and reports no change when the same copy is stored' {
         Set-TestSaved -Values @{ 'ipport 0.0.0.0:443' = @('REG_SZ', $SettingsJson) }
         $result = Save-MtlsHttpSysRecord -Key '0.0.0.0:443' -Kind 'ipport' -Settings $Settings
@@ -60,7 +66,7 @@ Describe 'Save-MtlsHttpSysRecord' {
     It 'refuses an unknown kind before writing anything' {
         Set-TestSaved -Values $null
         { Save-MtlsHttpSysRecord -Key '0.0.0.0:443' -Kind 'sni' -Settings $Settings } |
-            Should -Throw "kind 'sni' is not supported; use ipport or hostnameport"
+            Should -Throw "kind 'sni' is not supported; use ipport, hostnameport or ccs"
         $Writes.Count | Should -Be 0
     }
 }

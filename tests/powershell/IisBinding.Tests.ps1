@@ -177,6 +177,30 @@ Describe 'IisBinding.psm1' {
             (Add-MtlsIisBinding -Session $Session -SiteName 'Contoso' -BindingInformation '*:8443:' -SslFlags 96 -CertificateHash $NewHash -CertificateStore 'My').changed | Should -BeTrue
         }
 
+        It 'adds a Central Certificate Store binding without a certificate (WINDOWS_FACTS BINDING-9)' {
+            (Add-MtlsIisBinding -Session $Session -SiteName 'Contoso' -BindingInformation '*:443:shop.contoso.com' -SslFlags 3 -CertificateHash '' -CertificateStore '').changed | Should -BeTrue
+            $edit = Get-OnlyEdit
+            $edit.action | Should -Be 'binding_add'
+            $edit.ssl_flags | Should -Be 3
+            $edit.certificate_hash | Should -BeExactly ''
+            $edit.certificate_store | Should -BeExactly ''
+        }
+
+        It 'replaces a fixed-certificate binding by a Central Certificate Store one, and changes nothing once it is one' {
+            (Add-MtlsIisBinding -Session $Session -SiteName 'Contoso' -BindingInformation '*:443:www.contoso.com' -SslFlags 3 -CertificateHash '' -CertificateStore '').changed | Should -BeTrue
+            $edit = Get-OnlyEdit
+            $edit.action | Should -Be 'binding_replace'
+            $edit.ssl_flags | Should -Be 3
+            $edit.certificate_hash | Should -BeExactly ''
+            (Add-MtlsIisBinding -Session $Session -SiteName 'Contoso' -BindingInformation '*:443:www.contoso.com' -SslFlags 3 -CertificateHash '' -CertificateStore '').changed | Should -BeFalse
+        }
+
+        It 'refuses a Central Certificate Store binding that names a certificate' {
+            { Add-MtlsIisBinding -Session $Session -SiteName 'Contoso' -BindingInformation '*:443:shop.contoso.com' -SslFlags 3 -CertificateHash $NewHash -CertificateStore '' } |
+                Should -Throw '*Central Certificate Store (ssl_flags bit 2); certificate_hash and certificate_store must be empty*'
+            $script:IisHost.calls | Should -HaveCount 0
+        }
+
         It 'takes NegotiateClientCert on Server 2025 and reads the build once per session' {
             $script:Build = '26100'
             $null = Add-MtlsIisBinding -Session $Session -SiteName 'Contoso' -BindingInformation '*:8443:' -SslFlags 128 -CertificateHash $NewHash -CertificateStore 'My'
@@ -230,6 +254,12 @@ Describe 'IisBinding.psm1' {
             (Set-MtlsIisBindingCertificate -Session $Session -SiteName 'Contoso' -BindingInformation '*:443:www.contoso.com' -CertificateHash $OldHash -CertificateStore 'webhosting').changed | Should -BeFalse
         }
 
+        It 'refuses a Central Certificate Store binding' {
+            $null = Add-MtlsIisBinding -Session $Session -SiteName 'Contoso' -BindingInformation '*:443:shop.contoso.com' -SslFlags 3 -CertificateHash '' -CertificateStore ''
+            { Set-MtlsIisBindingCertificate -Session $Session -SiteName 'Contoso' -BindingInformation '*:443:shop.contoso.com' -CertificateHash $NewHash -CertificateStore 'My' } |
+                Should -Throw '*takes its certificate from the Central Certificate Store*binding_add replaces it*'
+        }
+
         It 'fails, saying to gather again, for a binding that is not there' {
             { Set-MtlsIisBindingCertificate -Session $Session -SiteName 'Contoso' -BindingInformation '*:8443:' -CertificateHash $NewHash -CertificateStore 'My' } |
                 Should -Throw "*IIS site 'Contoso' has no https binding '*:8443:'; gather again and re-plan*"
@@ -255,6 +285,18 @@ Describe 'IisBinding.psm1' {
             (Set-MtlsIisBindingSslFlag -Session $Session -SiteName 'Contoso' -BindingInformation '*:443:api.contoso.com' -SslFlags 33).changed | Should -BeTrue
             $Session.edits[1].certificate_hash | Should -Be $NewHash.ToUpperInvariant()
             (Set-MtlsIisBindingSslFlag -Session $Session -SiteName 'Contoso' -BindingInformation '*:443:api.contoso.com' -SslFlags 33).changed | Should -BeFalse
+        }
+
+        It 'does not turn the Central Certificate Store bit on' {
+            { Set-MtlsIisBindingSslFlag -Session $Session -SiteName 'Contoso' -BindingInformation '*:443:www.contoso.com' -SslFlags 3 } |
+                Should -Throw '*does not turn the Central Certificate Store bit (2)*binding_add replaces the binding*'
+        }
+
+        It 'changes the other bits of a Central Certificate Store binding, which keeps no certificate' {
+            $null = Add-MtlsIisBinding -Session $Session -SiteName 'Contoso' -BindingInformation '*:443:shop.contoso.com' -SslFlags 3 -CertificateHash '' -CertificateStore ''
+            (Set-MtlsIisBindingSslFlag -Session $Session -SiteName 'Contoso' -BindingInformation '*:443:shop.contoso.com' -SslFlags 35).changed | Should -BeTrue
+            $Session.edits[1].ssl_flags | Should -Be 35
+            $Session.edits[1].certificate_hash | Should -BeExactly ''
         }
 
         It 'refuses the SNI bit on a binding without host name' {

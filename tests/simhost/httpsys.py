@@ -31,8 +31,9 @@ from simhost.errors import OpError, StateError
 from simhost.state import MTLS_KEY, State
 
 KINDS: tuple[str, ...] = ("ipport", "hostnameport", "ccs")
-#: Kinds ``httpsys_set`` writes (``ccs`` is reserved in the engine contract).
-WRITABLE_KINDS: tuple[str, ...] = ("ipport", "hostnameport")
+#: Kinds ``httpsys_set`` writes: a ``ccs`` record (``netsh ... sslcert ccs=<port>``) carries the client-certificate
+#: options of a port's Central Certificate Store bindings and names no certificate (WINDOWS_FACTS HTTPSYS-10).
+WRITABLE_KINDS: tuple[str, ...] = KINDS
 
 IIS_APP_ID = "{4dc3e181-e14b-4a21-b022-59fc669b0914}"
 
@@ -123,8 +124,12 @@ def _index(state: State, key: str, kind: str) -> int | None:
 
 def gather(state: State) -> list[Record]:
     """``snapshot.httpsys``: every record, in stored order. A record without a certificate (ccs, HTTPSYS-10) has no
-    ``SslCertHash`` value, which the engine reads as ``""`` (the snapshot's ``cert_hash`` is a string)."""
-    return [{**copy.deepcopy(record), "cert_hash": record["cert_hash"] or ""} for record in state.get("httpsys", [])]
+    ``SslCertHash`` value, which the engine reads as ``""`` (the snapshot's ``cert_hash`` is a string), and no
+    ``SslCertStoreName``, read as ``""`` too."""
+    return [
+        {**copy.deepcopy(record), "cert_hash": record["cert_hash"] or "", "cert_store": record["cert_store"] or ""}
+        for record in state.get("httpsys", [])
+    ]
 
 
 def get_binding(state: State, key: str, kind: str) -> Record | None:
@@ -157,8 +162,10 @@ def delete_binding(state: State, key: str, kind: str) -> bool:
     return True
 
 
-def iis_record(kind: str, key: str, cert_hash: str, cert_store: str, default_flags: int) -> Record:
-    """The fresh record IIS writes for a binding: no CTL store, no DS mapper, online revocation check.
+def iis_record(kind: str, key: str, cert_hash: str | None, cert_store: str | None, default_flags: int) -> Record:
+    """The fresh record IIS writes for a binding: no CTL store, no DS mapper, online revocation check; for the
+    Central Certificate Store bindings of a port, the ``ccs`` record without certificate or store (HTTPSYS-10,
+    HTTPSYS-14: unverified that IIS rewrites it like the others).
 
     ``default_flags`` are the bits IIS mirrors from the binding's ``sslFlags``; whatever the record
     held before (client-certificate negotiation, CTL store, DS mapper, revocation settings) is gone
@@ -168,8 +175,8 @@ def iis_record(kind: str, key: str, cert_hash: str, cert_store: str, default_fla
         {
             "key": key,
             "kind": kind,
-            "cert_hash": cert_hash,
-            "cert_store": cert_store,
+            "cert_hash": None if kind == "ccs" else cert_hash,
+            "cert_store": None if kind == "ccs" else cert_store,
             "app_id": IIS_APP_ID,
             "ctl_store_name": None,
             "default_flags": default_flags,
@@ -189,7 +196,11 @@ def parse_port(text: str, where: str) -> int:
 
 
 def parse_key(kind: str, key: str) -> str:
-    """An op's record key, checked the way netsh checks ``ipport=`` / ``hostnameport=``; returned as given."""
+    """An op's record key, checked the way netsh checks ``ipport=`` / ``hostnameport=`` / ``ccs=<port>``; returned
+    as given."""
+    if kind == "ccs":
+        parse_port(key, f"HTTP.sys ccs key '{key}'")
+        return key
     address, sep, port = key.rpartition(":")
     if not sep or not address:
         raise OpError(f"HTTP.sys key '{key}' is not '<address>:<port>'")
@@ -218,9 +229,17 @@ def parse_app_id(value: str) -> str:
 def record_from_op(args: Mapping[str, Any]) -> Record:
     """The full record an ``httpsys_set`` op describes (netsh ``add``/``update sslcert`` with every option)."""
     kind, key = args["kind"], parse_key(args["kind"], args["key"])
-    thumbprint = certstore.parse_thumbprint(args["certificate_hash"])
-    store = args["certificate_store"]
-    if not store:
+    if kind == "ccs":
+        # netsh takes no certhash for ccs= (HTTPSYS-10, HTTPSYS-13): the Central Certificate Store picks it.
+        if args["certificate_hash"] or args["certificate_store"]:
+            raise OpError(
+                f"ccs {key}: a Central Certificate Store record names no certificate_hash or certificate_store"
+            )
+        thumbprint, store = None, None
+    else:
+        thumbprint = certstore.parse_thumbprint(args["certificate_hash"])
+        store = args["certificate_store"]
+    if not store and kind != "ccs":
         if kind == "hostnameport":
             raise OpError(f"hostnameport {key}: certificate_store is required (netsh requires certstorename)")
         store = DEFAULTS["cert_store"]
@@ -292,7 +311,8 @@ def httpsys_set(state: State, args: Mapping[str, Any]) -> bool:
         wanted["ctl_identifier"] = kept_from["ctl_identifier"]
     changed = False
     if current is None or settings(current) != settings(wanted) or _kept(current) != _kept(wanted):
-        certstore.require_server_certificate(state, wanted["cert_store"], wanted["cert_hash"])
+        if wanted["kind"] != "ccs":
+            certstore.require_server_certificate(state, wanted["cert_store"], wanted["cert_hash"])
         changed = put_binding(state, wanted)
     return forget_saved(state, wanted["kind"], wanted["key"]) or changed
 

@@ -6,7 +6,9 @@ Windows facts followed (/work/shared/REFERENCE.md):
   ``sslFlags`` bits are 1 SNI, 2 central certificate store, 4 DisableHTTP2, 8 DisableOCSPStapling,
   16 DisableQUIC, 32 DisableTLS13, 64 DisableLegacyTLS, 128 NegotiateClientCert (bits >= 4
   community-sourced). SNI needs a host name. An IP binding maps to the HTTP.sys key
-  ``ipport=0.0.0.0:port`` (or its IP), an SNI binding to ``hostnameport=host:port``.
+  ``ipport=0.0.0.0:port`` (or its IP), an SNI binding to ``hostnameport=host:port``, a Central Certificate Store
+  binding (bit 2, with or without SNI) to ``ccs=port``, one record for every CCS binding of the port; a CCS binding
+  has no certificate (WINDOWS_FACTS BINDING-9, HTTPSYS-10).
 - The certificate hash and store are **not** in applicationHost.config: they live in HTTP.sys. So a
   binding here holds protocol, binding information and sslFlags only, and gather reads its
   certificate from the HTTP.sys record at the binding's key, as ``Binding.CertificateHash`` does.
@@ -174,13 +176,13 @@ def parse_binding_information(text: str) -> Endpoint:
 def check_binding_flags(ssl_flags: int) -> None:
     if not 0 <= ssl_flags <= BINDING_FLAGS_MAX:
         raise OpError(f"binding sslFlags {ssl_flags} is outside 0..{BINDING_FLAGS_MAX} (the IIS schema's flags)")
-    if ssl_flags & CENTRAL_CERT_STORE:
-        raise OpError("central certificate store bindings (sslFlags bit 2) are not managed by host_state")
 
 
 def httpsys_endpoint(binding_information: str, ssl_flags: int) -> tuple[str, str]:
     """``(kind, key)`` of the HTTP.sys record IIS uses for an https binding."""
     endpoint = parse_binding_information(binding_information)
+    if ssl_flags & CENTRAL_CERT_STORE:
+        return "ccs", str(endpoint.port)
     if ssl_flags & SNI:
         if not endpoint.host:
             raise OpError(
@@ -260,7 +262,9 @@ def _queue_rewrite(state: State, site_name: str, binding: dict[str, Any], cert_h
         {
             "site": site_name,
             "binding_information": binding["binding_information"],
-            "old_endpoint": _endpoint_or_none(binding) if view_binding(state, binding)["certificate_hash"] else None,
+            "old_endpoint": _endpoint_or_none(binding)
+            if view_binding(state, binding)["certificate_hash"] or binding["ssl_flags"] & CENTRAL_CERT_STORE
+            else None,
         },
     )
     entry.update(cert_hash=cert_hash, cert_store=cert_store)
@@ -278,7 +282,10 @@ def commit_run(state: State) -> None:
         kind, key = httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
         old = entry["old_endpoint"]
         moved = old is not None and (old[0] != kind or old[1].casefold() != key.casefold())
-        if moved and not _endpoint_in_use(state, (old[0], old[1]), binding):
+        # A switch to or from the Central Certificate Store keeps the record the binding left, as Remove(old, $true)
+        # does (BINDING-2) and the Windows model (tests/winmodel/iis.py) does for every move; the planner deletes it.
+        # The deletion on an SNI move is this simulator's older model (issue 10 item 12), unverified either way.
+        if moved and "ccs" not in (old[0], kind) and not _endpoint_in_use(state, (old[0], old[1]), binding):
             httpsys.delete_binding(state, old[1], old[0])
         record = httpsys.iis_record(
             kind, key, entry["cert_hash"], entry["cert_store"], mirrored_flags(binding["ssl_flags"])
@@ -317,27 +324,55 @@ def binding_add(
     certificate_hash: str,
     certificate_store: str,
 ) -> bool:
-    """Add an https binding with its certificate; IIS writes a fresh HTTP.sys record for it at commit.
+    """Add an https binding with its certificate (none for a Central Certificate Store binding, which must not name
+    one); IIS writes a fresh HTTP.sys record for it at commit.
 
     An existing https binding with that information is brought to this certificate and these flags
-    instead (as the module does), like the binding_set_* ops.
+    instead (as the module does, replacing the element, BINDING-4), like the binding_set_* ops.
     """
     name, site = require_site(state, site_name)
     check_binding_flags(ssl_flags)
     httpsys_endpoint(binding_information, ssl_flags)
-    thumbprint = certstore.parse_thumbprint(certificate_hash)
+    ccs = bool(ssl_flags & CENTRAL_CERT_STORE)
+    if ccs:
+        if certificate_hash or certificate_store:
+            raise OpError(
+                f"binding '{binding_information}': a Central Certificate Store binding (sslFlags bit 2) takes no "
+                "certificate_hash or certificate_store"
+            )
+        thumbprint = ""
+    else:
+        thumbprint = certstore.parse_thumbprint(certificate_hash)
     existing = find_binding(site, binding_information)
     if existing is not None:
+        if existing["ssl_flags"] & CENTRAL_CERT_STORE or ccs:
+            return _replace_binding(state, name, existing, ssl_flags, thumbprint, certificate_store)
         if not _same_certificate(_certificate(state, name, existing), thumbprint, certificate_store):
             certstore.require_server_certificate(state, certificate_store, thumbprint)
         # Both checked above, so neither half can fail after the other changed something.
         cert_changed = binding_set_cert(state, site_name, binding_information, certificate_hash, certificate_store)
         flags_changed = binding_set_flags(state, site_name, binding_information, ssl_flags)
         return cert_changed or flags_changed
-    certstore.require_server_certificate(state, certificate_store, thumbprint)
+    if not ccs:
+        certstore.require_server_certificate(state, certificate_store, thumbprint)
     binding = {"protocol": "https", "binding_information": binding_information, "ssl_flags": ssl_flags}
     site["bindings"].append(binding)
     _queue_rewrite(state, name, binding, thumbprint, certificate_store)
+    return True
+
+
+def _replace_binding(
+    state: State, site_name: str, binding: dict[str, Any], ssl_flags: int, thumbprint: str, store: str
+) -> bool:
+    """A binding turned between a fixed certificate and the Central Certificate Store (or a CCS binding given other
+    flags): the element is replaced, and IIS writes the record of its new key at commit (BINDING-4, BINDING-9)."""
+    current = _certificate(state, site_name, binding)
+    if binding["ssl_flags"] == ssl_flags and _same_certificate(current, thumbprint, store):
+        return False
+    if thumbprint:
+        certstore.require_server_certificate(state, store, thumbprint)
+    _queue_rewrite(state, site_name, binding, thumbprint, store)
+    binding["ssl_flags"] = ssl_flags
     return True
 
 
@@ -361,6 +396,11 @@ def binding_set_cert(
     """
     name, binding = _require_binding(state, site_name, binding_information)
     thumbprint = certstore.parse_thumbprint(certificate_hash)
+    if binding["ssl_flags"] & CENTRAL_CERT_STORE:
+        raise OpError(
+            f"binding '{binding_information}' takes its certificate from the Central Certificate Store (sslFlags "
+            "bit 2); a certificate set on it would be a CCS binding naming a certificate"
+        )
     if _same_certificate(_certificate(state, name, binding), thumbprint, certificate_store):
         return False
     httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
@@ -380,9 +420,15 @@ def binding_set_flags(state: State, site_name: str, binding_information: str, ss
     if binding["ssl_flags"] == ssl_flags:
         return False
     httpsys_endpoint(binding["binding_information"], ssl_flags)
+    if (binding["ssl_flags"] ^ ssl_flags) & CENTRAL_CERT_STORE:
+        raise OpError(
+            f"binding '{binding_information}': binding_set_flags does not turn the Central Certificate Store bit (2) "
+            "on or off (the binding's certificate goes or comes with it); binding_add replaces the binding"
+        )
     cert_hash, cert_store = _certificate(state, name, binding)
-    if cert_hash:
-        certstore.require_server_certificate(state, cert_store, cert_hash)
+    if cert_hash or ssl_flags & CENTRAL_CERT_STORE:
+        if cert_hash:
+            certstore.require_server_certificate(state, cert_store, cert_hash)
         _queue_rewrite(state, name, binding, cert_hash, cert_store)
     binding["ssl_flags"] = ssl_flags
     return True

@@ -96,8 +96,9 @@ OP_ARGS: dict[str, dict[str, type | Arg]] = {
         "site": str,
         "binding_information": str,
         "ssl_flags": int,
-        "certificate_hash": str,
-        "certificate_store": str,
+        # empty for a Central Certificate Store binding (sslFlags bit 2), required otherwise (checked by the op)
+        "certificate_hash": _STR_OR_EMPTY,
+        "certificate_store": _STR_OR_EMPTY,
     },
     "binding_remove": {"site": str, "binding_information": str},
     "binding_set_cert": {"site": str, "binding_information": str, "certificate_hash": str, "certificate_store": str},
@@ -105,8 +106,8 @@ OP_ARGS: dict[str, dict[str, type | Arg]] = {
     "httpsys_set": {
         "key": str,
         "kind": Arg(str, choices=httpsys.WRITABLE_KINDS),
-        "certificate_hash": str,
-        "certificate_store": _STR_OR_EMPTY,  # ipport: empty = MY; hostnameport: required (checked by the op)
+        "certificate_hash": _STR_OR_EMPTY,  # empty for ccs only (checked by the op)
+        "certificate_store": _STR_OR_EMPTY,  # ipport: empty = MY; hostnameport: required; ccs: empty (the op)
         "app_id": str,
         "negotiate_client_certificate": bool,
         "ctl_store_name": Arg(str, nullable=True, empty=True),

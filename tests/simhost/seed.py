@@ -116,7 +116,8 @@ def add_binding(
     certificate_store: str = "My",
     protocol: str = "https",
 ) -> None:
-    """Add a binding to a site; with a certificate, also the HTTP.sys record IIS would write for it.
+    """Add a binding to a site; with a certificate (or as a Central Certificate Store binding, sslFlags bit 2), also
+    the HTTP.sys record IIS would write for it.
 
     The certificate need not be in the store (seeding may do what ops may not).
     """
@@ -126,7 +127,8 @@ def add_binding(
     binding = {"protocol": protocol, "binding_information": binding_information, "ssl_flags": ssl_flags}
     try:
         iis.parse_binding_information(binding_information)
-        endpoint = iis.httpsys_endpoint(binding_information, ssl_flags) if certificate_hash else None
+        has_record = certificate_hash or ssl_flags & iis.CENTRAL_CERT_STORE
+        endpoint = iis.httpsys_endpoint(binding_information, ssl_flags) if has_record else None
     except OpError as err:
         raise StateError(str(err)) from err
     found[1]["bindings"].append(binding)

@@ -54,7 +54,8 @@ def new_iis() -> dict[str, Any]:
 
 
 #: Windows features a fresh host knows, besides ``Web-Server`` (whose installed state is ``iis.installed``).
-DEFAULT_FEATURES: tuple[str, ...] = ("Web-Cert-Auth", "Web-Client-Auth", "Web-Http-Tracing")
+# Web-CertProvider: Centralized SSL Certificate Support, a precondition of CCS bindings (WINDOWS_FACTS FEATURE-5).
+DEFAULT_FEATURES: tuple[str, ...] = ("Web-Cert-Auth", "Web-Client-Auth", "Web-Http-Tracing", "Web-CertProvider")
 
 
 def new_features() -> dict[str, Any]:

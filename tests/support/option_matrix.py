@@ -52,6 +52,8 @@ EXTRA_MAPPING = "extra_mapping"  # a one-to-one mapping of @OTHER_CLIENT_PEM at 
 FEATURE_NEEDS_REBOOT = "feature_needs_reboot"  # Web-Cert-Auth, Web-Http-Tracing missing; installing asks a reboot
 EXTRA_MANY = "extra_many"  # a many-to-one mapping "old" at SITE, one no task lists
 SECTION_BELOW_SITE = "section_below_site"  # an iisClientCertificateMappingAuthentication section at SITE/app
+CCS_FEATURE = "ccs_feature"  # Web-CertProvider (Centralized SSL Certificate Support) installed
+FIXED_BINDING = "fixed_binding"  # the SNI binding of HOST_NAME on SITE with certificate @A (and its record)
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,15 @@ def _site_binding_rows() -> list[Row]:
             ("binding_set_flags", "httpsys_remove"),
             "sslFlags: 1 (SNI)",
             seeds,
+        ),
+        Row(
+            m,
+            "ccs",
+            None,  # the seeded binding with @A: ccs: true cannot go with a certificate option
+            {"site": SITE, "host": HOST_NAME, "ccs": True},
+            ("binding_add", "httpsys_remove"),
+            "sslFlags: 3 (SNI, CentralCertStore)",
+            (MY_CERTS, FIXED_BINDING, CCS_FEATURE),
         ),
         Row(
             m,
@@ -787,6 +798,10 @@ def seeded(row: Row, certs: dict[str, pki.Issued]) -> dict[str, Any]:
             seed.install_feature(state, "Web-Cert-Auth", installed=False)
         elif name == TRACING_FEATURE:
             seed.install_feature(state, "Web-Http-Tracing")
+        elif name == CCS_FEATURE:
+            seed.install_feature(state, "Web-CertProvider")
+        elif name == FIXED_BINDING:
+            seed.add_binding(state, SITE, f"*:443:{HOST_NAME}", 1, certs["A"].thumbprint)
         elif name == NO_TRACING_FEATURE:
             seed.install_feature(state, "Web-Http-Tracing", installed=False)
         elif name == EXTRA_ISSUER:

@@ -20,7 +20,6 @@ TARGETS_DIR = REPO_ROOT / "tests" / "integration" / "targets"
 #: Unverified facts without an integration assertion, and why (docs/WINDOWS_FACTS.md says the same in each entry).
 NOT_YET_SETTLED = {
     "CERT-20": "needs a Group Policy deployment; the engine reads the store back after a removal, so no answer matters",
-    "HTTPSYS-10": "needs a configured Central Certificate Store on the test host",
     "AUTH-5": "needs a request with a client certificate that both mapping kinds match",
     "VALID-6": "needs a request with a client certificate against a many-to-one rule",
     "FEATURE-4": "needs a host with a feature in InstallPending (a reboot the target would have to leave pending)",

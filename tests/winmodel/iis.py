@@ -14,7 +14,8 @@ Windows facts modelled (docs/WINDOWS_FACTS.md):
   IISCONFIG-18 (unknown section), IISCONFIG-20 (attribute names and values the schema refuses),
   IISCONFIG-21 (the order of the levels).
 - BINDING-1: a binding's certificate is read from its HTTP.sys record; BINDING-2: removing a binding keeps the record;
-  BINDING-7: HTTP.sys records of added bindings are written at commit, not before.
+  BINDING-7: HTTP.sys records of added bindings are written at commit, not before (a CCS binding's: the ccs record of
+  its port, HTTPSYS-14).
 """
 
 from __future__ import annotations
@@ -393,18 +394,20 @@ def _binding_edit(doc: iisdoc.Doc, edit: Mapping[str, Any], rewrites: list[dict[
     if any(_key_of(binding_schema, b) == _key_of(binding_schema, new) for b in bindings):
         raise _duplicate(binding_schema, new)
     bindings.append(new)
-    if str(edit.get("certificate_hash") or ""):
+    # A Central Certificate Store binding names no certificate; IIS writes its port's ccs record (BINDING-9).
+    if str(edit.get("certificate_hash") or "") or int(edit.get("ssl_flags") or 0) & simiis.CENTRAL_CERT_STORE:
         rewrites.append(
             {
                 "binding": new,
-                "cert_hash": str(edit["certificate_hash"]).upper(),
+                "cert_hash": str(edit.get("certificate_hash") or "").upper(),
                 "cert_store": str(edit.get("certificate_store") or "MY"),
             }
         )
 
 
 def _commit_rewrites(state: State, doc: iisdoc.Doc, rewrites: list[dict[str, Any]]) -> None:
-    """BINDING-7: IIS writes the HTTP.sys record of each added binding with a certificate when it commits."""
+    """BINDING-7: IIS writes the HTTP.sys record of each added binding with a certificate (or of its port, ccs, for a
+    Central Certificate Store binding, HTTPSYS-14) when it commits."""
     live = [b for s in doc["sites"] for b in s["children"]["bindings"]["collection"]]
     for rewrite in rewrites:
         binding = rewrite["binding"]

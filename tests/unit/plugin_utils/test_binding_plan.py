@@ -418,18 +418,6 @@ def test_turning_sni_on_keeps_the_old_record_another_binding_shares(server):
     assert names(plan_binding(desired(sni=True), snap, NOW)) == ["binding_set_flags"]
 
 
-def test_a_central_certificate_store_binding_is_refused_instead_of_given_a_fixed_certificate_record(server):
-    # Issue 10 item 8: sslFlags SNI | CentralCertStore, no certificate on the binding; the planner must not plan a
-    # hostnameport record (or a certificate) for it.
-    snap = iis_snapshot(
-        {SITE: [{**binding(server, ssl_flags=1 | 2), "certificate_hash": "", "certificate_store": ""}]},
-        stores={"My": [(server.der, True)]},
-    )
-    with pytest.raises(OptionError, match="Central Certificate Store") as raised:
-        plan_binding(desired(negotiate_client_certificate=True), snap, NOW)
-    assert raised.value.option == "host"
-
-
 def test_a_central_certificate_store_binding_can_still_be_removed(server):
     snap = iis_snapshot({SITE: [{**binding(server, ssl_flags=1 | 2), "certificate_hash": "", "certificate_store": ""}]})
     assert names(plan_binding(desired(state="absent"), snap, NOW)) == ["binding_remove"]

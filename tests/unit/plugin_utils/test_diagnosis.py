@@ -163,3 +163,31 @@ def test_ssl_settings_set_by_a_web_config_are_reported_with_where_they_live(keys
     overridden = dataclasses.replace(snap, iis=dataclasses.replace(snap.iis, access=access))
     finding = next(f for f in check_ssl_settings(request, overridden, []) if f.id == "SSL_SETTINGS_IN_WEB_CONFIG")
     assert finding.evidence["web_config"] == corpus.SITE
+
+
+def _ccs_site(snap: Snapshot, feature_installed: bool) -> Snapshot:
+    """The corpus host with its binding turned into a Central Certificate Store one (sslFlags 3, no certificate) and
+    the ccs record of port 443 (WINDOWS_FACTS BINDING-9, HTTPSYS-10)."""
+    site = snap.iis.site(corpus.SITE)
+    binding = dataclasses.replace(site.bindings[0], ssl_flags=3, certificate_hash="", certificate_store="")
+    iis = dataclasses.replace(snap.iis, sites={corpus.SITE.lower(): dataclasses.replace(site, bindings=(binding,))})
+    record = dataclasses.replace(snap.httpsys[0], kind="ccs", key="443", cert_hash="", cert_store="")
+    features = {**(snap.features or {}), "Web-CertProvider": feature_installed}
+    return dataclasses.replace(snap, iis=iis, httpsys=(record,), features=features)
+
+
+def test_a_ccs_binding_without_web_certprovider_is_found_instead_of_a_missing_server_certificate(keys):
+    root, issuing, client, server = keys
+    found = run(_ccs_site(corpus.host_snapshot([root], [issuing], server), False), client, issuing)
+    assert found["CCS_FEATURE_MISSING"]["evidence"]["record"] == "ccs 443"
+    assert "SERVER_CERT_MISSING" not in found
+
+
+def test_a_ccs_binding_with_web_certprovider_installed_has_no_binding_finding(keys):
+    root, issuing, client, server = keys
+    found = run(_ccs_site(corpus.host_snapshot([root], [issuing], server), True), client, issuing)
+    assert not {"CCS_FEATURE_MISSING", "SERVER_CERT_MISSING", "NO_HTTPS_BINDING"} & set(found)
+
+
+def test_diagnose_gathers_the_central_certificate_store_feature():
+    assert "Web-CertProvider" in DiagnoseRequest(site=corpus.SITE, host=corpus.HOST).scope().features

@@ -233,7 +233,9 @@ def test_httpsys_set_with_a_certificate_without_key_fails(state: State, server) 
 @pytest.mark.parametrize(
     ("overrides", "complaint"),
     [
-        ({"kind": "ccs", "key": "443"}, "argument kind must be one of ipport, hostnameport"),
+        ({"kind": "scopedccs", "key": "443"}, "argument kind must be one of ipport, hostnameport, ccs"),
+        ({"kind": "ccs", "key": "443"}, "a Central Certificate Store record names no certificate_hash"),
+        ({"kind": "ccs", "key": "0.0.0.0:443", "certificate_hash": "", "certificate_store": ""}, "is not a number"),
         ({"kind": "ipport", "key": "www.contoso.com:443"}, "does not start with an IP address"),
         ({"key": "www.contoso.com"}, "is not '<address>:<port>'"),
         ({"app_id": "iis"}, "is not a GUID"),
@@ -261,3 +263,13 @@ def test_httpsys_remove_of_a_missing_record_changes_nothing(state: State) -> Non
     result = SimulatedHost(state).apply([{"op": "httpsys_remove", "key": "0.0.0.0:443", "kind": "hostnameport"}])
     assert result["changed"] is False
     assert seed.httpsys_record(state, "ipport", "0.0.0.0:443") is not None
+
+
+def test_httpsys_set_writes_a_ccs_record_without_a_certificate(state: State, server) -> None:
+    # No certificate in any store: a ccs record names none, so netsh does not look for one (HTTPSYS-10).
+    result = SimulatedHost(state).apply(
+        [set_op(server.first, kind="ccs", key="443", certificate_hash="", certificate_store="")]
+    )
+    assert not result.get("failed"), result.get("msg")
+    record = httpsys.get_binding(state, "443", "ccs")
+    assert (record["cert_hash"], record["default_flags"] & httpsys.NEGOTIATE_CLIENT_CERT) == (None, 0x2)

@@ -229,11 +229,54 @@ def test_binding_ops_fail_when_iis_is_not_installed(state: State, server) -> Non
     assert "IIS is not installed" in result["msg"]
 
 
-def test_binding_add_with_the_central_certificate_store_bit_is_refused(state: State, server) -> None:
+def test_binding_add_with_the_central_certificate_store_bit_and_a_certificate_is_refused(state: State, server) -> None:
     with_keys(state, server.first)
     result = apply(state, add_op(server.first, ssl_flags=1 | 2))
     assert result["failed"] is True
-    assert "central certificate store" in result["msg"]
+    assert "takes no certificate_hash" in result["msg"]
+
+
+def ccs_add_op(bi: str = SNI_BI, ssl_flags: int = 1 | 2) -> dict[str, Any]:
+    return {
+        "op": "binding_add",
+        "site": SITE,
+        "binding_information": bi,
+        "ssl_flags": ssl_flags,
+        "certificate_hash": "",
+        "certificate_store": "",
+    }
+
+
+def test_a_ccs_binding_gets_the_ccs_record_of_its_port_at_commit(state: State) -> None:
+    assert apply(state, ccs_add_op())["changed"] is True
+    record = httpsys.get_binding(state, "443", "ccs")
+    assert (record["cert_hash"], record["cert_store"], record["app_id"]) == (None, None, httpsys.IIS_APP_ID)
+    assert httpsys.get_binding(state, "www.contoso.com:443", "hostnameport") is None
+
+
+def test_a_fixed_binding_turned_to_ccs_gets_the_ccs_record_and_keeps_its_hostnameport_one(state: State, server) -> None:
+    # Remove(old, $true) keeps the old record (BINDING-2): deleting it is the planner's httpsys_remove.
+    with_keys(state, server.first)
+    apply(state, add_op(server.first))
+    assert apply(state, ccs_add_op())["changed"] is True
+    assert httpsys.get_binding(state, "www.contoso.com:443", "hostnameport") is not None
+    assert httpsys.get_binding(state, "443", "ccs") is not None
+
+
+def test_binding_set_flags_does_not_turn_the_central_certificate_store_bit_on(state: State, server) -> None:
+    with_keys(state, server.first)
+    apply(state, add_op(server.first))
+    result = apply(state, set_flags_op(1 | 2))
+    assert result["failed"] is True
+    assert "binding_add replaces the binding" in result["msg"]
+
+
+def test_binding_set_cert_is_refused_on_a_ccs_binding(state: State, server) -> None:
+    with_keys(state, server.first)
+    apply(state, ccs_add_op())
+    result = apply(state, set_cert_op(server.first))
+    assert result["failed"] is True
+    assert "Central Certificate Store" in result["msg"]
 
 
 @pytest.mark.parametrize("ssl_flags", [-1, 256])
