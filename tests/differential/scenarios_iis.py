@@ -250,6 +250,21 @@ IIS_SCENARIOS: tuple[Scenario, ...] = (
         [_apply(_binding("binding_set_flags", ssl_flags=32))],
         _seeded(_server_certificate, lambda state: seed.add_binding(state, SITE, "*:443:", 0, _THUMBPRINT, "My")),
     ),
+    # turning SNI on replaces the binding (Remove(old, $true), BINDING-2): IIS writes the new key's record at commit and
+    # the ip:port record stays for the planner's httpsys_remove (issue 10 item 12)
+    Scenario(
+        "iis-binding-sni-on-keeps-the-old-record",
+        [
+            _apply(
+                {
+                    **_binding("binding_add", ssl_flags=1, certificate_hash=_THUMBPRINT, certificate_store="My"),
+                    "binding_information": _CCS_BI,
+                }
+            ),
+            _gather({"sites": [SITE], "httpsys": True}),
+        ],
+        _seeded(_server_certificate, lambda state: seed.add_binding(state, SITE, _CCS_BI, 0, _THUMBPRINT, "My")),
+    ),
     # --- Central Certificate Store bindings (issue 10 item 8, BINDING-9): no certificate, the ccs record at commit ---
     Scenario(
         "iis-binding-add-ccs",

@@ -233,7 +233,7 @@ def view_binding(state: State, binding: dict[str, Any]) -> dict[str, Any]:
 
 #: Transient key of the state (never saved): the HTTP.sys rewrites of the uncommitted IIS run, keyed by
 #: site and binding information (case-insensitive), each ``{"site", "binding_information", "cert_hash",
-#: "cert_store", "old_endpoint"}``; ``old_endpoint`` is the record key the binding had when the run began.
+#: "cert_store"}``.
 UNCOMMITTED = "_iis_uncommitted_rewrites"
 
 
@@ -259,13 +259,7 @@ def _queue_rewrite(state: State, site_name: str, binding: dict[str, Any], cert_h
     ident = _ident(site_name, binding["binding_information"])
     entry = _pending(state).setdefault(
         ident,
-        {
-            "site": site_name,
-            "binding_information": binding["binding_information"],
-            "old_endpoint": _endpoint_or_none(binding)
-            if view_binding(state, binding)["certificate_hash"] or binding["ssl_flags"] & CENTRAL_CERT_STORE
-            else None,
-        },
+        {"site": site_name, "binding_information": binding["binding_information"]},
     )
     entry.update(cert_hash=cert_hash, cert_store=cert_store)
 
@@ -273,35 +267,19 @@ def _queue_rewrite(state: State, site_name: str, binding: dict[str, Any], cert_h
 def commit_run(state: State) -> None:
     """Commit the IIS run: IIS writes a fresh HTTP.sys record for every binding the run added or changed
     (certificate, IIS app id, the TLS bits mirrored from sslFlags; client-certificate options gone) and
-    deletes the record a binding left behind when its key changed, unless another https binding uses it."""
+    leaves the record a binding left behind when its key changed: the engine replaces a binding with
+    ``Remove(old, $true)`` (removeConfigOnly, BINDING-2), which keeps it; the planner removes it with ``httpsys_remove``
+    when no other binding uses it (issue 10 items 10 and 12)."""
     for entry in state.pop(UNCOMMITTED, {}).values():
         found = find_site(state, entry["site"])
         binding = None if found is None else find_binding(found[1], entry["binding_information"])
         if binding is None:
             continue  # removed later in the same run
         kind, key = httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
-        old = entry["old_endpoint"]
-        moved = old is not None and (old[0] != kind or old[1].casefold() != key.casefold())
-        # A switch to or from the Central Certificate Store keeps the record the binding left, as Remove(old, $true)
-        # does (BINDING-2) and the Windows model (tests/winmodel/iis.py) does for every move; the planner deletes it.
-        # The deletion on an SNI move is this simulator's older model (issue 10 item 12), unverified either way.
-        if moved and "ccs" not in (old[0], kind) and not _endpoint_in_use(state, (old[0], old[1]), binding):
-            httpsys.delete_binding(state, old[1], old[0])
         record = httpsys.iis_record(
             kind, key, entry["cert_hash"], entry["cert_store"], mirrored_flags(binding["ssl_flags"])
         )
         httpsys.put_binding(state, record)
-
-
-def _endpoint_in_use(state: State, endpoint: tuple[str, str], besides: dict[str, Any]) -> bool:
-    for site in _iis(state)["sites"].values():
-        for binding in _https(site):
-            if binding is besides:
-                continue
-            other = _endpoint_or_none(binding)
-            if other is not None and other[0] == endpoint[0] and other[1].casefold() == endpoint[1].casefold():
-                return True
-    return False
 
 
 def _require_binding(state: State, site_name: str, binding_information: str) -> tuple[str, dict[str, Any]]:

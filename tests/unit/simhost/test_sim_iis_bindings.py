@@ -395,19 +395,21 @@ def test_set_flags_to_the_same_value_changes_nothing(state: State, server) -> No
     assert seed.httpsys_record(state, "hostnameport", "www.contoso.com:443") == before
 
 
-def test_turning_sni_on_moves_the_record_and_deletes_the_old_key(state: State, server) -> None:
+def test_turning_sni_on_writes_the_new_keys_record_and_leaves_the_old_one(state: State, server) -> None:
+    # The engine replaces the binding with Remove(old, $true), which keeps the old record (BINDING-2); the planner
+    # removes it with httpsys_remove when no other binding uses it (issue 10 items 10 and 12).
     with_keys(state, server.first)
     seed.add_binding(state, SITE, SNI_BI, ssl_flags=0, certificate_hash=server.first.thumbprint)
     apply(state, set_flags_op(1))
-    assert seed.httpsys_record(state, "ipport", "0.0.0.0:443") is None
+    assert seed.httpsys_record(state, "ipport", "0.0.0.0:443")["cert_hash"] == server.first.thumbprint
     assert seed.httpsys_record(state, "hostnameport", "www.contoso.com:443")["cert_hash"] == server.first.thumbprint
 
 
-def test_turning_sni_off_moves_the_record_back_to_ipport(state: State, server) -> None:
+def test_turning_sni_off_writes_the_ipport_record_and_leaves_the_sni_one(state: State, server) -> None:
     with_keys(state, server.first)
     seed.add_binding(state, SITE, SNI_BI, ssl_flags=1, certificate_hash=server.first.thumbprint)
     apply(state, set_flags_op(0))
-    assert seed.httpsys_record(state, "hostnameport", "www.contoso.com:443") is None
+    assert seed.httpsys_record(state, "hostnameport", "www.contoso.com:443")["cert_hash"] == server.first.thumbprint
     assert seed.httpsys_record(state, "ipport", "0.0.0.0:443")["cert_hash"] == server.first.thumbprint
 
 
