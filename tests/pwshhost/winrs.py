@@ -18,7 +18,7 @@ behind WinRM"):
   directory, as a WinRS process starts in the user's profile with its temp folder;
 - exit codes are 8-bit on Linux (Windows: 32-bit); the run log records what pwsh returned.
 
-Failures (docs/TESTING.md, "Failures on the pwsh host behind WinRM"): a connection drop seeded on the host
+Failures (docs/TESTING.md, "The pwsh host behind WinRM"): a connection drop seeded on the host
 (``simhost.seed.add_connection_drop``) stops the module run before its stdin closes, so nothing runs, and the endpoint
 resets the connection on its Receive; :meth:`PwshRunner.kill_mid_run` kills the next module run of a mode right after
 its n-th change to the host took effect, as a process ended by TerminateProcess stops where it is.
@@ -123,6 +123,7 @@ class PwshCommand:
     _task: asyncio.Task[None] | None = None
     _terminated: bool = False
     _armed: bool = False
+    _stdin_done: float | None = None
 
     def __post_init__(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -193,14 +194,15 @@ class PwshCommand:
             while (chunk := await self._stdin_queue.get()) is not None:
                 writer.write(chunk)
                 await writer.drain()
+            self._stdin_done = time.monotonic()
             self.description = _describe(bytes(self._stdin))
             if self.description.get("refused"):
-                process.kill()
+                self._kill()
                 self._stderr.extend(self.description["refused"].encode())
                 return
             mode = self.description.get("mode")
             if isinstance(mode, str) and self._connection_dropped(mode):
-                process.kill()  # before stdin closes: the bootstrap has not run anything yet
+                self._kill()  # before stdin closes: the bootstrap has not run anything yet
                 return
             kill = next((kill for kill in self.kills if kill.mode == mode), None)
             if kill is not None:
@@ -261,6 +263,8 @@ class PwshCommand:
             rc=None if dropped else self._exit_code,
             reply=dropped or self._reply.decode("utf-8", "replace"),
             host_seconds=round(time.monotonic() - self._started, 3),
+            # from the Command to the last Send: the payload on the wire while pwsh starts (tools/bench_wire.py)
+            stdin_seconds=None if self._stdin_done is None else round(self._stdin_done - self._started, 3),
             **simhost_endpoint._details(payload),
         )
         record_run(self.host.state_dir, self.host.name, entry)
