@@ -194,7 +194,6 @@ class PwshCommand:
             while (chunk := await self._stdin_queue.get()) is not None:
                 writer.write(chunk)
                 await writer.drain()
-            self._stdin_done = time.monotonic()
             self.description = _describe(bytes(self._stdin))
             if self.description.get("refused"):
                 self._kill()
@@ -275,6 +274,7 @@ class PwshCommand:
         self._stdin.extend(data)
         self._stdin_queue.put_nowait(data)
         if end:
+            self._stdin_done = time.monotonic()  # the last Send arrived
             self._stdin_queue.put_nowait(None)
 
     async def read(self, timeout: float, budget: int) -> Output | None:
