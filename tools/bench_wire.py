@@ -211,8 +211,9 @@ gather and apply, the Windows model's answers), Ansible's start (a playbook with
 and WinRM outside the processes' lifetimes (the action plugin's planning, building the payload, the shell's Create
 and Delete, the last Receive; the wall time left over, 0 when the overlaps below exceed it) and, as a part of the
 processes' time, the WinRM transfer of the payload (from each Command to its last Send, while pwsh starts: WinRS
-starts the process at the Command). On a loaded machine every figure is inflated; compare the rows of one block, not
-blocks with each other.
+starts the process at the Command). On a loaded machine every figure is inflated and a difference of a few seconds
+between rows can be the load, not a cost (a median of 3 runs on a shared machine); compare rows of one block, not
+blocks with each other, and measure on a quiet machine before relying on the split.
 
 Measured by `tools/bench_wire.py` (`.venv/bin/python tools/bench_wire.py 3`; `.venv-oldest/bin/python` for 2.16).
 
