@@ -256,11 +256,16 @@ def write_report(
         "`.build/bench/winrm-<hosts>/<run>.log` (WinRM).",
         "",
     ]
-    path.write_text(keep_section(path, ARGSPEC_SECTION, "\n".join(text)))
+    page = "\n".join(text)
+    for kept in (ARGSPEC_SECTION, WIRE_SECTION):
+        page = keep_section(path, kept, page)
+    path.write_text(page)
 
 
 #: written by tools/bench_argspec.py, kept when ``make bench`` rewrites the rest of the page
 ARGSPEC_SECTION = "## The role's argument check"
+#: written by tools/bench_wire.py, kept likewise
+WIRE_SECTION = "## On the pwsh host behind WinRM (pwsh 7 on .NET, Linux)"
 _BEFORE = "## What cannot be measured here"
 
 

@@ -33,6 +33,16 @@ from .snapshot import Scope, Snapshot
 HOST_STATE = "mtls.iis.host_state"
 
 
+def is_transport_error(exc: BaseException) -> bool:
+    """A connection lost under the connection plugin: the OS's (reset, refused, broken pipe) or the HTTP library's.
+
+    ``ansible.builtin.winrm`` wraps only timeouts in ``AnsibleConnectionFailure``; a connection reset while a command
+    runs reaches the action as ``requests``' ``ConnectionError`` (an ``OSError``), which is a lost connection all the
+    same (issue 13: unreachable, with what is known of the apply).
+    """
+    return isinstance(exc, ConnectionError) or type(exc).__module__.split(".")[0] in ("requests", "urllib3")
+
+
 class HostUnreachable(Exception):
     """The connection to the host failed (a transport error, not an answer of the host)."""
 
@@ -133,6 +143,12 @@ class HostStateAction(ActionBase):
             ) from exc
         except AnsibleError as exc:
             raise HostStateError(f"running {HOST_STATE} failed: {to_text(exc)}") from exc
+        except OSError as exc:
+            if not is_transport_error(exc):
+                raise
+            raise HostUnreachable(
+                f"the connection to the host was lost while running {HOST_STATE}: {to_text(exc)}"
+            ) from exc
 
     def _gather(self, scope: Scope, task_vars: dict[str, Any]) -> Snapshot:
         reply = self._host_state({"mode": "gather", "scope": scope.to_wire()}, task_vars)
@@ -158,6 +174,15 @@ class HostStateAction(ActionBase):
             }
         except HostStateError as exc:
             return {"failed": True, "changed": False, "msg": f"{exc}; which of the plan's ops ran is not known."}
+        if reply.get("failed") and "results" not in reply:
+            # host_state never reported (its process was killed or died): ops may have run, none is known to have
+            return {
+                "failed": True,
+                "changed": False,
+                "msg": f"{HOST_STATE} ended without reporting what it applied: {reply.get('msg', 'no message')}. "
+                f"Which of the plan's {len(described)} op(s) ran is not known (see plan): run the task again, the plan "
+                "is recomputed from the host's state.",
+            }
         ran = reply.get("results") or []
         ops_ran = [{**described[r["index"]], **_op_outcome(r)} for r in ran if 0 <= r.get("index", -1) < len(described)]
         # A moved certificate is still on the host; only removed ones come back to the controller.

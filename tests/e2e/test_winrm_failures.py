@@ -6,11 +6,11 @@ of one host: the task's outcome, that nothing is reported applied that was not (
 lists no op that ran), and that the rerun converges. The endpoint answers as Windows does (WINDOWS_FACTS WINRM-2
 … WINRM-5).
 
-How a connection failure is reported depends on what the ``winrm`` connection raises: since issue 13,
-``plugins/plugin_utils/action_base.py`` lets an ``AnsibleConnectionFailure`` through, so a connection that cannot be
-made (a rejected password, no shell left) reports the host *unreachable*. A connection reset while a command runs
-reaches the action as the raw ``requests`` ``ConnectionError`` (ansible.builtin.winrm wraps only its timeouts in
-``AnsibleConnectionFailure``), so that task is *failed*, with the reset named.
+How a connection failure is reported: since issue 13, ``plugins/plugin_utils/action_base.py`` lets an
+``AnsibleConnectionFailure`` through, so a connection that cannot be made (a rejected password, no shell left) reports
+the host *unreachable*. A connection reset while a command runs reaches the action as the raw ``requests``
+``ConnectionError`` (ansible.builtin.winrm wraps only its timeouts in ``AnsibleConnectionFailure``); the action reports
+that lost connection *unreachable* as well, with the reset named and the plan kept (issue 21).
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from wsman.service import Limits
 TASK = "under test"
 #: how a task whose connection could not be made is reported (AnsibleConnectionFailure, issue 13)
 CONNECTION_FAILURE = "unreachable"
-#: how a task whose connection was reset while the module ran is reported (the winrm plugin raises requests' error)
-RESET_DURING_COMMAND = "failed"
+#: how a task whose connection was reset while the module ran is reported (the winrm plugin raises requests' error,
+#: the action reports the lost connection as issue 13 says)
+RESET_DURING_COMMAND = "unreachable"
 #: a read timeout: the winrm plugin raises AnsibleConnectionFailure (2.16 and newer alike), so the host is unreachable
 READ_TIMEOUT = CONNECTION_FAILURE
 #: ansible.builtin.winrm re-creates the shell on ERROR_WSMAN_QUOTA_MAX_OPERATIONS where it has _winrm_run_command
@@ -161,7 +162,7 @@ def test_payload_over_max_envelope_size_runs_nothing_and_the_rerun_with_the_defa
 # -- connection reset during Receive, after the apply ran --------------------------------------------------
 
 
-def test_reset_after_the_apply_ran_fails_the_task_without_claiming_a_change(scenario):
+def test_reset_after_the_apply_ran_is_unreachable_without_claiming_a_change(scenario):
     assert scenario.outcome("reset") == RESET_DURING_COMMAND
     assert "Connection reset by peer" in scenario.result("reset")["msg"]
     assert scenario.reported_nothing_applied("reset")

@@ -17,6 +17,11 @@ behind WinRM"):
 - ``TEMP``/``TMP``, ``USERPROFILE`` and the working directory are the host's own profile directory under the state
   directory, as a WinRS process starts in the user's profile with its temp folder;
 - exit codes are 8-bit on Linux (Windows: 32-bit); the run log records what pwsh returned.
+
+Failures (docs/TESTING.md, "The pwsh host behind WinRM"): a connection drop seeded on the host
+(``simhost.seed.add_connection_drop``) stops the module run before its stdin closes, so nothing runs, and the endpoint
+resets the connection on its Receive; :meth:`PwshRunner.kill_mid_run` kills the next module run of a mode right after
+its n-th change to the host took effect, as a process ended by TerminateProcess stops where it is.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import os
 import re
 import shlex
+import signal
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -33,11 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from simhost import endpoint as simhost_endpoint
+from simhost.faults import take_connection_drop
 from simhost.payload import PayloadError, decode_payload
 from simhost.recorder import make_entry, record_run
 from simhost.runner import short_module_name
 from simhost.state import load_state, save_state
 from support.pwsh import find_pwsh
+from winmodel.server import on_change
 from wsman.commands import HostContext, encoded_script
 from wsman.soap import Output
 
@@ -76,6 +85,16 @@ def pwsh_argv(command_line: str, pwsh: Path) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class Kill:
+    """Kill the next module run in ``mode`` right after its ``after_changes``-th change to the host took effect,
+    counting only the calls of boundary function ``function`` when one is named."""
+
+    mode: str
+    after_changes: int = 1
+    function: str | None = None
+
+
 def profile_dir(host: HostContext) -> Path:
     """The host's user profile: the working directory of its processes, TEMP under it."""
     return host.state_dir / f"{host.name}.profile"
@@ -90,6 +109,7 @@ class PwshCommand:
     console_stdin: bool
     socket: str
     pwsh: Path
+    kills: list[Kill] = field(default_factory=list)
     description: dict[str, Any] = field(default_factory=dict)
     _stdin: bytearray = field(default_factory=bytearray)
     _stdin_queue: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
@@ -102,6 +122,8 @@ class PwshCommand:
     _started: float = field(default_factory=time.monotonic)
     _task: asyncio.Task[None] | None = None
     _terminated: bool = False
+    _armed: bool = False
+    _stdin_done: float | None = None
 
     def __post_init__(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -112,8 +134,12 @@ class PwshCommand:
         except Exception:  # a failure of this runner: the command fails visibly instead of hanging the Receive
             self._finish(1, stderr=f"pwsh host: {traceback.format_exc()}".encode())
 
+    @property
+    def _state_path(self) -> Path:
+        return simhost_endpoint.host_file(self.host.state_dir, self.host.name)
+
     async def _start_and_wait(self) -> None:
-        state_path = simhost_endpoint.host_file(self.host.state_dir, self.host.name)
+        state_path = self._state_path
         if not state_path.exists():
             save_state(state_path, load_state(state_path))  # the model starts from the same fresh host
         home = profile_dir(self.host)
@@ -131,15 +157,25 @@ class PwshCommand:
             await asyncio.sleep(self.host.process_delay)
         stdin = asyncio.subprocess.DEVNULL if self.console_stdin else asyncio.subprocess.PIPE
         process = await asyncio.create_subprocess_exec(
-            *argv, stdin=stdin, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=home
+            *argv,
+            stdin=stdin,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=home,
+            start_new_session=True,  # its own process group: a kill takes its children too, as WinRS's job object does
         )
         self._process = process
         if self._terminated:
             self._kill()
         readers = [self._pump(process.stdout, self._stdout), self._pump(process.stderr, self._stderr)]
         feeder = [] if self.console_stdin else [self._feed(process)]
-        await asyncio.gather(*readers, *feeder)
-        self._finish(await process.wait())
+        try:
+            await asyncio.gather(*readers, *feeder)
+            self._finish(await process.wait())
+        finally:
+            if self._armed:
+                on_change(state_path, None)
 
     async def _pump(self, stream: asyncio.StreamReader | None, buffer: bytearray) -> None:
         while stream is not None and (chunk := await stream.read(65536)):
@@ -160,12 +196,48 @@ class PwshCommand:
                 await writer.drain()
             self.description = _describe(bytes(self._stdin))
             if self.description.get("refused"):
-                process.kill()
+                self._kill()
                 self._stderr.extend(self.description["refused"].encode())
                 return
+            mode = self.description.get("mode")
+            if isinstance(mode, str) and self._connection_dropped(mode):
+                self._kill()  # before stdin closes: the bootstrap has not run anything yet
+                return
+            kill = next((kill for kill in self.kills if kill.mode == mode), None)
+            if kill is not None:
+                self.kills.remove(kill)
+                self._arm(kill, process.pid)
             writer.close()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the process ended without reading all of its stdin, as it may on Windows
+
+    def _connection_dropped(self, mode: str) -> bool:
+        """Whether a connection drop seeded on the host fires before this run (``simhost.faults``): the payload never
+        reaches the host; the endpoint resets the connection on the Receive (``description["dropped"]``)."""
+        state = load_state(self._state_path)
+        if not take_connection_drop(state, mode):
+            return False
+        save_state(self._state_path, state)
+        self.description["dropped"] = f"the connection to the host was lost before {mode} reached it"
+        return True
+
+    def _arm(self, kill: Kill, pid: int) -> None:
+        """Kill the process from the Windows model's thread once ``kill.after_changes`` calls changed the host, before
+        the last of them answers: the change took effect, the module never learns it."""
+        changes: list[str] = []
+
+        def changed(function: str) -> None:
+            if kill.function is not None and function != kill.function:
+                return
+            changes.append(function)
+            if len(changes) == kill.after_changes:
+                on_change(self._state_path, None)
+                self.description["killed_after"] = list(changes)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+
+        self._armed = True
+        on_change(self._state_path, changed)
 
     def _finish(self, exit_code: int, stderr: bytes = b"") -> None:
         self._stderr.extend(stderr)
@@ -182,13 +254,16 @@ class PwshCommand:
         except PayloadError:
             return  # not a module run (put_file and the like): the wire log has it
         name = payload.module_name or (payload.actions[-1] if payload.actions else "unknown")
+        dropped = self.description.get("dropped")
         entry = make_entry(
             short_module_name(name),
             bytes_in=payload.byte_count,
             bytes_out=len(self._reply),
-            rc=self._exit_code,
-            reply=self._reply.decode("utf-8", "replace"),
+            rc=None if dropped else self._exit_code,
+            reply=dropped or self._reply.decode("utf-8", "replace"),
             host_seconds=round(time.monotonic() - self._started, 3),
+            # from the Command to the last Send: the payload on the wire while pwsh starts (tools/bench_wire.py)
+            stdin_seconds=None if self._stdin_done is None else round(self._stdin_done - self._started, 3),
             **simhost_endpoint._details(payload),
         )
         record_run(self.host.state_dir, self.host.name, entry)
@@ -199,6 +274,7 @@ class PwshCommand:
         self._stdin.extend(data)
         self._stdin_queue.put_nowait(data)
         if end:
+            self._stdin_done = time.monotonic()  # the last Send arrived
             self._stdin_queue.put_nowait(None)
 
     async def read(self, timeout: float, budget: int) -> Output | None:
@@ -224,7 +300,7 @@ class PwshCommand:
     def _kill(self) -> None:
         if self._process is not None and self._process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                self._process.kill()
+                os.killpg(self._process.pid, signal.SIGKILL)
 
 
 def _describe(stdin: bytes) -> dict[str, Any]:
@@ -246,6 +322,15 @@ class PwshRunner:
     def __init__(self, socket: str, pwsh: Path | None = None) -> None:
         self.socket = socket
         self.pwsh = pwsh or find_pwsh()
+        #: pending kills, shared with the commands (each takes the first of its mode)
+        self.kills: list[Kill] = []
+
+    def kill_mid_run(self, mode: str = "apply", after_changes: int = 1, function: str | None = None) -> None:
+        """The next module run in ``mode`` is killed (SIGKILL; TerminateProcess on Windows) right after its
+        ``after_changes``-th change to the host took effect (of boundary function ``function``, when named: the
+        Windows model counts every call that changed the host file, a registry key created on the way included),
+        before it can report that change."""
+        self.kills.append(Kill(mode, after_changes, function))
 
     def start(self, host: HostContext, command_line: str, console_stdin: bool) -> PwshCommand:
-        return PwshCommand(host, command_line, console_stdin, self.socket, self.pwsh)
+        return PwshCommand(host, command_line, console_stdin, self.socket, self.pwsh, self.kills)

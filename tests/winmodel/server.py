@@ -23,6 +23,7 @@ import socketserver
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,32 @@ from winmodel.errors import UnknownFunction, WindowsError_
 
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
+#: host file (real path) -> what runs after a call changed it, before the fake gets its answer
+_AFTER_CHANGE: dict[str, Callable[[str], None]] = {}
 
 
 def _lock(path: str) -> threading.Lock:
     with _LOCKS_GUARD:
         return _LOCKS.setdefault(os.path.realpath(path), threading.Lock())
+
+
+def on_change(state_path: Path, callback: Callable[[str], None] | None) -> None:
+    """Run ``callback(function)`` after every call that changes the host file ``state_path``, before the calling
+    fake gets its answer (None removes it). Tests stop a pwsh process there: the change took effect, the module
+    never learns it did (``pwshhost.winrs``, a process killed mid-apply)."""
+    key = os.path.realpath(state_path)
+    with _LOCKS_GUARD:
+        if callback is None:
+            _AFTER_CHANGE.pop(key, None)
+        else:
+            _AFTER_CHANGE[key] = callback
+
+
+def _changed(state_path: Path, function: str) -> None:
+    with _LOCKS_GUARD:
+        callback = _AFTER_CHANGE.get(os.path.realpath(state_path))
+    if callback is not None:
+        callback(function)
 
 
 def decode(value: Any) -> Any:
@@ -71,8 +93,11 @@ def call(request: dict[str, Any]) -> dict[str, Any]:
             state = load_state(state_path)
             before = copy.deepcopy(state)
             value = answer(state, decode(request.get("parameters") or {}))
-            if state != before:
+            changed = state != before
+            if changed:
                 save_state(state_path, state)
+        if changed:
+            _changed(state_path, str(request["function"]))
     except WindowsError_ as err:
         reply: dict[str, Any] = {"ok": False, "error": str(err)}
         if err.exception_type is not None:

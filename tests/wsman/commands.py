@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from simhost import endpoint as simhost_endpoint
+from simhost.errors import ConnectionDropped
 from simhost.payload import NEW_SEPARATOR, PayloadError, decode_payload
 
 from wsman.soap import Output
@@ -53,7 +54,8 @@ class HostContext:
 class Command(Protocol):
     """One process started by a WinRS Command request."""
 
-    #: what the command is, once known (``kind``: module/raw/put_file; ``module``, ``mode``): for records and tests
+    #: what the command is, once known (``kind``: module/raw/put_file; ``module``, ``mode``): for records and tests;
+    #: ``dropped`` (the reason) when the connection to the host is lost on this command: its Receive gets a reset
     description: dict[str, Any]
 
     async def write(self, data: bytes, end: bool) -> None:
@@ -110,7 +112,11 @@ class SimulatedCommand:
     async def _run(self, in_data: bytes | None) -> None:
         if self.host.process_delay:
             await asyncio.sleep(self.host.process_delay)
-        rc, stdout, stderr = self._execute(in_data)
+        try:
+            rc, stdout, stderr = self._execute(in_data)
+        except ConnectionDropped as err:  # a seeded drop or a disconnect fault: the endpoint resets the connection
+            self.description["dropped"] = str(err)
+            rc, stdout, stderr = -1, b"", b""
         self._pending = _Pending(stdout, stderr, rc)
         self._finished.set()
 

@@ -194,6 +194,10 @@ class Endpoint:
         """The host at ``address`` fails its next matching Receive this way."""
         self._sync(lambda: self._hosts[address].misbehaviours.append(misbehaviour))
 
+    def runner_of(self, address: str) -> CommandRunner:
+        """What executes the commands of the host at ``address`` (to make a pwsh process fail mid-run, say)."""
+        return self._hosts[address].shells.runner
+
     def set_limits(self, address: str, limits: service.Limits) -> None:
         def apply() -> None:
             self._hosts[address].shells.limits = limits
@@ -348,6 +352,9 @@ class Endpoint:
             if op == "Receive":
                 command = shells.command_of(request, user)
                 envelope = await shells.receive(request, user)
+                if command.description.get("dropped"):
+                    # a connection drop seeded on the host (simhost.faults): the client gets no answer at all
+                    return _Reply(0, op="Receive-dropped", reset=True)
                 misbehaviour = host.take(command.description)
                 if misbehaviour is not None and misbehaviour.kind == "reset":
                     return _Reply(0, op="Receive-reset", reset=True)

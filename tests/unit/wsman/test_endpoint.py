@@ -286,3 +286,21 @@ def test_reset_misbehaviour_runs_the_command_then_drops_the_connection(endpoint,
     ops = Counter(entry["op"] for entry in read_wire(tmp_path, "web01"))
     assert ops["Receive-reset"] == 1
     assert (tmp_path / "web01.runs.jsonl").read_text().count('"raw"') == 1  # it did run on the host
+
+
+class DroppedRunner:
+    """A command the host's connection was lost on (a seeded drop): the runner marks it, the endpoint resets."""
+
+    def start(self, host: HostContext, command_line: str, console_stdin: bool) -> FixedOutput:
+        return FixedOutput(10, description={"kind": "module", "mode": "apply", "dropped": "lost before apply"})
+
+
+def test_a_command_marked_dropped_gets_its_connection_reset_on_the_receive(endpoint, tmp_path):
+    address = endpoint.reserve_address()
+    address, port = endpoint.add_host("web02", tmp_path, Listener(users=USERS), address=address, runner=DroppedRunner())
+    protocol = client(f"http://{address}:{port}/wsman")
+    shell = protocol.open_shell()
+    command = protocol.run_command(shell, "powershell")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        protocol.get_command_output(shell, command)
+    assert [entry["op"] for entry in read_wire(tmp_path, "web02")][-1] == "Receive-dropped"
