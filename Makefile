@@ -18,7 +18,7 @@ VENV_MUTATION ?= .venv-mutation
 # e2e tests run one file per pytest-xdist worker (a file's fleets and endpoints are module fixtures); -n auto = cores
 E2E_XDIST   ?= -n auto --dist loadfile
 
-.PHONY: demo test test-lane-cpu test-lane-one-core system-packages bench mutation mutation-ps mutation-sample lint unit-newest unit-oldest pester e2e-pwsh e2e-pwsh-test psstatic e2e-wire sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
+.PHONY: demo test test-lane-cpu test-lane-one-core system-packages bench mutation mutation-ps mutation-sample lint unit-newest unit-oldest pester e2e-pwsh e2e-pwsh-test psstatic e2e-wire e2e-wire-test sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt tests/requirements-publish.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -156,6 +156,15 @@ e2e-wire: $(VENV)/.installed $(VENV_OLDEST)/.installed
 		MTLS_WIRE_SCENARIOS=$(WIRE_SCENARIOS) $$venv/bin/python -m pytest tests/wire -q -p no:cacheprovider || exit 1; \
 	done
 
+# What make test runs of it: the six subset scenarios (two per transport: gathers, a changing and an unchanged
+# converge with their round trips, a failure mid-apply, check mode) and the runner's own tests on both ansible-core
+# versions; the failure paths and the 500-certificate gather on the newest (make e2e-wire runs them on both).
+e2e-wire-test: $(VENV)/.installed $(VENV_OLDEST)/.installed
+	@tools/find-pwsh >/dev/null
+	MTLS_WIRE_SCENARIOS=subset $(VENV)/bin/python -m pytest tests/wire -q -p no:cacheprovider
+	MTLS_WIRE_SCENARIOS=subset $(VENV_OLDEST)/bin/python -m pytest tests/wire/test_wire_differential.py \
+		tests/wire/test_pwsh_runner.py -q -p no:cacheprovider
+
 # ansible-test sanity, offline, every test but pslint (PSScriptAnalyzer cannot be installed here).
 sanity-newest: $(VENV)/.installed
 	$(VENV)/bin/python tools/run_ansible_test.py sanity
@@ -175,7 +184,7 @@ dist: $(VENV)/.installed
 # make test: lint, the Debian packages and both virtualenvs first, then two lanes side by side (-j2), each running its
 # stages in order: the CPU lane (the xdist unit and e2e suites and the differential test, both cores each) and the
 # one-core lane (ansible-test sanity, Pester, galaxy-importer: one process at a time, much of it pip filling
-# ansible-test's virtualenvs), so both cores stay busy (docs/TESTING.md "Layers"). --output-sync prints each stage's
+# ansible-test's virtualenvs; then the WinRM-path tests), so both cores stay busy (docs/TESTING.md "Layers"). --output-sync prints each stage's
 # output in one piece when it ends.
 test: lint system-packages $(VENV_OLDEST)/.installed
 	$(MAKE) -j2 --output-sync=target test-lane-cpu test-lane-one-core
@@ -189,6 +198,7 @@ test-lane-one-core:
 	$(MAKE) sanity-newest
 	$(MAKE) sanity-oldest
 	$(MAKE) pester
+	$(MAKE) e2e-wire-test
 	$(MAKE) publish-check
 
 clean:
