@@ -279,7 +279,13 @@ SCENARIOS = {
         "n/a",
         # SSL Settings unlocked and set in the site's web.config (IISCONFIG-13): no module writes there, so the fix is
         # the administrator's: take sslFlags out of the web.config (applicationHost.config counts again)
-        lambda f, k: edit(f, lambda s: seed.set_web_config_flags(s, SITE, "Ssl, SslNegotiateCert, SslRequireCert")),
+        lambda f, k: edit(
+            f,
+            lambda s: (
+                seed.unlock_ssl_settings(s, SITE),
+                seed.set_web_config_flags(s, SITE, "Ssl, SslNegotiateCert, SslRequireCert"),
+            ),
+        ),
         lambda f, k: edit(f, lambda s: seed.set_web_config_flags(s, SITE, None)),
     ),
     "no_https_binding": Scenario(
