@@ -148,7 +148,8 @@ e2e-pwsh-test:
 # Our PowerShell behind the WinRM endpoint (issue 21, tests/wire, docs/TESTING.md): the differential scenarios with the
 # pwsh host reached over ansible.builtin.winrm and pywinrm (Basic over HTTPS, NTLM with message encryption, certificate
 # authentication), a pwsh process per WinRS command, on the newest ansible-core and on 2.16. WIRE_SCENARIOS=subset: the
-# six scenarios proposed for make test, spread over the three transports; all (default): every scenario per transport.
+# six scenarios make test runs, spread over the three transports; spread: every scenario once, the transports taking
+# turns; all (default): every scenario per transport.
 WIRE_SCENARIOS ?= all
 e2e-wire: $(VENV)/.installed $(VENV_OLDEST)/.installed
 	@tools/find-pwsh >/dev/null
