@@ -18,7 +18,7 @@ VENV_MUTATION ?= .venv-mutation
 # e2e tests run one file per pytest-xdist worker (a file's fleets and endpoints are module fixtures); -n auto = cores
 E2E_XDIST   ?= -n auto --dist loadfile
 
-.PHONY: demo test test-lane-cpu test-lane-one-core system-packages bench mutation mutation-ps mutation-sample lint unit-newest unit-oldest pester e2e-pwsh e2e-pwsh-test psstatic e2e-wire e2e-wire-test sanity-newest sanity-oldest publish-check dist chromium nginx openssl clean
+.PHONY: demo test test-lane-cpu test-lane-one-core system-packages bench mutation mutation-ps mutation-sample lint unit-newest unit-oldest pester e2e-pwsh e2e-pwsh-test psstatic e2e-wire e2e-wire-test sanity-newest sanity-oldest publish-check dist clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-lint.txt tests/requirements-publish.txt
 	$(PY_NEWEST) -m venv $(VENV)
@@ -75,10 +75,8 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ansible-lint --nocolor
 
-chromium:
-	tools/ensure-chromium
-
-# Debian packages the unit and e2e tests need, one apt run after another (two apt-get at once fail on dpkg's lock)
+# Debian packages the unit and e2e tests need (Chromium renders the audit report, the probe tests start nginx, the
+# certificate corpus asks openssl), one apt run after another: two apt-get at once fail on dpkg's lock
 system-packages:
 	tools/ensure-chromium
 	tools/ensure-nginx
@@ -88,14 +86,6 @@ system-packages:
 # them with every other test. Needs shared/pwsh/pwsh above the repository or pwsh on PATH (docs/TESTING.md).
 psstatic: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -q tests/unit/test_powershell_static.py tests/unit/test_psstatic_rules.py
-
-# the probe tests start Debian's nginx on loopback
-nginx:
-	tools/ensure-nginx
-
-# the certificate corpus cross-checks verdicts with Debian's openssl
-openssl:
-	tools/ensure-openssl
 
 # tests/unit runs under `ansible-test units` (as a collection's unit tests are run; requirements in
 # tests/unit/requirements.txt); tests/e2e under plain pytest: they run ansible-playbook against the simulated
@@ -138,8 +128,8 @@ e2e-pwsh: $(VENV)/.installed $(VENV_OLDEST)/.installed
 # what Windows does that the planner relies on.
 E2E_PWSH_TEST := gather-host,gather-schannel-regsz,gather-features-wildcard,gather-unknown-scope,\
 schannel-set-over-regsz,feature-install-reboot,apply-stops-at-first-failure,apply-in-check-mode,apply-unknown-op,\
-module-*,action-*,iis-module-*,iis-gather-access-web-config,iis-gather-access-web-config-locked,iis-gather-auth,iis-many-to-one-duplicate-rule,\
-iis-section-clear,iis-binding-remove,iis-access-set-missing-site,gather-httpsys-every-kind,\
+module-*,action-*,iis-module-*,iis-gather-access-web-config,iis-gather-access-web-config-locked,iis-gather-auth,\
+iis-many-to-one-duplicate-rule,iis-section-clear,iis-binding-remove,iis-access-set-missing-site,gather-httpsys-every-kind,\
 httpsys-set-update-keeps-what-it-does-not-manage,httpsys-save-then-set,httpsys-remove,cert-move,\
 cert-remove-missing-store,pfx-import-aes-before-17763,pfx-import-wrong-password
 e2e-pwsh-test:
@@ -185,8 +175,8 @@ dist: $(VENV)/.installed
 # make test: lint, the Debian packages and both virtualenvs first, then two lanes side by side (-j2), each running its
 # stages in order: the CPU lane (the xdist unit and e2e suites and the differential test, both cores each) and the
 # one-core lane (ansible-test sanity, Pester, galaxy-importer: one process at a time, much of it pip filling
-# ansible-test's virtualenvs; then the WinRM-path tests), so both cores stay busy (docs/TESTING.md "Layers"). --output-sync prints each stage's
-# output in one piece when it ends.
+# ansible-test's virtualenvs; then the WinRM-path tests), so both cores stay busy (docs/TESTING.md "Layers").
+# --output-sync prints each stage's output in one piece when it ends.
 test: lint system-packages $(VENV_OLDEST)/.installed
 	$(MAKE) -j2 --output-sync=target test-lane-cpu test-lane-one-core
 
