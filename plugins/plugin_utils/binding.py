@@ -394,40 +394,28 @@ def plan_binding(desired: BindingDesired, snapshot: Snapshot, now: datetime) -> 
     if desired.host_unicode and desired.host_unicode != desired.host:
         label += f" (host {desired.host_unicode})"
     source = "from the Central Certificate Store" if ccs else f"{cert_hash} from {cert_store}"
+    add_args = {
+        "site": site.name,
+        "binding_information": bi,
+        "ssl_flags": wanted_flags,
+        "certificate_hash": cert_hash,
+        "certificate_store": cert_store,
+    }
     if current is None:
         if not desired.sni and not ccs:
             _shared_record_owner(desired, snapshot, *httpsys_key(bi, wanted_flags), cert_hash)
-        ops.append(
-            Op(
-                "binding_add",
-                {
-                    "site": site.name,
-                    "binding_information": bi,
-                    "ssl_flags": wanted_flags,
-                    "certificate_hash": cert_hash,
-                    "certificate_store": cert_store,
-                },
-                Phase.BINDINGS,
-                f"add binding {label} with certificate {source}",
-            )
-        )
+        ops.append(Op("binding_add", add_args, Phase.BINDINGS, f"add binding {label} with certificate {source}"))
     elif bool(current_flags & flags.BINDING_CCS) != ccs:
         # Between a fixed certificate and the Central Certificate Store: binding_add on an existing binding replaces
         # the element with these flags and this certificate (none for CCS) in one edit (BINDING-4, BINDING-9).
+        previous = "the Central Certificate Store" if not ccs else "a fixed certificate"
         ops.append(
             Op(
                 "binding_add",
-                {
-                    "site": site.name,
-                    "binding_information": bi,
-                    "ssl_flags": wanted_flags,
-                    "certificate_hash": cert_hash,
-                    "certificate_store": cert_store,
-                },
+                add_args,
                 Phase.BINDINGS,
-                f"replace binding {label}: certificate {source} instead of "
-                + ("the Central Certificate Store" if not ccs else "a fixed certificate")
-                + f", sslFlags {flags.describe_binding_flags(wanted_flags)}",
+                f"replace binding {label}: certificate {source} instead of {previous}, "
+                f"sslFlags {flags.describe_binding_flags(wanted_flags)}",
             )
         )
     else:
