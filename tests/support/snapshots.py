@@ -46,6 +46,19 @@ def trust_snapshot(
     return snapshot({"Root": root or [], "CA": ca or [], issuer_store: issuers})
 
 
+def https_binding(
+    binding_information: str = "*:443:", thumbprint: str = "AB" * 20, ssl_flags: int = 0, store: str = "My"
+) -> dict[str, Any]:
+    """One https binding as gather returns it in ``iis.sites[...].bindings``: its certificate from HTTP.sys."""
+    return {
+        "protocol": "https",
+        "binding_information": binding_information,
+        "ssl_flags": ssl_flags,
+        "certificate_hash": thumbprint,
+        "certificate_store": store,
+    }
+
+
 def iis_snapshot(
     sites: dict[str, list[dict[str, Any]]] | None = None,
     access: dict[str, tuple[int, str | None]] | None = None,

@@ -10,7 +10,7 @@ from ansible_collections.mtls.iis.plugins.plugin_utils.binding import BindingDes
 from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
 from ansible_collections.mtls.iis.plugins.plugin_utils.whole_host import HostDesired
 from support import pki
-from support.snapshots import iis_snapshot
+from support.snapshots import https_binding, iis_snapshot
 
 NOW = datetime.now(timezone.utc)
 SITE = "Default Web Site"
@@ -34,13 +34,7 @@ def ccs_binding(bi=BI, ssl_flags=1 | 2):
 
 
 def fixed_binding(cert, ssl_flags=1):
-    return {
-        "protocol": "https",
-        "binding_information": BI,
-        "ssl_flags": ssl_flags,
-        "certificate_hash": cert.thumbprint,
-        "certificate_store": "My",
-    }
+    return https_binding(BI, cert.thumbprint, ssl_flags)
 
 
 def ccs_record(default_flags=0, port="443"):

@@ -10,7 +10,7 @@ from ansible_collections.mtls.iis.plugins.plugin_utils.binding import BindingDes
 from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
 from ansible_collections.mtls.iis.plugins.plugin_utils.snapshot import HttpsBinding
 from support import pki
-from support.snapshots import iis_snapshot
+from support.snapshots import https_binding, iis_snapshot
 
 NOW = datetime.now(timezone.utc)
 SITE = "Default Web Site"
@@ -84,13 +84,7 @@ def record(cert, default_flags=0, ctl=None, check_mode=0, **extra):
 
 
 def binding(cert, ssl_flags=1):
-    return {
-        "protocol": "https",
-        "binding_information": BI,
-        "ssl_flags": ssl_flags,
-        "certificate_hash": cert.thumbprint,
-        "certificate_store": "My",
-    }
+    return https_binding(BI, cert.thumbprint, ssl_flags)
 
 
 def names(plan):

@@ -17,19 +17,13 @@ from simhost import seed
 from simhost.host import SimulatedHost
 from simhost.state import new_state
 from support import pki
-from support.snapshots import iis_snapshot, snapshot
+from support.snapshots import https_binding, iis_snapshot, snapshot
 
 NOW = datetime.now(timezone.utc)
 SITE = "Default Web Site"
 BI = "*:443:"
 RECORD = {"key": "0.0.0.0:443", "kind": "ipport", "cert_hash": "AB" * 20, "cert_store": "MY", "default_flags": 0}
-BINDING = {
-    "protocol": "https",
-    "binding_information": BI,
-    "ssl_flags": 0,
-    "certificate_hash": "AB" * 20,
-    "certificate_store": "My",
-}
+BINDING = https_binding(BI)
 
 
 def trap(warnings):

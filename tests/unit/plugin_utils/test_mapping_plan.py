@@ -6,7 +6,7 @@ import pytest
 from ansible_collections.mtls.iis.plugins.plugin_utils.errors import OptionError
 from ansible_collections.mtls.iis.plugins.plugin_utils.mapping import MappingDesired, plan_mapping
 from support import pki
-from support.snapshots import auth_snapshot
+from support.snapshots import auth_snapshot, https_binding
 
 SITE = "Default Web Site"
 PASSWORD = "Map-Pa55!"
@@ -214,16 +214,6 @@ def test_duplicate_one_to_one_certificate_is_refused(clients):
 def test_duplicate_many_to_one_name_is_refused():
     with pytest.raises(OptionError, match=r"^many_to_one\[1\]\.name: 'Partners' is already used"):
         desired(many_to_one=[many(), many(name="Partners")])
-
-
-def https_binding(binding_information):
-    return {
-        "protocol": "https",
-        "binding_information": binding_information,
-        "ssl_flags": 0,
-        "certificate_hash": "AB" * 20,
-        "certificate_store": "My",
-    }
 
 
 def ip_record(key, default_flags):

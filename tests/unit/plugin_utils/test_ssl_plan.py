@@ -14,18 +14,10 @@ from ansible_collections.mtls.iis.plugins.plugin_utils.ssl_settings import (
     plan_ssl_paths,
     ssl_view,
 )
-from support.snapshots import iis_snapshot
+from support.snapshots import https_binding, iis_snapshot
 
 SITE = "Default Web Site"
-HTTPS = [
-    {
-        "protocol": "https",
-        "binding_information": "*:443:",
-        "ssl_flags": 0,
-        "certificate_hash": "AB" * 20,
-        "certificate_store": "My",
-    }
-]
+HTTPS = [https_binding()]
 NEGOTIATING = [{"key": "0.0.0.0:443", "kind": "ipport", "cert_hash": "AB" * 20, "default_flags": 0x2}]
 
 
