@@ -63,10 +63,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
+from winmodel.state import State, new_iis
 
 from simhost import iis
 from simhost.errors import OpError, StateError
-from simhost.state import State, new_iis
 
 SECTION_PREFIX = "system.webServer/security/authentication/"
 IIS_MAPPING = "iisClientCertificateMappingAuthentication"

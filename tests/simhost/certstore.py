@@ -37,9 +37,9 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from winmodel.state import State
 
 from simhost.errors import OpError
-from simhost.state import State
 
 Cert = dict[str, Any]
 

@@ -15,7 +15,7 @@ Windows facts followed (/work/shared/REFERENCE.md, "IIS client certificate mappi
   ``reboot_required`` flag seeded per feature (false unless seeded). An installed feature is reported
   installed at once (an install pending a reboot is not modelled).
 
-State layout (``state["features"]``, see :func:`simhost.state.new_features`)::
+State layout (``state["features"]``, see :func:`winmodel.state.new_features`)::
 
     {"Web-Server": {"reboot_required": false},
      "Web-Cert-Auth": {"installed": false, "reboot_required": false}}
@@ -27,9 +27,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from winmodel.state import State, new_features
+
 from simhost import iis
 from simhost.errors import OpError, StateError
-from simhost.state import State, new_features
 
 WEB_SERVER = "Web-Server"
 

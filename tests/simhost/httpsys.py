@@ -26,9 +26,10 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from winmodel.state import MTLS_KEY, State
+
 from simhost import certstore, registry
 from simhost.errors import OpError, StateError
-from simhost.state import MTLS_KEY, State
 
 KINDS: tuple[str, ...] = ("ipport", "hostnameport", "ccs")
 #: Kinds ``httpsys_set`` writes: a ``ccs`` record (``netsh ... sslcert ccs=<port>``) carries the client-certificate

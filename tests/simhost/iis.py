@@ -30,7 +30,7 @@ the op runs (WINDOWS_FACTS HTTPSYS-4): until then a changed binding's new certif
 the uncommitted run (:data:`UNCOMMITTED`), and :func:`commit_run` writes the records. A run that fails
 before it commits is discarded whole: nothing of it reaches applicationHost.config or HTTP.sys.
 
-State layout (``state["iis"]``, see :func:`simhost.state.new_iis`)::
+State layout (``state["iis"]``, see :func:`winmodel.state.new_iis`)::
 
     {"installed": true, "server_ssl_flags": "None",
      "sites": {"Default Web Site": {"id": 1, "bindings": [
@@ -46,9 +46,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from simhost import certstore, httpsys, webconfig
+from winmodel import webconfig
+from winmodel.state import State, new_iis
+
+from simhost import certstore, httpsys
 from simhost.errors import OpError, StateError
-from simhost.state import State, new_iis
 
 # --- access sslFlags ----------------------------------------------------------------------------------
 

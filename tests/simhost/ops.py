@@ -13,10 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from winmodel.state import State
+
 from simhost import auth, certstore, features, httpsys, iis, registry, tracing
 from simhost.errors import OpError
 from simhost.faults import find_fault
-from simhost.state import State
 
 
 @dataclass

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from winmodel.state import FIRST_BOOT, MTLS_KEY, SCHANNEL_KEY, State
+
 from simhost.errors import OpError, StateError
-from simhost.state import FIRST_BOOT, MTLS_KEY, SCHANNEL_KEY, State
 
 #: The Schannel values this collection owns, in their canonical spelling.
 SCHANNEL_VALUES: tuple[str, ...] = ("ClientAuthTrustMode", "SendTrustedIssuerList")

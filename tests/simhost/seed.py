@@ -1,7 +1,7 @@
 """Helpers for tests to seed and inspect a simulated host.
 
-They work on the dict returned by :func:`simhost.state.load_state`; the caller saves it with
-:func:`simhost.state.save_state`::
+They work on the dict returned by :func:`winmodel.state.load_state`; the caller saves it with
+:func:`winmodel.state.save_state`::
 
     state = load_state(host_file)
     add_cert(state, "Root", root.der)
@@ -20,11 +20,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simhost import auth, certstore, faults, features, httpsys, iis, registry, webconfig
+from winmodel import webconfig
+from winmodel.state import SCHANNEL_KEY, State
+
+from simhost import auth, certstore, faults, features, httpsys, iis, registry
 from simhost import tracing as tracing_module
 from simhost.errors import OpError, StateError
 from simhost.faults import make_fault
-from simhost.state import SCHANNEL_KEY, State
 
 
 def add_cert(state: State, store: str, der_bytes: bytes, has_private_key: bool = False) -> str:

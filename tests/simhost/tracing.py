@@ -12,7 +12,7 @@ and Failed Request Tracing"):
   own schema whatever features are installed (WINDOWS_FACTS TRACING-2, issue 10 item 9): gather always returns
   the rules and the ops write them without Web-Http-Tracing too (configuration nothing executes then; whether
   the feature is there is the ``features`` scope's answer).
-- The section is delegated (TRACING-3): a site's web.config may hold rules (seeded, :mod:`simhost.webconfig`).
+- The section is delegated (TRACING-3): a site's web.config may hold rules (seeded, :mod:`winmodel.webconfig`).
   Gather returns the rules IIS enforces at the site with ``defined_in`` ``site`` (applicationHost.config at the
   site's location) or ``web.config``; ``tracing_set`` refuses to add a rule for a path the web.config already
   has (IIS would see the key twice and fail the site with 500.19). ``maxLogFiles`` is 1..10000 (TRACING-6).
@@ -40,9 +40,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from simhost import iis, webconfig
+from winmodel import webconfig
+from winmodel.state import State
+
+from simhost import iis
 from simhost.errors import OpError, StateError
-from simhost.state import State
 
 SECTION = "system.webServer/tracing/traceFailedRequests"
 LOGGING = "traceFailedRequestsLogging"

@@ -21,7 +21,7 @@ from ansible_collections.mtls.iis.plugins.plugin_utils.whole_host import HostDes
 from simhost import certstore
 from simhost.errors import ConnectionDropped
 from simhost.host import SimulatedHost
-from simhost.state import State
+from winmodel.state import State
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
 

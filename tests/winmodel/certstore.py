@@ -18,9 +18,9 @@ import base64
 from typing import Any
 
 from simhost import certstore as simcerts
-from simhost.state import State
 
 from winmodel.errors import WindowsError_
+from winmodel.state import State
 
 
 def get_store(state: State, name: str) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from simhost import features as simfeatures
-from simhost.state import State
+
+from winmodel.state import State
 
 
 def get_features(state: State, names: list[str]) -> dict[str, Any]:

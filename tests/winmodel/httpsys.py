@@ -25,9 +25,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from simhost.state import State
-
 from winmodel.errors import WindowsError_
+from winmodel.state import State
 
 PARAMETERS = r"SYSTEM\CurrentControlSet\Services\HTTP\Parameters"
 #: Record kind -> its registry table under :data:`PARAMETERS` (HTTPSYS-6, HTTPSYS-10).

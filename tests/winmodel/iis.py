@@ -24,15 +24,15 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree import ElementTree
 
-from simhost import httpsys, webconfig
+from simhost import httpsys
 from simhost import iis as simiis
 from simhost.errors import OpError
-from simhost.state import State
 
-from winmodel import iisdoc
+from winmodel import iisdoc, webconfig
 from winmodel import iisschema as schema
 from winmodel.errors import UnknownFunction, WindowsError_
 from winmodel.iisschema import COM, THROWN, IisError
+from winmodel.state import State
 
 Node = dict[str, Any]
 ENCRYPTED = "[enc:IISCngProvider:(encrypted by the model):enc]"

@@ -26,10 +26,10 @@ from __future__ import annotations
 from typing import Any
 
 from simhost import iis as simiis
-from simhost.state import State, new_iis
 
 from winmodel import iisschema as schema
 from winmodel.errors import UnknownFunction
+from winmodel.state import State, new_iis
 
 Node = dict[str, Any]
 Doc = dict[str, Any]

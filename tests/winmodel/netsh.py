@@ -32,7 +32,8 @@ from typing import Any
 
 from simhost import certstore as simcerts
 from simhost import httpsys as simhttpsys
-from simhost.state import State
+
+from winmodel.state import State
 
 #: Exit codes of netsh (HTTPSYS-2).
 SUCCESS, FAILURE = 0, 1

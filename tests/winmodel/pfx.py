@@ -26,9 +26,9 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from simhost import certstore as simcerts
-from simhost.state import State
 
 from winmodel.errors import WindowsError_
+from winmodel.state import State
 
 CRYPTOGRAPHIC_EXCEPTION = "System.Security.Cryptography.CryptographicException"
 #: HRESULT_FROM_WIN32(ERROR_INVALID_PASSWORD) (CERT-19).

@@ -23,10 +23,10 @@ from typing import Any
 
 from simhost import registry as simregistry
 from simhost.errors import StateError
-from simhost.state import State
 
 from winmodel import httpsys
 from winmodel.errors import WindowsError_
+from winmodel.state import State
 
 HIVE = "HKLM"
 CURRENT_VERSION = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion"

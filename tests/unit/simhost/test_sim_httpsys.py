@@ -8,7 +8,7 @@ import pytest
 from simhost import httpsys, seed
 from simhost.errors import StateError
 from simhost.host import SimulatedHost
-from simhost.state import State
+from winmodel.state import State
 
 
 def test_gather_without_httpsys_in_scope_leaves_it_out(state: State) -> None:

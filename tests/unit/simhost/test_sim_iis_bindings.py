@@ -8,7 +8,7 @@ import pytest
 from simhost import httpsys, seed
 from simhost.errors import OpError
 from simhost.host import SimulatedHost
-from simhost.state import State
+from winmodel.state import State
 
 SITE = "Default Web Site"
 SNI_BI = "*:443:www.contoso.com"

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from simhost import certstore, seed
 from simhost.host import SimulatedHost
 from simhost.runner import run_module
-from simhost.state import State
+from winmodel.state import State
 
 PASSWORD = "Pfx-Pa55-never-shown"
 

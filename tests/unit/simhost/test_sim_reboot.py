@@ -11,7 +11,7 @@ from simhost import registry, seed
 from simhost.errors import StateError
 from simhost.host import SimulatedHost
 from simhost.runner import run_module
-from simhost.state import MTLS_KEY, State, load_state, new_state, save_state
+from winmodel.state import MTLS_KEY, State, load_state, new_state, save_state
 
 SIBLING = {"EventLogging": {"type": "REG_DWORD", "value": 1}}
 SET_MODE_2 = {"op": "schannel_set", "name": "ClientAuthTrustMode", "value": 2}

@@ -7,10 +7,10 @@ import uuid
 import pytest
 from simhost import httpsys as simhttpsys
 from simhost import seed
-from simhost.state import new_state
 from support.pki import make_root
 from winmodel import netsh, registry
 from winmodel.errors import WindowsError_
+from winmodel.state import new_state
 
 APP_ID = "{4dc3e181-e14b-4a21-b022-59fc669b0914}"
 TABLE = r"SYSTEM\CurrentControlSet\Services\HTTP\Parameters\SslBindingInfo"

@@ -7,10 +7,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from simhost import certstore as simcerts
 from simhost import seed
-from simhost.state import new_state
 from support.pki import make_leaf, make_root
 from winmodel import certstore, pfx
 from winmodel.errors import WindowsError_
+from winmodel.state import new_state
 
 FLAGS = ["MachineKeySet"]
 

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from simhost.errors import StateError
+from winmodel.errors import StateError
 
 SCHEMA_VERSION = 1
 
@@ -21,7 +21,7 @@ SCHANNEL_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNE
 #: The engine's own registry key (docs/ENGINE.md): the parent of the volatile ``SchannelRebootPending`` key.
 MTLS_KEY = r"HKLM\SOFTWARE\mtls.iis"
 
-#: The boot counter of a fresh host (``state["boot"]``); :func:`simhost.registry.reboot` advances it.
+#: The boot counter of a fresh host (``state["boot"]``); :func:`winmodel.registry.reboot` advances it.
 FIRST_BOOT = 1
 
 #: LocalMachine stores present on a fresh Windows Server 2022 that matter here. ``ClientAuthIssuer``
