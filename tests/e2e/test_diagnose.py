@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 from ansible_collections.mtls.iis.plugins.plugin_utils.diagnosis import PROBLEM_FINDINGS
-from simhost import certstore, httpsys, seed
+from simhost import httpsys, seed
 from support import pki
 from support.collection import REPO_ROOT
 from support.playbook import SimFleet
+from winmodel import stores
 
 HOST = "win01"
 TASK = "under test"
@@ -138,7 +139,7 @@ class Scenario:
 
 
 def _store_remove(store: str, thumbprint: str) -> Callable[[dict], None]:
-    return lambda state: certstore.remove_certificate(state, store, thumbprint)
+    return lambda state: stores.remove_certificate(state, store, thumbprint)
 
 
 def _expired_intermediate_client(keys: Pki) -> tuple:

@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from winmodel import webconfig
+from winmodel import stores, webconfig
 from winmodel.state import SCHANNEL_KEY, State
 
-from simhost import auth, certstore, faults, features, httpsys, iis, registry
+from simhost import auth, faults, features, httpsys, iis, registry
 from simhost import tracing as tracing_module
 from simhost.errors import OpError, StateError
 from simhost.faults import make_fault
@@ -31,17 +31,17 @@ from simhost.faults import make_fault
 
 def add_cert(state: State, store: str, der_bytes: bytes, has_private_key: bool = False) -> str:
     """Put a certificate in a store (created when missing); return its thumbprint."""
-    certstore.add_certificate(state, store, der_bytes, has_private_key=has_private_key)
-    return certstore.thumbprint_of(der_bytes)
+    stores.add_certificate(state, store, der_bytes, has_private_key=has_private_key)
+    return stores.thumbprint_of(der_bytes)
 
 
 def thumbprints(state: State, store: str) -> set[str]:
     """Thumbprints in a store (case-insensitive name); empty for a missing store."""
-    return {cert["thumbprint"] for cert in certstore.certificates(state, store)}
+    return {cert["thumbprint"] for cert in stores.certificates(state, store)}
 
 
 def store_exists(state: State, store: str) -> bool:
-    return certstore.store_exists(state, store)
+    return stores.store_exists(state, store)
 
 
 def set_registry_value(state: State, name: str, value: Any, type: str = "REG_DWORD") -> None:

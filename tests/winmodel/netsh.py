@@ -30,9 +30,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from simhost import certstore as simcerts
 from simhost import httpsys as simhttpsys
 
+from winmodel import stores
 from winmodel.state import State
 
 #: Exit codes of netsh (HTTPSYS-2).
@@ -217,8 +217,7 @@ def _record(verb: str, kind: str, key: str, tags: dict[str, str]) -> dict[str, A
 
 def _usable_certificate(state: State, store: str, thumbprint: str) -> bool:
     """HTTP.sys takes a certificate of the named LocalMachine store with its private key (HTTPSYS-13)."""
-    found = simcerts.find_certificate(state, store, thumbprint)
-    return found is not None and bool(found["has_private_key"])
+    return stores.usable_by_httpsys(state, store, thumbprint)
 
 
 def _show(state: State, tags: dict[str, str]) -> list[str]:
