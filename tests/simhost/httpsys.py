@@ -26,9 +26,10 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from winmodel import hive
 from winmodel.state import MTLS_KEY, State
 
-from simhost import certstore, registry
+from simhost import certstore
 from simhost.errors import OpError, StateError
 
 KINDS: tuple[str, ...] = ("ipport", "hostnameport", "ccs")
@@ -375,7 +376,7 @@ SAVED_FIELDS: tuple[str, ...] = (
 def _saved_kept(state: State, kind: str, key: str) -> Record | None:
     """The kept settings of the copy ``httpsys_save`` kept for this record, as record fields; None when there is
     no copy or it has none (a copy written by an older engine)."""
-    entry = registry.get_value(state, SAVED_KEY, f"{kind} {key}")
+    entry = hive.get_value(state, SAVED_KEY, f"{kind} {key}")
     saved = json.loads(entry["value"]) if entry is not None else {}
     if "reject" not in saved:
         return None
@@ -393,17 +394,17 @@ def httpsys_save(state: State, args: Mapping[str, Any]) -> bool:
     copy is already there. Checked like ``httpsys_set``'s arguments, but no certificate is needed."""
     record_from_op(args)
     text = json.dumps({field: args[field] for field in SAVED_FIELDS}, sort_keys=True)
-    return registry.set_value(state, SAVED_KEY, f"{args['kind']} {args['key']}", text, "REG_SZ")
+    return hive.set_value(state, SAVED_KEY, f"{args['kind']} {args['key']}", text, "REG_SZ")
 
 
 def forget_saved(state: State, kind: str, key: str) -> bool:
-    return registry.delete_value(state, SAVED_KEY, f"{kind} {key}")
+    return hive.delete_value(state, SAVED_KEY, f"{kind} {key}")
 
 
 def gather_saved(state: State) -> list[dict[str, Any]]:
     """``snapshot.httpsys_saved``: ``{"kind", "key", "record"}`` per kept copy, in stored order."""
     saved = []
-    for name, entry in registry.all_values(state, SAVED_KEY).items():
+    for name, entry in hive.all_values(state, SAVED_KEY).items():
         kind, _unused, key = name.partition(" ")
         saved.append({"kind": kind, "key": key, "record": json.loads(entry["value"])})
     return saved

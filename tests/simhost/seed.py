@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from winmodel import stores, webconfig
+from winmodel import hive, stores, webconfig
 from winmodel.state import SCHANNEL_KEY, State
 
 from simhost import auth, faults, features, httpsys, iis, registry
@@ -46,18 +46,18 @@ def store_exists(state: State, store: str) -> bool:
 
 def set_registry_value(state: State, name: str, value: Any, type: str = "REG_DWORD") -> None:
     """Set any value under the Schannel key, owned or not, of any type (seeding may do what ops may not)."""
-    registry.set_value(state, SCHANNEL_KEY, name, value, type)
+    hive.set_value(state, SCHANNEL_KEY, name, value, type)
 
 
 def schannel_value(state: State, name: str) -> Any:
     """The raw value of a Schannel registry value, or None when absent."""
-    entry = registry.get_value(state, SCHANNEL_KEY, name)
+    entry = hive.get_value(state, SCHANNEL_KEY, name)
     return None if entry is None else entry["value"]
 
 
 def registry_values(state: State) -> dict[str, dict[str, Any]]:
     """Every value under the Schannel key, siblings included: ``{name: {"type", "value"}}``."""
-    return registry.all_values(state, SCHANNEL_KEY)
+    return hive.all_values(state, SCHANNEL_KEY)
 
 
 def set_os_version(state: State, version: str) -> None:
@@ -67,7 +67,7 @@ def set_os_version(state: State, version: str) -> None:
 
 def reboot(state: State) -> None:
     """Restart the host: the boot advances and volatile registry keys go, so no Schannel change is pending."""
-    registry.reboot(state)
+    hive.reboot(state)
 
 
 def schannel_pending_reboot(state: State) -> bool:
