@@ -46,6 +46,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from winmodel import httpsys as winhttpsys
 from winmodel import webconfig
 from winmodel.state import State, new_iis
 
@@ -72,12 +73,12 @@ BINDING_FLAGS_MAX = 255
 
 #: Binding sslFlags bit -> the HTTP.sys DefaultFlags bit IIS writes for it (community-sourced, REFERENCE.md).
 BINDING_TO_HTTPSYS: dict[int, int] = {
-    4: httpsys.DISABLE_HTTP2,
-    8: httpsys.DISABLE_OCSP_STAPLING,
-    16: httpsys.DISABLE_QUIC,
-    32: httpsys.DISABLE_TLS13,
-    64: httpsys.DISABLE_LEGACY_TLS,
-    128: httpsys.NEGOTIATE_CLIENT_CERT,
+    4: winhttpsys.DISABLE_HTTP2,
+    8: winhttpsys.DISABLE_OCSP_STAPLING,
+    16: winhttpsys.DISABLE_QUIC,
+    32: winhttpsys.DISABLE_TLS13,
+    64: winhttpsys.DISABLE_LEGACY_TLS,
+    128: winhttpsys.NEGOTIATE_CLIENT_CERT,
 }
 
 NOT_INSTALLED = "IIS is not installed on this host (Microsoft.Web.Administration could not be loaded)"
@@ -223,7 +224,7 @@ def view_binding(state: State, binding: dict[str, Any]) -> dict[str, Any]:
     record = None
     endpoint = _endpoint_or_none(binding) if binding["protocol"].casefold() == "https" else None
     if endpoint is not None:
-        record = httpsys.get_binding(state, endpoint[1], endpoint[0])
+        record = winhttpsys.get_binding(state, endpoint[1], endpoint[0])
     return {
         "protocol": binding["protocol"],
         "binding_information": binding["binding_information"],
@@ -278,10 +279,10 @@ def commit_run(state: State) -> None:
         if binding is None:
             continue  # removed later in the same run
         kind, key = httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
-        record = httpsys.iis_record(
+        record = winhttpsys.iis_record(
             kind, key, entry["cert_hash"], entry["cert_store"], mirrored_flags(binding["ssl_flags"])
         )
-        httpsys.put_binding(state, record)
+        winhttpsys.put_binding(state, record)
 
 
 def _require_binding(state: State, site_name: str, binding_information: str) -> tuple[str, dict[str, Any]]:

@@ -21,9 +21,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from winmodel import hive, stores, webconfig
+from winmodel import httpsys as winhttpsys
 from winmodel.state import SCHANNEL_KEY, State
 
-from simhost import auth, faults, features, httpsys, iis, registry
+from simhost import auth, faults, features, iis, registry
 from simhost import tracing as tracing_module
 from simhost.errors import OpError, StateError
 from simhost.faults import make_fault
@@ -77,7 +78,7 @@ def schannel_pending_reboot(state: State) -> bool:
 
 def add_httpsys_binding(state: State, record: Mapping[str, Any]) -> None:
     """Add or replace an HTTP.sys SSL binding record (``key``, ``kind`` and any snapshot fields)."""
-    httpsys.put_binding(state, dict(record))
+    winhttpsys.put_binding(state, dict(record))
 
 
 def add_fault(state: State, op: str, match: Mapping[str, Any], message: str, stage: str | None = None) -> None:
@@ -136,8 +137,8 @@ def add_binding(
     found[1]["bindings"].append(binding)
     if endpoint is not None:
         kind, key = endpoint
-        record = httpsys.iis_record(kind, key, certificate_hash, certificate_store, iis.mirrored_flags(ssl_flags))
-        httpsys.put_binding(state, record)
+        record = winhttpsys.iis_record(kind, key, certificate_hash, certificate_store, iis.mirrored_flags(ssl_flags))
+        winhttpsys.put_binding(state, record)
 
 
 def binding(state: State, site: str, binding_information: str) -> dict[str, Any] | None:
@@ -149,14 +150,14 @@ def binding(state: State, site: str, binding_information: str) -> dict[str, Any]
 
 def httpsys_record(state: State, kind: str, key: str) -> dict[str, Any] | None:
     """The HTTP.sys record of that kind and key (host names case-insensitive), or None."""
-    return httpsys.get_binding(state, key, kind)
+    return winhttpsys.get_binding(state, key, kind)
 
 
 def set_httpsys_options(state: State, kind: str, key: str, **fields: Any) -> None:
     """Set fields of an HTTP.sys record (``ctl_store_name``, ``default_flags``…); created when missing."""
-    record = httpsys.get_binding(state, key, kind) or {"key": key, "kind": kind}
+    record = winhttpsys.get_binding(state, key, kind) or {"key": key, "kind": kind}
     record.update(fields)
-    httpsys.put_binding(state, record)
+    winhttpsys.put_binding(state, record)
 
 
 def set_location_flags(state: State, path: str, flags: str | None) -> None:

@@ -24,11 +24,10 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree import ElementTree
 
-from simhost import httpsys
 from simhost import iis as simiis
 from simhost.errors import OpError
 
-from winmodel import iisdoc, webconfig
+from winmodel import httpsys, iisdoc, webconfig
 from winmodel import iisschema as schema
 from winmodel.errors import UnknownFunction, WindowsError_
 from winmodel.iisschema import COM, THROWN, IisError
