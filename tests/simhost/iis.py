@@ -48,7 +48,8 @@ from typing import Any
 
 from winmodel import httpsys as winhttpsys
 from winmodel import webconfig
-from winmodel.state import State, new_iis
+from winmodel.features import iis_installed
+from winmodel.state import State, iis_of
 
 from simhost import certstore, httpsys
 from simhost.errors import OpError, StateError
@@ -89,23 +90,8 @@ _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
 _HOST = re.compile(rf"(?:\*\.)?{_LABEL}(?:\.{_LABEL})*")
 
 
-def _iis(state: State) -> dict[str, Any]:
-    iis = state.get("iis")
-    if iis is None:  # a host file written before IIS was simulated: a fresh install
-        iis = state["iis"] = new_iis()
-    return iis
-
-
-def is_installed(state: State) -> bool:
-    return bool(_iis(state)["installed"])
-
-
-def set_installed(state: State, installed: bool) -> None:
-    _iis(state)["installed"] = installed
-
-
 def _require_installed(state: State) -> None:
-    if not is_installed(state):
+    if not iis_installed(state):
         raise OpError(NOT_INSTALLED)
 
 
@@ -115,7 +101,7 @@ def _require_installed(state: State) -> None:
 def find_site(state: State, name: str) -> tuple[str, dict[str, Any]] | None:
     """``(name as IIS has it, site)``, or None. Site names are case-insensitive."""
     wanted = name.casefold()
-    for stored, site in _iis(state)["sites"].items():
+    for stored, site in iis_of(state)["sites"].items():
         if stored.casefold() == wanted:
             return stored, site
     return None
@@ -131,7 +117,7 @@ def require_site(state: State, name: str) -> tuple[str, dict[str, Any]]:
 
 def add_site(state: State, name: str, site_id: int | None = None) -> int:
     """Create a site without bindings; its id (next free one when not given)."""
-    sites = _iis(state)["sites"]
+    sites = iis_of(state)["sites"]
     if not name or find_site(state, name) is not None:
         raise StateError(f"site {name!r} is empty or exists already")
     ids = {site["id"] for site in sites.values()}
@@ -455,7 +441,7 @@ def location_segments(path: str) -> list[str]:
 
 def locations(state: State) -> dict[str, dict[str, Any]]:
     """applicationHost.config ``<location path>`` entries (mutable): ``sslFlags``, ``auth``, ``traceFailedRequests``."""
-    return _iis(state)["locations"]
+    return iis_of(state)["locations"]
 
 
 def find_location(state: State, path: str) -> str | None:
@@ -477,7 +463,7 @@ def effective_flags(state: State, path: str) -> int:
         explicit = explicit_flags(state, "/".join(segments[:depth]))
         if explicit is not None:
             return access_flags_value(explicit)
-    return access_flags_value(_iis(state)["server_ssl_flags"])
+    return access_flags_value(iis_of(state)["server_ssl_flags"])
 
 
 def set_location_flags(state: State, path: str, flags: str | None) -> None:
@@ -578,13 +564,13 @@ def gather(state: State, sites: Iterable[str], access_paths: Iterable[str]) -> d
             location_segments(path)
         except OpError as err:
             raise OpError(f"scope.access_paths: {err}") from None
-    result: dict[str, Any] = {"available": is_installed(state), "sites": {}, "access": {}, "all_bindings": []}
+    result: dict[str, Any] = {"available": iis_installed(state), "sites": {}, "access": {}, "all_bindings": []}
     if not result["available"]:
         return result
     # Every https binding of every site: who else uses an HTTP.sys record (ENGINE.md, issue 10 item 10).
     result["all_bindings"] = [
         {"site": name, "binding_information": b["binding_information"], "ssl_flags": b["ssl_flags"]}
-        for name, site in _iis(state)["sites"].items()
+        for name, site in iis_of(state)["sites"].items()
         for b in _https(site)
     ]
     seen: set[str] = set()

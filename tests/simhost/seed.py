@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from winmodel import features as winfeatures
 from winmodel import hive, stores, webconfig
 from winmodel import httpsys as winhttpsys
 from winmodel.state import SCHANNEL_KEY, State
@@ -102,7 +103,7 @@ def clear_faults(state: State) -> None:
 
 def set_iis_installed(state: State, installed: bool) -> None:
     """Install or uninstall IIS (uninstalled: gather says ``available: false``, IIS ops fail)."""
-    iis.set_installed(state, installed)
+    winfeatures.set_iis_installed(state, installed)
 
 
 def add_site(state: State, name: str, id: int | None = None) -> int:
@@ -204,9 +205,9 @@ def install_feature(state: State, name: str, installed: bool = True, reboot_requ
 
 def feature_installed(state: State, name: str) -> bool:
     """Whether a feature is installed (name case-insensitive); StateError for a feature the host does not know."""
-    if features.find(state, name) is None:
+    if winfeatures.find(state, name) is None:
         raise StateError(f"the host knows no feature {name!r}; install_feature(..., installed=False) first")
-    return features.is_installed(state, name)
+    return winfeatures.is_installed(state, name)
 
 
 # --- IIS authentication and certificate mapping -----------------------------------------------------------

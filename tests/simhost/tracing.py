@@ -40,6 +40,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from winmodel import features as winfeatures
 from winmodel import webconfig
 from winmodel.state import State
 
@@ -206,7 +207,7 @@ def tracing_remove(state: State, site_name: str, path: str) -> bool:
     A site that does not exist has nothing to remove (no-op), as for the mapping remove ops.
     """
     _check_path(path)
-    if not iis.is_installed(state):
+    if not winfeatures.iis_installed(state):
         raise OpError(iis.NOT_INSTALLED)
     found = iis.find_site(state, site_name)
     if found is None:
@@ -229,7 +230,7 @@ def section_clear(state: State, location: str) -> bool:
     """Op ``section_clear`` for ``tracing``: the rules written at exactly ``location`` go (RevertToParent,
     IISCONFIG-10); no-op when none are. (The simulator holds rules at a site's location only.)"""
     iis.location_segments(location)
-    if not iis.is_installed(state):
+    if not winfeatures.iis_installed(state):
         raise OpError(iis.NOT_INSTALLED)
     stored = iis.find_location(state, location)
     if stored is None or RULES not in iis.locations(state)[stored]:
@@ -276,7 +277,7 @@ def view_site(state: State, name: str, site: dict[str, Any]) -> dict[str, Any]:
 def gather(state: State, sites: Iterable[str]) -> dict[str, Any]:
     """``snapshot.tracing``: requested site name -> its tracing; a missing site is absent, no IIS gives ``{}``."""
     result: dict[str, Any] = {}
-    if not iis.is_installed(state):
+    if not winfeatures.iis_installed(state):
         return result
     for requested in sites:
         found = iis.find_site(state, requested)

@@ -27,7 +27,7 @@ from xml.etree import ElementTree
 from simhost import iis as simiis
 from simhost.errors import OpError
 
-from winmodel import httpsys, iisdoc, webconfig
+from winmodel import features, httpsys, iisdoc, webconfig
 from winmodel import iisschema as schema
 from winmodel.errors import UnknownFunction, WindowsError_
 from winmodel.iisschema import COM, THROWN, IisError
@@ -39,13 +39,13 @@ _NO_MWA = "Unable to find type [Microsoft.Web.Administration.ServerManager]: IIS
 
 
 def _require(state: State) -> None:
-    if not simiis.is_installed(state):
+    if not features.iis_installed(state):
         raise WindowsError_(_NO_MWA)
 
 
 def test_iis(state: State) -> bool:
     """``Test-MtlsWinIis`` (IISCONFIG-1, IISCONFIG-2)."""
-    return simiis.is_installed(state)
+    return features.iis_installed(state)
 
 
 def get_sites(state: State) -> list[dict[str, Any]]:

@@ -53,6 +53,14 @@ def new_iis() -> dict[str, Any]:
     }
 
 
+def iis_of(state: State) -> dict[str, Any]:
+    """``state["iis"]``; a host file written before IIS was simulated gets a fresh install."""
+    iis = state.get("iis")
+    if iis is None:
+        iis = state["iis"] = new_iis()
+    return iis
+
+
 #: Windows features a fresh host knows, besides ``Web-Server`` (whose installed state is ``iis.installed``).
 # Web-CertProvider: Centralized SSL Certificate Support, a precondition of CCS bindings (WINDOWS_FACTS FEATURE-5).
 DEFAULT_FEATURES: tuple[str, ...] = ("Web-Cert-Auth", "Web-Client-Auth", "Web-Http-Tracing", "Web-CertProvider")
