@@ -17,7 +17,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from winmodel import hive
+from winmodel import hive, iisbinding
+from winmodel.errors import WindowsError_
 from winmodel.httpsys import (
     CHECK_CACHED_ONLY,
     CHECK_FRESHNESS_TIME,
@@ -91,9 +92,11 @@ def gather(state: State) -> list[Record]:
 
 
 def parse_port(text: str, where: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise OpError(f"{where}: port '{text}' is not a number 1..65535")
-    return int(text)
+    """A port as netsh takes it (:func:`winmodel.iisbinding.parse_port`); the op fails otherwise."""
+    try:
+        return iisbinding.parse_port(text, where)
+    except WindowsError_ as err:
+        raise OpError(str(err)) from None
 
 
 def parse_key(kind: str, key: str) -> str:

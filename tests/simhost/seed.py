@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from winmodel import features as winfeatures
-from winmodel import hive, stores, webconfig
+from winmodel import hive, iisbinding, stores, webconfig
 from winmodel import httpsys as winhttpsys
 from winmodel.state import SCHANNEL_KEY, State
 
@@ -131,14 +131,16 @@ def add_binding(
     binding = {"protocol": protocol, "binding_information": binding_information, "ssl_flags": ssl_flags}
     try:
         iis.parse_binding_information(binding_information)
-        has_record = certificate_hash or ssl_flags & iis.CENTRAL_CERT_STORE
+        has_record = certificate_hash or ssl_flags & iisbinding.CENTRAL_CERT_STORE
         endpoint = iis.httpsys_endpoint(binding_information, ssl_flags) if has_record else None
     except OpError as err:
         raise StateError(str(err)) from err
     found[1]["bindings"].append(binding)
     if endpoint is not None:
         kind, key = endpoint
-        record = winhttpsys.iis_record(kind, key, certificate_hash, certificate_store, iis.mirrored_flags(ssl_flags))
+        record = winhttpsys.iis_record(
+            kind, key, certificate_hash, certificate_store, iisbinding.mirrored_flags(ssl_flags)
+        )
         winhttpsys.put_binding(state, record)
 
 
@@ -146,7 +148,7 @@ def binding(state: State, site: str, binding_information: str) -> dict[str, Any]
     """An https binding as gather shows it (certificate read from HTTP.sys), or None."""
     found = iis.find_site(state, site)
     entry = None if found is None else iis.find_binding(found[1], binding_information)
-    return None if entry is None else iis.view_binding(state, entry)
+    return None if entry is None else iisbinding.view_binding(state, entry)
 
 
 def httpsys_record(state: State, kind: str, key: str) -> dict[str, Any] | None:
@@ -172,7 +174,7 @@ def set_location_flags(state: State, path: str, flags: str | None) -> None:
 def set_web_config_flags(state: State, path: str, flags: str | None) -> None:
     """Write (None removes) sslFlags in the web.config of a site or application path, as an administrator does once
     SSL Settings are unlocked for it (WINDOWS_FACTS IISCONFIG-13); IIS then enforces it there and below."""
-    iis.access_flags_value(flags or "None")
+    iisbinding.access_flags_value(flags or "None")
     webconfig.seed(state, path, "sslFlags", flags)
 
 
