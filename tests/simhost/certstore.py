@@ -26,9 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
-from winmodel.pfx import FIRST_AES_PFX_BUILD, host_build, uses_aes_pkcs12
+from winmodel.errors import WindowsError_
+from winmodel.pfx import FIRST_AES_PFX_BUILD, host_build, open_pfx, uses_aes_pkcs12
 from winmodel.state import State
 from winmodel.stores import certificates, find_certificate, normalise_thumbprint, store_exists
 
@@ -72,26 +71,21 @@ class Pfx:
 
 
 def decode_pfx(pfx_b64: str, password: str, password_ref: str) -> Pfx:
-    """Open a base64 PKCS#12 with its password. Failures name ``password_ref``, never the password."""
+    """Open a base64 PKCS#12 with its password as Windows does (:func:`winmodel.pfx.open_pfx`: an empty password
+    opens a file with no password or the empty one, CERT-21). Failures name ``password_ref``, never the password."""
     try:
         data = base64.b64decode(pfx_b64, validate=True)
     except (binascii.Error, ValueError, TypeError):
         raise OpError("pfx is not valid base64") from None
     try:
-        key, cert, others = pkcs12.load_key_and_certificates(data, password.encode("utf-8") if password else None)
-    except (ValueError, TypeError):
-        # The cryptography message does not carry the password; ours names only the reference.
+        contents = open_pfx(data, password)
+    except WindowsError_:
         raise OpError(
             f"the PFX could not be opened with the password secrets['{password_ref}']: "
             "the password is wrong or the data is not a PKCS#12 file"
         ) from None
-    ders = [item.public_bytes(serialization.Encoding.DER) for item in [cert, *others] if item is not None]
-    keyed = None
-    if cert is not None and key is not None:
-        spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        if key.public_key().public_bytes(*spki) == cert.public_key().public_bytes(*spki):
-            keyed = ders[0]
-    return Pfx(keyed, tuple(der for der in ders if der != keyed))
+    keyed = next((entry["der"] for entry in contents if entry["has_private_key"]), None)
+    return Pfx(keyed, tuple(entry["der"] for entry in contents if entry["der"] != keyed))
 
 
 def legacy_host_refuses(state: State, pfx_b64: str) -> None:

@@ -93,6 +93,12 @@ def read(state: State, pfx: bytes, password: str, flags: list[str]) -> list[dict
     _check_flags(flags)
     if host_build(state) < FIRST_AES_PFX_BUILD and uses_aes_pkcs12(pfx):  # CERT-9
         raise WindowsError_(INVALID_PASSWORD_TEXT, exception_type=CRYPTOGRAPHIC_EXCEPTION, hresult=INVALID_PASSWORD)
+    return open_pfx(pfx, password)
+
+
+def open_pfx(pfx: bytes, password: str) -> list[dict[str, Any]]:
+    """Every certificate of a PKCS#12 as ``{"der", "has_private_key"}``, the keyed one first, on any build (CERT-21,
+    CERT-14); :func:`read` adds the build rule of CERT-9."""
     key, cert, others = _load(pfx, password)
     contents: list[dict[str, Any]] = []
     for item in [cert, *others]:
