@@ -2,23 +2,15 @@
 
 Windows facts followed (/work/shared/REFERENCE.md):
 
-- "Site bindings": ``bindingInformation`` is ``ip:port:host`` (IPv6 in brackets); the binding
-  ``sslFlags`` bits are 1 SNI, 2 central certificate store, 4 DisableHTTP2, 8 DisableOCSPStapling,
-  16 DisableQUIC, 32 DisableTLS13, 64 DisableLegacyTLS, 128 NegotiateClientCert (bits >= 4
-  community-sourced). SNI needs a host name. An IP binding maps to the HTTP.sys key
-  ``ipport=0.0.0.0:port`` (or its IP), an SNI binding to ``hostnameport=host:port``, a Central Certificate Store
-  binding (bit 2, with or without SNI) to ``ccs=port``, one record for every CCS binding of the port; a CCS binding
-  has no certificate (WINDOWS_FACTS BINDING-9, HTTPSYS-10).
-- The certificate hash and store are **not** in applicationHost.config: they live in HTTP.sys. So a
-  binding here holds protocol, binding information and sslFlags only, and gather reads its
-  certificate from the HTTP.sys record at the binding's key, as ``Binding.CertificateHash`` does.
-  Two non-SNI bindings on the same ip:port share one record, hence one certificate.
+- Binding keys, the binding and access ``sslFlags`` bits and names, and a binding's certificate read from the
+  HTTP.sys record at its key are the Windows model's (:mod:`winmodel.iisbinding`: "Site bindings", BINDING-1,
+  BINDING-9, HTTPSYS-10). A binding here holds protocol, binding information and sslFlags only.
 - "HTTP.sys SSL configuration": **IIS rewrites the HTTP.sys record when a binding or its
   certificate changes and drops client-certificate negotiation, the CTL store and the DS mapper**.
-  The rewritten record holds the binding's certificate, the IIS app id, the TLS bits IIS mirrors from
-  the binding's sslFlags (:data:`BINDING_TO_HTTPSYS`), no CTL store and the default revocation check.
-- "IIS sslFlags": flag names None=0, Ssl=8, SslNegotiateCert=32, SslRequireCert=64, Ssl128=256
-  (no SslMapCert 128 in the IIS 10 schema); the section is locked, so it is written only in
+  The rewritten record (:func:`winmodel.httpsys.iis_record`) holds the binding's certificate, the IIS app id, the TLS
+  bits IIS mirrors from the binding's sslFlags (:data:`winmodel.iisbinding.BINDING_TO_HTTPSYS`), no CTL store and the
+  default revocation check.
+- "IIS sslFlags" (names in :mod:`winmodel.iisbinding`): the section is locked, so it is written only in
   applicationHost.config ``<location path="Site/app">`` (no leading slash, never at server level).
   A path without an explicit value inherits from the nearest ancestor that has one, then from the
   server level ("None"). Site names and location paths are case-insensitive.
