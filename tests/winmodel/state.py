@@ -35,7 +35,7 @@ def new_iis() -> dict[str, Any]:
     """IIS as a fresh install leaves it: "Default Web Site" (id 1) with only ``http *:80:``.
 
     Certificate hashes are not part of a binding here: like Microsoft.Web.Administration, the
-    simulator reads them from the HTTP.sys record of the binding (see :mod:`simhost.iis`).
+    simulator reads them from the HTTP.sys record of the binding (see :mod:`winmodel.iisbinding`).
     """
     return {
         "installed": True,
