@@ -32,9 +32,9 @@ from bench_planner import planner_scaling
 from simhost import recorder, seed
 from simhost.endpoint import dumped_payloads
 from simhost.runner import FOREIGN_MODULES_ENV
-from simhost.state import load_state, save_state
 from support import pki, wire
 from support.collection import sim_env
+from winmodel.state import load_state, save_state
 
 #: how the WinRM runs reach the hosts: Basic over HTTP, the cheapest transport (no TLS, no NTLM sealing)
 WINRM = wire.WinRM("basic-http")

@@ -26,11 +26,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from simhost import recorder, seed
-from simhost.state import load_state, save_state
 from support import pki
 from support.collection import sim_env
 from support.playbook import pwsh_collections
 from winmodel.server import WinModelServer
+from winmodel.state import load_state, save_state
 
 WORK = REPO / ".build" / "demo"
 HOSTS = ("web01.demo", "web02.demo", "web03.demo")

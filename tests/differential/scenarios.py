@@ -16,8 +16,8 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from simhost import seed
-from simhost.state import State
 from support.pki import make_intermediate, make_leaf, make_root
+from winmodel.state import State
 
 HOST_STATE = "mtls.iis.host_state"
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from simhost import seed
-from simhost.state import State
 from support.pki import make_root
+from winmodel.state import State
 
 from differential.scenarios import HOST_STATE, Scenario
 

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import yaml
 from simhost import seed
-from simhost.state import new_state
 from support import pki
 from support.bad_inputs import CASES, PFX_PASSWORD, SITE, BadInput, materialise
 from support.playbook import PlaybookRun, SimFleet
+from winmodel.state import new_state
 
 HOST = "win01"
 ROLE_CASES = [c for c in CASES if c.module == "role"]

@@ -21,9 +21,9 @@ from simhost import seed
 from simhost.endpoint import dumped_payloads
 from simhost.payload import decode_payload
 from simhost.recorder import read_runs
-from simhost.state import load_state, new_state, save_state
 from support.collection import CONNECTION_PLUGINS_DIR, ensure_collection_link
 from support.pki import make_root
+from winmodel.state import load_state, new_state, save_state
 
 HOST = "web01"
 PROBE_UTIL = "ansible_collections.simtest.payload.plugins.module_utils.Probe"

@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 from ansible_collections.mtls.iis.plugins.plugin_utils.diagnosis import PROBLEM_FINDINGS
-from simhost import certstore, httpsys, seed
+from simhost import seed
 from support import pki
 from support.collection import REPO_ROOT
 from support.playbook import SimFleet
+from winmodel import httpsys as winhttpsys
+from winmodel import stores
 
 HOST = "win01"
 TASK = "under test"
@@ -138,7 +140,7 @@ class Scenario:
 
 
 def _store_remove(store: str, thumbprint: str) -> Callable[[dict], None]:
-    return lambda state: certstore.remove_certificate(state, store, thumbprint)
+    return lambda state: stores.remove_certificate(state, store, thumbprint)
 
 
 def _expired_intermediate_client(keys: Pki) -> tuple:
@@ -565,7 +567,7 @@ def _binding_to_ccs(state: dict) -> None:
     binding = next(b for b in site["bindings"] if b["binding_information"] == f"*:443:{API_HOST}")
     binding["ssl_flags"] |= 2
     record = seed.httpsys_record(state, "hostnameport", f"{API_HOST}:443")
-    httpsys.delete_binding(state, f"{API_HOST}:443", "hostnameport")
+    winhttpsys.delete_binding(state, f"{API_HOST}:443", "hostnameport")
     seed.add_httpsys_binding(state, {**record, "kind": "ccs", "key": "443", "cert_hash": None, "cert_store": None})
 
 

@@ -22,7 +22,7 @@ from simhost.faults import take_connection_drop
 from simhost.payload import DecodedPayload, PayloadError, decode_payload
 from simhost.recorder import make_entry, record_run
 from simhost.runner import short_module_name
-from simhost.state import load_state, save_state
+from winmodel.state import load_state, save_state
 
 from pwshhost.build import FAKE_MARKER, REPO_ROOT
 

@@ -44,9 +44,9 @@ from simhost.faults import take_connection_drop
 from simhost.payload import PayloadError, decode_payload
 from simhost.recorder import make_entry, record_run
 from simhost.runner import short_module_name
-from simhost.state import load_state, save_state
 from support.pwsh import find_pwsh
 from winmodel.server import on_change
+from winmodel.state import load_state, save_state
 from wsman.commands import HostContext, encoded_script
 from wsman.soap import Output
 

@@ -63,10 +63,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
+from winmodel import features as winfeatures
+from winmodel.state import State, new_iis
 
 from simhost import iis
 from simhost.errors import OpError, StateError
-from simhost.state import State, new_iis
 
 SECTION_PREFIX = "system.webServer/security/authentication/"
 IIS_MAPPING = "iisClientCertificateMappingAuthentication"
@@ -244,7 +245,7 @@ def _target_site(state: State, location: str) -> str:
 def _existing_site(state: State, location: str) -> str | None:
     """For the remove ops: the site, or None when it does not exist (nothing to remove)."""
     check_location(location)
-    if not iis.is_installed(state):
+    if not winfeatures.iis_installed(state):
         raise OpError(iis.NOT_INSTALLED)
     found = iis.find_site(state, location)
     return None if found is None else found[0]
@@ -616,7 +617,7 @@ def section_clear(state: State, location: str) -> bool:
     """Op ``section_clear`` for ``iis_mapping``: the section element at exactly ``location`` goes (RevertToParent,
     IISCONFIG-10); no-op when none is written there."""
     iis.location_segments(location)
-    if not iis.is_installed(state):
+    if not winfeatures.iis_installed(state):
         raise OpError(iis.NOT_INSTALLED)
     stored = iis.find_location(state, location)
     if stored is None or IIS_MAPPING not in _iis_state(state)["locations"][stored].get("auth", {}):
@@ -691,7 +692,7 @@ def gather(state: State, sites: Iterable[str]) -> dict[str, Any]:
     (AUTH-1). A missing site is absent; no IIS gives ``{}``.
     """
     result: dict[str, Any] = {}
-    if not iis.is_installed(state):
+    if not winfeatures.iis_installed(state):
         return result
     for requested in sites:
         found = iis.find_site(state, requested)

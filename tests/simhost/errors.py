@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Raised by the Windows model (tests/winmodel) for a state or seed Windows cannot hold; the op engine raises it too.
+from winmodel.errors import StateError as StateError
+
 
 class OpError(Exception):
     """An op failed the way the real ``host_state`` module would fail it.
@@ -13,10 +16,6 @@ class OpError(Exception):
     def __init__(self, message: str, *, changed: bool = False) -> None:
         super().__init__(message)
         self.changed = changed
-
-
-class StateError(ValueError):
-    """A state file or a seed call describes something Windows cannot hold."""
 
 
 class ConnectionDropped(Exception):

@@ -1,46 +1,22 @@
-"""Windows features (roles and role services): ``Get-WindowsFeature`` / ``Install-WindowsFeature``.
+"""Windows features for the op engine: ``feature_install``, ``snapshot.features`` and seeding.
 
-Windows facts followed (/work/shared/REFERENCE.md, "IIS client certificate mapping"; and
-``plugins/module_utils/WindowsFeature.psm1``):
-
-- ``Web-Cert-Auth`` brings IIS client certificate mapping (``iisClientCertificateMappingAuthentication``),
-  ``Web-Client-Auth`` AD client certificate mapping (``clientCertificateMappingAuthentication``);
-  ``Web-Http-Tracing`` failed request tracing. A fresh host has none of them; ``Web-Server`` (IIS) is
-  installed. The installed state of ``Web-Server`` **is** ``state["iis"]["installed"]`` (one source of
-  truth with :mod:`simhost.iis`).
-- Feature names compare case-insensitively; a name Windows does not know is an error (the module checks,
-  because ``Get-WindowsFeature`` returns nothing for it); wildcards are refused.
-- ``Install-WindowsFeature`` adds the features a role service depends on: any other ``Web-*`` feature
-  installs ``Web-Server`` too. It reports whether a restart is needed; the simulator answers the
-  ``reboot_required`` flag seeded per feature (false unless seeded). An installed feature is reported
-  installed at once (an install pending a reboot is not modelled).
-
-State layout (``state["features"]``, see :func:`simhost.state.new_features`)::
-
-    {"Web-Server": {"reboot_required": false},
-     "Web-Cert-Auth": {"installed": false, "reboot_required": false}}
+What a feature is, its installed state (``Web-Server`` = ``state["iis"]["installed"]``) and what installing adds are
+the Windows model's (:mod:`winmodel.features`, FEATURE-2, FEATURE-3). This module checks names as
+``plugins/module_utils/WindowsFeature.psm1`` does: a name Windows does not know is an error (the module checks,
+because ``Get-WindowsFeature`` returns nothing for it); wildcards are refused.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
-from simhost import iis
+from winmodel import features as winfeatures
+from winmodel.state import State
+
 from simhost.errors import OpError, StateError
-from simhost.state import State, new_features
-
-WEB_SERVER = "Web-Server"
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-
-
-def _features(state: State) -> dict[str, dict[str, Any]]:
-    features = state.get("features")
-    if features is None:  # a host file written before features were simulated: a fresh host's features
-        features = state["features"] = new_features()
-    return features
 
 
 def check_name(name: str, what: str = "name") -> None:
@@ -51,34 +27,11 @@ def check_name(name: str, what: str = "name") -> None:
         )
 
 
-def find(state: State, name: str) -> str | None:
-    """The name as Windows spells it (case-insensitive lookup), or None for a feature Windows does not know."""
-    wanted = name.casefold()
-    return next((stored for stored in _features(state) if stored.casefold() == wanted), None)
-
-
 def _require(state: State, name: str) -> str:
-    stored = find(state, name)
+    stored = winfeatures.find(state, name)
     if stored is None:
         raise OpError(f"Windows has no feature named '{name}' on this host (Get-WindowsFeature does not list it)")
     return stored
-
-
-def is_installed(state: State, name: str) -> bool:
-    """Whether a known feature is installed (``Web-Server`` = IIS installed); False for an unknown one."""
-    stored = find(state, name)
-    if stored is None:
-        return False
-    if stored == WEB_SERVER:
-        return iis.is_installed(state)
-    return bool(_features(state)[stored].get("installed"))
-
-
-def _set_installed(state: State, stored: str, installed: bool) -> None:
-    if stored == WEB_SERVER:
-        iis.set_installed(state, installed)
-    else:
-        _features(state)[stored]["installed"] = installed
 
 
 def seed_feature(state: State, name: str, installed: bool = True, reboot_required: bool = False) -> None:
@@ -87,24 +40,18 @@ def seed_feature(state: State, name: str, installed: bool = True, reboot_require
         check_name(name)
     except OpError as err:
         raise StateError(str(err)) from None
-    stored = find(state, name) or name
-    _features(state).setdefault(stored, {})["reboot_required"] = reboot_required
-    if stored != WEB_SERVER:
-        _features(state)[stored].setdefault("installed", False)
-    _set_installed(state, stored, installed)
+    stored = winfeatures.find(state, name) or name
+    winfeatures.features_of(state).setdefault(stored, {})["reboot_required"] = reboot_required
+    if stored != winfeatures.WEB_SERVER:
+        winfeatures.features_of(state)[stored].setdefault("installed", False)
+    winfeatures.set_installed(state, stored, installed)
 
 
 def install(state: State, name: str) -> tuple[bool, bool]:
     """Op ``feature_install``: ``(changed, reboot_required)``; installed already = ``(False, False)``."""
     check_name(name)
     stored = _require(state, name)
-    if is_installed(state, stored):
-        return False, False
-    if stored.casefold().startswith("web-") and stored != WEB_SERVER:
-        # Install-WindowsFeature adds what a role service depends on: IIS itself.
-        _set_installed(state, WEB_SERVER, True)
-    _set_installed(state, stored, True)
-    return True, bool(_features(state)[stored].get("reboot_required"))
+    return winfeatures.install(state, stored)
 
 
 def gather(state: State, names: Iterable[str]) -> dict[str, bool]:
@@ -112,5 +59,5 @@ def gather(state: State, names: Iterable[str]) -> dict[str, bool]:
     result: dict[str, bool] = {}
     for name in names:
         check_name(name, "scope.features entry")
-        result[name] = is_installed(state, _require(state, name))
+        result[name] = winfeatures.is_installed(state, _require(state, name))
     return result

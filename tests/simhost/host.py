@@ -6,11 +6,12 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from winmodel.state import State
+
 from simhost import auth, certstore, features, httpsys, iis, registry, tracing
 from simhost.errors import ConnectionDropped, OpError
 from simhost.faults import find_fault
 from simhost.ops import IIS_CONFIG_OPS, OP_HANDLERS, OpContext, OpOutcome, check_args
-from simhost.state import State
 
 Result = dict[str, Any]
 

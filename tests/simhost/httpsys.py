@@ -1,19 +1,10 @@
-"""HTTP.sys SSL bindings (``SslBindingInfo`` / ``SslSniBindingInfo``): read, ``httpsys_set``/``_remove``.
+"""HTTP.sys for the op engine: ``snapshot.httpsys``, ``httpsys_set``/``httpsys_remove``/``httpsys_save``.
 
-Windows facts followed (REFERENCE.md, "HTTP.sys SSL configuration" and "Site bindings"): a record is
-keyed by ``ip:port`` (kind ``ipport``; ``0.0.0.0`` for all addresses, IPv6 in brackets),
-``host:port`` (``hostnameport``) or ``port`` (``ccs``); defaults are store MY, usage check on, no DS
-mapper, no client-certificate negotiation; the flag bits are the HTTP API ``DefaultFlags`` bits, not
-IIS binding ``sslFlags``. ``netsh http add sslcert hostnameport=`` requires ``certstorename``, and
-``netsh`` (the HTTP API) refuses a certificate it cannot find or whose private key it cannot use
-("A specified logon session does not exist", error 1312).
-
-**IIS rewrites the record when a binding or its certificate changes and drops
-``clientcertnegotiation``, ``sslctlstorename`` and ``dsmapperusage``**: :func:`iis_record` is the
-record IIS writes (see :mod:`simhost.iis`).
-
-State layout: ``state["httpsys"] = [<record>, ...]`` with the fields of :data:`DEFAULTS` plus
-``key`` and ``kind``.
+The records themselves, their kinds, defaults and ``DefaultFlags`` / ``DefaultCertCheckMode`` bits, and the record IIS
+writes are the Windows model's (:mod:`winmodel.httpsys`). This module checks an op's arguments as netsh checks
+``ipport=`` / ``hostnameport=`` / ``ccs=`` (``netsh http add sslcert hostnameport=`` requires ``certstorename``), and
+fails like netsh (the HTTP API) when the certificate is not in the store or its private key is unusable ("A specified
+logon session does not exist", error 1312).
 """
 
 from __future__ import annotations
@@ -26,31 +17,42 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from simhost import certstore, registry
-from simhost.errors import OpError, StateError
-from simhost.state import MTLS_KEY, State
+from winmodel import hive, iisbinding
+from winmodel.errors import WindowsError_
+from winmodel.httpsys import (
+    CHECK_CACHED_ONLY,
+    CHECK_FRESHNESS_TIME,
+    CHECK_NO_REVOCATION,
+    CHECK_NO_USAGE_CHECK,
+    DEFAULTS,
+    DISABLE_HTTP2,
+    DISABLE_LEGACY_TLS,
+    DISABLE_OCSP_STAPLING,
+    DISABLE_QUIC,
+    DISABLE_SESSION_ID,
+    DISABLE_TLS12,
+    DISABLE_TLS13,
+    ENABLE_SESSION_TICKET,
+    ENABLE_TOKEN_BINDING,
+    KINDS,
+    LOG_EXTENDED_EVENTS,
+    NEGOTIATE_CLIENT_CERT,
+    REJECT,
+    USE_DS_MAPPER,
+    Record,
+    delete_binding,
+    get_binding,
+    normalise_record,
+    put_binding,
+)
+from winmodel.state import MTLS_KEY, State
 
-KINDS: tuple[str, ...] = ("ipport", "hostnameport", "ccs")
+from simhost import certstore
+from simhost.errors import OpError
+
 #: Kinds ``httpsys_set`` writes: a ``ccs`` record (``netsh ... sslcert ccs=<port>``) carries the client-certificate
 #: options of a port's Central Certificate Store bindings and names no certificate (WINDOWS_FACTS HTTPSYS-10).
 WRITABLE_KINDS: tuple[str, ...] = KINDS
-
-IIS_APP_ID = "{4dc3e181-e14b-4a21-b022-59fc669b0914}"
-
-# HTTP API DefaultFlags bits (HTTP_SERVICE_CONFIG_SSL_FLAG_*).
-USE_DS_MAPPER = 0x1
-NEGOTIATE_CLIENT_CERT = 0x2
-REJECT = 0x8
-DISABLE_HTTP2 = 0x10
-DISABLE_QUIC = 0x20
-DISABLE_TLS13 = 0x40
-DISABLE_OCSP_STAPLING = 0x80
-ENABLE_TOKEN_BINDING = 0x100
-LOG_EXTENDED_EVENTS = 0x200
-DISABLE_LEGACY_TLS = 0x400
-ENABLE_SESSION_TICKET = 0x800
-DISABLE_TLS12 = 0x1000
-DISABLE_SESSION_ID = 0x4000
 
 #: DefaultFlags bits ``httpsys_set`` does not manage but keeps across a rewrite, as the engine passes them back to netsh
 #: (issue 10 item 5; WINDOWS_FACTS HTTPSYS-8 for the bits, HTTPSYS-11 for the netsh parameters ``reject``,
@@ -70,56 +72,10 @@ FLAG_ARGS: dict[str, int] = {
     "disable_legacy_tls": DISABLE_LEGACY_TLS,
 }
 
-# DefaultCertCheckMode
-CHECK_NO_REVOCATION = 0x1
-CHECK_CACHED_ONLY = 0x2
-CHECK_FRESHNESS_TIME = 0x4
-CHECK_NO_USAGE_CHECK = 0x10000
-
 #: ``httpsys_set`` ``revocation`` -> DefaultCertCheckMode (before the freshness bit).
 REVOCATION_MODES: dict[str, int] = {"online": 0, "off": CHECK_NO_REVOCATION, "cached_only": CHECK_CACHED_ONLY}
 
-DEFAULTS: dict[str, Any] = {
-    "cert_hash": None,
-    "cert_store": "MY",
-    "app_id": IIS_APP_ID,
-    "ctl_store_name": None,
-    "default_flags": 0,
-    "cert_check_mode": 0,
-    "revocation_freshness_time": 0,
-    # DefaultSslRevocationUrlRetrievalTimeout and DefaultSslCtlIdentifier (WINDOWS_FACTS HTTPSYS-7): not httpsys_set
-    # arguments, kept across a rewrite (issue 10 item 5).
-    "revocation_url_retrieval_timeout": 0,
-    "ctl_identifier": None,
-}
-
-Record = dict[str, Any]
-
 _HOST = re.compile(r"[A-Za-z0-9*](?:[A-Za-z0-9.*-]*[A-Za-z0-9])?")
-
-
-def normalise_record(record: Mapping[str, Any]) -> Record:
-    """A complete record: defaults filled in, unknown fields and kinds refused."""
-    unknown = set(record) - set(DEFAULTS) - {"key", "kind"}
-    if unknown:
-        raise StateError(f"unknown HTTP.sys record fields: {', '.join(sorted(unknown))}")
-    if record.get("kind") not in KINDS:
-        raise StateError(f"HTTP.sys record kind must be one of {', '.join(KINDS)}, got {record.get('kind')!r}")
-    if not isinstance(record.get("key"), str) or not record["key"]:
-        raise StateError("HTTP.sys record needs a key such as '0.0.0.0:443' or 'host:443'")
-    full = {"key": record["key"], "kind": record["kind"], **DEFAULTS}
-    full.update({k: v for k, v in record.items() if k in DEFAULTS})
-    if isinstance(full["cert_hash"], str):
-        full["cert_hash"] = full["cert_hash"].upper()
-    return full
-
-
-def _index(state: State, key: str, kind: str) -> int | None:
-    # Host names (hostnameport keys) are case-insensitive.
-    for position, record in enumerate(state.setdefault("httpsys", [])):
-        if record["kind"] == kind and record["key"].casefold() == key.casefold():
-            return position
-    return None
 
 
 def gather(state: State) -> list[Record]:
@@ -132,67 +88,15 @@ def gather(state: State) -> list[Record]:
     ]
 
 
-def get_binding(state: State, key: str, kind: str) -> Record | None:
-    position = _index(state, key, kind)
-    return None if position is None else copy.deepcopy(state["httpsys"][position])
-
-
-def put_binding(state: State, record: Mapping[str, Any]) -> bool:
-    """Add or replace the record with the same key and kind; True when something changed.
-
-    An existing record keeps the spelling of its key (HTTP.sys matches host names case-insensitively).
-    """
-    full = normalise_record(record)
-    position = _index(state, full["key"], full["kind"])
-    if position is None:
-        state["httpsys"].append(full)
-        return True
-    full["key"] = state["httpsys"][position]["key"]
-    if state["httpsys"][position] == full:
-        return False
-    state["httpsys"][position] = full
-    return True
-
-
-def delete_binding(state: State, key: str, kind: str) -> bool:
-    position = _index(state, key, kind)
-    if position is None:
-        return False
-    del state["httpsys"][position]
-    return True
-
-
-def iis_record(kind: str, key: str, cert_hash: str | None, cert_store: str | None, default_flags: int) -> Record:
-    """The fresh record IIS writes for a binding: no CTL store, no DS mapper, online revocation check; for the
-    Central Certificate Store bindings of a port, the ``ccs`` record without certificate or store (HTTPSYS-10,
-    HTTPSYS-14: unverified that IIS rewrites it like the others).
-
-    ``default_flags`` are the bits IIS mirrors from the binding's ``sslFlags``; whatever the record
-    held before (client-certificate negotiation, CTL store, DS mapper, revocation settings) is gone
-    (win-acme issues 2153, 2831, 1768).
-    """
-    return normalise_record(
-        {
-            "key": key,
-            "kind": kind,
-            "cert_hash": None if kind == "ccs" else cert_hash,
-            "cert_store": None if kind == "ccs" else cert_store,
-            "app_id": IIS_APP_ID,
-            "ctl_store_name": None,
-            "default_flags": default_flags,
-            "cert_check_mode": 0,
-            "revocation_freshness_time": 0,
-        }
-    )
-
-
 # --- the ops ----------------------------------------------------------------------------------------
 
 
 def parse_port(text: str, where: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise OpError(f"{where}: port '{text}' is not a number 1..65535")
-    return int(text)
+    """A port as netsh takes it (:func:`winmodel.iisbinding.parse_port`); the op fails otherwise."""
+    try:
+        return iisbinding.parse_port(text, where)
+    except WindowsError_ as err:
+        raise OpError(str(err)) from None
 
 
 def parse_key(kind: str, key: str) -> str:
@@ -374,7 +278,7 @@ SAVED_FIELDS: tuple[str, ...] = (
 def _saved_kept(state: State, kind: str, key: str) -> Record | None:
     """The kept settings of the copy ``httpsys_save`` kept for this record, as record fields; None when there is
     no copy or it has none (a copy written by an older engine)."""
-    entry = registry.get_value(state, SAVED_KEY, f"{kind} {key}")
+    entry = hive.get_value(state, SAVED_KEY, f"{kind} {key}")
     saved = json.loads(entry["value"]) if entry is not None else {}
     if "reject" not in saved:
         return None
@@ -392,17 +296,17 @@ def httpsys_save(state: State, args: Mapping[str, Any]) -> bool:
     copy is already there. Checked like ``httpsys_set``'s arguments, but no certificate is needed."""
     record_from_op(args)
     text = json.dumps({field: args[field] for field in SAVED_FIELDS}, sort_keys=True)
-    return registry.set_value(state, SAVED_KEY, f"{args['kind']} {args['key']}", text, "REG_SZ")
+    return hive.set_value(state, SAVED_KEY, f"{args['kind']} {args['key']}", text, "REG_SZ")
 
 
 def forget_saved(state: State, kind: str, key: str) -> bool:
-    return registry.delete_value(state, SAVED_KEY, f"{kind} {key}")
+    return hive.delete_value(state, SAVED_KEY, f"{kind} {key}")
 
 
 def gather_saved(state: State) -> list[dict[str, Any]]:
     """``snapshot.httpsys_saved``: ``{"kind", "key", "record"}`` per kept copy, in stored order."""
     saved = []
-    for name, entry in registry.all_values(state, SAVED_KEY).items():
+    for name, entry in hive.all_values(state, SAVED_KEY).items():
         kind, _unused, key = name.partition(" ")
         saved.append({"kind": kind, "key": key, "record": json.loads(entry["value"])})
     return saved

@@ -2,23 +2,15 @@
 
 Windows facts followed (/work/shared/REFERENCE.md):
 
-- "Site bindings": ``bindingInformation`` is ``ip:port:host`` (IPv6 in brackets); the binding
-  ``sslFlags`` bits are 1 SNI, 2 central certificate store, 4 DisableHTTP2, 8 DisableOCSPStapling,
-  16 DisableQUIC, 32 DisableTLS13, 64 DisableLegacyTLS, 128 NegotiateClientCert (bits >= 4
-  community-sourced). SNI needs a host name. An IP binding maps to the HTTP.sys key
-  ``ipport=0.0.0.0:port`` (or its IP), an SNI binding to ``hostnameport=host:port``, a Central Certificate Store
-  binding (bit 2, with or without SNI) to ``ccs=port``, one record for every CCS binding of the port; a CCS binding
-  has no certificate (WINDOWS_FACTS BINDING-9, HTTPSYS-10).
-- The certificate hash and store are **not** in applicationHost.config: they live in HTTP.sys. So a
-  binding here holds protocol, binding information and sslFlags only, and gather reads its
-  certificate from the HTTP.sys record at the binding's key, as ``Binding.CertificateHash`` does.
-  Two non-SNI bindings on the same ip:port share one record, hence one certificate.
+- Binding keys, the binding and access ``sslFlags`` bits and names, and a binding's certificate read from the
+  HTTP.sys record at its key are the Windows model's (:mod:`winmodel.iisbinding`: "Site bindings", BINDING-1,
+  BINDING-9, HTTPSYS-10). A binding here holds protocol, binding information and sslFlags only.
 - "HTTP.sys SSL configuration": **IIS rewrites the HTTP.sys record when a binding or its
   certificate changes and drops client-certificate negotiation, the CTL store and the DS mapper**.
-  The rewritten record holds the binding's certificate, the IIS app id, the TLS bits IIS mirrors from
-  the binding's sslFlags (:data:`BINDING_TO_HTTPSYS`), no CTL store and the default revocation check.
-- "IIS sslFlags": flag names None=0, Ssl=8, SslNegotiateCert=32, SslRequireCert=64, Ssl128=256
-  (no SslMapCert 128 in the IIS 10 schema); the section is locked, so it is written only in
+  The rewritten record (:func:`winmodel.httpsys.iis_record`) holds the binding's certificate, the IIS app id, the TLS
+  bits IIS mirrors from the binding's sslFlags (:data:`winmodel.iisbinding.BINDING_TO_HTTPSYS`), no CTL store and the
+  default revocation check.
+- "IIS sslFlags" (names in :mod:`winmodel.iisbinding`): the section is locked, so it is written only in
   applicationHost.config ``<location path="Site/app">`` (no leading slash, never at server level).
   A path without an explicit value inherits from the nearest ancestor that has one, then from the
   server level ("None"). Site names and location paths are case-insensitive.
@@ -30,7 +22,7 @@ the op runs (WINDOWS_FACTS HTTPSYS-4): until then a changed binding's new certif
 the uncommitted run (:data:`UNCOMMITTED`), and :func:`commit_run` writes the records. A run that fails
 before it commits is discarded whole: nothing of it reaches applicationHost.config or HTTP.sys.
 
-State layout (``state["iis"]``, see :func:`simhost.state.new_iis`)::
+State layout (``state["iis"]``, see :func:`winmodel.state.new_iis`)::
 
     {"installed": true, "server_ssl_flags": "None",
      "sites": {"Default Web Site": {"id": 1, "bindings": [
@@ -40,69 +32,23 @@ State layout (``state["iis"]``, see :func:`simhost.state.new_iis`)::
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from simhost import certstore, httpsys, webconfig
+from winmodel import httpsys as winhttpsys
+from winmodel import iisbinding, webconfig
+from winmodel.errors import WindowsError_
+from winmodel.features import iis_installed
+from winmodel.state import State, iis_of
+
+from simhost import certstore
 from simhost.errors import OpError, StateError
-from simhost.state import State, new_iis
-
-# --- access sslFlags ----------------------------------------------------------------------------------
-
-#: Names IIS writes for ``access@sslFlags``, in the order it writes them.
-ACCESS_FLAGS: tuple[tuple[str, int], ...] = (
-    ("None", 0),
-    ("Ssl", 8),
-    ("SslNegotiateCert", 32),
-    ("SslRequireCert", 64),
-    ("Ssl128", 256),
-)
-ACCESS_BITS = 8 | 32 | 64 | 256
-
-# --- binding sslFlags ---------------------------------------------------------------------------------
-
-SNI = 1
-CENTRAL_CERT_STORE = 2
-BINDING_FLAGS_MAX = 255
-
-#: Binding sslFlags bit -> the HTTP.sys DefaultFlags bit IIS writes for it (community-sourced, REFERENCE.md).
-BINDING_TO_HTTPSYS: dict[int, int] = {
-    4: httpsys.DISABLE_HTTP2,
-    8: httpsys.DISABLE_OCSP_STAPLING,
-    16: httpsys.DISABLE_QUIC,
-    32: httpsys.DISABLE_TLS13,
-    64: httpsys.DISABLE_LEGACY_TLS,
-    128: httpsys.NEGOTIATE_CLIENT_CERT,
-}
 
 NOT_INSTALLED = "IIS is not installed on this host (Microsoft.Web.Administration could not be loaded)"
 
-# WINDOWS_FACTS VALID-1/VALID-2: ASCII DNS labels (an IDN only as its A-label), no trailing dot, '*' only as a
-# leading '*.' wildcard label.
-_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
-_HOST = re.compile(rf"(?:\*\.)?{_LABEL}(?:\.{_LABEL})*")
-
-
-def _iis(state: State) -> dict[str, Any]:
-    iis = state.get("iis")
-    if iis is None:  # a host file written before IIS was simulated: a fresh install
-        iis = state["iis"] = new_iis()
-    return iis
-
-
-def is_installed(state: State) -> bool:
-    return bool(_iis(state)["installed"])
-
-
-def set_installed(state: State, installed: bool) -> None:
-    _iis(state)["installed"] = installed
-
 
 def _require_installed(state: State) -> None:
-    if not is_installed(state):
+    if not iis_installed(state):
         raise OpError(NOT_INSTALLED)
 
 
@@ -112,7 +58,7 @@ def _require_installed(state: State) -> None:
 def find_site(state: State, name: str) -> tuple[str, dict[str, Any]] | None:
     """``(name as IIS has it, site)``, or None. Site names are case-insensitive."""
     wanted = name.casefold()
-    for stored, site in _iis(state)["sites"].items():
+    for stored, site in iis_of(state)["sites"].items():
         if stored.casefold() == wanted:
             return stored, site
     return None
@@ -128,7 +74,7 @@ def require_site(state: State, name: str) -> tuple[str, dict[str, Any]]:
 
 def add_site(state: State, name: str, site_id: int | None = None) -> int:
     """Create a site without bindings; its id (next free one when not given)."""
-    sites = _iis(state)["sites"]
+    sites = iis_of(state)["sites"]
     if not name or find_site(state, name) is not None:
         raise StateError(f"site {name!r} is empty or exists already")
     ids = {site["id"] for site in sites.values()}
@@ -143,67 +89,29 @@ def add_site(state: State, name: str, site_id: int | None = None) -> int:
 # --- bindings -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """A parsed ``bindingInformation``: ``ip`` is ``*``, an IPv4 address or a bracketed IPv6 address."""
-
-    ip: str
-    port: int
-    host: str
-
-
-def parse_binding_information(text: str) -> Endpoint:
-    """``ip:port:host`` as IIS accepts it; raises :class:`OpError` otherwise."""
-    rest, sep_host, host = text.rpartition(":")
-    ip, sep_port, port = rest.rpartition(":")
-    if not sep_host or not sep_port or not ip:
-        raise OpError(f"binding information '{text}' is not 'ip:port:host' (e.g. '*:443:' or '*:443:www.contoso.com')")
-    number = httpsys.parse_port(port, f"binding information '{text}'")
-    if ip != "*":
-        bracketed = ip.startswith("[") and ip.endswith("]")
-        try:
-            address = ipaddress.ip_address(ip[1:-1] if bracketed else ip)
-        except ValueError:
-            raise OpError(f"binding information '{text}': '{ip}' is not '*' or an IP address") from None
-        if address.version == 6 and not bracketed:
-            raise OpError(f"binding information '{text}': an IPv6 address must be in brackets")
-        ip = f"[{address.compressed}]" if address.version == 6 else address.compressed
-    if host and not _HOST.fullmatch(host):
-        raise OpError(f"binding information '{text}': '{host}' is not a host name")
-    return Endpoint(ip, number, host)
-
-
 def check_binding_flags(ssl_flags: int) -> None:
-    if not 0 <= ssl_flags <= BINDING_FLAGS_MAX:
-        raise OpError(f"binding sslFlags {ssl_flags} is outside 0..{BINDING_FLAGS_MAX} (the IIS schema's flags)")
+    if not 0 <= ssl_flags <= iisbinding.BINDING_FLAGS_MAX:
+        raise OpError(
+            f"binding sslFlags {ssl_flags} is outside 0..{iisbinding.BINDING_FLAGS_MAX} (the IIS schema's flags)"
+        )
+
+
+def parse_binding_information(text: str) -> iisbinding.Endpoint:
+    """``ip:port:host`` as IIS accepts it (:func:`winmodel.iisbinding.parse_binding_information`); the op fails
+    otherwise."""
+    try:
+        return iisbinding.parse_binding_information(text)
+    except WindowsError_ as err:
+        raise OpError(str(err)) from None
 
 
 def httpsys_endpoint(binding_information: str, ssl_flags: int) -> tuple[str, str]:
-    """``(kind, key)`` of the HTTP.sys record IIS uses for an https binding."""
-    endpoint = parse_binding_information(binding_information)
-    if ssl_flags & CENTRAL_CERT_STORE:
-        return "ccs", str(endpoint.port)
-    if ssl_flags & SNI:
-        if not endpoint.host:
-            raise OpError(
-                f"binding '{binding_information}' asks for SNI (sslFlags bit 1) without a host name: "
-                "IIS refuses an SNI binding without a host name"
-            )
-        return "hostnameport", f"{endpoint.host}:{endpoint.port}"
-    ip = "0.0.0.0" if endpoint.ip == "*" else endpoint.ip
-    return "ipport", f"{ip}:{endpoint.port}"
-
-
-def _endpoint_or_none(binding: dict[str, Any]) -> tuple[str, str] | None:
+    """``(kind, key)`` of the HTTP.sys record IIS uses for an https binding
+    (:func:`winmodel.iisbinding.httpsys_endpoint`); the op fails when IIS would refuse the binding."""
     try:
-        return httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
-    except OpError:
-        return None
-
-
-def mirrored_flags(ssl_flags: int) -> int:
-    """The HTTP.sys DefaultFlags IIS writes for a binding's sslFlags (only the TLS bits)."""
-    return sum(bit for flag, bit in BINDING_TO_HTTPSYS.items() if ssl_flags & flag)
+        return iisbinding.httpsys_endpoint(binding_information, ssl_flags)
+    except WindowsError_ as err:
+        raise OpError(str(err)) from None
 
 
 def _https(site: dict[str, Any]) -> list[dict[str, Any]]:
@@ -214,21 +122,6 @@ def find_binding(site: dict[str, Any], binding_information: str) -> dict[str, An
     """The https binding with that information (host names are case-insensitive), or None."""
     wanted = binding_information.casefold()
     return next((b for b in _https(site) if b["binding_information"].casefold() == wanted), None)
-
-
-def view_binding(state: State, binding: dict[str, Any]) -> dict[str, Any]:
-    """A binding as gather shows it, its certificate read from HTTP.sys ("" when there is no record)."""
-    record = None
-    endpoint = _endpoint_or_none(binding) if binding["protocol"].casefold() == "https" else None
-    if endpoint is not None:
-        record = httpsys.get_binding(state, endpoint[1], endpoint[0])
-    return {
-        "protocol": binding["protocol"],
-        "binding_information": binding["binding_information"],
-        "ssl_flags": binding["ssl_flags"],
-        "certificate_hash": (record or {}).get("cert_hash") or "",
-        "certificate_store": (record or {}).get("cert_store") or "",
-    }
 
 
 #: Transient key of the state (never saved): the HTTP.sys rewrites of the uncommitted IIS run, keyed by
@@ -250,7 +143,7 @@ def _certificate(state: State, site_name: str, binding: dict[str, Any]) -> tuple
     pending = state.get(UNCOMMITTED, {}).get(_ident(site_name, binding["binding_information"]))
     if pending is not None:
         return pending["cert_hash"], pending["cert_store"]
-    view = view_binding(state, binding)
+    view = iisbinding.view_binding(state, binding)
     return view["certificate_hash"], view["certificate_store"]
 
 
@@ -276,10 +169,10 @@ def commit_run(state: State) -> None:
         if binding is None:
             continue  # removed later in the same run
         kind, key = httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
-        record = httpsys.iis_record(
-            kind, key, entry["cert_hash"], entry["cert_store"], mirrored_flags(binding["ssl_flags"])
+        record = winhttpsys.iis_record(
+            kind, key, entry["cert_hash"], entry["cert_store"], iisbinding.mirrored_flags(binding["ssl_flags"])
         )
-        httpsys.put_binding(state, record)
+        winhttpsys.put_binding(state, record)
 
 
 def _require_binding(state: State, site_name: str, binding_information: str) -> tuple[str, dict[str, Any]]:
@@ -311,7 +204,7 @@ def binding_add(
     name, site = require_site(state, site_name)
     check_binding_flags(ssl_flags)
     httpsys_endpoint(binding_information, ssl_flags)
-    ccs = bool(ssl_flags & CENTRAL_CERT_STORE)
+    ccs = bool(ssl_flags & iisbinding.CENTRAL_CERT_STORE)
     if ccs:
         if certificate_hash or certificate_store:
             raise OpError(
@@ -323,7 +216,7 @@ def binding_add(
         thumbprint = certstore.parse_thumbprint(certificate_hash)
     existing = find_binding(site, binding_information)
     if existing is not None:
-        if existing["ssl_flags"] & CENTRAL_CERT_STORE or ccs:
+        if existing["ssl_flags"] & iisbinding.CENTRAL_CERT_STORE or ccs:
             return _replace_binding(state, name, existing, ssl_flags, thumbprint, certificate_store)
         if not _same_certificate(_certificate(state, name, existing), thumbprint, certificate_store):
             certstore.require_server_certificate(state, certificate_store, thumbprint)
@@ -374,7 +267,7 @@ def binding_set_cert(
     """
     name, binding = _require_binding(state, site_name, binding_information)
     thumbprint = certstore.parse_thumbprint(certificate_hash)
-    if binding["ssl_flags"] & CENTRAL_CERT_STORE:
+    if binding["ssl_flags"] & iisbinding.CENTRAL_CERT_STORE:
         raise OpError(
             f"binding '{binding_information}' takes its certificate from the Central Certificate Store (sslFlags "
             "bit 2); a certificate set on it would be a CCS binding naming a certificate"
@@ -390,7 +283,7 @@ def binding_set_cert(
 def binding_set_flags(state: State, site_name: str, binding_information: str, ssl_flags: int) -> bool:
     """Write the binding's whole sslFlags; IIS rewrites the HTTP.sys record at commit (options dropped).
 
-    When the SNI bit changes, the record moves to the new key and the old one is deleted (unless
+    When the iisbinding.SNI bit changes, the record moves to the new key and the old one is deleted (unless
     another https binding still maps to it). A binding without a certificate gets no record.
     """
     name, binding = _require_binding(state, site_name, binding_information)
@@ -398,13 +291,13 @@ def binding_set_flags(state: State, site_name: str, binding_information: str, ss
     if binding["ssl_flags"] == ssl_flags:
         return False
     httpsys_endpoint(binding["binding_information"], ssl_flags)
-    if (binding["ssl_flags"] ^ ssl_flags) & CENTRAL_CERT_STORE:
+    if (binding["ssl_flags"] ^ ssl_flags) & iisbinding.CENTRAL_CERT_STORE:
         raise OpError(
             f"binding '{binding_information}': binding_set_flags does not turn the Central Certificate Store bit (2) "
             "on or off (the binding's certificate goes or comes with it); binding_add replaces the binding"
         )
     cert_hash, cert_store = _certificate(state, name, binding)
-    if cert_hash or ssl_flags & CENTRAL_CERT_STORE:
+    if cert_hash or ssl_flags & iisbinding.CENTRAL_CERT_STORE:
         if cert_hash:
             certstore.require_server_certificate(state, cert_store, cert_hash)
         _queue_rewrite(state, name, binding, cert_hash, cert_store)
@@ -413,23 +306,6 @@ def binding_set_flags(state: State, site_name: str, binding_information: str, ss
 
 
 # --- access sslFlags per location ---------------------------------------------------------------------
-
-
-def access_flags_text(value: int) -> str:
-    """The string IIS writes: names joined with ', ', 'None' for 0."""
-    names = [name for name, bit in ACCESS_FLAGS if bit and value & bit]
-    return ", ".join(names) if names else "None"
-
-
-def access_flags_value(text: str) -> int:
-    """The integer of a flags string (names case-insensitive, any spacing); StateError for unknown names."""
-    value = 0
-    for part in filter(None, (item.strip() for item in text.split(","))):
-        bits = [bit for name, bit in ACCESS_FLAGS if name.casefold() == part.casefold()]
-        if not bits:
-            raise StateError(f"{part!r} is not an sslFlags name of the IIS 10 schema")
-        value |= bits[0]
-    return value
 
 
 def location_segments(path: str) -> list[str]:
@@ -452,7 +328,7 @@ def location_segments(path: str) -> list[str]:
 
 def locations(state: State) -> dict[str, dict[str, Any]]:
     """applicationHost.config ``<location path>`` entries (mutable): ``sslFlags``, ``auth``, ``traceFailedRequests``."""
-    return _iis(state)["locations"]
+    return iis_of(state)["locations"]
 
 
 def find_location(state: State, path: str) -> str | None:
@@ -473,8 +349,8 @@ def effective_flags(state: State, path: str) -> int:
     for depth in range(len(segments), 0, -1):
         explicit = explicit_flags(state, "/".join(segments[:depth]))
         if explicit is not None:
-            return access_flags_value(explicit)
-    return access_flags_value(_iis(state)["server_ssl_flags"])
+            return iisbinding.access_flags_value(explicit)
+    return iisbinding.access_flags_value(iis_of(state)["server_ssl_flags"])
 
 
 def set_location_flags(state: State, path: str, flags: str | None) -> None:
@@ -486,7 +362,7 @@ def set_location_flags(state: State, path: str, flags: str | None) -> None:
             if not locations(state)[stored]:
                 del locations(state)[stored]
         return
-    access_flags_value(flags)
+    iisbinding.access_flags_value(flags)
     locations(state).setdefault(stored or path, {})["sslFlags"] = flags
 
 
@@ -497,16 +373,16 @@ def access_set(state: State, location: str, ssl_flags: int) -> bool:
     """
     segments = location_segments(location)
     require_site(state, segments[0])
-    if ssl_flags < 0 or ssl_flags & ~ACCESS_BITS:
+    if ssl_flags < 0 or ssl_flags & ~iisbinding.ACCESS_BITS:
         raise OpError(
             f"sslFlags {ssl_flags} has bits outside Ssl (8), SslNegotiateCert (32), SslRequireCert (64) and "
             "Ssl128 (256); the IIS 10 schema has no SslMapCert (128)"
         )
     current = explicit_flags(state, location)
-    if current is not None and access_flags_value(current) == ssl_flags:
+    if current is not None and iisbinding.access_flags_value(current) == ssl_flags:
         return False
     stored = find_location(state, location) or location
-    locations(state).setdefault(stored, {})["sslFlags"] = access_flags_text(ssl_flags)
+    locations(state).setdefault(stored, {})["sslFlags"] = iisbinding.access_flags_text(ssl_flags)
     return True
 
 
@@ -539,7 +415,7 @@ def _web_config_flags(state: State, path: str) -> tuple[str, int] | None:
             continue
         if webconfig.override_mode(webconfig.override_modes(state), webconfig.ACCESS, candidate) == "Deny":
             raise OpError(f"reading {webconfig.ACCESS} at '{path}': {webconfig.LOCK_MESSAGE}")
-        found = found or (candidate, access_flags_value(value))
+        found = found or (candidate, iisbinding.access_flags_value(value))
     return found
 
 
@@ -575,13 +451,13 @@ def gather(state: State, sites: Iterable[str], access_paths: Iterable[str]) -> d
             location_segments(path)
         except OpError as err:
             raise OpError(f"scope.access_paths: {err}") from None
-    result: dict[str, Any] = {"available": is_installed(state), "sites": {}, "access": {}, "all_bindings": []}
+    result: dict[str, Any] = {"available": iis_installed(state), "sites": {}, "access": {}, "all_bindings": []}
     if not result["available"]:
         return result
     # Every https binding of every site: who else uses an HTTP.sys record (ENGINE.md, issue 10 item 10).
     result["all_bindings"] = [
         {"site": name, "binding_information": b["binding_information"], "ssl_flags": b["ssl_flags"]}
-        for name, site in _iis(state)["sites"].items()
+        for name, site in iis_of(state)["sites"].items()
         for b in _https(site)
     ]
     seen: set[str] = set()
@@ -596,7 +472,10 @@ def gather(state: State, sites: Iterable[str], access_paths: Iterable[str]) -> d
         if found is None or requested.casefold() in {name.casefold() for name in result["sites"]}:
             continue
         name, site = found
-        result["sites"][requested] = {"id": site["id"], "bindings": [view_binding(state, b) for b in _https(site)]}
+        result["sites"][requested] = {
+            "id": site["id"],
+            "bindings": [iisbinding.view_binding(state, b) for b in _https(site)],
+        }
         put_access(requested)
         prefix = name.casefold() + "/"
         for path, location in locations(state).items():

@@ -13,10 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from winmodel import stores
+from winmodel.state import State
+
 from simhost import auth, certstore, features, httpsys, iis, registry, tracing
 from simhost.errors import OpError
 from simhost.faults import find_fault
-from simhost.state import State
 
 
 @dataclass
@@ -197,17 +199,17 @@ def check_args(name: str, args: Mapping[str, Any]) -> None:
 
 
 def store_create(ctx: OpContext) -> OpOutcome:
-    return OpOutcome(changed=certstore.create_store(ctx.state, ctx.args["store"]))
+    return OpOutcome(changed=stores.create_store(ctx.state, ctx.args["store"]))
 
 
 def cert_import(ctx: OpContext) -> OpOutcome:
     wanted = certstore.parse_thumbprint(ctx.args["thumbprint"])
     der = certstore.decode_der(ctx.args["der"])
-    actual = certstore.thumbprint_of(der)
+    actual = stores.thumbprint_of(der)
     if actual != wanted:
         raise OpError(f"der has thumbprint {actual}, the op says {wanted}: the op was damaged on its way")
     # Windows behaviour: X509Store.Open(ReadWrite) creates a missing store, so the import does too.
-    return OpOutcome(changed=certstore.add_certificate(ctx.state, ctx.args["store"], der))
+    return OpOutcome(changed=stores.add_certificate(ctx.state, ctx.args["store"], der))
 
 
 def cert_move(ctx: OpContext) -> OpOutcome:
@@ -215,23 +217,23 @@ def cert_move(ctx: OpContext) -> OpOutcome:
     thumbprint = certstore.parse_thumbprint(ctx.args["thumbprint"])
     if source.casefold() == target.casefold():
         raise OpError(f"from_store and to_store are the same store '{source}'")
-    cert = certstore.find_certificate(ctx.state, source, thumbprint)
+    cert = stores.find_certificate(ctx.state, source, thumbprint)
     if cert is None:
-        if certstore.find_certificate(ctx.state, target, thumbprint) is not None:
+        if stores.find_certificate(ctx.state, target, thumbprint) is not None:
             return OpOutcome(changed=False)  # already moved: repeating a done move changes nothing
         raise OpError(f"certificate {thumbprint} is in neither '{source}' nor '{target}'")
     # Add to the target first, so a failure midway never leaves the certificate in no store.
-    added = certstore.add_certificate(
+    added = stores.add_certificate(
         ctx.state, target, base64.b64decode(cert["der"]), has_private_key=cert["has_private_key"]
     )
     ctx.check_fault("remove", changed=added)
-    certstore.remove_certificate(ctx.state, source, thumbprint)
+    stores.remove_certificate(ctx.state, source, thumbprint)
     return OpOutcome(changed=True, returned={"der": cert["der"]})
 
 
 def cert_remove(ctx: OpContext) -> OpOutcome:
     thumbprint = certstore.parse_thumbprint(ctx.args["thumbprint"])
-    removed = certstore.remove_certificate(ctx.state, ctx.args["store"], thumbprint)
+    removed = stores.remove_certificate(ctx.state, ctx.args["store"], thumbprint)
     if removed is None:
         return OpOutcome(changed=False)
     return OpOutcome(changed=True, returned={"der": removed["der"]})
@@ -253,17 +255,17 @@ def pfx_import(ctx: OpContext) -> OpOutcome:
     pfx = certstore.decode_pfx(ctx.args["pfx"], str(ctx.secrets[ref]), ref)
     certstore.legacy_host_refuses(ctx.state, ctx.args["pfx"])
     if pfx.keyed is None:
-        found = [certstore.thumbprint_of(der) for der in pfx.others]
+        found = [stores.thumbprint_of(der) for der in pfx.others]
         if wanted in found:
             raise OpError(f"the PFX holds certificate {wanted} without its private key")
         raise OpError(f"the PFX holds no certificate with its private key (certificates: {', '.join(found) or 'none'})")
     der = pfx.keyed
-    actual = certstore.thumbprint_of(der)
+    actual = stores.thumbprint_of(der)
     if actual != wanted:
         raise OpError(f"the PFX holds certificate {actual}, the op says {wanted}: the op was damaged on its way")
     # Only the certificate with the key is imported (certstore docstring); the chain goes to CA by cert_import ops.
     # Machine key set, persisted: the certificate is in LocalMachine with a usable private key.
-    return OpOutcome(changed=certstore.import_with_key(ctx.state, ctx.args["store"], der))
+    return OpOutcome(changed=stores.import_with_key(ctx.state, ctx.args["store"], der))
 
 
 def binding_add(ctx: OpContext) -> OpOutcome:

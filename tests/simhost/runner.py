@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from winmodel.state import load_state, save_state
+
 from simhost.argspec import HOST_STATE_SPEC, ArgSpecError, validate
 from simhost.errors import ConnectionDropped, OpError
 from simhost.faults import take_connection_drop
 from simhost.host import SimulatedHost
-from simhost.state import load_state, save_state
 
 NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 SIMULATED_MODULES: frozenset[str] = frozenset({"host_state"})

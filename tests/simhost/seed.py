@@ -1,7 +1,7 @@
 """Helpers for tests to seed and inspect a simulated host.
 
-They work on the dict returned by :func:`simhost.state.load_state`; the caller saves it with
-:func:`simhost.state.save_state`::
+They work on the dict returned by :func:`winmodel.state.load_state`; the caller saves it with
+:func:`winmodel.state.save_state`::
 
     state = load_state(host_file)
     add_cert(state, "Root", root.der)
@@ -20,42 +20,46 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simhost import auth, certstore, faults, features, httpsys, iis, registry, webconfig
+from winmodel import features as winfeatures
+from winmodel import hive, iisbinding, stores, webconfig
+from winmodel import httpsys as winhttpsys
+from winmodel.state import SCHANNEL_KEY, State
+
+from simhost import auth, faults, features, iis, registry
 from simhost import tracing as tracing_module
 from simhost.errors import OpError, StateError
 from simhost.faults import make_fault
-from simhost.state import SCHANNEL_KEY, State
 
 
 def add_cert(state: State, store: str, der_bytes: bytes, has_private_key: bool = False) -> str:
     """Put a certificate in a store (created when missing); return its thumbprint."""
-    certstore.add_certificate(state, store, der_bytes, has_private_key=has_private_key)
-    return certstore.thumbprint_of(der_bytes)
+    stores.add_certificate(state, store, der_bytes, has_private_key=has_private_key)
+    return stores.thumbprint_of(der_bytes)
 
 
 def thumbprints(state: State, store: str) -> set[str]:
     """Thumbprints in a store (case-insensitive name); empty for a missing store."""
-    return {cert["thumbprint"] for cert in certstore.certificates(state, store)}
+    return {cert["thumbprint"] for cert in stores.certificates(state, store)}
 
 
 def store_exists(state: State, store: str) -> bool:
-    return certstore.store_exists(state, store)
+    return stores.store_exists(state, store)
 
 
 def set_registry_value(state: State, name: str, value: Any, type: str = "REG_DWORD") -> None:
     """Set any value under the Schannel key, owned or not, of any type (seeding may do what ops may not)."""
-    registry.set_value(state, SCHANNEL_KEY, name, value, type)
+    hive.set_value(state, SCHANNEL_KEY, name, value, type)
 
 
 def schannel_value(state: State, name: str) -> Any:
     """The raw value of a Schannel registry value, or None when absent."""
-    entry = registry.get_value(state, SCHANNEL_KEY, name)
+    entry = hive.get_value(state, SCHANNEL_KEY, name)
     return None if entry is None else entry["value"]
 
 
 def registry_values(state: State) -> dict[str, dict[str, Any]]:
     """Every value under the Schannel key, siblings included: ``{name: {"type", "value"}}``."""
-    return registry.all_values(state, SCHANNEL_KEY)
+    return hive.all_values(state, SCHANNEL_KEY)
 
 
 def set_os_version(state: State, version: str) -> None:
@@ -65,7 +69,7 @@ def set_os_version(state: State, version: str) -> None:
 
 def reboot(state: State) -> None:
     """Restart the host: the boot advances and volatile registry keys go, so no Schannel change is pending."""
-    registry.reboot(state)
+    hive.reboot(state)
 
 
 def schannel_pending_reboot(state: State) -> bool:
@@ -75,7 +79,7 @@ def schannel_pending_reboot(state: State) -> bool:
 
 def add_httpsys_binding(state: State, record: Mapping[str, Any]) -> None:
     """Add or replace an HTTP.sys SSL binding record (``key``, ``kind`` and any snapshot fields)."""
-    httpsys.put_binding(state, dict(record))
+    winhttpsys.put_binding(state, dict(record))
 
 
 def add_fault(state: State, op: str, match: Mapping[str, Any], message: str, stage: str | None = None) -> None:
@@ -99,7 +103,7 @@ def clear_faults(state: State) -> None:
 
 def set_iis_installed(state: State, installed: bool) -> None:
     """Install or uninstall IIS (uninstalled: gather says ``available: false``, IIS ops fail)."""
-    iis.set_installed(state, installed)
+    winfeatures.set_iis_installed(state, installed)
 
 
 def add_site(state: State, name: str, id: int | None = None) -> int:
@@ -127,34 +131,36 @@ def add_binding(
     binding = {"protocol": protocol, "binding_information": binding_information, "ssl_flags": ssl_flags}
     try:
         iis.parse_binding_information(binding_information)
-        has_record = certificate_hash or ssl_flags & iis.CENTRAL_CERT_STORE
+        has_record = certificate_hash or ssl_flags & iisbinding.CENTRAL_CERT_STORE
         endpoint = iis.httpsys_endpoint(binding_information, ssl_flags) if has_record else None
     except OpError as err:
         raise StateError(str(err)) from err
     found[1]["bindings"].append(binding)
     if endpoint is not None:
         kind, key = endpoint
-        record = httpsys.iis_record(kind, key, certificate_hash, certificate_store, iis.mirrored_flags(ssl_flags))
-        httpsys.put_binding(state, record)
+        record = winhttpsys.iis_record(
+            kind, key, certificate_hash, certificate_store, iisbinding.mirrored_flags(ssl_flags)
+        )
+        winhttpsys.put_binding(state, record)
 
 
 def binding(state: State, site: str, binding_information: str) -> dict[str, Any] | None:
     """An https binding as gather shows it (certificate read from HTTP.sys), or None."""
     found = iis.find_site(state, site)
     entry = None if found is None else iis.find_binding(found[1], binding_information)
-    return None if entry is None else iis.view_binding(state, entry)
+    return None if entry is None else iisbinding.view_binding(state, entry)
 
 
 def httpsys_record(state: State, kind: str, key: str) -> dict[str, Any] | None:
     """The HTTP.sys record of that kind and key (host names case-insensitive), or None."""
-    return httpsys.get_binding(state, key, kind)
+    return winhttpsys.get_binding(state, key, kind)
 
 
 def set_httpsys_options(state: State, kind: str, key: str, **fields: Any) -> None:
     """Set fields of an HTTP.sys record (``ctl_store_name``, ``default_flags``…); created when missing."""
-    record = httpsys.get_binding(state, key, kind) or {"key": key, "kind": kind}
+    record = winhttpsys.get_binding(state, key, kind) or {"key": key, "kind": kind}
     record.update(fields)
-    httpsys.put_binding(state, record)
+    winhttpsys.put_binding(state, record)
 
 
 def set_location_flags(state: State, path: str, flags: str | None) -> None:
@@ -168,7 +174,7 @@ def set_location_flags(state: State, path: str, flags: str | None) -> None:
 def set_web_config_flags(state: State, path: str, flags: str | None) -> None:
     """Write (None removes) sslFlags in the web.config of a site or application path, as an administrator does once
     SSL Settings are unlocked for it (WINDOWS_FACTS IISCONFIG-13); IIS then enforces it there and below."""
-    iis.access_flags_value(flags or "None")
+    iisbinding.access_flags_value(flags or "None")
     webconfig.seed(state, path, "sslFlags", flags)
 
 
@@ -201,9 +207,9 @@ def install_feature(state: State, name: str, installed: bool = True, reboot_requ
 
 def feature_installed(state: State, name: str) -> bool:
     """Whether a feature is installed (name case-insensitive); StateError for a feature the host does not know."""
-    if features.find(state, name) is None:
+    if winfeatures.find(state, name) is None:
         raise StateError(f"the host knows no feature {name!r}; install_feature(..., installed=False) first")
-    return features.is_installed(state, name)
+    return winfeatures.is_installed(state, name)
 
 
 # --- IIS authentication and certificate mapping -----------------------------------------------------------

@@ -12,7 +12,7 @@ and Failed Request Tracing"):
   own schema whatever features are installed (WINDOWS_FACTS TRACING-2, issue 10 item 9): gather always returns
   the rules and the ops write them without Web-Http-Tracing too (configuration nothing executes then; whether
   the feature is there is the ``features`` scope's answer).
-- The section is delegated (TRACING-3): a site's web.config may hold rules (seeded, :mod:`simhost.webconfig`).
+- The section is delegated (TRACING-3): a site's web.config may hold rules (seeded, :mod:`winmodel.webconfig`).
   Gather returns the rules IIS enforces at the site with ``defined_in`` ``site`` (applicationHost.config at the
   site's location) or ``web.config``; ``tracing_set`` refuses to add a rule for a path the web.config already
   has (IIS would see the key twice and fail the site with 500.19). ``maxLogFiles`` is 1..10000 (TRACING-6).
@@ -40,9 +40,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from simhost import iis, webconfig
+from winmodel import features as winfeatures
+from winmodel import webconfig
+from winmodel.state import State
+
+from simhost import iis
 from simhost.errors import OpError, StateError
-from simhost.state import State
 
 SECTION = "system.webServer/tracing/traceFailedRequests"
 LOGGING = "traceFailedRequestsLogging"
@@ -204,7 +207,7 @@ def tracing_remove(state: State, site_name: str, path: str) -> bool:
     A site that does not exist has nothing to remove (no-op), as for the mapping remove ops.
     """
     _check_path(path)
-    if not iis.is_installed(state):
+    if not winfeatures.iis_installed(state):
         raise OpError(iis.NOT_INSTALLED)
     found = iis.find_site(state, site_name)
     if found is None:
@@ -227,7 +230,7 @@ def section_clear(state: State, location: str) -> bool:
     """Op ``section_clear`` for ``tracing``: the rules written at exactly ``location`` go (RevertToParent,
     IISCONFIG-10); no-op when none are. (The simulator holds rules at a site's location only.)"""
     iis.location_segments(location)
-    if not iis.is_installed(state):
+    if not winfeatures.iis_installed(state):
         raise OpError(iis.NOT_INSTALLED)
     stored = iis.find_location(state, location)
     if stored is None or RULES not in iis.locations(state)[stored]:
@@ -274,7 +277,7 @@ def view_site(state: State, name: str, site: dict[str, Any]) -> dict[str, Any]:
 def gather(state: State, sites: Iterable[str]) -> dict[str, Any]:
     """``snapshot.tracing``: requested site name -> its tracing; a missing site is absent, no IIS gives ``{}``."""
     result: dict[str, Any] = {}
-    if not iis.is_installed(state):
+    if not winfeatures.iis_installed(state):
         return result
     for requested in sites:
         found = iis.find_site(state, requested)

@@ -18,10 +18,10 @@ from ansible_collections.mtls.iis.plugins.plugin_utils.plan import Plan
 from ansible_collections.mtls.iis.plugins.plugin_utils.snapshot import Snapshot
 from ansible_collections.mtls.iis.plugins.plugin_utils.specs import CLIENT_CERT_OPTIONS
 from ansible_collections.mtls.iis.plugins.plugin_utils.whole_host import HostDesired
-from simhost import certstore
 from simhost.errors import ConnectionDropped
 from simhost.host import SimulatedHost
-from simhost.state import State
+from winmodel import stores
+from winmodel.state import State
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
 
@@ -86,7 +86,7 @@ def certificates(state: State) -> dict[str, str]:
     """thumbprint -> DER (base64) of every certificate in any store of the host."""
     found = {}
     for store in state["stores"]:
-        for cert in certstore.certificates(state, store):
+        for cert in stores.certificates(state, store):
             found[cert["thumbprint"]] = cert["der"]
     return found
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 from simhost import seed
-from simhost.state import State, new_state
+from winmodel.state import State, new_state
 
 from support import pki
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from simhost import seed
-from simhost.state import new_state
+from winmodel.state import new_state
 
 from support import pki
 from support.collection import make_importable

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 from simhost import recorder
-from simhost.state import load_state, save_state
+from winmodel.state import load_state, save_state
 
 from support import wire
 from support.collection import TESTS_DIR, sim_env

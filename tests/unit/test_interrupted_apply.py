@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from simhost import seed
 from simhost.faults import clear_faults
-from simhost.state import new_state
 from support import pki
 from support.converge import desired_from, run_task
+from winmodel.state import new_state
 
 SITE = "Default Web Site"
 HOST = "api.contoso.com"

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from simhost.state import State
-
 from winmodel import certstore, features, hostinfo, iis, netsh, pfx, registry
 from winmodel.errors import UnknownFunction
+from winmodel.state import State
 
 Params = Mapping[str, Any]
 Handler = Callable[[State, Params], Any]

@@ -17,5 +17,9 @@ class WindowsError_(Exception):
         self.hresult = hresult
 
 
+class StateError(ValueError):
+    """A state file or a seed call describes something Windows cannot hold."""
+
+
 class UnknownFunction(Exception):
     """A boundary function the model does not implement (yet): the fake fails loudly, never silently."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simhost.state import State
+from winmodel.state import State
 
 
 def computer_name(state: State) -> str:

@@ -1,8 +1,21 @@
-"""HTTP.sys SSL records as Windows persists them in the registry (issue 20): the view ``Get-MtlsWinRegistryKey`` reads.
+"""HTTP.sys SSL records: the HTTP API's table of SSL bindings, and the registry image ``Get-MtlsWinRegistryKey`` reads.
 
-One host state for both engines: the records stay in ``state["httpsys"]`` (the layout of ``simhost.httpsys``), and the
-registry tables ``HKLM\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters\\Ssl{,Sni,Ccs}BindingInfo`` are derived
-from them on every read. This direction, not the other: the HTTP API's configuration is the truth and the registry its
+The record table is the lower layer of the simulator (issue 20, "The simulator in two layers"): netsh's model
+(:mod:`winmodel.netsh`), IIS's commit (:mod:`winmodel.iis`, ``simhost/iis.py``) and the engine's ``httpsys_set``
+(``simhost/httpsys.py``) all write records through :func:`put_binding` / :func:`delete_binding`.
+
+The records (REFERENCE.md, "HTTP.sys SSL configuration" and "Site bindings"): a record is keyed by ``ip:port`` (kind
+``ipport``; ``0.0.0.0`` for all addresses, IPv6 in brackets), ``host:port`` (``hostnameport``, host names compared in
+any case) or ``port`` (``ccs``, HTTPSYS-10); defaults are store MY, usage check on, no DS mapper, no
+client-certificate negotiation; the flag bits are the HTTP API ``DefaultFlags`` bits (HTTPSYS-8), not IIS binding
+``sslFlags``. **IIS rewrites the record when a binding or its certificate changes and drops
+``clientcertnegotiation``, ``sslctlstorename`` and ``dsmapperusage``**: :func:`iis_record` is the record IIS writes
+(HTTPSYS-4). State layout: ``state["httpsys"] = [<record>, ...]`` with the fields of :data:`DEFAULTS` plus ``key``
+and ``kind``.
+
+The registry image: the records stay in ``state["httpsys"]``, and the registry tables
+``HKLM\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters\\Ssl{,Sni,Ccs}BindingInfo`` are derived from them on every
+read. This direction, not the other: the HTTP API's configuration is the truth and the registry its
 persisted image (a write through the API shows there at once, a write to the registry is not live, WINDOWS_FACTS
 HTTPSYS-6); the simulated engine, ``simhost.iis`` (IIS rewriting a record, HTTPSYS-4) and every seed already speak
 records. A direct registry write under these tables is refused by the model (no code of ours does one; on Windows it
@@ -22,12 +35,137 @@ Windows facts modelled:
 
 from __future__ import annotations
 
+import copy
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
-from simhost.state import State
+from winmodel.errors import StateError, WindowsError_
+from winmodel.state import State
 
-from winmodel.errors import WindowsError_
+Record = dict[str, Any]
+
+
+# --- the records ---------------------------------------------------------------------------------------
+
+KINDS: tuple[str, ...] = ("ipport", "hostnameport", "ccs")
+IIS_APP_ID = "{4dc3e181-e14b-4a21-b022-59fc669b0914}"
+
+# HTTP API DefaultFlags bits (HTTP_SERVICE_CONFIG_SSL_FLAG_*).
+USE_DS_MAPPER = 0x1
+NEGOTIATE_CLIENT_CERT = 0x2
+REJECT = 0x8
+DISABLE_HTTP2 = 0x10
+DISABLE_QUIC = 0x20
+DISABLE_TLS13 = 0x40
+DISABLE_OCSP_STAPLING = 0x80
+ENABLE_TOKEN_BINDING = 0x100
+LOG_EXTENDED_EVENTS = 0x200
+DISABLE_LEGACY_TLS = 0x400
+ENABLE_SESSION_TICKET = 0x800
+DISABLE_TLS12 = 0x1000
+DISABLE_SESSION_ID = 0x4000
+
+# DefaultCertCheckMode
+CHECK_NO_REVOCATION = 0x1
+CHECK_CACHED_ONLY = 0x2
+CHECK_FRESHNESS_TIME = 0x4
+CHECK_NO_USAGE_CHECK = 0x10000
+
+DEFAULTS: dict[str, Any] = {
+    "cert_hash": None,
+    "cert_store": "MY",
+    "app_id": IIS_APP_ID,
+    "ctl_store_name": None,
+    "default_flags": 0,
+    "cert_check_mode": 0,
+    "revocation_freshness_time": 0,
+    # DefaultSslRevocationUrlRetrievalTimeout and DefaultSslCtlIdentifier (WINDOWS_FACTS HTTPSYS-7): not httpsys_set
+    # arguments, kept across a rewrite (issue 10 item 5).
+    "revocation_url_retrieval_timeout": 0,
+    "ctl_identifier": None,
+}
+
+
+def normalise_record(record: Mapping[str, Any]) -> Record:
+    """A complete record: defaults filled in, unknown fields and kinds refused."""
+    unknown = set(record) - set(DEFAULTS) - {"key", "kind"}
+    if unknown:
+        raise StateError(f"unknown HTTP.sys record fields: {', '.join(sorted(unknown))}")
+    if record.get("kind") not in KINDS:
+        raise StateError(f"HTTP.sys record kind must be one of {', '.join(KINDS)}, got {record.get('kind')!r}")
+    if not isinstance(record.get("key"), str) or not record["key"]:
+        raise StateError("HTTP.sys record needs a key such as '0.0.0.0:443' or 'host:443'")
+    full = {"key": record["key"], "kind": record["kind"], **DEFAULTS}
+    full.update({k: v for k, v in record.items() if k in DEFAULTS})
+    if isinstance(full["cert_hash"], str):
+        full["cert_hash"] = full["cert_hash"].upper()
+    return full
+
+
+def _index(state: State, key: str, kind: str) -> int | None:
+    # Host names (hostnameport keys) are case-insensitive.
+    for position, record in enumerate(state.setdefault("httpsys", [])):
+        if record["kind"] == kind and record["key"].casefold() == key.casefold():
+            return position
+    return None
+
+
+def get_binding(state: State, key: str, kind: str) -> Record | None:
+    position = _index(state, key, kind)
+    return None if position is None else copy.deepcopy(state["httpsys"][position])
+
+
+def put_binding(state: State, record: Mapping[str, Any]) -> bool:
+    """Add or replace the record with the same key and kind; True when something changed.
+
+    An existing record keeps the spelling of its key (HTTP.sys matches host names case-insensitively).
+    """
+    full = normalise_record(record)
+    position = _index(state, full["key"], full["kind"])
+    if position is None:
+        state["httpsys"].append(full)
+        return True
+    full["key"] = state["httpsys"][position]["key"]
+    if state["httpsys"][position] == full:
+        return False
+    state["httpsys"][position] = full
+    return True
+
+
+def delete_binding(state: State, key: str, kind: str) -> bool:
+    position = _index(state, key, kind)
+    if position is None:
+        return False
+    del state["httpsys"][position]
+    return True
+
+
+def iis_record(kind: str, key: str, cert_hash: str | None, cert_store: str | None, default_flags: int) -> Record:
+    """The fresh record IIS writes for a binding: no CTL store, no DS mapper, online revocation check; for the
+    Central Certificate Store bindings of a port, the ``ccs`` record without certificate or store (HTTPSYS-10,
+    HTTPSYS-14: unverified that IIS rewrites it like the others).
+
+    ``default_flags`` are the bits IIS mirrors from the binding's ``sslFlags``; whatever the record
+    held before (client-certificate negotiation, CTL store, DS mapper, revocation settings) is gone
+    (win-acme issues 2153, 2831, 1768).
+    """
+    return normalise_record(
+        {
+            "key": key,
+            "kind": kind,
+            "cert_hash": None if kind == "ccs" else cert_hash,
+            "cert_store": None if kind == "ccs" else cert_store,
+            "app_id": IIS_APP_ID,
+            "ctl_store_name": None,
+            "default_flags": default_flags,
+            "cert_check_mode": 0,
+            "revocation_freshness_time": 0,
+        }
+    )
+
+
+# --- their registry image ------------------------------------------------------------------------------
 
 PARAMETERS = r"SYSTEM\CurrentControlSet\Services\HTTP\Parameters"
 #: Record kind -> its registry table under :data:`PARAMETERS` (HTTPSYS-6, HTTPSYS-10).

@@ -24,15 +24,11 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree import ElementTree
 
-from simhost import httpsys, webconfig
-from simhost import iis as simiis
-from simhost.errors import OpError
-from simhost.state import State
-
-from winmodel import iisdoc
+from winmodel import features, httpsys, iisbinding, iisdoc, webconfig
 from winmodel import iisschema as schema
 from winmodel.errors import UnknownFunction, WindowsError_
 from winmodel.iisschema import COM, THROWN, IisError
+from winmodel.state import State
 
 Node = dict[str, Any]
 ENCRYPTED = "[enc:IISCngProvider:(encrypted by the model):enc]"
@@ -40,13 +36,13 @@ _NO_MWA = "Unable to find type [Microsoft.Web.Administration.ServerManager]: IIS
 
 
 def _require(state: State) -> None:
-    if not simiis.is_installed(state):
+    if not features.iis_installed(state):
         raise WindowsError_(_NO_MWA)
 
 
 def test_iis(state: State) -> bool:
     """``Test-MtlsWinIis`` (IISCONFIG-1, IISCONFIG-2)."""
-    return simiis.is_installed(state)
+    return features.iis_installed(state)
 
 
 def get_sites(state: State) -> list[dict[str, Any]]:
@@ -56,7 +52,7 @@ def get_sites(state: State) -> list[dict[str, Any]]:
     for name, site in state["iis"]["sites"].items():
         bindings = []
         for binding in site["bindings"]:
-            view = simiis.view_binding(state, binding)
+            view = iisbinding.view_binding(state, binding)
             bindings.append({**view, "certificate_hash": view["certificate_hash"].upper()})
         sites.append({"name": name, "id": int(site["id"]), "bindings": bindings})
     return sites
@@ -395,7 +391,7 @@ def _binding_edit(doc: iisdoc.Doc, edit: Mapping[str, Any], rewrites: list[dict[
         raise _duplicate(binding_schema, new)
     bindings.append(new)
     # A Central Certificate Store binding names no certificate; IIS writes its port's ccs record (BINDING-9).
-    if str(edit.get("certificate_hash") or "") or int(edit.get("ssl_flags") or 0) & simiis.CENTRAL_CERT_STORE:
+    if str(edit.get("certificate_hash") or "") or int(edit.get("ssl_flags") or 0) & iisbinding.CENTRAL_CERT_STORE:
         rewrites.append(
             {
                 "binding": new,
@@ -414,8 +410,8 @@ def _commit_rewrites(state: State, doc: iisdoc.Doc, rewrites: list[dict[str, Any
         if not any(binding is other for other in live):
             continue
         flags = int(binding["attributes"].get("sslFlags", 0))
-        kind, key = simiis.httpsys_endpoint(binding["attributes"]["bindingInformation"], flags)
-        mirrored = simiis.mirrored_flags(flags)
+        kind, key = iisbinding.httpsys_endpoint(binding["attributes"]["bindingInformation"], flags)
+        mirrored = iisbinding.mirrored_flags(flags)
         httpsys.put_binding(state, httpsys.iis_record(kind, key, rewrite["cert_hash"], rewrite["cert_store"], mirrored))
 
 
@@ -448,7 +444,7 @@ def invoke_edit(
     try:
         iisdoc.store(doc, state)
         _commit_rewrites(state, doc, rewrites)
-    except OpError as err:  # HTTP.sys refused a record: the file is written, the record is not (IISCONFIG-9)
+    except WindowsError_ as err:  # HTTP.sys refused a record: the file is written, the record is not (IISCONFIG-9)
         outcome["error"] = f"{COM} 0x80070057: {err}"
         return outcome
     outcome["committed"] = True

@@ -25,11 +25,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from simhost import iis as simiis
-from simhost.state import State, new_iis
-
+from winmodel import iisbinding
 from winmodel import iisschema as schema
 from winmodel.errors import UnknownFunction
+from winmodel.state import State, new_iis
 
 Node = dict[str, Any]
 Doc = dict[str, Any]
@@ -52,7 +51,7 @@ def typed(attr: schema.Attr, value: Any) -> Any:
     if attr.kind == "enum" and isinstance(value, str):
         return next(number for name, number in attr.values.items() if name.casefold() == value.casefold())
     if attr.kind == "flags" and isinstance(value, str):
-        return simiis.access_flags_value(value) if attr.name == "sslFlags" and "Ssl" in attr.values else int(value)
+        return iisbinding.access_flags_value(value) if attr.name == "sslFlags" and "Ssl" in attr.values else int(value)
     return value
 
 
@@ -120,7 +119,7 @@ def _level(body: dict[str, Any]) -> dict[str, Node]:
     """The sections one ``<location>`` (or a web.config) holds, from the simulator's entry for that path."""
     sections: dict[str, Node] = {}
     if body.get("sslFlags") is not None:
-        sections[schema.ACCESS] = node({"sslFlags": simiis.access_flags_value(body["sslFlags"])})
+        sections[schema.ACCESS] = node({"sslFlags": iisbinding.access_flags_value(body["sslFlags"])})
     for name, stored in body.get("auth", {}).items():
         sections[_AUTH[name]] = _auth_node(_AUTH[name], stored)
     if body.get("traceFailedRequests"):
@@ -144,7 +143,9 @@ def _site(name: str, site: dict[str, Any]) -> Node:
 def load(state: State) -> Doc:
     """The document of the committed configuration the host file holds."""
     store = state.get("iis") or new_iis()
-    server: dict[str, Node] = {schema.ACCESS: node({"sslFlags": simiis.access_flags_value(store["server_ssl_flags"])})}
+    server: dict[str, Node] = {
+        schema.ACCESS: node({"sslFlags": iisbinding.access_flags_value(store["server_ssl_flags"])})
+    }
     for name, stored in store.get("server_auth", {}).items():
         server[_AUTH[name]] = _auth_node(_AUTH[name], stored)
     levels: dict[str, dict[str, Node]] = {"": server}
@@ -219,7 +220,7 @@ def _store_level(path: str, sections: dict[str, Node]) -> dict[str, Any]:
             raise _not_held(f"a <clear/> of inherited entries in {name} at '{path}'")
         if name == schema.ACCESS:
             if "sslFlags" in section["attributes"]:
-                body["sslFlags"] = simiis.access_flags_text(section["attributes"]["sslFlags"])
+                body["sslFlags"] = iisbinding.access_flags_text(section["attributes"]["sslFlags"])
         elif name == schema.TRACING:
             if not path:
                 raise _not_held("traceFailedRequests rules at the server level")

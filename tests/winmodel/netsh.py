@@ -2,7 +2,7 @@
 
 ``Invoke-MtlsWinNetsh -Arguments`` answers ``{"exit_code", "output"}`` as the real function does: netsh's English
 output lines joined with ``"\\n"`` (localized on Windows, HTTPSYS-1) and its exit code, 0 on success and 1 on failure
-(HTTPSYS-2). The records are those of ``state["httpsys"]``, the layout of ``simhost.httpsys``, so both engines share
+(HTTPSYS-2). The records are those of ``state["httpsys"]``, kept by :mod:`winmodel.httpsys`, so both engines share
 one host file; the registry view of them is :mod:`winmodel.httpsys`.
 
 Windows facts modelled (docs/WINDOWS_FACTS.md):
@@ -30,34 +30,33 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from simhost import certstore as simcerts
-from simhost import httpsys as simhttpsys
-from simhost.state import State
+from winmodel import httpsys, stores
+from winmodel.state import State
 
 #: Exit codes of netsh (HTTPSYS-2).
 SUCCESS, FAILURE = 0, 1
 
 #: ``enable|disable`` parameters that set a DefaultFlags bit when enabled (HTTPSYS-8, HTTPSYS-11).
 FLAG_PARAMETERS: dict[str, int] = {
-    "dsmapperusage": simhttpsys.USE_DS_MAPPER,
-    "clientcertnegotiation": simhttpsys.NEGOTIATE_CLIENT_CERT,
-    "reject": simhttpsys.REJECT,
-    "disablehttp2": simhttpsys.DISABLE_HTTP2,
-    "disablequic": simhttpsys.DISABLE_QUIC,
-    "disablelegacytls": simhttpsys.DISABLE_LEGACY_TLS,
-    "disabletls12": simhttpsys.DISABLE_TLS12,
-    "disabletls13": simhttpsys.DISABLE_TLS13,
-    "disableocspstapling": simhttpsys.DISABLE_OCSP_STAPLING,
-    "enabletokenbinding": simhttpsys.ENABLE_TOKEN_BINDING,
-    "logextendedevents": simhttpsys.LOG_EXTENDED_EVENTS,
-    "enablesessionticket": simhttpsys.ENABLE_SESSION_TICKET,
-    "disablesessionid": simhttpsys.DISABLE_SESSION_ID,
+    "dsmapperusage": httpsys.USE_DS_MAPPER,
+    "clientcertnegotiation": httpsys.NEGOTIATE_CLIENT_CERT,
+    "reject": httpsys.REJECT,
+    "disablehttp2": httpsys.DISABLE_HTTP2,
+    "disablequic": httpsys.DISABLE_QUIC,
+    "disablelegacytls": httpsys.DISABLE_LEGACY_TLS,
+    "disabletls12": httpsys.DISABLE_TLS12,
+    "disabletls13": httpsys.DISABLE_TLS13,
+    "disableocspstapling": httpsys.DISABLE_OCSP_STAPLING,
+    "enabletokenbinding": httpsys.ENABLE_TOKEN_BINDING,
+    "logextendedevents": httpsys.LOG_EXTENDED_EVENTS,
+    "enablesessionticket": httpsys.ENABLE_SESSION_TICKET,
+    "disablesessionid": httpsys.DISABLE_SESSION_ID,
 }
 #: ``enable|disable`` parameters of DefaultSslCertCheckMode (HTTPSYS-9): the bit and the value that sets it.
 CHECK_PARAMETERS: dict[str, tuple[int, str]] = {
-    "verifyclientcertrevocation": (simhttpsys.CHECK_NO_REVOCATION, "disable"),
-    "verifyrevocationwithcachedclientcertonly": (simhttpsys.CHECK_CACHED_ONLY, "enable"),
-    "usagecheck": (simhttpsys.CHECK_NO_USAGE_CHECK, "disable"),
+    "verifyclientcertrevocation": (httpsys.CHECK_NO_REVOCATION, "disable"),
+    "verifyrevocationwithcachedclientcertonly": (httpsys.CHECK_CACHED_ONLY, "enable"),
+    "usagecheck": (httpsys.CHECK_NO_USAGE_CHECK, "disable"),
 }
 NUMBER_PARAMETERS: tuple[str, ...] = ("revocationfreshnesstime", "urlretrievaltimeout")
 TEXT_PARAMETERS: tuple[str, ...] = ("certhash", "appid", "certstorename", "sslctlidentifier", "sslctlstorename")
@@ -197,7 +196,7 @@ def _record(verb: str, kind: str, key: str, tags: dict[str, str]) -> dict[str, A
         raise NetshFailure(PARAMETER_INCORRECT)
     freshness = numbers.get("revocationfreshnesstime", 0)
     if freshness:
-        mode |= simhttpsys.CHECK_FRESHNESS_TIME
+        mode |= httpsys.CHECK_FRESHNESS_TIME
     store = tags.get("certstorename") or (None if kind == "ccs" else "MY")
     return {
         "key": key,
@@ -216,8 +215,7 @@ def _record(verb: str, kind: str, key: str, tags: dict[str, str]) -> dict[str, A
 
 def _usable_certificate(state: State, store: str, thumbprint: str) -> bool:
     """HTTP.sys takes a certificate of the named LocalMachine store with its private key (HTTPSYS-13)."""
-    found = simcerts.find_certificate(state, store, thumbprint)
-    return found is not None and bool(found["has_private_key"])
+    return stores.usable_by_httpsys(state, store, thumbprint)
 
 
 def _show(state: State, tags: dict[str, str]) -> list[str]:
@@ -239,11 +237,11 @@ def _show(state: State, tags: dict[str, str]) -> list[str]:
 
 def _apply(state: State, verb: str, tags: dict[str, str]) -> None:
     kind, key = _key(tags, verb)
-    current = simhttpsys.get_binding(state, key, kind)
+    current = httpsys.get_binding(state, key, kind)
     if verb == "delete":
         if current is None:
             raise NetshFailure(f"SSL Certificate {FAILED[verb]} failed, Error: 2", WIN32_TEXT[2])
-        simhttpsys.delete_binding(state, key, kind)
+        httpsys.delete_binding(state, key, kind)
         return
     record = _record(verb, kind, key, tags)
     if verb == "add" and current is not None:
@@ -252,7 +250,7 @@ def _apply(state: State, verb: str, tags: dict[str, str]) -> None:
         raise NetshFailure(f"SSL Certificate {FAILED[verb]} failed, Error: 2", WIN32_TEXT[2])
     if kind != "ccs" and not _usable_certificate(state, str(record["cert_store"]), str(record["cert_hash"])):
         raise NetshFailure(f"SSL Certificate {FAILED[verb]} failed, Error: 1312", WIN32_TEXT[1312])
-    simhttpsys.put_binding(state, record)
+    httpsys.put_binding(state, record)
 
 
 def invoke(state: State, arguments: Sequence[str]) -> dict[str, Any]:

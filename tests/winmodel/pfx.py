@@ -25,10 +25,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from simhost import certstore as simcerts
-from simhost.state import State
 
+from winmodel import stores
 from winmodel.errors import WindowsError_
+from winmodel.state import State
 
 CRYPTOGRAPHIC_EXCEPTION = "System.Security.Cryptography.CryptographicException"
 #: HRESULT_FROM_WIN32(ERROR_INVALID_PASSWORD) (CERT-19).
@@ -42,7 +42,28 @@ KEY_STORAGE_FLAGS: frozenset[str] = frozenset(
     {"DefaultKeySet", "UserKeySet", "MachineKeySet", "Exportable", "UserProtected", "PersistKeySet", "EphemeralKeySet"}
 )
 
+#: First build that opens PBES2/AES PKCS#12 (Windows 10 1809 / Server 2019; CERT-9).
+FIRST_AES_PFX_BUILD = 17763
+#: DER of PBES2 (1.2.840.113549.1.5.13) and of the SHA-256/384/512 digest OIDs a PKCS#12 MAC may name.
+_NEW_PKCS12_OIDS = (
+    bytes.fromhex("06092a864886f70d01050d"),
+    bytes.fromhex("0609608648016503040201"),
+    bytes.fromhex("0609608648016503040202"),
+    bytes.fromhex("0609608648016503040203"),
+)
+
 _SPKI = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+
+
+def host_build(state: State) -> int:
+    """The build number of ``state["host"]["os_version"]`` (10.0.14393 -> 14393)."""
+    parts = str(state["host"].get("os_version", "")).split(".")
+    return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else FIRST_AES_PFX_BUILD
+
+
+def uses_aes_pkcs12(data: bytes) -> bool:
+    """Whether a PKCS#12 names PBES2 or a SHA-2 MAC digest, which builds before 17763 cannot open (CERT-9)."""
+    return any(oid in data for oid in _NEW_PKCS12_OIDS)
 
 
 def _check_flags(flags: list[str]) -> None:
@@ -70,8 +91,14 @@ def _load(data: bytes, password: str) -> tuple[Any, Any, list[Any]]:
 def read(state: State, pfx: bytes, password: str, flags: list[str]) -> list[dict[str, Any]]:
     """``Read-MtlsWinPfx``: every certificate of the file as ``{"der", "has_private_key"}``."""
     _check_flags(flags)
-    if simcerts.host_build(state) < simcerts.FIRST_AES_PFX_BUILD and simcerts.uses_aes_pkcs12(pfx):  # CERT-9
+    if host_build(state) < FIRST_AES_PFX_BUILD and uses_aes_pkcs12(pfx):  # CERT-9
         raise WindowsError_(INVALID_PASSWORD_TEXT, exception_type=CRYPTOGRAPHIC_EXCEPTION, hresult=INVALID_PASSWORD)
+    return open_pfx(pfx, password)
+
+
+def open_pfx(pfx: bytes, password: str) -> list[dict[str, Any]]:
+    """Every certificate of a PKCS#12 as ``{"der", "has_private_key"}``, the keyed one first, on any build (CERT-21,
+    CERT-14); :func:`read` adds the build rule of CERT-9."""
     key, cert, others = _load(pfx, password)
     contents: list[dict[str, Any]] = []
     for item in [cert, *others]:
@@ -85,10 +112,10 @@ def read(state: State, pfx: bytes, password: str, flags: list[str]) -> list[dict
 def add(state: State, name: str, pfx: bytes, password: str, thumbprint: str, flags: list[str]) -> None:
     """``Add-MtlsWinCertStorePfx``: the certificate with this thumbprint, with its key link, into the store."""
     contents = read(state, pfx, password, flags)
-    wanted = [entry for entry in contents if simcerts.thumbprint_of(entry["der"]) == thumbprint.strip().upper()]
+    wanted = [entry for entry in contents if stores.thumbprint_of(entry["der"]) == thumbprint.strip().upper()]
     if not wanted:
         raise WindowsError_(f"the PFX holds no certificate with thumbprint {thumbprint}")
     if wanted[0]["has_private_key"]:
-        simcerts.import_with_key(state, name, wanted[0]["der"])
+        stores.import_with_key(state, name, wanted[0]["der"])
     else:
-        simcerts.add_certificate(state, name, wanted[0]["der"])
+        stores.add_certificate(state, name, wanted[0]["der"])

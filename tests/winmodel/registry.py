@@ -1,7 +1,7 @@
 """WinRegistry.psm1 in Python: the registry under HKEY_LOCAL_MACHINE, 64-bit view.
 
 State: the simulated host's ``state["registry"]`` (``"HKLM\\<path>" -> {value name: {"type", "value"}}``) and
-``state["registry_volatile"]``, the layout of ``simhost.registry``, so both engines share one host file.
+``state["registry_volatile"]``, through :mod:`winmodel.hive`, which the op engine uses too.
 
 Windows facts modelled:
 - REG-2: key paths and value names are case-insensitive, the stored spelling is kept.
@@ -21,16 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from simhost import registry as simregistry
-from simhost.errors import StateError
-from simhost.state import State
-
-from winmodel import httpsys
-from winmodel.errors import WindowsError_
+from winmodel import hive, httpsys
+from winmodel.errors import StateError, WindowsError_
+from winmodel.state import State
 
 HIVE = "HKLM"
 CURRENT_VERSION = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion"
-KINDS: frozenset[str] = frozenset({"REG_SZ", "REG_EXPAND_SZ", "REG_BINARY", "REG_DWORD", "REG_MULTI_SZ", "REG_QWORD"})
+KINDS = hive.REG_TYPES
 #: RegCreateKeyEx's answer for an ordinary key under a volatile one (REG-6), as .NET reports it.
 CHILD_MUST_BE_VOLATILE = "Cannot create a stable subkey under a volatile parent key."
 
@@ -71,9 +68,9 @@ def get_key(state: State, path: str) -> dict[str, Any] | None:
     tables = httpsys.table_names(state) if path.strip("\\").casefold() == httpsys.PARAMETERS.casefold() else []
     if synthetic:
         values.update(_os_version_values(state))
-    elif not tables and not simregistry.key_exists(state, full):
+    elif not tables and not hive.key_exists(state, full):
         return None
-    for name, entry in simregistry.all_values(state, full).items():
+    for name, entry in hive.all_values(state, full).items():
         values[name] = {"kind": entry["type"], "data": entry["value"]}
     return {"values": values, "subkeys": [*_subkeys(state, full), *tables]}
 
@@ -94,7 +91,7 @@ def _check_data(kind: str, data: Any) -> Any:
 
 def _create(state: State, full: str, volatile: bool) -> None:
     try:
-        simregistry.create_key(state, full, volatile=volatile)
+        hive.create_key(state, full, volatile=volatile)
     except StateError as err:  # the Windows error of REG-6
         raise WindowsError_(CHILD_MUST_BE_VOLATILE) from err
 
@@ -105,13 +102,13 @@ def set_value(state: State, path: str, name: str, kind: str, data: Any) -> None:
     value = _check_data(kind, data)
     full = _full(path)
     _create(state, full, volatile=False)
-    simregistry.set_value(state, full, name, value, kind)
+    hive.set_value(state, full, name, value, kind)
 
 
 def remove_value(state: State, path: str, name: str) -> None:
     """``Remove-MtlsWinRegistryValue`` (REG-5): a missing value or key is left alone."""
     httpsys.refuse_write(path)
-    simregistry.delete_value(state, _full(path), name)
+    hive.delete_value(state, _full(path), name)
 
 
 def new_key(state: State, path: str, volatile: bool = False) -> None:

@@ -27,10 +27,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from simhost.state import load_state, save_state
-
 from winmodel.dispatch import VOID, handler
 from winmodel.errors import UnknownFunction, WindowsError_
+from winmodel.state import load_state, save_state
 
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()

@@ -15,9 +15,9 @@ from ansible_collections.mtls.iis.plugins.plugin_utils.snapshot import Snapshot
 from ansible_collections.mtls.iis.plugins.plugin_utils.ssl_settings import SslDesired, plan_ssl
 from simhost import seed
 from simhost.host import SimulatedHost
-from simhost.state import new_state
 from support import pki
 from support.snapshots import https_binding, iis_snapshot, snapshot
+from winmodel.state import new_state
 
 NOW = datetime.now(timezone.utc)
 SITE = "Default Web Site"

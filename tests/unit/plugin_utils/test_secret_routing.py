@@ -18,8 +18,8 @@ from ansible_collections.mtls.iis.plugins.plugin_utils.specs import CLIENT_CERT_
 from ansible_collections.mtls.iis.plugins.plugin_utils.whole_host import HostDesired
 from simhost import seed
 from simhost.host import SimulatedHost
-from simhost.state import new_state
 from support import pki
+from winmodel.state import new_state
 
 NOW = datetime.now(timezone.utc)
 SITE = "Default Web Site"

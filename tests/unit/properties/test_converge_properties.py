@@ -15,10 +15,10 @@ from simhost import iis as sim_iis
 from simhost import seed
 from simhost.faults import clear_faults
 from simhost.registry import get_value
-from simhost.state import SCHANNEL_KEY, State
 from support.converge import certificates, desired_from, run_task, without_password_marks
 from support.generated import desired_states, fresh, material, start_hosts
 from support.properties import examples
+from winmodel.state import SCHANNEL_KEY, State
 
 TRUST_MODES = {"machine": 0, "exclusive_root": 1, "exclusive_ca": 2}
 ACCESS = {"accept": 32, "require": 32 | 64, "ignore": 0}

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from simhost.state import State, new_state
 from support.pki import Issued, make_intermediate, make_leaf, make_root
+from winmodel.state import State, new_state
 
 
 @dataclass(frozen=True)

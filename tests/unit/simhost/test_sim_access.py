@@ -8,7 +8,7 @@ import pytest
 from simhost import seed
 from simhost.errors import OpError, StateError
 from simhost.host import SimulatedHost
-from simhost.state import State
+from winmodel.state import State
 
 SITE = "Default Web Site"
 SSL, NEGOTIATE, REQUIRE, SSL128 = 8, 32, 64, 256

@@ -9,7 +9,7 @@ from simhost import seed
 from simhost.errors import StateError
 from simhost.host import SimulatedHost
 from simhost.ops import OP_ARGS, OP_HANDLERS, Arg
-from simhost.state import State
+from winmodel.state import State
 
 
 def test_the_simulator_handles_exactly_the_op_vocabulary() -> None:

@@ -14,8 +14,8 @@ from simhost import seed
 from simhost.errors import OpError
 from simhost.host import SimulatedHost
 from simhost.runner import run_module
-from simhost.state import State, load_state, new_state, save_state
 from support.pki import Issued, make_leaf
+from winmodel.state import State, load_state, new_state, save_state
 
 SITE = "Default Web Site"
 SECRET = "Pa55-mapping-secret-7f3e"

@@ -6,7 +6,7 @@ import base64
 
 from simhost import seed
 from simhost.host import SimulatedHost
-from simhost.state import State
+from winmodel.state import State
 
 
 def test_gather_reports_a_missing_store_without_creating_it(state: State) -> None:

@@ -8,7 +8,7 @@ from simhost import seed
 from simhost.errors import ConnectionDropped
 from simhost.host import SimulatedHost
 from simhost.ops import OP_ARGS
-from simhost.state import State
+from winmodel.state import State
 
 SITE = "Default Web Site"
 INFO = "*:443:www.contoso.com"

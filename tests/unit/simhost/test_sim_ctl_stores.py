@@ -6,7 +6,7 @@ from typing import Any
 
 from simhost import seed
 from simhost.host import SimulatedHost
-from simhost.state import State
+from winmodel.state import State
 
 
 def ctl_record(key: str, ctl: str | None, kind: str = "ipport") -> dict[str, Any]:

@@ -9,7 +9,7 @@ from simhost import seed
 from simhost.errors import OpError, StateError
 from simhost.host import SimulatedHost
 from simhost.runner import run_module
-from simhost.state import State, load_state, new_state, save_state
+from winmodel.state import State, load_state, new_state, save_state
 
 MAPPING_FEATURES = ["Web-Server", "Web-Cert-Auth", "Web-Client-Auth", "Web-Http-Tracing"]
 

@@ -8,7 +8,8 @@ import pytest
 from simhost import httpsys, seed
 from simhost.errors import StateError
 from simhost.host import SimulatedHost
-from simhost.state import State
+from winmodel import httpsys as winhttpsys
+from winmodel.state import State
 
 
 def test_gather_without_httpsys_in_scope_leaves_it_out(state: State) -> None:
@@ -23,7 +24,7 @@ def test_gather_returns_seeded_records_with_defaults(state: State) -> None:
             "kind": "ipport",
             "cert_hash": "AB12",
             "cert_store": "MY",
-            "app_id": httpsys.IIS_APP_ID,
+            "app_id": winhttpsys.IIS_APP_ID,
             "ctl_store_name": None,
             "default_flags": 0,
             "cert_check_mode": 0,
@@ -58,7 +59,7 @@ def set_op(cert, **overrides: Any) -> dict[str, Any]:
         "kind": "hostnameport",
         "certificate_hash": cert.thumbprint,
         "certificate_store": "My",
-        "app_id": httpsys.IIS_APP_ID,
+        "app_id": winhttpsys.IIS_APP_ID,
         "negotiate_client_certificate": True,
         "ctl_store_name": "ClientAuthIssuer",
         "ds_mapper": False,
@@ -88,9 +89,9 @@ def test_httpsys_set_writes_the_whole_record(state: State, server) -> None:
         "kind": "hostnameport",
         "cert_hash": server.first.thumbprint,
         "cert_store": "My",
-        "app_id": httpsys.IIS_APP_ID,
+        "app_id": winhttpsys.IIS_APP_ID,
         "ctl_store_name": "ClientAuthIssuer",
-        "default_flags": httpsys.NEGOTIATE_CLIENT_CERT | httpsys.DISABLE_TLS13,
+        "default_flags": winhttpsys.NEGOTIATE_CLIENT_CERT | winhttpsys.DISABLE_TLS13,
         "cert_check_mode": 0,
         "revocation_freshness_time": 0,
         "revocation_url_retrieval_timeout": 0,
@@ -109,7 +110,7 @@ def test_httpsys_set_compares_store_names_and_app_id_case_insensitively(state: S
     with_key(state, server.first)
     host = SimulatedHost(state)
     host.apply([set_op(server.first)])
-    again = set_op(server.first, certificate_store="MY", app_id=httpsys.IIS_APP_ID.upper(), key=KEY.upper())
+    again = set_op(server.first, certificate_store="MY", app_id=winhttpsys.IIS_APP_ID.upper(), key=KEY.upper())
     assert host.apply([again])["changed"] is False
     assert seed.httpsys_record(state, "hostnameport", KEY)["cert_store"] == "My"
 
@@ -117,7 +118,7 @@ def test_httpsys_set_compares_store_names_and_app_id_case_insensitively(state: S
 def test_httpsys_set_replaces_options_it_is_not_given(state: State, server) -> None:
     with_key(state, server.first)
     seed.set_httpsys_options(state, "hostnameport", KEY, cert_hash=server.first.thumbprint, cert_store="My")
-    seed.set_httpsys_options(state, "hostnameport", KEY, default_flags=httpsys.USE_DS_MAPPER)
+    seed.set_httpsys_options(state, "hostnameport", KEY, default_flags=winhttpsys.USE_DS_MAPPER)
     SimulatedHost(state).apply([set_op(server.first, negotiate_client_certificate=False, ctl_store_name=None)])
     record = seed.httpsys_record(state, "hostnameport", KEY)
     assert (record["default_flags"], record["ctl_store_name"]) == (0, None)
@@ -126,12 +127,12 @@ def test_httpsys_set_replaces_options_it_is_not_given(state: State, server) -> N
 @pytest.mark.parametrize(
     ("arg", "bit"),
     [
-        ("ds_mapper", httpsys.USE_DS_MAPPER),
-        ("disable_http2", httpsys.DISABLE_HTTP2),
-        ("disable_quic", httpsys.DISABLE_QUIC),
-        ("disable_tls13", httpsys.DISABLE_TLS13),
-        ("disable_ocsp_stapling", httpsys.DISABLE_OCSP_STAPLING),
-        ("disable_legacy_tls", httpsys.DISABLE_LEGACY_TLS),
+        ("ds_mapper", winhttpsys.USE_DS_MAPPER),
+        ("disable_http2", winhttpsys.DISABLE_HTTP2),
+        ("disable_quic", winhttpsys.DISABLE_QUIC),
+        ("disable_tls13", winhttpsys.DISABLE_TLS13),
+        ("disable_ocsp_stapling", winhttpsys.DISABLE_OCSP_STAPLING),
+        ("disable_legacy_tls", winhttpsys.DISABLE_LEGACY_TLS),
     ],
 )
 def test_httpsys_set_maps_each_option_to_its_default_flags_bit(state: State, server, arg: str, bit: int) -> None:
@@ -156,20 +157,20 @@ def test_httpsys_set_with_a_freshness_time_sets_the_freshness_bit(state: State, 
 
 def test_httpsys_set_keeps_a_disabled_usage_check(state: State, server) -> None:
     with_key(state, server.first)
-    seed.set_httpsys_options(state, "hostnameport", KEY, cert_check_mode=httpsys.CHECK_NO_USAGE_CHECK)
+    seed.set_httpsys_options(state, "hostnameport", KEY, cert_check_mode=winhttpsys.CHECK_NO_USAGE_CHECK)
     SimulatedHost(state).apply([set_op(server.first, revocation="off")])
-    assert seed.httpsys_record(state, "hostnameport", KEY)["cert_check_mode"] == httpsys.CHECK_NO_USAGE_CHECK | 1
+    assert seed.httpsys_record(state, "hostnameport", KEY)["cert_check_mode"] == winhttpsys.CHECK_NO_USAGE_CHECK | 1
 
 
 @pytest.mark.parametrize(
     "bit",
     [
-        httpsys.REJECT,
-        httpsys.ENABLE_TOKEN_BINDING,
-        httpsys.LOG_EXTENDED_EVENTS,
-        httpsys.ENABLE_SESSION_TICKET,
-        httpsys.DISABLE_TLS12,
-        httpsys.DISABLE_SESSION_ID,
+        winhttpsys.REJECT,
+        winhttpsys.ENABLE_TOKEN_BINDING,
+        winhttpsys.LOG_EXTENDED_EVENTS,
+        winhttpsys.ENABLE_SESSION_TICKET,
+        winhttpsys.DISABLE_TLS12,
+        winhttpsys.DISABLE_SESSION_ID,
     ],
 )
 def test_httpsys_set_keeps_a_default_flags_bit_it_does_not_manage(state: State, server, bit: int) -> None:
@@ -178,7 +179,7 @@ def test_httpsys_set_keeps_a_default_flags_bit_it_does_not_manage(state: State, 
     seed.set_httpsys_options(state, "hostnameport", KEY, default_flags=bit)
     SimulatedHost(state).apply([set_op(server.first, revocation="off")])
     record = seed.httpsys_record(state, "hostnameport", KEY)
-    assert (record["default_flags"], record["cert_check_mode"]) == (bit | httpsys.NEGOTIATE_CLIENT_CERT, 1)
+    assert (record["default_flags"], record["cert_check_mode"]) == (bit | winhttpsys.NEGOTIATE_CLIENT_CERT, 1)
 
 
 def test_httpsys_set_keeps_the_url_retrieval_timeout_and_the_ctl_identifier(state: State, server) -> None:
@@ -194,12 +195,14 @@ def test_httpsys_set_keeps_the_url_retrieval_timeout_and_the_ctl_identifier(stat
 def test_httpsys_set_does_not_rewrite_a_record_for_a_setting_it_keeps(state: State, server) -> None:
     with_key(state, server.first)
     SimulatedHost(state).apply([set_op(server.first)])
-    seed.set_httpsys_options(state, "hostnameport", KEY, default_flags=httpsys.NEGOTIATE_CLIENT_CERT | httpsys.REJECT)
+    seed.set_httpsys_options(
+        state, "hostnameport", KEY, default_flags=winhttpsys.NEGOTIATE_CLIENT_CERT | winhttpsys.REJECT
+    )
     result = SimulatedHost(state).apply([set_op(server.first)])
     assert result["changed"] is False
     assert (
         seed.httpsys_record(state, "hostnameport", KEY)["default_flags"]
-        == httpsys.NEGOTIATE_CLIENT_CERT | httpsys.REJECT
+        == winhttpsys.NEGOTIATE_CLIENT_CERT | winhttpsys.REJECT
     )
 
 
@@ -271,5 +274,5 @@ def test_httpsys_set_writes_a_ccs_record_without_a_certificate(state: State, ser
         [set_op(server.first, kind="ccs", key="443", certificate_hash="", certificate_store="")]
     )
     assert not result.get("failed"), result.get("msg")
-    record = httpsys.get_binding(state, "443", "ccs")
-    assert (record["cert_hash"], record["default_flags"] & httpsys.NEGOTIATE_CLIENT_CERT) == (None, 0x2)
+    record = winhttpsys.get_binding(state, "443", "ccs")
+    assert (record["cert_hash"], record["default_flags"] & winhttpsys.NEGOTIATE_CLIENT_CERT) == (None, 0x2)

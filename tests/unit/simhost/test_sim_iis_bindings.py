@@ -8,7 +8,8 @@ import pytest
 from simhost import httpsys, seed
 from simhost.errors import OpError
 from simhost.host import SimulatedHost
-from simhost.state import State
+from winmodel import httpsys as winhttpsys
+from winmodel.state import State
 
 SITE = "Default Web Site"
 SNI_BI = "*:443:www.contoso.com"
@@ -17,8 +18,8 @@ IP_BI = "*:443:"
 #: Client-certificate options someone set on a record with netsh (what IIS drops on a rewrite).
 OPTIONS: dict[str, Any] = {
     "ctl_store_name": "ClientAuthIssuer",
-    "default_flags": httpsys.NEGOTIATE_CLIENT_CERT | httpsys.USE_DS_MAPPER,
-    "cert_check_mode": httpsys.CHECK_CACHED_ONLY,
+    "default_flags": winhttpsys.NEGOTIATE_CLIENT_CERT | winhttpsys.USE_DS_MAPPER,
+    "cert_check_mode": winhttpsys.CHECK_CACHED_ONLY,
 }
 
 
@@ -107,7 +108,7 @@ def test_binding_certificate_is_read_from_httpsys(state: State, server) -> None:
 
 def test_binding_without_httpsys_record_shows_no_certificate(state: State, server) -> None:
     seed.add_binding(state, SITE, SNI_BI, ssl_flags=1, certificate_hash=server.first.thumbprint)
-    httpsys.delete_binding(state, "www.contoso.com:443", "hostnameport")
+    winhttpsys.delete_binding(state, "www.contoso.com:443", "hostnameport")
     view = seed.binding(state, SITE, SNI_BI)
     assert (view["certificate_hash"], view["certificate_store"]) == ("", "")
 
@@ -131,7 +132,7 @@ def test_binding_add_writes_the_binding_and_a_fresh_httpsys_record(state: State,
         "kind": "hostnameport",
         "cert_hash": server.first.thumbprint,
         "cert_store": "My",
-        "app_id": httpsys.IIS_APP_ID,
+        "app_id": winhttpsys.IIS_APP_ID,
         "ctl_store_name": None,
         "default_flags": 0,
         "cert_check_mode": 0,
@@ -249,9 +250,9 @@ def ccs_add_op(bi: str = SNI_BI, ssl_flags: int = 1 | 2) -> dict[str, Any]:
 
 def test_a_ccs_binding_gets_the_ccs_record_of_its_port_at_commit(state: State) -> None:
     assert apply(state, ccs_add_op())["changed"] is True
-    record = httpsys.get_binding(state, "443", "ccs")
-    assert (record["cert_hash"], record["cert_store"], record["app_id"]) == (None, None, httpsys.IIS_APP_ID)
-    assert httpsys.get_binding(state, "www.contoso.com:443", "hostnameport") is None
+    record = winhttpsys.get_binding(state, "443", "ccs")
+    assert (record["cert_hash"], record["cert_store"], record["app_id"]) == (None, None, winhttpsys.IIS_APP_ID)
+    assert winhttpsys.get_binding(state, "www.contoso.com:443", "hostnameport") is None
 
 
 def test_a_fixed_binding_turned_to_ccs_gets_the_ccs_record_and_keeps_its_hostnameport_one(state: State, server) -> None:
@@ -259,8 +260,8 @@ def test_a_fixed_binding_turned_to_ccs_gets_the_ccs_record_and_keeps_its_hostnam
     with_keys(state, server.first)
     apply(state, add_op(server.first))
     assert apply(state, ccs_add_op())["changed"] is True
-    assert httpsys.get_binding(state, "www.contoso.com:443", "hostnameport") is not None
-    assert httpsys.get_binding(state, "443", "ccs") is not None
+    assert winhttpsys.get_binding(state, "www.contoso.com:443", "hostnameport") is not None
+    assert winhttpsys.get_binding(state, "443", "ccs") is not None
 
 
 def test_binding_set_flags_does_not_turn_the_central_certificate_store_bit_on(state: State, server) -> None:
@@ -320,12 +321,12 @@ def test_binding_host_in_dns_grammar_is_accepted(state: State, server, host: str
 @pytest.mark.parametrize(
     ("binding_bit", "httpsys_bit"),
     [
-        (4, httpsys.DISABLE_HTTP2),
-        (8, httpsys.DISABLE_OCSP_STAPLING),
-        (16, httpsys.DISABLE_QUIC),
-        (32, httpsys.DISABLE_TLS13),
-        (64, httpsys.DISABLE_LEGACY_TLS),
-        (128, httpsys.NEGOTIATE_CLIENT_CERT),
+        (4, winhttpsys.DISABLE_HTTP2),
+        (8, winhttpsys.DISABLE_OCSP_STAPLING),
+        (16, winhttpsys.DISABLE_QUIC),
+        (32, winhttpsys.DISABLE_TLS13),
+        (64, winhttpsys.DISABLE_LEGACY_TLS),
+        (128, winhttpsys.NEGOTIATE_CLIENT_CERT),
     ],
 )
 def test_binding_tls_bits_are_mirrored_into_the_record(state: State, server, binding_bit: int, httpsys_bit: int):
@@ -343,7 +344,7 @@ def test_rebind_to_another_certificate_drops_negotiate_ctl_and_ds_mapper(state: 
     record = seed.httpsys_record(state, "hostnameport", "www.contoso.com:443")
     assert record["cert_hash"] == server.second.thumbprint
     assert record["ctl_store_name"] is None
-    assert record["default_flags"] == httpsys.DISABLE_TLS13  # only the mirrored TLS bit is left
+    assert record["default_flags"] == winhttpsys.DISABLE_TLS13  # only the mirrored TLS bit is left
     assert record["cert_check_mode"] == 0
 
 
@@ -382,7 +383,7 @@ def test_set_flags_rewrites_the_record_and_drops_options(state: State, server) -
     result = apply(state, set_flags_op(1 | 32))
     assert result["changed"] is True
     record = seed.httpsys_record(state, "hostnameport", "www.contoso.com:443")
-    assert (record["default_flags"], record["ctl_store_name"]) == (httpsys.DISABLE_TLS13, None)
+    assert (record["default_flags"], record["ctl_store_name"]) == (winhttpsys.DISABLE_TLS13, None)
     assert seed.binding(state, SITE, SNI_BI)["ssl_flags"] == 1 | 32
 
 

@@ -9,10 +9,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from simhost import certstore, seed
+from simhost import seed
 from simhost.host import SimulatedHost
 from simhost.runner import run_module
-from simhost.state import State
+from winmodel import stores
+from winmodel.state import State
 
 PASSWORD = "Pfx-Pa55-never-shown"
 
@@ -34,7 +35,7 @@ def apply(state: State, op: dict[str, Any], password: str = PASSWORD) -> dict[st
 def test_pfx_import_adds_the_certificate_with_its_private_key(state: State, server) -> None:
     result = apply(state, pfx_op(server.first, server.first.pfx(PASSWORD)))
     assert result["changed"] is True
-    assert certstore.find_certificate(state, "My", server.first.thumbprint)["has_private_key"] is True
+    assert stores.find_certificate(state, "My", server.first.thumbprint)["has_private_key"] is True
 
 
 def test_pfx_import_repeated_changes_nothing(state: State, server) -> None:
@@ -48,7 +49,7 @@ def test_pfx_import_gives_a_certificate_already_there_its_key(state: State, serv
     seed.add_cert(state, "My", server.first.der, has_private_key=False)
     result = apply(state, pfx_op(server.first, server.first.pfx(PASSWORD)))
     assert result["changed"] is True
-    assert certstore.find_certificate(state, "My", server.first.thumbprint)["has_private_key"] is True
+    assert stores.find_certificate(state, "My", server.first.thumbprint)["has_private_key"] is True
 
 
 def test_pfx_import_into_a_missing_store_creates_it(state: State, server) -> None:

@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from simhost import seed
 from simhost.host import SimulatedHost
-from simhost.state import State
+from winmodel.state import State
 
 PASSWORD = "Pfx-Pa55-never-shown"
 

@@ -11,7 +11,8 @@ from simhost import registry, seed
 from simhost.errors import StateError
 from simhost.host import SimulatedHost
 from simhost.runner import run_module
-from simhost.state import MTLS_KEY, State, load_state, new_state, save_state
+from winmodel import hive
+from winmodel.state import MTLS_KEY, State, load_state, new_state, save_state
 
 SIBLING = {"EventLogging": {"type": "REG_DWORD", "value": 1}}
 SET_MODE_2 = {"op": "schannel_set", "name": "ClientAuthTrustMode", "value": 2}
@@ -75,28 +76,28 @@ def test_a_converged_run_after_the_reboot_leaves_no_reboot_pending(state: State)
 
 def test_the_marker_is_a_volatile_key_under_an_ordinary_engine_key(state: State) -> None:
     apply(state, SET_MODE_2)
-    assert (registry.key_exists(state, registry.MARKER_KEY), registry.is_volatile(state, registry.MARKER_KEY)) == (
+    assert (hive.key_exists(state, registry.MARKER_KEY), hive.is_volatile(state, registry.MARKER_KEY)) == (
         True,
         True,
     )
-    assert (registry.key_exists(state, MTLS_KEY), registry.is_volatile(state, MTLS_KEY)) == (True, False)
+    assert (hive.key_exists(state, MTLS_KEY), hive.is_volatile(state, MTLS_KEY)) == (True, False)
 
 
 def test_the_marker_holds_no_value(state: State) -> None:
     apply(state, SET_MODE_2)
-    assert registry.all_values(state, registry.MARKER_KEY) == {}
+    assert hive.all_values(state, registry.MARKER_KEY) == {}
 
 
 def test_a_reboot_removes_the_volatile_marker_and_keeps_the_engine_key(state: State) -> None:
     apply(state, SET_MODE_2)
     seed.reboot(state)
-    assert (registry.key_exists(state, registry.MARKER_KEY), registry.key_exists(state, MTLS_KEY)) == (False, True)
+    assert (hive.key_exists(state, registry.MARKER_KEY), hive.key_exists(state, MTLS_KEY)) == (False, True)
 
 
 def test_a_reboot_advances_the_boot_counter(state: State) -> None:
-    before = registry.boot(state)
+    before = hive.boot(state)
     seed.reboot(state)
-    assert registry.boot(state) == before + 1
+    assert hive.boot(state) == before + 1
 
 
 def test_the_marker_never_touches_the_schannel_key_or_its_siblings(state: State) -> None:
@@ -112,31 +113,31 @@ def test_the_marker_is_not_in_the_schannel_snapshot(state: State) -> None:
 
 def test_a_marker_key_created_by_someone_else_reads_as_pending(state: State) -> None:
     # Gather cannot tell who created the key (WINDOWS_FACTS SCHANNEL-4): its existence is the whole signal.
-    registry.create_key(state, registry.MARKER_KEY, volatile=True)
+    hive.create_key(state, registry.MARKER_KEY, volatile=True)
     assert pending(state) is True
 
 
 def test_a_value_left_by_the_former_boot_time_marker_is_not_pending(state: State) -> None:
-    registry.set_value(state, MTLS_KEY, "SchannelChangedAtBoot", "2024-01-15T06:00:00Z", "REG_SZ")
+    hive.set_value(state, MTLS_KEY, "SchannelChangedAtBoot", "2024-01-15T06:00:00Z", "REG_SZ")
     assert pending(state) is False
 
 
 def test_a_volatile_key_created_with_its_missing_parent_makes_the_parent_volatile_too(state: State) -> None:
-    registry.create_key(state, r"HKLM\SOFTWARE\Other\Child", volatile=True)
+    hive.create_key(state, r"HKLM\SOFTWARE\Other\Child", volatile=True)
     seed.reboot(state)
-    assert registry.key_exists(state, r"HKLM\SOFTWARE\Other") is False
+    assert hive.key_exists(state, r"HKLM\SOFTWARE\Other") is False
 
 
 def test_an_ordinary_key_cannot_be_created_under_a_volatile_key(state: State) -> None:
-    registry.create_key(state, r"HKLM\SOFTWARE\Other", volatile=True)
+    hive.create_key(state, r"HKLM\SOFTWARE\Other", volatile=True)
     with pytest.raises(StateError, match="stable subkey under the volatile key"):
-        registry.create_key(state, r"HKLM\SOFTWARE\Other\Child")
+        hive.create_key(state, r"HKLM\SOFTWARE\Other\Child")
 
 
 def test_creating_an_existing_key_keeps_its_volatility(state: State) -> None:
-    registry.create_key(state, MTLS_KEY)
-    registry.create_key(state, MTLS_KEY, volatile=True)
-    assert registry.is_volatile(state, MTLS_KEY) is False
+    hive.create_key(state, MTLS_KEY)
+    hive.create_key(state, MTLS_KEY, volatile=True)
+    assert hive.is_volatile(state, MTLS_KEY) is False
 
 
 def test_a_host_file_from_before_boots_were_simulated_is_at_its_first_boot(host_file: Path) -> None:
@@ -144,7 +145,7 @@ def test_a_host_file_from_before_boots_were_simulated_is_at_its_first_boot(host_
     del old["boot"]
     host_file.write_text(json.dumps(old), encoding="utf-8")
     state = load_state(host_file)
-    assert registry.boot(state) == registry.boot(new_state())
+    assert hive.boot(state) == hive.boot(new_state())
 
 
 def test_the_pending_reboot_survives_in_the_host_file_until_a_reboot(host_file: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from simhost import seed
 from simhost.runner import NO_LOG_PLACEHOLDER, run_module
-from simhost.state import load_state, new_state, save_state
+from winmodel.state import load_state, new_state, save_state
 
 SECRET = "Pa55-w0rd-never-shown"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from simhost import seed
 from simhost.host import SimulatedHost
-from simhost.state import State
+from winmodel.state import State
 
 SIBLING = {"EventLogging": {"type": "REG_DWORD", "value": 1}}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from simhost import seed
 from simhost.errors import StateError
-from simhost.state import DEFAULT_STORES, load_state, new_state, save_state
+from winmodel.state import DEFAULT_STORES, load_state, new_state, save_state
 
 
 def test_fresh_host_has_the_default_stores_empty() -> None:

@@ -11,7 +11,7 @@ from simhost import seed
 from simhost.errors import OpError
 from simhost.host import SimulatedHost
 from simhost.runner import run_module
-from simhost.state import State, load_state, save_state
+from winmodel.state import State, load_state, save_state
 
 SITE = "Default Web Site"
 DEFAULT_DIRECTORY = "%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles"

@@ -8,10 +8,10 @@ from xml.etree import ElementTree
 
 import pytest
 from simhost import seed
-from simhost.state import new_state
 from support.pki import make_root
 from winmodel import iis, iisdoc
 from winmodel.errors import UnknownFunction, WindowsError_
+from winmodel.state import new_state
 
 SITE = "Contoso"
 ACCESS = "system.webServer/security/access"

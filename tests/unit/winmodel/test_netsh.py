@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from simhost import httpsys as simhttpsys
 from simhost import seed
-from simhost.state import new_state
 from support.pki import make_root
-from winmodel import netsh, registry
+from winmodel import httpsys, netsh, registry
 from winmodel.errors import WindowsError_
+from winmodel.state import new_state
 
 APP_ID = "{4dc3e181-e14b-4a21-b022-59fc669b0914}"
 TABLE = r"SYSTEM\CurrentControlSet\Services\HTTP\Parameters\SslBindingInfo"
@@ -32,7 +31,7 @@ def _add(state, thumbprint, *extra, key="ipport=0.0.0.0:443", verb="add"):
 def test_add_writes_the_record_and_answers_success(host):
     state, thumbprint = host
     assert _add(state, thumbprint) == {"exit_code": 0, "output": "\nSSL Certificate successfully added\n"}
-    record = simhttpsys.get_binding(state, "0.0.0.0:443", "ipport")
+    record = httpsys.get_binding(state, "0.0.0.0:443", "ipport")
     assert (record["cert_hash"], record["cert_store"], record["app_id"]) == (thumbprint, "MY", APP_ID)
 
 
@@ -42,7 +41,7 @@ def test_adding_an_existing_record_fails_with_error_183_and_changes_nothing(host
     answer = _add(state, thumbprint, "clientcertnegotiation=enable")
     assert answer["exit_code"] == 1
     assert answer["output"].startswith("SSL Certificate add failed, Error: 183")
-    assert simhttpsys.get_binding(state, "0.0.0.0:443", "ipport")["default_flags"] == 0
+    assert httpsys.get_binding(state, "0.0.0.0:443", "ipport")["default_flags"] == 0
 
 
 def test_a_certificate_not_in_the_store_fails_with_error_1312(host):
@@ -63,8 +62,8 @@ def test_update_replaces_the_whole_record_with_defaults_for_what_it_is_not_given
     state, thumbprint = host
     _add(state, thumbprint, "clientcertnegotiation=enable", "usagecheck=disable")
     assert _add(state, thumbprint, "dsmapperusage=enable", verb="update")["exit_code"] == 0
-    record = simhttpsys.get_binding(state, "0.0.0.0:443", "ipport")
-    assert (record["default_flags"], record["cert_check_mode"]) == (simhttpsys.USE_DS_MAPPER, 0)
+    record = httpsys.get_binding(state, "0.0.0.0:443", "ipport")
+    assert (record["default_flags"], record["cert_check_mode"]) == (httpsys.USE_DS_MAPPER, 0)
 
 
 def test_update_of_a_missing_record_and_delete_of_a_missing_record_fail_with_error_2(host):
@@ -95,7 +94,7 @@ def test_update_takes_a_freshness_time_of_zero_to_clear_it(host):
     state, thumbprint = host
     _add(state, thumbprint, "revocationfreshnesstime=60")
     assert _add(state, thumbprint, "revocationfreshnesstime=0", verb="update")["exit_code"] == 0
-    assert simhttpsys.get_binding(state, "0.0.0.0:443", "ipport")["cert_check_mode"] == 0
+    assert httpsys.get_binding(state, "0.0.0.0:443", "ipport")["cert_check_mode"] == 0
 
 
 @pytest.mark.parametrize("key", ["ipport=0.0.0.0", "ipport=::1:443", "ipport=host:443", "hostnameport=bad_name:443"])
@@ -120,7 +119,7 @@ def test_hostnameport_without_certstorename_misses_an_essential_parameter(host):
 def test_a_ccs_record_names_no_certificate():
     state = new_state()
     assert netsh.invoke(state, ["http", "add", "sslcert", "ccs=443", f"appid={APP_ID}"])["exit_code"] == 0
-    assert simhttpsys.get_binding(state, "443", "ccs")["cert_hash"] is None
+    assert httpsys.get_binding(state, "443", "ccs")["cert_hash"] is None
 
 
 def test_a_command_netsh_does_not_know_is_not_found():

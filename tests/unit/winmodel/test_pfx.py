@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from simhost import certstore as simcerts
 from simhost import seed
-from simhost.state import new_state
 from support.pki import make_leaf, make_root
-from winmodel import certstore, pfx
+from winmodel import certstore, pfx, stores
 from winmodel.errors import WindowsError_
+from winmodel.state import new_state
 
 FLAGS = ["MachineKeySet"]
 
@@ -86,7 +85,7 @@ def test_add_over_a_copy_without_a_key_gives_it_the_key_link(chain):
     state = new_state()
     seed.add_cert(state, "My", leaf.der, has_private_key=False)
     pfx.add(state, "My", leaf.pfx("pw"), "pw", leaf.thumbprint, FLAGS)
-    assert simcerts.find_certificate(state, "My", leaf.thumbprint)["has_private_key"] is True
+    assert stores.find_certificate(state, "My", leaf.thumbprint)["has_private_key"] is True
 
 
 def test_add_of_a_thumbprint_the_pfx_does_not_hold_adds_nothing(chain):

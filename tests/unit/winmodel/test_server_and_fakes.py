@@ -9,10 +9,10 @@ import socket
 
 import pytest
 from pwshhost.build import BOUNDARY_UTILS, FAKE_MARKER, MODULE_UTILS, fake_source, fakes
-from simhost.state import load_state
 from support.pki import make_root
 from winmodel.dispatch import FUNCTIONS, NOT_MODELLED
 from winmodel.server import WinModelServer
+from winmodel.state import load_state
 
 
 def _ask(path: str, request: dict) -> dict:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from simhost import seed
-from simhost.state import new_state
 from support.pki import make_root
 from winmodel import certstore, features, registry
 from winmodel.errors import WindowsError_
+from winmodel.state import new_state
 
 SCHANNEL = r"SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"
 

@@ -26,8 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from winmodel import iisschema
-
-from simhost.state import State, new_iis
+from winmodel.state import State, new_iis
 
 ACCESS = iisschema.ACCESS
 #: What IIS answers for a section a web.config may not hold, or a section opened at a path it is not allowed at

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from simhost.errors import StateError
+from winmodel.errors import StateError
 
 SCHEMA_VERSION = 1
 
@@ -21,7 +21,7 @@ SCHANNEL_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNE
 #: The engine's own registry key (docs/ENGINE.md): the parent of the volatile ``SchannelRebootPending`` key.
 MTLS_KEY = r"HKLM\SOFTWARE\mtls.iis"
 
-#: The boot counter of a fresh host (``state["boot"]``); :func:`simhost.registry.reboot` advances it.
+#: The boot counter of a fresh host (``state["boot"]``); :func:`winmodel.registry.reboot` advances it.
 FIRST_BOOT = 1
 
 #: LocalMachine stores present on a fresh Windows Server 2022 that matter here. ``ClientAuthIssuer``
@@ -35,7 +35,7 @@ def new_iis() -> dict[str, Any]:
     """IIS as a fresh install leaves it: "Default Web Site" (id 1) with only ``http *:80:``.
 
     Certificate hashes are not part of a binding here: like Microsoft.Web.Administration, the
-    simulator reads them from the HTTP.sys record of the binding (see :mod:`simhost.iis`).
+    simulator reads them from the HTTP.sys record of the binding (see :mod:`winmodel.iisbinding`).
     """
     return {
         "installed": True,
@@ -51,6 +51,14 @@ def new_iis() -> dict[str, Any]:
         # as a fresh install writes them; see simhost.auth.
         "server_auth": {"anonymousAuthentication": {"attributes": {"enabled": True}}},
     }
+
+
+def iis_of(state: State) -> dict[str, Any]:
+    """``state["iis"]``; a host file written before IIS was simulated gets a fresh install."""
+    iis = state.get("iis")
+    if iis is None:
+        iis = state["iis"] = new_iis()
+    return iis
 
 
 #: Windows features a fresh host knows, besides ``Web-Server`` (whose installed state is ``iis.installed``).
