@@ -39,12 +39,22 @@ BUILD = REPO / ".build" / "mutation"
 TESTS_PYTHON = REPO / ".venv" / "bin" / "python"
 PLUGIN_DIRS = ("plugins/plugin_utils", "plugins/action")
 # copied into each work tree: the collection's code and what the unit tests import (not e2e, not integration)
-COPIED = ("plugins", "meta", "galaxy.yml", "pyproject.toml", "tests/conftest.py", "tests/support", "tests/simhost")
+COPIED = (
+    "plugins",
+    "meta",
+    "galaxy.yml",
+    "pyproject.toml",
+    "tests/conftest.py",
+    "tests/support",
+    "tests/simhost",
+    "tests/winmodel",  # the simulator's IIS schema and netsh model
+)
 COPIED_UNIT = "tests/unit"
 
 SAMPLE = ("binding", "ssl_settings", "schannel", "trust", "mapping", "diff")
 UNIT = "tests/unit/plugin_utils"
-# The fast tests that exercise a module; every other module runs all of tests/unit/plugin_utils but the corpus.
+# The fast tests that exercise a module; every other module runs all of tests/unit/plugin_utils but the corpus and the
+# action plugins' in-process tests (ACTION_TESTS: they drive every module through a task), an action plugin only these.
 MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "binding": (f"{UNIT}/test_binding_plan.py", f"{UNIT}/test_pfx_plan.py", f"{UNIT}/test_findings.py"),
     "ssl_settings": (f"{UNIT}/test_ssl_plan.py", f"{UNIT}/test_findings.py"),
@@ -58,7 +68,8 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         f"{UNIT}/test_pfx_plan.py",
     ),
 }
-DEFAULT_TESTS = (UNIT, f"--ignore={UNIT}/test_corpus.py")
+ACTION_TESTS = ("tests/unit/test_action_plugins.py",)
+DEFAULT_TESTS = (UNIT, f"--ignore={UNIT}/test_corpus.py", *ACTION_TESTS)
 SEED = 17
 
 
@@ -92,22 +103,35 @@ class Score:
 
 
 def module_path(name: str) -> str:
-    for directory in PLUGIN_DIRS:
-        if (REPO / directory / f"{name}.py").is_file():
-            return f"{directory}/{name}.py"
+    """``action/schannel`` names an action plugin; a bare name is looked up in plugin_utils first (``schannel`` and
+    ``ssl_settings`` are in both directories)."""
+    directory, _sep, stem = name.rpartition("/")
+    directories = [d for d in PLUGIN_DIRS if d.endswith(f"/{directory}")] if directory else PLUGIN_DIRS
+    for candidate in directories:
+        if (REPO / candidate / f"{stem}.py").is_file():
+            return f"{candidate}/{stem}.py"
     raise SystemExit(f"no module {name}.py in {' or '.join(PLUGIN_DIRS)}")
 
 
 def all_modules() -> list[str]:
-    return sorted(
-        path.stem for directory in PLUGIN_DIRS for path in (REPO / directory).glob("*.py") if path.name != "__init__.py"
-    )
+    """Every module: plugin_utils' by name, the action plugins as ``action/<name>``."""
+    return [
+        f"{directory.rpartition('/')[2]}/{path.stem}" if directory != PLUGIN_DIRS[0] else path.stem
+        for directory in PLUGIN_DIRS
+        for path in sorted((REPO / directory).glob("*.py"))
+        if path.name != "__init__.py"
+    ]
+
+
+def work_dir(name: str) -> Path:
+    """Where one module's copy and session live (``action/schannel`` -> ``action-schannel``)."""
+    return BUILD / name.replace("/", "-")
 
 
 def make_tree(name: str) -> Path:
     """A fresh copy of the collection for one module's mutants, at a path Ansible reads as mtls.iis."""
-    tree = BUILD / name / "ansible_collections" / "mtls" / "iis"
-    shutil.rmtree(BUILD / name, ignore_errors=True)
+    tree = work_dir(name) / "ansible_collections" / "mtls" / "iis"
+    shutil.rmtree(work_dir(name), ignore_errors=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
     for item in (*COPIED, COPIED_UNIT):
         source, target = REPO / item, tree / item
@@ -125,8 +149,10 @@ SLOW_TESTS = ("test_corpus.py", "test_powershell_static.py", "test_psstatic_rule
 
 
 def importers(name: str) -> tuple[str, ...]:
-    """The unit test files (outside ``plugin_utils``) that import the module ``name`` of plugin_utils or action."""
-    pattern = re.compile(rf"(plugin_utils|action)(\.{name}\b| import [^\n]*\b{name}\b)")
+    """The unit test files (outside ``plugin_utils``) that import the module ``name`` (``action/<name>``: a plugin)."""
+    directory = Path(module_path(name)).parent.name
+    stem = name.rpartition("/")[2]
+    pattern = re.compile(rf"plugins\.{directory}(\.{stem}\b| import [^\n]*\b{stem}\b)")
     return tuple(
         str(path.relative_to(REPO))
         for path in sorted((REPO / COPIED_UNIT).rglob("test_*.py"))
@@ -139,7 +165,10 @@ def importers(name: str) -> tuple[str, ...]:
 def test_command(name: str) -> str:
     # a module without its own list: the plugin_utils tests, and every other unit test file that imports it (its
     # tests may live in tests/unit/*.py, e.g. the argument validation's)
-    tests = MODULE_TESTS.get(name) or (*DEFAULT_TESTS, *importers(name))
+    if name.startswith("action/"):
+        tests = (*ACTION_TESTS, *importers(name))
+    else:
+        tests = MODULE_TESTS.get(name) or (*DEFAULT_TESTS, *importers(name))
     # -x: the first failing test kills the mutant; no plugins (hypothesis' alone costs seconds per run)
     return " ".join((str(TESTS_PYTHON), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests))
 
@@ -175,7 +204,7 @@ def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]
 def last_survivors(name: str) -> set[tuple[str, int]]:
     """The mutants (operator, occurrence) that survived the last run of a module: the same mutants as long as the
     module's source is unchanged (the tests may have changed)."""
-    session = BUILD / name / "session.sqlite"
+    session = work_dir(name) / "session.sqlite"
     if not session.is_file():
         raise SystemExit(f"{name}: no earlier run to take the survivors from ({session})")
     with use_db(str(session), WorkDB.Mode.open) as db:
