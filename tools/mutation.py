@@ -53,9 +53,17 @@ COPIED_UNIT = "tests/unit"
 
 SAMPLE = ("binding", "ssl_settings", "schannel", "trust", "mapping", "diff")
 UNIT = "tests/unit/plugin_utils"
-# The fast tests that exercise a module; every other module runs all of tests/unit/plugin_utils but the corpus and the
-# action plugins' in-process tests (ACTION_TESTS: they drive every module through a task), an action plugin only these.
+# The fast tests that hold a module: the test files that import it, those of the planners that use it, and the action
+# plugins' in-process tests (ACTION, PROBE) where a task drives it. A module not listed (the ones every planner
+# uses: certs, errors, flags, snapshot...) runs DEFAULT_TESTS and every other unit test file that imports it
+# (importers()); an action plugin runs ACTION_TESTS and its importers.
+ACTION = "tests/unit/test_action_plugins.py"
+PROBE = "tests/unit/test_probe_action.py"
+BAD_INPUTS = "tests/unit/test_bad_inputs.py"
+ACTION_TESTS = (ACTION, PROBE)
+BINDING_TESTS = (f"{UNIT}/test_binding_plan.py", f"{UNIT}/test_binding_ccs.py", f"{UNIT}/test_pfx_plan.py")
 MODULE_TESTS: dict[str, tuple[str, ...]] = {
+    # the planners (the sample)
     "binding": (f"{UNIT}/test_binding_plan.py", f"{UNIT}/test_pfx_plan.py", f"{UNIT}/test_findings.py"),
     "ssl_settings": (f"{UNIT}/test_ssl_plan.py", f"{UNIT}/test_findings.py"),
     "schannel": (f"{UNIT}/test_schannel_plan.py", f"{UNIT}/test_findings.py"),
@@ -67,8 +75,25 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         f"{UNIT}/test_ssl_plan.py",
         f"{UNIT}/test_pfx_plan.py",
     ),
+    # the rest of plugin_utils
+    "action_base": (f"{UNIT}/test_apply_report.py", *ACTION_TESTS),
+    "after": (f"{UNIT}/test_findings.py", ACTION),
+    "arguments": (BAD_INPUTS, ACTION),
+    "audit": (f"{UNIT}/test_audit.py", ACTION),
+    "chain": (f"{UNIT}/test_chain.py", f"{UNIT}/test_diagnosis.py", f"{UNIT}/test_audit.py"),
+    "controller_files": (BAD_INPUTS, *ACTION_TESTS),
+    "diagnosis": (f"{UNIT}/test_diagnosis.py", f"{UNIT}/test_audit.py", ACTION),
+    "findings": (f"{UNIT}/test_findings.py", ACTION),
+    "hostnames": (*BINDING_TESTS, f"{UNIT}/test_findings.py", BAD_INPUTS, ACTION),
+    "probe_inputs": (f"{UNIT}/test_probe_inputs.py", BAD_INPUTS, PROBE),
+    "probe_report": (PROBE,),
+    "signature": (f"{UNIT}/test_signature.py", f"{UNIT}/test_certs.py", f"{UNIT}/test_chain.py"),
+    "specs": (BAD_INPUTS, "tests/unit/test_option_matrix.py", f"{UNIT}/test_secret_routing.py", ACTION),
+    "tls13": (f"{UNIT}/test_findings.py", f"{UNIT}/test_diagnosis.py", ACTION),
+    "tracing": (f"{UNIT}/test_tracing_plan.py", BAD_INPUTS, ACTION),
+    "verdicts": (f"{UNIT}/test_verdicts.py", f"{UNIT}/test_certs.py"),
+    "whole_host": (*BINDING_TESTS, f"{UNIT}/test_secret_routing.py", BAD_INPUTS, ACTION),
 }
-ACTION_TESTS = ("tests/unit/test_action_plugins.py",)
 DEFAULT_TESTS = (UNIT, f"--ignore={UNIT}/test_corpus.py", *ACTION_TESTS)
 SEED = 17
 

@@ -3,8 +3,9 @@ flow (validate -> gather -> plan -> check/diff -> apply -> result) without ansib
 
 Only what Ansible hands an action is stood in for: the task (its args, check and diff mode), the connection (its
 shell family) and ``_execute_module``, which runs ``host_state`` in the simulator (``simhost.runner``) as the test
-connection would, a lost connection raising ``AnsibleConnectionFailure`` as ``ansible.builtin.winrm`` does. The
-plugin's own code, the plan and the result all run as they do under ansible-playbook.
+connection would, a lost connection raising ``AnsibleConnectionFailure`` as ``ansible.builtin.winrm`` does, and
+``mtls.iis.probe``'s client (``tls_probe.observe_params``, the module's own work) in this process. The plugin's own
+code, the plan and the result all run as they do under ansible-playbook.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from ansible.errors import AnsibleConnectionFailure
 from ansible.parsing.dataloader import DataLoader
+from ansible_collections.mtls.iis.plugins.module_utils import tls_probe
 from simhost.errors import ConnectionDropped
 from simhost.runner import run_module
 from simhost.state import State, load_state, save_state
@@ -65,6 +67,8 @@ class SimHost:
             _action: Any, module_name: str, module_args: dict[str, Any], task_vars: dict[str, Any]
         ) -> dict[str, Any]:
             runs.append((module_name, str(module_args.get("mode", ""))))
+            if module_name == "mtls.iis.probe":
+                return {"changed": False, "observation": tls_probe.observe_params(module_args)}
             try:
                 _rc, reply = run_module(path, module_name, {**module_args, "_ansible_check_mode": check_mode})
             except ConnectionDropped as err:
