@@ -18,6 +18,7 @@ from typing import Any
 
 from ansible.errors import AnsibleConnectionFailure
 from ansible.parsing.dataloader import DataLoader
+from ansible.parsing.vault import VaultSecret
 from ansible_collections.mtls.iis.plugins.module_utils import tls_probe
 from simhost.errors import ConnectionDropped
 from simhost.runner import run_module
@@ -57,8 +58,10 @@ class SimHost:
         check_mode: bool = False,
         diff: bool = False,
         shell_family: str = "powershell",
+        vault_password: str | None = None,
     ) -> ActionRun:
-        """Run the action plugin ``plugin`` (``client_cert_info``, ``site_binding``...) with ``args``."""
+        """Run the action plugin ``plugin`` (``client_cert_info``, ``site_binding``...) with ``args``; with
+        ``vault_password`` the loader opens vault-encrypted files as ``--ask-vault-pass`` would."""
         action_class = importlib.import_module(f"ansible_collections.mtls.iis.plugins.action.{plugin}").ActionModule
         runs: list[tuple[str, str]] = []
         path = self.path
@@ -86,6 +89,9 @@ class SimHost:
             get_search_path=lambda: [str(self.files)],
         )
         connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir=str(self.files), SHELL_FAMILY=shell_family))
-        action = simulated(task, connection, None, DataLoader(), None)
+        loader = DataLoader()
+        if vault_password is not None:
+            loader.set_vault_secrets([("default", VaultSecret(vault_password.encode()))])
+        action = simulated(task, connection, None, loader, None)
         result = action.run(task_vars={"inventory_hostname": self.path.stem})
         return ActionRun(result, runs)

@@ -10,6 +10,7 @@ import base64
 
 import pytest
 from ansible.errors import AnsibleActionFail
+from ansible.parsing.vault import VaultLib, VaultSecret
 from simhost import seed
 from support import pki
 from support.action_host import SimHost
@@ -255,6 +256,10 @@ def test_client_cert_without_audit_returns_no_audit(host):
     assert "audit" not in host.run("client_cert", {"schannel": EXCLUSIVE_CA}).result
 
 
+def test_client_cert_audit_looks_30_days_ahead_unless_told(host):
+    assert host.run("client_cert", {"schannel": EXCLUSIVE_CA, "audit": {}}).result["audit"]["expiry_days"] == 30
+
+
 def test_client_cert_audit_reports_the_expiry_window_asked_for(host):
     result = host.run("client_cert", {"schannel": EXCLUSIVE_CA, "audit": {"expiry_days": 12}}).result
     assert result["audit"]["expiry_days"] == 12
@@ -351,3 +356,36 @@ def test_diagnose_names_the_option_of_a_missing_controller_file(host):
     run = host.run("diagnose", {"site": SITE, "issuer_certificates": [{"path": "missing.pem"}]})
     assert run.result["failed"] is True
     assert "issuer_certificates[0].path" in run.result["msg"]
+
+
+def test_diagnose_checks_every_issuer_after_one_given_by_thumbprint(host):
+    issuers = [{"thumbprint": "AB" * 20}, {"path": "missing.pem"}]
+    run = host.run("diagnose", {"site": SITE, "issuer_certificates": issuers})
+    assert run.result["failed"] is True
+    assert "issuer_certificates[1].path" in run.result["msg"]
+
+
+def _vaulted(data: str, password: str) -> bytes:
+    return VaultLib([("default", VaultSecret(password.encode()))]).encrypt(data)
+
+
+def test_diagnose_reads_a_vault_encrypted_issuer_file_with_the_vault_password(host, ca):
+    (host.files / "issuing.pem.vault").write_bytes(_vaulted(ca["issuing"].pem, "s3cret"))
+    args = {"site": SITE, "issuer_certificates": [{"path": "issuing.pem.vault"}]}
+    assert "failed" not in host.run("diagnose", args, vault_password="s3cret").result
+
+
+def test_a_vault_encrypted_file_without_the_vault_password_names_its_option(host, ca):
+    (host.files / "issuing.pem.vault").write_bytes(_vaulted(ca["issuing"].pem, "s3cret"))
+    run = host.run("diagnose", {"site": SITE, "issuer_certificates": [{"path": "issuing.pem.vault"}]})
+    assert run.result["failed"] is True
+    assert run.result["msg"].startswith("issuer_certificates[0].path: file issuing.pem.vault cannot be read")
+
+
+def test_cert_mapping_leaves_mappings_below_the_site_unless_told_to_clear_them(host):
+    state = host.state()
+    seed.set_auth(state, f"{SITE}/api", "iis_mapping")
+    host.save(state)
+    run = host.run("cert_mapping", {"site": SITE, "install_feature": False}, check_mode=True)
+    assert "section_clear" not in [op["op"] for op in run.result["plan"]]
+    assert any("clear_below_site: true" in w for w in run.result["warnings"])
