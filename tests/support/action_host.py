@@ -19,6 +19,7 @@ from typing import Any
 from ansible.errors import AnsibleConnectionFailure
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.vault import VaultSecret
+from ansible.plugins import loader as plugin_loader
 from ansible_collections.mtls.iis.plugins.module_utils import tls_probe
 from simhost.errors import ConnectionDropped
 from simhost.runner import run_module
@@ -92,6 +93,7 @@ class SimHost:
         loader = DataLoader()
         if vault_password is not None:
             loader.set_vault_secrets([("default", VaultSecret(vault_password.encode()))])
-        action = simulated(task, connection, None, loader, None)
+        # shared_loader_obj: required by ansible-core 2.16, ignored by newer versions (which use the global loader)
+        action = simulated(task, connection, None, loader, None, plugin_loader)
         result = action.run(task_vars={"inventory_hostname": self.path.stem})
         return ActionRun(result, runs)
