@@ -23,7 +23,7 @@ from ansible.plugins import loader as plugin_loader
 from ansible_collections.mtls.iis.plugins.module_utils import tls_probe
 from simhost.errors import ConnectionDropped
 from simhost.runner import run_module
-from simhost.state import State, load_state, save_state
+from winmodel.state import State, load_state, save_state
 
 
 @dataclass
