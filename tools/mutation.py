@@ -39,13 +39,31 @@ BUILD = REPO / ".build" / "mutation"
 TESTS_PYTHON = REPO / ".venv" / "bin" / "python"
 PLUGIN_DIRS = ("plugins/plugin_utils", "plugins/action")
 # copied into each work tree: the collection's code and what the unit tests import (not e2e, not integration)
-COPIED = ("plugins", "meta", "galaxy.yml", "pyproject.toml", "tests/conftest.py", "tests/support", "tests/simhost")
+COPIED = (
+    "plugins",
+    "meta",
+    "galaxy.yml",
+    "pyproject.toml",
+    "tests/conftest.py",
+    "tests/support",
+    "tests/simhost",
+    "tests/winmodel",  # the simulator's IIS schema and netsh model
+)
 COPIED_UNIT = "tests/unit"
 
 SAMPLE = ("binding", "ssl_settings", "schannel", "trust", "mapping", "diff")
 UNIT = "tests/unit/plugin_utils"
-# The fast tests that exercise a module; every other module runs all of tests/unit/plugin_utils but the corpus.
+# The fast tests that hold a module: the test files that import it, those of the planners that use it, and the action
+# plugins' in-process tests (ACTION, PROBE) where a task drives it. A module not listed (the ones every planner
+# uses: certs, errors, flags, snapshot...) runs DEFAULT_TESTS and every other unit test file that imports it
+# (importers()); an action plugin runs ACTION_TESTS and its importers.
+ACTION = "tests/unit/test_action_plugins.py"
+PROBE = "tests/unit/test_probe_action.py"
+BAD_INPUTS = "tests/unit/test_bad_inputs.py"
+ACTION_TESTS = (ACTION, PROBE)
+BINDING_TESTS = (f"{UNIT}/test_binding_plan.py", f"{UNIT}/test_binding_ccs.py", f"{UNIT}/test_pfx_plan.py")
 MODULE_TESTS: dict[str, tuple[str, ...]] = {
+    # the planners (the sample)
     "binding": (f"{UNIT}/test_binding_plan.py", f"{UNIT}/test_pfx_plan.py", f"{UNIT}/test_findings.py"),
     "ssl_settings": (f"{UNIT}/test_ssl_plan.py", f"{UNIT}/test_findings.py"),
     "schannel": (f"{UNIT}/test_schannel_plan.py", f"{UNIT}/test_findings.py"),
@@ -57,8 +75,26 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         f"{UNIT}/test_ssl_plan.py",
         f"{UNIT}/test_pfx_plan.py",
     ),
+    # the rest of plugin_utils
+    "action_base": (f"{UNIT}/test_apply_report.py", *ACTION_TESTS),
+    "after": (f"{UNIT}/test_after.py", f"{UNIT}/test_findings.py", ACTION),
+    "arguments": (BAD_INPUTS, ACTION),
+    "audit": (f"{UNIT}/test_audit.py", ACTION),
+    "chain": (f"{UNIT}/test_chain.py", f"{UNIT}/test_diagnosis.py", f"{UNIT}/test_audit.py"),
+    "controller_files": (BAD_INPUTS, *ACTION_TESTS),
+    "diagnosis": (f"{UNIT}/test_diagnosis.py", f"{UNIT}/test_audit.py", ACTION),
+    "findings": (f"{UNIT}/test_findings.py", ACTION),
+    "hostnames": (f"{UNIT}/test_hostnames.py", *BINDING_TESTS, f"{UNIT}/test_findings.py", BAD_INPUTS, ACTION),
+    "probe_inputs": (f"{UNIT}/test_probe_inputs.py", BAD_INPUTS, PROBE),
+    "probe_report": (PROBE,),
+    "signature": (f"{UNIT}/test_signature.py", f"{UNIT}/test_certs.py", f"{UNIT}/test_chain.py"),
+    "specs": (BAD_INPUTS, "tests/unit/test_option_matrix.py", f"{UNIT}/test_secret_routing.py", ACTION),
+    "tls13": (f"{UNIT}/test_findings.py", f"{UNIT}/test_diagnosis.py", ACTION),
+    "tracing": (f"{UNIT}/test_tracing_plan.py", BAD_INPUTS, ACTION),
+    "verdicts": (f"{UNIT}/test_verdicts.py", f"{UNIT}/test_certs.py"),
+    "whole_host": (*BINDING_TESTS, f"{UNIT}/test_secret_routing.py", BAD_INPUTS, ACTION),
 }
-DEFAULT_TESTS = (UNIT, f"--ignore={UNIT}/test_corpus.py")
+DEFAULT_TESTS = (UNIT, f"--ignore={UNIT}/test_corpus.py", *ACTION_TESTS)
 SEED = 17
 
 
@@ -92,22 +128,35 @@ class Score:
 
 
 def module_path(name: str) -> str:
-    for directory in PLUGIN_DIRS:
-        if (REPO / directory / f"{name}.py").is_file():
-            return f"{directory}/{name}.py"
+    """``action/schannel`` names an action plugin; a bare name is looked up in plugin_utils first (``schannel`` and
+    ``ssl_settings`` are in both directories)."""
+    directory, _sep, stem = name.rpartition("/")
+    directories = [d for d in PLUGIN_DIRS if d.endswith(f"/{directory}")] if directory else PLUGIN_DIRS
+    for candidate in directories:
+        if (REPO / candidate / f"{stem}.py").is_file():
+            return f"{candidate}/{stem}.py"
     raise SystemExit(f"no module {name}.py in {' or '.join(PLUGIN_DIRS)}")
 
 
 def all_modules() -> list[str]:
-    return sorted(
-        path.stem for directory in PLUGIN_DIRS for path in (REPO / directory).glob("*.py") if path.name != "__init__.py"
-    )
+    """Every module: plugin_utils' by name, the action plugins as ``action/<name>``."""
+    return [
+        f"{directory.rpartition('/')[2]}/{path.stem}" if directory != PLUGIN_DIRS[0] else path.stem
+        for directory in PLUGIN_DIRS
+        for path in sorted((REPO / directory).glob("*.py"))
+        if path.name != "__init__.py"
+    ]
+
+
+def work_dir(name: str) -> Path:
+    """Where one module's copy and session live (``action/schannel`` -> ``action-schannel``)."""
+    return BUILD / name.replace("/", "-")
 
 
 def make_tree(name: str) -> Path:
     """A fresh copy of the collection for one module's mutants, at a path Ansible reads as mtls.iis."""
-    tree = BUILD / name / "ansible_collections" / "mtls" / "iis"
-    shutil.rmtree(BUILD / name, ignore_errors=True)
+    tree = work_dir(name) / "ansible_collections" / "mtls" / "iis"
+    shutil.rmtree(work_dir(name), ignore_errors=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
     for item in (*COPIED, COPIED_UNIT):
         source, target = REPO / item, tree / item
@@ -120,13 +169,15 @@ def make_tree(name: str) -> Path:
 
 
 #: Unit test files never run against mutants: the corpus (minutes, an openssl process per certificate) and the tests
-#: that start pwsh.
-SLOW_TESTS = ("test_corpus.py", "test_powershell_static.py", "test_psstatic_rules.py")
+#: that start pwsh (the op vocabulary's parses host_state.ps1 with it, through support.psparse).
+SLOW_TESTS = ("test_corpus.py", "test_powershell_static.py", "test_psstatic_rules.py", "test_op_vocabulary.py")
 
 
 def importers(name: str) -> tuple[str, ...]:
-    """The unit test files (outside ``plugin_utils``) that import the module ``name`` of plugin_utils or action."""
-    pattern = re.compile(rf"(plugin_utils|action)(\.{name}\b| import [^\n]*\b{name}\b)")
+    """The unit test files (outside ``plugin_utils``) that import the module ``name`` (``action/<name>``: a plugin)."""
+    directory = Path(module_path(name)).parent.name
+    stem = name.rpartition("/")[2]
+    pattern = re.compile(rf"plugins\.{directory}(\.{stem}\b| import [^\n]*\b{stem}\b)")
     return tuple(
         str(path.relative_to(REPO))
         for path in sorted((REPO / COPIED_UNIT).rglob("test_*.py"))
@@ -139,7 +190,10 @@ def importers(name: str) -> tuple[str, ...]:
 def test_command(name: str) -> str:
     # a module without its own list: the plugin_utils tests, and every other unit test file that imports it (its
     # tests may live in tests/unit/*.py, e.g. the argument validation's)
-    tests = MODULE_TESTS.get(name) or (*DEFAULT_TESTS, *importers(name))
+    if name.startswith("action/"):
+        tests = (*ACTION_TESTS, *importers(name))
+    else:
+        tests = MODULE_TESTS.get(name) or (*DEFAULT_TESTS, *importers(name))
     # -x: the first failing test kills the mutant; no plugins (hypothesis' alone costs seconds per run)
     return " ".join((str(TESTS_PYTHON), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests))
 
@@ -175,7 +229,7 @@ def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]
 def last_survivors(name: str) -> set[tuple[str, int]]:
     """The mutants (operator, occurrence) that survived the last run of a module: the same mutants as long as the
     module's source is unchanged (the tests may have changed)."""
-    session = BUILD / name / "session.sqlite"
+    session = work_dir(name) / "session.sqlite"
     if not session.is_file():
         raise SystemExit(f"{name}: no earlier run to take the survivors from ({session})")
     with use_db(str(session), WorkDB.Mode.open) as db:

@@ -41,10 +41,6 @@ def httpsys_key(binding_information: str, ssl_flags: int) -> tuple[str, str]:
     return "ipport", f"{'0.0.0.0' if ip == '*' else ip}:{port}"
 
 
-def _same_store(a: str, b: str) -> bool:
-    return a.lower() == b.lower()
-
-
 @dataclass(frozen=True)
 class Record:
     certificate_hash: str

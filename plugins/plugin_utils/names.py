@@ -50,8 +50,3 @@ def canonical_store_name(value: str, option: str) -> str:
         if known.lower() == text.lower():
             return known
     return text
-
-
-def same_store(a: str, b: str) -> bool:
-    """Store names are case-insensitive on Windows."""
-    return a.lower() == b.lower()

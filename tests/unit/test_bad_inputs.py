@@ -155,3 +155,9 @@ def test_a_secret_option_of_the_wrong_type_is_named_without_its_value() -> None:
     )
     assert message is not None and "certificate.password" in message
     assert "Hidden-Pa55" not in message
+
+
+def test_the_argument_walk_accepts_neither_of_two_exclusive_options() -> None:
+    # client_certificate: key_path and key_content exclude each other, and a PFX needs neither
+    args = {"url": "https://shop.contoso.com/", "client_certificate": {"pfx": "alice.pfx", "password": "pw"}}
+    assert arguments_message(PROBE_OPTIONS, args) is None

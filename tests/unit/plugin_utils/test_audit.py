@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from ansible_collections.mtls.iis.plugins.plugin_utils.audit import (
     AuditRequest,
+    audit,
     binding_findings,
     ca_certificates,
     server_certificates,
@@ -95,3 +96,26 @@ def test_without_issuer_store_the_declared_trust_is_the_ca_inventory(pkis):
     request = AuditRequest((SITE,), trust_thumbprints=(pkis["root"].thumbprint,))
     cas = ca_certificates(request, host(pkis), utcnow())
     assert [(c["subject"], c["roles"]) for c in cas] == [("CN=Contoso Root", ["declared trust"])]
+
+
+def test_a_bound_certificate_missing_from_its_store_is_listed_before_a_long_expired_one(pkis):
+    expired = pki.make_leaf(
+        "gone.contoso.com", pkis["root"], eku=("serverAuth",), not_before=pki.days(-60), not_after=pki.days(-30)
+    )
+    snapshot = host(
+        pkis,
+        httpsys=[record("0.0.0.0:443", pkis["server"]), record("10.0.0.5:8443", expired)],
+        stores={"My": [(expired.der, True)], "Root": [], "CA": []},
+    )
+    inventory = server_certificates(AuditRequest((SITE,)), snapshot, utcnow())
+    assert [(c["thumbprint"], c["missing"]) for c in inventory] == [
+        (pkis["server"].thumbprint, True),
+        (expired.thumbprint, False),
+    ]
+
+
+def test_the_audit_counts_its_findings_by_severity(pkis):
+    result = audit(AuditRequest((SITE,)), host(pkis), utcnow())
+    expected = {s: [f["severity"] for f in result["findings"]].count(s) for s in result["counts"]}
+    assert result["counts"] == expected
+    assert sum(result["counts"].values()) == len(result["findings"]) > 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from ansible_collections.mtls.iis.plugins.plugin_utils.chain import ADMIN, CLIENT, build_chain, candidate, verify
+from cryptography import x509
 from support import pki
 
 NOW = datetime.now(timezone.utc)
@@ -138,3 +139,39 @@ def test_an_ed25519_signed_chain_is_cannot_tell_on_windows():
     leaf = pki.make_leaf("alice", root)
     chain = build_chain(candidate(leaf.cert, CLIENT), [candidate(root.cert, "LocalMachine\\Root")], NOW)
     assert chain.trusted and [p.code for p in chain.unknowns] == ["EDDSA_SIGNATURE"] and chain.errors == ()
+
+
+def _constrained_chain(leaf_name: x509.Name):
+    root = pki.make_root("Root")
+    constrained = pki.make_intermediate("Constrained CA", root, permitted=["O=Contoso"])
+    leaf = pki.make_leaf(leaf_name, constrained)
+    pool = [candidate(constrained.cert, CLIENT), candidate(root.cert, "LocalMachine\\Root")]
+    return build_chain(candidate(leaf.cert, CLIENT), pool, NOW)
+
+
+def _name(organization: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(x509.NameOID.COMMON_NAME, "alice"),
+        ]
+    )
+
+
+def test_a_subject_inside_the_permitted_directory_name_passes_the_name_constraints():
+    chain = _constrained_chain(_name("Contoso"))
+    assert (chain.errors, chain.unknowns) == ((), ())
+
+
+def test_a_subject_outside_the_permitted_directory_name_violates_the_name_constraints():
+    chain = _constrained_chain(_name("Fabrikam"))
+    assert chain.errors
+
+
+def test_an_intermediate_without_basic_constraints_cannot_be_judged():
+    root = pki.make_root("Root")
+    legacy = pki.make_intermediate("Legacy CA", root, ca=None)
+    leaf = pki.make_leaf("alice", legacy)
+    pool = [candidate(legacy.cert, CLIENT), candidate(root.cert, "LocalMachine\\Root")]
+    chain = build_chain(candidate(leaf.cert, CLIENT), pool, NOW)
+    assert [p.code for p in chain.unknowns] == ["NO_BASIC_CONSTRAINTS"]

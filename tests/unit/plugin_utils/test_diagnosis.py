@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from datetime import datetime, timezone
 
 import pytest
+from ansible_collections.mtls.iis.plugins.plugin_utils.auth_model import OneToOne
 from ansible_collections.mtls.iis.plugins.plugin_utils.chain import AmbiguousBundle, leaf_first
 from ansible_collections.mtls.iis.plugins.plugin_utils.diagnosis import (
     DiagnoseRequest,
@@ -191,3 +193,31 @@ def test_a_ccs_binding_with_web_certprovider_installed_has_no_binding_finding(ke
 
 def test_diagnose_gathers_the_central_certificate_store_feature():
     assert "Web-CertProvider" in DiagnoseRequest(site=corpus.SITE, host=corpus.HOST).scope().features
+
+
+def test_a_certificate_in_trusted_root_that_is_not_self_signed_is_found(keys):
+    root, issuing, client, server = keys
+    found = run(corpus.host_snapshot([root, issuing], [], server), client)
+    assert found["NON_SELF_SIGNED_IN_ROOT"]["status"] == "403.16"
+    assert "KB2802568" in found["NON_SELF_SIGNED_IN_ROOT"]["detail"]
+
+
+def test_a_client_root_found_only_among_the_intermediates_is_not_trusted(keys):
+    root, issuing, client, server = keys
+    found = run(corpus.host_snapshot([], [issuing, root], server), client)
+    assert found["CLIENT_ROOT_NOT_TRUSTED"]["evidence"]["found"] == "LocalMachine\\CA"
+
+
+def _mapped_one_to_one(snap: Snapshot, client: pki.Issued | None) -> Snapshot:
+    mappings = (OneToOne(base64.b64encode(client.der).decode(), "CONTOSO\\alice"),) if client else ()
+    mapping = dataclasses.replace(
+        snap.site_auth(corpus.SITE).iis_mapping, enabled=True, one_to_one=mappings, many_to_one_enabled=False
+    )
+    return _with_auth(snap, {"Web-Cert-Auth": True}, anonymous=False, iis_mapping=mapping)
+
+
+def test_a_client_certificate_mapped_one_to_one_is_mapped(keys):
+    root, issuing, client, server = keys
+    snap = corpus.host_snapshot([root], [issuing], server)
+    assert "CLIENT_NOT_MAPPED" in run(_mapped_one_to_one(snap, None), client)
+    assert "CLIENT_NOT_MAPPED" not in run(_mapped_one_to_one(snap, client), client)

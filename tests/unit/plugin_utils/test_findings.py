@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 from ansible_collections.mtls.iis.plugins.plugin_utils.binding import BindingDesired, plan_binding
-from ansible_collections.mtls.iis.plugins.plugin_utils.findings import cross_part_warnings
+from ansible_collections.mtls.iis.plugins.plugin_utils.findings import cross_part_warnings, store_name_warnings
 from ansible_collections.mtls.iis.plugins.plugin_utils.flags import HTTPSYS_NEGOTIATE_CLIENT_CERT
-from ansible_collections.mtls.iis.plugins.plugin_utils.plan import Plan
+from ansible_collections.mtls.iis.plugins.plugin_utils.plan import Op, Phase, Plan
 from ansible_collections.mtls.iis.plugins.plugin_utils.schannel import SchannelDesired, plan_schannel
 from ansible_collections.mtls.iis.plugins.plugin_utils.snapshot import Snapshot
 from ansible_collections.mtls.iis.plugins.plugin_utils.ssl_settings import SslDesired, plan_ssl
@@ -166,3 +166,48 @@ def test_the_ssl_settings_task_gathers_the_records_that_rule_out_the_tls13_trap(
     desired = SslDesired.from_options({"path": SITE, "client_certificates": "require", "state": "present"})
     snap = gathered(state, desired)
     assert trap(cross_part_warnings(snap, plan_ssl(desired, snap), [SITE])) == []
+
+
+def test_requiring_ssl_without_client_certificates_on_a_site_without_https_binding_does_not_warn():
+    snap = iis_snapshot({SITE: []}, access={SITE: (8, "Ssl")})
+    assert cross_part_warnings(snap, Plan(), [SITE]) == []
+
+
+def test_requiring_ssl_without_client_certificates_is_no_tls13_trap():
+    snap = iis_snapshot({SITE: [BINDING]}, access={SITE: (8, "Ssl")}, httpsys=[RECORD])
+    assert trap(cross_part_warnings(snap, Plan(), [SITE])) == []
+
+
+def test_an_sni_binding_without_tls13_disabled_is_still_in_the_trap():
+    sni = {**BINDING, "binding_information": "*:443:www.contoso.com", "ssl_flags": 1}
+    record = {**RECORD, "key": "www.contoso.com:443", "kind": "hostnameport"}
+    snap = iis_snapshot({SITE: [sni]}, access={SITE: (40, "Ssl, SslNegotiateCert")}, httpsys=[record])
+    assert len(trap(cross_part_warnings(snap, Plan(), [SITE]))) == 1
+
+
+def _store_created(store: str) -> Plan:
+    return Plan((Op("store_create", {"store": store}, Phase.STORES, f"create {store}"),))
+
+
+def test_a_new_store_named_like_a_windows_store_is_named_in_the_warning():
+    snap = snapshot(stores={"ClientAuthIsuer": None})
+    [warning] = store_name_warnings(snap, _store_created("ClientAuthIsuer"))
+    assert "LocalMachine\\ClientAuthIsuer does not exist" in warning
+    assert "Did you mean ClientAuthIssuer?" in warning
+
+
+def test_a_new_store_named_like_no_windows_store_gets_no_suggestion():
+    snap = snapshot(stores={"Zq": None})
+    [warning] = store_name_warnings(snap, _store_created("Zq"))
+    assert "Did you mean" not in warning
+
+
+def test_exclusive_ca_mode_with_a_missing_issuer_store_warns_that_every_certificate_is_rejected():
+    snap = snapshot(
+        stores={"PartnerCAs": None},
+        schannel={"ClientAuthTrustMode": 2, "SendTrustedIssuerList": None},
+        httpsys=[{**RECORD, "ctl_store_name": "PartnerCAs"}],
+    )
+    [warning] = cross_part_warnings(snap, Plan(), [])
+    assert warning.startswith("ClientAuthTrustMode=2 (exclusive_ca) checks client certificates")
+    assert "LocalMachine\\PartnerCAs does not exist" in warning

@@ -100,3 +100,20 @@ def test_ca_bundle_with_a_private_key_is_refused(tmp_path, alice):
     with pytest.raises(OptionError) as error:
         request(tmp_path, ca_bundle={"content": alice[0].pem + alice[0].key_pem})
     assert error.value.option == "ca_bundle.content"
+
+
+def test_expect_status_refuses_a_code_of_four_digits(tmp_path):
+    with pytest.raises(OptionError) as error:
+        request(tmp_path, expect_status=["2000"])
+    assert error.value.option == "expect_status[0]"
+
+
+def test_a_timeout_of_one_second_is_accepted(tmp_path):
+    assert request(tmp_path, timeout=1).url == "https://api.contoso.com/orders"
+
+
+@pytest.mark.parametrize("timeout", [0, -1])
+def test_a_timeout_that_is_not_positive_names_timeout(tmp_path, timeout):
+    with pytest.raises(OptionError) as error:
+        request(tmp_path, timeout=timeout)
+    assert error.value.option == "timeout"

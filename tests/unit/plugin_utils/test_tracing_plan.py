@@ -128,3 +128,11 @@ def test_the_rule_path_is_found_in_any_case():
         }
     )
     assert snapshot.site_tracing(SITE).rule("api/*").status_codes == ("500",)
+
+
+def test_another_directory_is_rewritten():
+    assert names(plan_tracing(TracingDesired(SITE), host(directory="D:\\logs\\FailedReqLogFiles"))) == ["tracing_set"]
+
+
+def test_other_status_codes_are_rewritten():
+    assert names(plan_tracing(TracingDesired(SITE), host(codes=("500",)))) == ["tracing_set"]

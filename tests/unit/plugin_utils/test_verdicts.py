@@ -62,3 +62,36 @@ def test_verdicts_written_under_another_rule_version_are_dropped(tmp_path):
     verdicts.forget()
     verdicts.load(path)
     assert verdicts.self_signed(root.der) is True
+
+
+def test_a_save_with_no_new_verdict_writes_nothing(tmp_path):
+    path = tmp_path / "verdicts.json"
+    verdicts.forget()
+    verdicts.self_signed(pki.make_root("Contoso Root").der)
+    verdicts.save(path)
+    path.unlink()
+    verdicts.save(path)
+    assert not path.exists()
+
+
+def test_a_cached_entry_whose_verdict_is_not_a_boolean_is_ignored(tmp_path):
+    root = pki.make_root("Contoso Root")
+    path = tmp_path / "verdicts.json"
+    key = hashlib.sha256(root.der).hexdigest()
+    path.write_text(json.dumps({"version": verdicts.VERSION, "verdicts": {key: ["no", ""]}}))
+    verdicts.forget()
+    verdicts.load(path)
+    assert verdicts.self_signed(root.der) is True
+
+
+def test_the_cache_lives_under_xdg_cache_home_when_it_is_set(monkeypatch, tmp_path):
+    monkeypatch.delenv("MTLS_IIS_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert verdicts.cache_file() == tmp_path / "mtls.iis" / "self-signed-verdicts.json"
+
+
+def test_the_cache_lives_under_the_home_directory_without_xdg_cache_home(monkeypatch, tmp_path):
+    monkeypatch.delenv("MTLS_IIS_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert verdicts.cache_file() == tmp_path / ".cache" / "mtls.iis" / "self-signed-verdicts.json"
