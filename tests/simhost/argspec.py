@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from simhost.errors import StateError
+from winmodel.errors import StateError
 
 Spec = Mapping[str, Mapping[str, Any]]
 

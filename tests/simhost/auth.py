@@ -64,10 +64,11 @@ from typing import Any
 
 from cryptography import x509
 from winmodel import features as winfeatures
+from winmodel.errors import StateError
 from winmodel.state import State, new_iis
 
 from simhost import iis
-from simhost.errors import OpError, StateError
+from simhost.errors import OpError
 
 SECTION_PREFIX = "system.webServer/security/authentication/"
 IIS_MAPPING = "iisClientCertificateMappingAuthentication"

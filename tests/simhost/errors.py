@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-# Raised by the Windows model (tests/winmodel) for a state or seed Windows cannot hold; the op engine raises it too.
-from winmodel.errors import StateError as StateError
-
 
 class OpError(Exception):
     """An op failed the way the real ``host_state`` module would fail it.

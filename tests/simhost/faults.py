@@ -28,9 +28,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from winmodel.errors import StateError
 from winmodel.state import State
-
-from simhost.errors import StateError
 
 #: Stages at which any op can be made to fail, besides the default (before it changes anything).
 COMMON_STAGES: frozenset[str] = frozenset({"after", "disconnect"})

@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterable
 
 from winmodel import features as winfeatures
+from winmodel.errors import StateError
 from winmodel.state import State
 
-from simhost.errors import OpError, StateError
+from simhost.errors import OpError
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 

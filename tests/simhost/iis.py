@@ -37,12 +37,12 @@ from typing import Any
 
 from winmodel import httpsys as winhttpsys
 from winmodel import iisbinding, webconfig
-from winmodel.errors import WindowsError_
+from winmodel.errors import StateError, WindowsError_
 from winmodel.features import iis_installed
 from winmodel.state import State, iis_of
 
 from simhost import certstore
-from simhost.errors import OpError, StateError
+from simhost.errors import OpError
 
 NOT_INSTALLED = "IIS is not installed on this host (Microsoft.Web.Administration could not be loaded)"
 

@@ -23,11 +23,12 @@ from typing import Any
 from winmodel import features as winfeatures
 from winmodel import hive, iisbinding, stores, webconfig
 from winmodel import httpsys as winhttpsys
+from winmodel.errors import StateError
 from winmodel.state import SCHANNEL_KEY, State
 
 from simhost import auth, faults, features, iis, registry
 from simhost import tracing as tracing_module
-from simhost.errors import OpError, StateError
+from simhost.errors import OpError
 from simhost.faults import make_fault
 
 

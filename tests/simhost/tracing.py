@@ -42,10 +42,11 @@ from typing import Any
 
 from winmodel import features as winfeatures
 from winmodel import webconfig
+from winmodel.errors import StateError
 from winmodel.state import State
 
 from simhost import iis
-from simhost.errors import OpError, StateError
+from simhost.errors import OpError
 
 SECTION = "system.webServer/tracing/traceFailedRequests"
 LOGGING = "traceFailedRequestsLogging"

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 from simhost import seed
-from simhost.errors import OpError, StateError
+from simhost.errors import OpError
 from simhost.host import SimulatedHost
+from winmodel.errors import StateError
 from winmodel.state import State
 
 SITE = "Default Web Site"

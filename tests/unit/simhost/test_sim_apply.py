@@ -6,9 +6,9 @@ import pytest
 from ansible_collections.mtls.iis.plugins.plugin_utils.ops import OP_ARGS as CONTROLLER_ARGS
 from ansible_collections.mtls.iis.plugins.plugin_utils.ops import OP_NAMES
 from simhost import seed
-from simhost.errors import StateError
 from simhost.host import SimulatedHost
 from simhost.ops import OP_ARGS, OP_HANDLERS, Arg
+from winmodel.errors import StateError
 from winmodel.state import State
 
 

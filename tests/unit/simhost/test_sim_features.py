@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 from simhost import seed
-from simhost.errors import OpError, StateError
+from simhost.errors import OpError
 from simhost.host import SimulatedHost
 from simhost.runner import run_module
+from winmodel.errors import StateError
 from winmodel.state import State, load_state, new_state, save_state
 
 MAPPING_FEATURES = ["Web-Server", "Web-Cert-Auth", "Web-Client-Auth", "Web-Http-Tracing"]

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from simhost import httpsys, seed
-from simhost.errors import StateError
 from simhost.host import SimulatedHost
 from winmodel import httpsys as winhttpsys
+from winmodel.errors import StateError
 from winmodel.state import State
 
 

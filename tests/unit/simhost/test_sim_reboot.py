@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from simhost import registry, seed
-from simhost.errors import StateError
 from simhost.host import SimulatedHost
 from simhost.runner import run_module
 from winmodel import hive
+from winmodel.errors import StateError
 from winmodel.state import MTLS_KEY, State, load_state, new_state, save_state
 
 SIBLING = {"EventLogging": {"type": "REG_DWORD", "value": 1}}

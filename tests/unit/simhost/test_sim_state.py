@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from simhost import seed
-from simhost.errors import StateError
+from winmodel.errors import StateError
 from winmodel.state import DEFAULT_STORES, load_state, new_state, save_state
 
 
