@@ -11,6 +11,8 @@ code, the plan and the result all run as they do under ansible-playbook.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -48,7 +50,11 @@ class SimHost:
     def state(self) -> State:
         return load_state(self.path)
 
-    def save(self, state: State) -> None:
+    @contextmanager
+    def seeded(self) -> Iterator[State]:
+        """The host's state to seed; saved when the block ends."""
+        state = self.state()
+        yield state
         save_state(self.path, state)
 
     def run(

@@ -124,27 +124,24 @@ def test_a_missing_site_fails_after_the_gather_and_changes_nothing(host):
 
 
 def test_a_connection_lost_before_the_gather_is_unreachable_and_changes_nothing(host):
-    state = host.state()
-    seed.add_connection_drop(state, before="gather")
-    host.save(state)
+    with host.seeded() as state:
+        seed.add_connection_drop(state, before="gather")
     run = host.run("schannel", EXCLUSIVE_CA)
     assert (run.result["unreachable"], run.result["changed"]) == (True, False)
     assert "nothing was changed (the host was not read)" in run.result["msg"]
 
 
 def test_a_connection_lost_during_the_apply_is_unreachable_and_says_which_ops_ran_is_unknown(host):
-    state = host.state()
-    seed.add_connection_drop(state, before="apply")
-    host.save(state)
+    with host.seeded() as state:
+        seed.add_connection_drop(state, before="apply")
     run = host.run("schannel", EXCLUSIVE_CA)
     assert (run.result["unreachable"], run.result["changed"], "ops_ran" in run.result) == (True, False, False)
     assert "plan of 1 op(s)" in run.result["msg"]
 
 
 def test_a_failing_op_fails_the_task_and_reports_what_changed(host):
-    state = host.state()
-    seed.add_fault(state, "schannel_set", {}, "access denied")
-    host.save(state)
+    with host.seeded() as state:
+        seed.add_fault(state, "schannel_set", {}, "access denied")
     run = host.run("schannel", EXCLUSIVE_CA)
     assert (run.result["failed"], run.result["changed"], run.result["reboot_required"]) == (True, False, False)
     assert "access denied" in run.result["msg"]
@@ -179,10 +176,9 @@ def test_info_reads_the_host_in_one_gather(host):
 
 
 def test_info_reports_each_certificate_with_its_private_key_flag(host, ca):
-    state = host.state()
-    seed.add_cert(state, "My", ca["issuing"].der, has_private_key=True)
-    seed.add_cert(state, "Root", ca["root"].der)
-    host.save(state)
+    with host.seeded() as state:
+        seed.add_cert(state, "My", ca["issuing"].der, has_private_key=True)
+        seed.add_cert(state, "Root", ca["root"].der)
     stores = host.run("client_cert_info", {"stores": ["My", "Root"]}).result["stores"]
     assert [(c["thumbprint"], c["has_private_key"]) for c in stores["My"]["certificates"]] == [
         (ca["issuing"].thumbprint, True)
@@ -191,9 +187,8 @@ def test_info_reports_each_certificate_with_its_private_key_flag(host, ca):
 
 
 def test_info_includes_the_der_only_when_asked(host, ca):
-    state = host.state()
-    seed.add_cert(state, "Root", ca["root"].der)
-    host.save(state)
+    with host.seeded() as state:
+        seed.add_cert(state, "Root", ca["root"].der)
     without = host.run("client_cert_info", {"stores": ["Root"]}).result["stores"]["Root"]["certificates"][0]
     with_der = host.run("client_cert_info", {"stores": ["Root"], "include_der": True}).result
     assert "der" not in without
@@ -207,17 +202,15 @@ def test_info_reports_an_absent_trust_mode_as_the_default_machine_mode(host):
 
 
 def test_info_reports_a_trust_mode_that_is_no_dword_as_unknown(host):
-    state = host.state()
-    seed.set_registry_value(state, "ClientAuthTrustMode", "2", type="REG_SZ")
-    host.save(state)
+    with host.seeded() as state:
+        seed.set_registry_value(state, "ClientAuthTrustMode", "2", type="REG_SZ")
     schannel = host.run("client_cert_info", {}).result["schannel"]
     assert schannel["ClientAuthTrustMode"] == {"value": "2", "effective": None, "mode": None}
 
 
 def test_info_reports_the_trust_mode_by_name(host):
-    state = host.state()
-    seed.set_registry_value(state, "ClientAuthTrustMode", 1)
-    host.save(state)
+    with host.seeded() as state:
+        seed.set_registry_value(state, "ClientAuthTrustMode", 1)
     schannel = host.run("client_cert_info", {}).result["schannel"]
     assert schannel["ClientAuthTrustMode"] == {"value": 1, "effective": 1, "mode": "exclusive_root"}
 
@@ -228,9 +221,8 @@ def test_info_leaves_out_schannel_and_httpsys_when_not_asked(host):
 
 
 def test_info_lists_the_httpsys_records(host, ca):
-    state = host.state()
-    seed.add_binding(state, SITE, "*:443:", certificate_hash=ca["root"].thumbprint)
-    host.save(state)
+    with host.seeded() as state:
+        seed.add_binding(state, SITE, "*:443:", certificate_hash=ca["root"].thumbprint)
     records = host.run("client_cert_info", {"schannel": False}).result["httpsys_bindings"]
     assert [(r["kind"], r["key"], r["cert_hash"]) for r in records] == [
         ("ipport", "0.0.0.0:443", ca["root"].thumbprint)
@@ -243,10 +235,9 @@ def test_info_names_the_host_it_read(host):
 
 # -- trusted_certs -----------------------------------------------------------------------------------------------
 def test_trusted_certs_reports_an_intermediate_in_the_root_store_and_not_a_root(host, ca):
-    state = host.state()
-    seed.add_cert(state, "Root", ca["root"].der)
-    seed.add_cert(state, "Root", ca["issuing"].der)
-    host.save(state)
+    with host.seeded() as state:
+        seed.add_cert(state, "Root", ca["root"].der)
+        seed.add_cert(state, "Root", ca["issuing"].der)
     result = host.run("trusted_certs", {}).result
     assert [c["thumbprint"] for c in result["non_self_signed_roots"]] == [ca["issuing"].thumbprint]
 
@@ -266,9 +257,8 @@ def test_client_cert_audit_reports_the_expiry_window_asked_for(host):
 
 
 def test_client_cert_audit_lists_the_trusted_cas_the_task_names(host, ca):
-    state = host.state()
-    seed.add_cert(state, "Root", ca["root"].der)
-    host.save(state)
+    with host.seeded() as state:
+        seed.add_cert(state, "Root", ca["root"].der)
     args = {"trust": {"certificates": [{"content": ca["root"].pem}]}, "audit": {}}
     run = host.run("client_cert", args)
     assert [c["thumbprint"] for c in run.result["audit"]["ca_certificates"]] == [ca["root"].thumbprint]
@@ -276,9 +266,8 @@ def test_client_cert_audit_lists_the_trusted_cas_the_task_names(host, ca):
 
 
 def test_client_cert_audit_lists_the_client_auth_issuers_the_task_names(host, ca):
-    state = host.state()
-    seed.add_cert(state, "CA", ca["issuing"].der)
-    host.save(state)
+    with host.seeded() as state:
+        seed.add_cert(state, "CA", ca["issuing"].der)
     args = {"trust": {"client_auth_issuers": [{"content": ca["issuing"].pem}]}, "audit": {}}
     run = host.run("client_cert", args, check_mode=True)
     listed = {c["thumbprint"]: c["roles"] for c in run.result["audit"]["ca_certificates"]}
@@ -286,10 +275,9 @@ def test_client_cert_audit_lists_the_client_auth_issuers_the_task_names(host, ca
 
 
 def test_client_cert_audit_reads_the_sites_the_task_names(host, ca):
-    state = host.state()
-    seed.add_cert(state, "My", ca["issuing"].der, has_private_key=True)
-    seed.add_binding(state, SITE, "*:443:", certificate_hash=ca["issuing"].thumbprint)
-    host.save(state)
+    with host.seeded() as state:
+        seed.add_cert(state, "My", ca["issuing"].der, has_private_key=True)
+        seed.add_binding(state, SITE, "*:443:", certificate_hash=ca["issuing"].thumbprint)
     run = host.run("client_cert", {"sites": [{"name": SITE}], "audit": {}})
     assert [c["thumbprint"] for c in run.result["audit"]["server_certificates"]] == [ca["issuing"].thumbprint]
 
@@ -383,9 +371,8 @@ def test_a_vault_encrypted_file_without_the_vault_password_names_its_option(host
 
 
 def test_cert_mapping_leaves_mappings_below_the_site_unless_told_to_clear_them(host):
-    state = host.state()
-    seed.set_auth(state, f"{SITE}/api", "iis_mapping")
-    host.save(state)
+    with host.seeded() as state:
+        seed.set_auth(state, f"{SITE}/api", "iis_mapping")
     run = host.run("cert_mapping", {"site": SITE, "install_feature": False}, check_mode=True)
     assert "section_clear" not in [op["op"] for op in run.result["plan"]]
     assert any("clear_below_site: true" in w for w in run.result["warnings"])
