@@ -47,7 +47,7 @@ COPIED = (
     "tests/conftest.py",
     "tests/support",
     "tests/simhost",
-    "tests/winmodel",  # the simulator's IIS schema and netsh model
+    "tests/winmodel",  # the Windows model the simulator (tests/simhost) stands on
 )
 COPIED_UNIT = "tests/unit"
 
