@@ -41,6 +41,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from winmodel import features as winfeatures
+from winmodel import iisschema as schema
 from winmodel import webconfig
 from winmodel.errors import StateError
 from winmodel.state import State
@@ -52,11 +53,10 @@ SECTION = "system.webServer/tracing/traceFailedRequests"
 LOGGING = "traceFailedRequestsLogging"
 RULES = "traceFailedRequests"
 
-DEFAULT_DIRECTORY = "%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles"
-#: Attribute -> schema default of ``traceFailedRequestsLogging``.
-LOGGING_DEFAULTS: dict[str, Any] = {"enabled": False, "directory": DEFAULT_DIRECTORY, "maxLogFiles": 50}
-#: traceFailedRequestsLogging@maxLogFiles as IIS accepts it (WINDOWS_FACTS VALID-5)
-MAX_LOG_FILES = (1, 10000)
+#: Attribute -> schema default of ``traceFailedRequestsLogging`` (TRACING-1, IISCONFIG-16; winmodel.iisschema).
+LOGGING_DEFAULTS: dict[str, Any] = schema.TRACE_LOGGING.defaults()
+#: traceFailedRequestsLogging@maxLogFiles as the schema bounds it (WINDOWS_FACTS TRACING-6; winmodel.iisschema)
+MAX_LOG_FILES: tuple[int, int] = schema.TRACE_LOGGING.attribute("maxLogFiles").bounds  # type: ignore[union-attr]
 
 #: What ``tracing_set`` writes in the rule's ``traceAreas``.
 PROVIDER = "WWW Server"
@@ -101,8 +101,9 @@ def _put_rules(state: State, site_name: str, rules: list[dict[str, Any]]) -> Non
 
 
 def _find_rule(rules: list[dict[str, Any]], path: str) -> int | None:
-    wanted = path.casefold()
-    return next((index for index, rule in enumerate(rules) if rule["path"].casefold() == wanted), None)
+    """The rule keyed by ``path`` as IIS keys it (IISCONFIG-7)."""
+    wanted = schema.TRACE_RULE.key_of({"path": path})
+    return next((index for index, rule in enumerate(rules) if schema.TRACE_RULE.key_of(rule) == wanted), None)
 
 
 def split_status_codes(text: str) -> list[str]:

@@ -89,11 +89,7 @@ def _chain(doc: iisdoc.Doc, section: str, location: str, merged: bool) -> list[t
 
 
 def _key_of(element: schema.Element, entry: Node) -> tuple[Any, ...]:
-    values = []
-    for attr in element.keys:
-        value = entry["attributes"].get(attr.name, attr.default)
-        values.append(value.casefold() if isinstance(value, str) and not attr.case_sensitive else value)
-    return tuple(values)
+    return element.key_of(entry["attributes"])  # IISCONFIG-7
 
 
 def _duplicate(element: schema.Element, entry: Node) -> IisError:

@@ -28,21 +28,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from winmodel import httpsys
+from winmodel import httpsys, iisschema
 from winmodel.errors import StateError, WindowsError_
 from winmodel.state import State
 
 # --- access sslFlags ----------------------------------------------------------------------------------
 
-#: Names IIS writes for ``access@sslFlags``, in the order it writes them.
-ACCESS_FLAGS: tuple[tuple[str, int], ...] = (
-    ("None", 0),
-    ("Ssl", 8),
-    ("SslNegotiateCert", 32),
-    ("SslRequireCert", 64),
-    ("Ssl128", 256),
-)
-ACCESS_BITS = 8 | 32 | 64 | 256
+#: Names IIS writes for ``access@sslFlags``, in the order it writes them (the schema's, IISCONFIG-12).
+ACCESS_FLAGS: tuple[tuple[str, int], ...] = tuple(iisschema.ACCESS_FLAGS.items())
+ACCESS_BITS = sum(iisschema.ACCESS_FLAGS.values())
 
 
 def access_flags_text(value: int) -> str:
@@ -64,9 +58,9 @@ def access_flags_value(text: str) -> int:
 
 # --- binding sslFlags and keys ---------------------------------------------------------------------
 
-SNI = 1
-CENTRAL_CERT_STORE = 2
-BINDING_FLAGS_MAX = 255
+SNI = iisschema.BINDING_FLAGS["Sni"]
+CENTRAL_CERT_STORE = iisschema.BINDING_FLAGS["CentralCertStore"]
+BINDING_FLAGS_MAX = sum(iisschema.BINDING_FLAGS.values())
 
 #: Binding sslFlags bit -> the HTTP.sys DefaultFlags bit IIS writes for it (community-sourced, REFERENCE.md).
 BINDING_TO_HTTPSYS: dict[int, int] = {

@@ -146,7 +146,8 @@ def load(state: State) -> Doc:
     server: dict[str, Node] = {
         schema.ACCESS: node({"sslFlags": iisbinding.access_flags_value(store["server_ssl_flags"])})
     }
-    for name, stored in store.get("server_auth", {}).items():
+    # A host file from before authentication was simulated holds what a fresh install writes (as simhost.auth reads it)
+    for name, stored in store.get("server_auth", new_iis()["server_auth"]).items():
         server[_AUTH[name]] = _auth_node(_AUTH[name], stored)
     levels: dict[str, dict[str, Node]] = {"": server}
     for path, body in store.get("locations", {}).items():
