@@ -65,6 +65,7 @@ from typing import Any
 
 from cryptography import x509
 from winmodel import features as winfeatures
+from winmodel import iis as winiis
 from winmodel import iisschema as schema
 from winmodel.errors import StateError
 from winmodel.state import State, new_iis
@@ -105,11 +106,6 @@ class Section:
         if attr is None:
             raise AssertionError(f"{self.path} declares {name}")
         return attr
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        """attribute -> its schema default (IISCONFIG-16), an enum by name."""
-        return {name: schema.stored_default(self.attribute(name)) for name in self.written}
 
 
 #: The contract's section names (``auth_set``'s ``section``) -> the sections.
@@ -186,18 +182,16 @@ def _element(state: State, path: str, key: str) -> dict[str, Any]:
     return element
 
 
-def effective(state: State, path: str, key: str, attribute: str) -> Any:
-    """The value of an attribute at ``path``: nearest explicit ancestor, server level, schema default."""
-    segments = path.split("/") if path else []
-    for depth in range(len(segments), -1, -1):
-        element = _explicit(state, "/".join(segments[:depth]), key)
-        if element is not None and attribute in element.get("attributes", {}):
-            return element["attributes"][attribute]
-    return SECTIONS[key].defaults[attribute]
-
-
 def effective_attributes(state: State, path: str, key: str) -> dict[str, Any]:
-    return {attribute: effective(state, path, key, attribute) for attribute in SECTIONS[key].written}
+    """The attributes ``auth_set`` writes as in effect at ``path`` ("" = server level): the Windows model's
+    inheritance (nearest explicit ancestor, server level, schema default; :func:`winmodel.iis.attributes_in_effect`)."""
+    values = winiis.attributes_in_effect(state, SECTIONS[key].path, path)
+    return {attribute: values[attribute] for attribute in SECTIONS[key].written}
+
+
+def effective(state: State, path: str, key: str, attribute: str) -> Any:
+    """The value of one attribute at ``path`` (:func:`effective_attributes`)."""
+    return effective_attributes(state, path, key)[attribute]
 
 
 def _mappings(state: State, path: str, collection: str) -> list[dict[str, Any]]:

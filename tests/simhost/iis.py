@@ -36,6 +36,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from winmodel import httpsys as winhttpsys
+from winmodel import iis as winiis
 from winmodel import iisbinding, webconfig
 from winmodel.errors import StateError, WindowsError_
 from winmodel.features import iis_installed
@@ -344,13 +345,9 @@ def explicit_flags(state: State, path: str) -> str | None:
 
 
 def effective_flags(state: State, path: str) -> int:
-    """The sslFlags that apply at ``path``: the nearest explicit ancestor, else the server level."""
-    segments = path.split("/")
-    for depth in range(len(segments), 0, -1):
-        explicit = explicit_flags(state, "/".join(segments[:depth]))
-        if explicit is not None:
-            return iisbinding.access_flags_value(explicit)
-    return iisbinding.access_flags_value(iis_of(state)["server_ssl_flags"])
+    """The sslFlags applicationHost.config gives ``path``: the nearest explicit ancestor, else the server level
+    (the Windows model's inheritance, :func:`winmodel.iis.attributes_in_effect`, IISCONFIG-15)."""
+    return int(winiis.attributes_in_effect(state, webconfig.ACCESS, path)["sslFlags"])
 
 
 def set_location_flags(state: State, path: str, flags: str | None) -> None:

@@ -109,11 +109,18 @@ def _encrypted(element: schema.Element, name: str) -> bool:
     return attr is not None and attr.encrypted
 
 
-def _merge(element: schema.Element, layers: list[tuple[str, Node]], here: str) -> Node:
-    """The tree of one element seen through its layers (outermost first): the boundary's plain node."""
+def _merged_attributes(element: schema.Element, layers: list[tuple[str, Node]]) -> dict[str, Any]:
+    """Attributes inherit one by one: the innermost layer that writes one wins, else the schema default
+    (IISCONFIG-15, IISCONFIG-16); encrypted ones are never returned (IISCONFIG-6)."""
     attributes = {attr.name: attr.default for attr in element.attributes if not attr.encrypted}
     for _level, layer in layers:
         attributes.update({k: v for k, v in layer["attributes"].items() if not _encrypted(element, k)})
+    return attributes
+
+
+def _merge(element: schema.Element, layers: list[tuple[str, Node]], here: str) -> Node:
+    """The tree of one element seen through its layers (outermost first): the boundary's plain node."""
+    attributes = _merged_attributes(element, layers)
     children = {}
     for child in element.children:
         below = [(level, layer["children"][child.name]) for level, layer in layers if child.name in layer["children"]]
@@ -154,6 +161,16 @@ def read_section(doc: iisdoc.Doc, path: str, location: str, merged: bool) -> Nod
         layers = [("", {"attributes": {}, "children": {}, "collection": doc["sites"]})]
         return _merge(section.element, layers, "")
     return _merge(section.element, _chain(doc, section.path, location, merged), location.casefold())
+
+
+def attributes_in_effect(state: State, section_path: str, location: str) -> dict[str, Any]:
+    """A section's attributes in effect at ``location`` ("" = the server level) in applicationHost.config alone (the
+    server level, then each ``<location>`` from the site down, then the schema default: IISCONFIG-3, IISCONFIG-11,
+    IISCONFIG-15, IISCONFIG-16, IISCONFIG-21), enums by name as the host file stores them. The op engine
+    (``tests/simhost``) reads inheritance here."""
+    section = schema.section(section_path)
+    layers = _chain(iisdoc.load(state), section.path, location, False)
+    return iisdoc.stored_attributes(section.element, _merged_attributes(section.element, layers))
 
 
 # --- editing ------------------------------------------------------------------------------------------
