@@ -35,7 +35,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from winmodel import httpsys as winhttpsys
 from winmodel import iis as winiis
 from winmodel import iisbinding, webconfig
 from winmodel.errors import StateError, WindowsError_
@@ -169,11 +168,12 @@ def commit_run(state: State) -> None:
         binding = None if found is None else find_binding(found[1], entry["binding_information"])
         if binding is None:
             continue  # removed later in the same run
-        kind, key = httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
-        record = winhttpsys.iis_record(
-            kind, key, entry["cert_hash"], entry["cert_store"], iisbinding.mirrored_flags(binding["ssl_flags"])
-        )
-        winhttpsys.put_binding(state, record)
+        try:
+            iisbinding.write_record(
+                state, binding["binding_information"], binding["ssl_flags"], entry["cert_hash"], entry["cert_store"]
+            )
+        except WindowsError_ as err:
+            raise OpError(str(err)) from None
 
 
 def _require_binding(state: State, site_name: str, binding_information: str) -> tuple[str, dict[str, Any]]:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree import ElementTree
 
-from winmodel import features, httpsys, iisbinding, iisdoc, webconfig
+from winmodel import features, iisbinding, iisdoc, webconfig
 from winmodel import iisschema as schema
 from winmodel.errors import UnknownFunction, WindowsError_
 from winmodel.iisschema import COM, THROWN, IisError
@@ -422,10 +422,8 @@ def _commit_rewrites(state: State, doc: iisdoc.Doc, rewrites: list[dict[str, Any
         binding = rewrite["binding"]
         if not any(binding is other for other in live):
             continue
-        flags = int(binding["attributes"].get("sslFlags", 0))
-        kind, key = iisbinding.httpsys_endpoint(binding["attributes"]["bindingInformation"], flags)
-        mirrored = iisbinding.mirrored_flags(flags)
-        httpsys.put_binding(state, httpsys.iis_record(kind, key, rewrite["cert_hash"], rewrite["cert_store"], mirrored))
+        information, flags = binding["attributes"]["bindingInformation"], int(binding["attributes"].get("sslFlags", 0))
+        iisbinding.write_record(state, information, flags, rewrite["cert_hash"], rewrite["cert_store"])
 
 
 # --- Invoke-MtlsWinIisEdit ----------------------------------------------------------------------------

@@ -145,6 +145,14 @@ def mirrored_flags(ssl_flags: int) -> int:
     return sum(bit for flag, bit in BINDING_TO_HTTPSYS.items() if ssl_flags & flag)
 
 
+def write_record(state: State, binding_information: str, ssl_flags: int, cert_hash: str, cert_store: str) -> None:
+    """The HTTP.sys record IIS writes for an https binding when it commits (BINDING-7, HTTPSYS-4): at the binding's key,
+    with its certificate, the IIS app id and only the TLS bits mirrored from its sslFlags
+    (:func:`winmodel.httpsys.iis_record`). Both engines commit bindings through here."""
+    kind, key = httpsys_endpoint(binding_information, ssl_flags)
+    httpsys.put_binding(state, httpsys.iis_record(kind, key, cert_hash, cert_store, mirrored_flags(ssl_flags)))
+
+
 def view_binding(state: State, binding: dict[str, Any]) -> dict[str, Any]:
     """A binding as gather shows it, its certificate read from HTTP.sys ("" when there is no record)."""
     record = None
