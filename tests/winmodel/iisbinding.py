@@ -95,7 +95,7 @@ def parse_binding_information(text: str) -> Endpoint:
         raise WindowsError_(
             f"binding information '{text}' is not 'ip:port:host' (e.g. '*:443:' or '*:443:www.contoso.com')"
         )
-    number = parse_port(port, f"binding information '{text}'")
+    number = httpsys.parse_port(port, f"binding information '{text}'")
     if ip != "*":
         bracketed = ip.startswith("[") and ip.endswith("]")
         try:
@@ -108,13 +108,6 @@ def parse_binding_information(text: str) -> Endpoint:
     if host and not _HOST.fullmatch(host):
         raise WindowsError_(f"binding information '{text}': '{host}' is not a host name")
     return Endpoint(ip, number, host)
-
-
-def parse_port(text: str, where: str) -> int:
-    """A TCP port 1..65535, as IIS and netsh take it."""
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise WindowsError_(f"{where}: port '{text}' is not a number 1..65535")
-    return int(text)
 
 
 def httpsys_endpoint(binding_information: str, ssl_flags: int) -> tuple[str, str]:
