@@ -534,11 +534,15 @@ def one_to_one_remove(state: State, location: str, certificate: str) -> bool:
     return _consistent(state, site, change)
 
 
+def _name_key(name: str) -> tuple[Any, ...]:
+    """A many-to-one mapping's key: its name, without case (IISCONFIG-7, the schema's key)."""
+    return schema.MANY_TO_ONE_ENTRY.key_of({"name": name})
+
+
 def _find_many_to_one(state: State, site: str, name: str) -> tuple[dict[str, Any], bool] | None:
     """The many-to-one mapping of a site with this name in any case (IISCONFIG-7), and whether it is inherited."""
-    wanted = schema.MANY_TO_ONE_ENTRY.key_of({"name": name})
     found = mappings_in_effect(state, site, "manyToOneMappings")
-    return next(((m, inherited) for m, inherited in found if schema.MANY_TO_ONE_ENTRY.key_of(m) == wanted), None)
+    return next(((m, inherited) for m, inherited in found if _name_key(m["name"]) == _name_key(name)), None)
 
 
 def many_to_one_set(
@@ -738,7 +742,7 @@ def seed_one_to_one(
 
 def seed_many_to_one(state: State, location: str, mapping: Mapping[str, Any], password: str | None) -> None:
     mappings = _element(state, location, "iis_mapping")["manyToOneMappings"]
-    if any(schema.MANY_TO_ONE_ENTRY.key_of(m) == schema.MANY_TO_ONE_ENTRY.key_of(mapping) for m in mappings):
+    if any(_name_key(m["name"]) == _name_key(mapping["name"]) for m in mappings):
         raise StateError(f"location {location!r} already has a many-to-one mapping named {mapping['name']!r}")
     stored = {**mapping, "password": None, "password_writes": 0}
     _write_password(stored, password)
@@ -756,9 +760,7 @@ def find_stored_mapping(state: State, location: str, kind: str, key: str) -> dic
     for mapping in stored_mappings(state, location, kind):
         if kind == ONE_TO_ONE and compact_certificate(mapping["certificate"]) == compact_certificate(key):
             return mapping
-        if kind == MANY_TO_ONE and schema.MANY_TO_ONE_ENTRY.key_of(mapping) == schema.MANY_TO_ONE_ENTRY.key_of(
-            {"name": key}
-        ):
+        if kind == MANY_TO_ONE and _name_key(mapping["name"]) == _name_key(key):
             return mapping
     return None
 
