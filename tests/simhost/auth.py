@@ -8,10 +8,11 @@ Windows facts followed (/work/shared/REFERENCE.md, "IIS client certificate mappi
   issue 10 item 9): Web-Cert-Auth and Web-Client-Auth add the modules that act on them. So gather always returns
   the sections and the ops write them without the features too (configuration nothing executes then); whether
   a feature is there is the ``features`` scope's answer.
-- Schema defaults of the IIS mapping section: ``enabled`` false, ``oneToOneCertificateMappingsEnabled`` true,
-  ``manyToOneCertificateMappingsEnabled`` true, ``logonMethod`` ClearText (Interactive/Batch/Network/ClearText),
-  ``defaultLogonDomain`` "". AD mapping: ``enabled`` false. Anonymous: ``enabled`` true at server level.
-  Attributes inherit one by one: location path, its parent paths, the server level, the schema default.
+- Schema defaults and enum names are :mod:`winmodel.iisschema`'s (AUTH-4, IISCONFIG-16): the IIS mapping section's
+  ``enabled`` false, one-to-one and many-to-one enabled true, ``logonMethod`` ClearText, ``defaultLogonDomain`` "";
+  AD mapping ``enabled`` false; anonymous ``enabled`` false in the schema, true as a fresh install writes it at the
+  server level (:func:`winmodel.state.new_iis`). Attributes inherit one by one: location path, its parent paths, the
+  server level, the schema default.
 - ``oneToOneMappings/add`` is keyed by ``certificate``, the base64 of the client certificate's DER on one
   line (IIS compares it with the certificate it receives, so a PEM header or a line break never matches: the
   op refuses them, AUTH-6). A mapping stored with line breaks (seeded) is gathered exactly as stored, and
@@ -64,20 +65,24 @@ from typing import Any
 
 from cryptography import x509
 from winmodel import features as winfeatures
+from winmodel import iis as winiis
+from winmodel import iisschema as schema
 from winmodel.errors import StateError
 from winmodel.state import State, new_iis
 
 from simhost import iis
 from simhost.errors import OpError
 
-SECTION_PREFIX = "system.webServer/security/authentication/"
+SECTION_PREFIX = schema.AUTH_PREFIX
 IIS_MAPPING = "iisClientCertificateMappingAuthentication"
 AD_MAPPING = "clientCertificateMappingAuthentication"
 ANONYMOUS = "anonymousAuthentication"
 
-LOGON_METHODS: tuple[str, ...] = ("Interactive", "Batch", "Network", "ClearText")
-PERMISSIONS: tuple[str, ...] = ("Allow", "Deny")
-RULE_FIELDS: tuple[str, ...] = ("Subject", "Issuer")
+# Enum names, defaults and collection keys are the IIS schema's (winmodel.iisschema: AUTH-4, AUTH-8, IISCONFIG-7,
+# IISCONFIG-16); this module keeps what the ops add to them.
+LOGON_METHODS: tuple[str, ...] = tuple(schema.LOGON_METHODS)
+PERMISSIONS: tuple[str, ...] = tuple(schema.PERMISSION_MODES)
+RULE_FIELDS: tuple[str, ...] = tuple(schema.CERTIFICATE_FIELDS)
 RULE_KEYS: tuple[str, ...] = ("field", "subfield", "match", "case_sensitive")
 
 ONE_TO_ONE = "one_to_one"
@@ -86,38 +91,37 @@ MANY_TO_ONE = "many_to_one"
 
 @dataclass(frozen=True)
 class Section:
-    """One authentication section: its IIS name, the feature that declares it, its attributes and defaults."""
+    """One authentication section: its IIS name and the attributes ``auth_set`` writes (the op contract); their
+    types and defaults are the schema's."""
 
     name: str
-    kinds: Mapping[str, str]  # attribute -> "bool" | "logonMethod" | "string"
-    defaults: Mapping[str, Any]
+    written: tuple[str, ...]
 
     @property
     def path(self) -> str:
         return SECTION_PREFIX + self.name
+
+    def attribute(self, name: str) -> schema.Attr:
+        attr = schema.SECTIONS[self.path].element.attribute(name)
+        if attr is None:
+            raise AssertionError(f"{self.path} declares {name}")
+        return attr
 
 
 #: The contract's section names (``auth_set``'s ``section``) -> the sections.
 SECTIONS: dict[str, Section] = {
     "iis_mapping": Section(
         IIS_MAPPING,
-        {
-            "enabled": "bool",
-            "oneToOneCertificateMappingsEnabled": "bool",
-            "manyToOneCertificateMappingsEnabled": "bool",
-            "logonMethod": "logonMethod",
-            "defaultLogonDomain": "string",
-        },
-        {
-            "enabled": False,
-            "oneToOneCertificateMappingsEnabled": True,
-            "manyToOneCertificateMappingsEnabled": True,
-            "logonMethod": "ClearText",
-            "defaultLogonDomain": "",
-        },
+        (
+            "enabled",
+            "oneToOneCertificateMappingsEnabled",
+            "manyToOneCertificateMappingsEnabled",
+            "logonMethod",
+            "defaultLogonDomain",
+        ),
     ),
-    "ad_mapping": Section(AD_MAPPING, {"enabled": "bool"}, {"enabled": False}),
-    "anonymous": Section(ANONYMOUS, {"enabled": "bool"}, {"enabled": True}),
+    "ad_mapping": Section(AD_MAPPING, ("enabled",)),
+    "anonymous": Section(ANONYMOUS, ("enabled",)),
 }
 
 _BY_IIS_NAME: dict[str, str] = {section.name.casefold(): key for key, section in SECTIONS.items()}
@@ -178,18 +182,16 @@ def _element(state: State, path: str, key: str) -> dict[str, Any]:
     return element
 
 
-def effective(state: State, path: str, key: str, attribute: str) -> Any:
-    """The value of an attribute at ``path``: nearest explicit ancestor, server level, schema default."""
-    segments = path.split("/") if path else []
-    for depth in range(len(segments), -1, -1):
-        element = _explicit(state, "/".join(segments[:depth]), key)
-        if element is not None and attribute in element.get("attributes", {}):
-            return element["attributes"][attribute]
-    return SECTIONS[key].defaults[attribute]
-
-
 def effective_attributes(state: State, path: str, key: str) -> dict[str, Any]:
-    return {attribute: effective(state, path, key, attribute) for attribute in SECTIONS[key].kinds}
+    """The attributes ``auth_set`` writes as in effect at ``path`` ("" = server level): the Windows model's
+    inheritance (nearest explicit ancestor, server level, schema default; :func:`winmodel.iis.attributes_in_effect`)."""
+    values = winiis.attributes_in_effect(state, SECTIONS[key].path, path)
+    return {attribute: values[attribute] for attribute in SECTIONS[key].written}
+
+
+def effective(state: State, path: str, key: str, attribute: str) -> Any:
+    """The value of one attribute at ``path`` (:func:`effective_attributes`)."""
+    return effective_attributes(state, path, key)[attribute]
 
 
 def _mappings(state: State, path: str, collection: str) -> list[dict[str, Any]]:
@@ -304,17 +306,18 @@ def _check_bool(value: Any, what: str) -> bool:
 
 def check_attributes(key: str, attributes: Mapping[str, Any]) -> dict[str, Any]:
     """Validated attribute values (enum names canonical); unknown names (case-sensitive) fail."""
-    kinds = SECTIONS[key].kinds
+    section = SECTIONS[key]
     wanted: dict[str, Any] = {}
     for name in sorted(attributes):
-        if name not in kinds:
-            raise OpError(f"section {key} has no attribute '{name}' that auth_set writes; known: {', '.join(kinds)}")
+        if name not in section.written:
+            known = ", ".join(section.written)
+            raise OpError(f"section {key} has no attribute '{name}' that auth_set writes; known: {known}")
         value = attributes[name]
-        kind = kinds[name]
-        if kind == "bool":
+        attr = section.attribute(name)
+        if attr.kind == "bool":
             value = _check_bool(value, f"{key} attribute {name}")
-        elif kind == "logonMethod":
-            value = choice(value, LOGON_METHODS, f"{key} attribute {name}")
+        elif attr.kind == "enum":
+            value = choice(value, tuple(attr.values), f"{key} attribute {name}")
         elif not isinstance(value, str):
             raise OpError(f"{key} attribute {name} must be text, got '{value}'")
         wanted[name] = value
@@ -362,13 +365,9 @@ def check_rules(rules: Any) -> list[dict[str, Any]]:
     return stored
 
 
-def _rule_key(rule: Mapping[str, Any]) -> tuple[str, str, str]:
-    """What IIS keys a rule by (WINDOWS_FACTS AUTH-8), compared case-insensitively (IISCONFIG-7)."""
-    return (
-        rule["certificateField"].casefold(),
-        rule["certificateSubField"].casefold(),
-        rule["matchCriteria"].casefold(),
-    )
+def _rule_key(rule: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What IIS keys a rule by: field, subfield and match together (WINDOWS_FACTS AUTH-8, IISCONFIG-7)."""
+    return schema.MAPPING_RULE.key_of({**rule, "certificateField": schema.CERTIFICATE_FIELDS[rule["certificateField"]]})
 
 
 def conflict(state: State, site: str) -> str | None:
@@ -535,11 +534,15 @@ def one_to_one_remove(state: State, location: str, certificate: str) -> bool:
     return _consistent(state, site, change)
 
 
+def _name_key(name: str) -> tuple[Any, ...]:
+    """A many-to-one mapping's key: its name, without case (IISCONFIG-7, the schema's key)."""
+    return schema.MANY_TO_ONE_ENTRY.key_of({"name": name})
+
+
 def _find_many_to_one(state: State, site: str, name: str) -> tuple[dict[str, Any], bool] | None:
     """The many-to-one mapping of a site with this name in any case (IISCONFIG-7), and whether it is inherited."""
-    wanted = name.casefold()
     found = mappings_in_effect(state, site, "manyToOneMappings")
-    return next(((m, inherited) for m, inherited in found if m["name"].casefold() == wanted), None)
+    return next(((m, inherited) for m, inherited in found if _name_key(m["name"]) == _name_key(name)), None)
 
 
 def many_to_one_set(
@@ -739,7 +742,7 @@ def seed_one_to_one(
 
 def seed_many_to_one(state: State, location: str, mapping: Mapping[str, Any], password: str | None) -> None:
     mappings = _element(state, location, "iis_mapping")["manyToOneMappings"]
-    if any(m["name"].casefold() == mapping["name"].casefold() for m in mappings):
+    if any(_name_key(m["name"]) == _name_key(mapping["name"]) for m in mappings):
         raise StateError(f"location {location!r} already has a many-to-one mapping named {mapping['name']!r}")
     stored = {**mapping, "password": None, "password_writes": 0}
     _write_password(stored, password)
@@ -757,7 +760,7 @@ def find_stored_mapping(state: State, location: str, kind: str, key: str) -> dic
     for mapping in stored_mappings(state, location, kind):
         if kind == ONE_TO_ONE and compact_certificate(mapping["certificate"]) == compact_certificate(key):
             return mapping
-        if kind == MANY_TO_ONE and mapping["name"].casefold() == key.casefold():
+        if kind == MANY_TO_ONE and _name_key(mapping["name"]) == _name_key(key):
             return mapping
     return None
 

@@ -10,18 +10,16 @@ logon session does not exist", error 1312).
 from __future__ import annotations
 
 import copy
-import ipaddress
 import json
-import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from winmodel import hive, iisbinding
+from winmodel import hive
+from winmodel import httpsys as winhttpsys
 from winmodel.errors import WindowsError_
 from winmodel.httpsys import (
     CHECK_CACHED_ONLY,
-    CHECK_FRESHNESS_TIME,
     CHECK_NO_REVOCATION,
     CHECK_NO_USAGE_CHECK,
     DEFAULTS,
@@ -75,8 +73,6 @@ FLAG_ARGS: dict[str, int] = {
 #: ``httpsys_set`` ``revocation`` -> DefaultCertCheckMode (before the freshness bit).
 REVOCATION_MODES: dict[str, int] = {"online": 0, "off": CHECK_NO_REVOCATION, "cached_only": CHECK_CACHED_ONLY}
 
-_HOST = re.compile(r"[A-Za-z0-9*](?:[A-Za-z0-9.*-]*[A-Za-z0-9])?")
-
 
 def gather(state: State) -> list[Record]:
     """``snapshot.httpsys``: every record, in stored order. A record without a certificate (ccs, HTTPSYS-10) has no
@@ -91,35 +87,13 @@ def gather(state: State) -> list[Record]:
 # --- the ops ----------------------------------------------------------------------------------------
 
 
-def parse_port(text: str, where: str) -> int:
-    """A port as netsh takes it (:func:`winmodel.iisbinding.parse_port`); the op fails otherwise."""
+def parse_key(kind: str, key: str) -> str:
+    """An op's record key, checked the way netsh checks ``ipport=`` / ``hostnameport=`` / ``ccs=<port>``
+    (:func:`winmodel.httpsys.parse_key`); returned as given."""
     try:
-        return iisbinding.parse_port(text, where)
+        return winhttpsys.parse_key(kind, key)
     except WindowsError_ as err:
         raise OpError(str(err)) from None
-
-
-def parse_key(kind: str, key: str) -> str:
-    """An op's record key, checked the way netsh checks ``ipport=`` / ``hostnameport=`` / ``ccs=<port>``; returned
-    as given."""
-    if kind == "ccs":
-        parse_port(key, f"HTTP.sys ccs key '{key}'")
-        return key
-    address, sep, port = key.rpartition(":")
-    if not sep or not address:
-        raise OpError(f"HTTP.sys key '{key}' is not '<address>:<port>'")
-    parse_port(port, f"HTTP.sys key '{key}'")
-    if kind == "ipport":
-        text = address[1:-1] if address.startswith("[") and address.endswith("]") else address
-        try:
-            parsed = ipaddress.ip_address(text)
-        except ValueError:
-            raise OpError(f"HTTP.sys ipport key '{key}' does not start with an IP address") from None
-        if parsed.version == 6 and text == address:
-            raise OpError(f"HTTP.sys ipport key '{key}': an IPv6 address must be in brackets")
-    elif not _HOST.fullmatch(address):
-        raise OpError(f"HTTP.sys hostnameport key '{key}' does not start with a host name")
-    return key
 
 
 def parse_app_id(value: str) -> str:
@@ -150,7 +124,7 @@ def record_from_op(args: Mapping[str, Any]) -> Record:
     freshness = args["revocation_freshness_seconds"]
     if not 0 <= freshness <= 0xFFFFFFFF:
         raise OpError(f"revocation_freshness_seconds must be 0..4294967295, got {freshness}")
-    check_mode = REVOCATION_MODES[args["revocation"]] | (CHECK_FRESHNESS_TIME if freshness > 0 else 0)
+    check_mode = winhttpsys.check_mode(REVOCATION_MODES[args["revocation"]], freshness)
     flags = 0
     for arg, bit in FLAG_ARGS.items():
         if args[arg]:

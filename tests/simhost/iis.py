@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from winmodel import httpsys as winhttpsys
+from winmodel import iis as winiis
 from winmodel import iisbinding, webconfig
 from winmodel.errors import StateError, WindowsError_
 from winmodel.features import iis_installed
@@ -168,11 +168,12 @@ def commit_run(state: State) -> None:
         binding = None if found is None else find_binding(found[1], entry["binding_information"])
         if binding is None:
             continue  # removed later in the same run
-        kind, key = httpsys_endpoint(binding["binding_information"], binding["ssl_flags"])
-        record = winhttpsys.iis_record(
-            kind, key, entry["cert_hash"], entry["cert_store"], iisbinding.mirrored_flags(binding["ssl_flags"])
-        )
-        winhttpsys.put_binding(state, record)
+        try:
+            iisbinding.write_record(
+                state, binding["binding_information"], binding["ssl_flags"], entry["cert_hash"], entry["cert_store"]
+            )
+        except WindowsError_ as err:
+            raise OpError(str(err)) from None
 
 
 def _require_binding(state: State, site_name: str, binding_information: str) -> tuple[str, dict[str, Any]]:
@@ -344,13 +345,9 @@ def explicit_flags(state: State, path: str) -> str | None:
 
 
 def effective_flags(state: State, path: str) -> int:
-    """The sslFlags that apply at ``path``: the nearest explicit ancestor, else the server level."""
-    segments = path.split("/")
-    for depth in range(len(segments), 0, -1):
-        explicit = explicit_flags(state, "/".join(segments[:depth]))
-        if explicit is not None:
-            return iisbinding.access_flags_value(explicit)
-    return iisbinding.access_flags_value(iis_of(state)["server_ssl_flags"])
+    """The sslFlags applicationHost.config gives ``path``: the nearest explicit ancestor, else the server level
+    (the Windows model's inheritance, :func:`winmodel.iis.attributes_in_effect`, IISCONFIG-15)."""
+    return int(winiis.attributes_in_effect(state, webconfig.ACCESS, path)["sslFlags"])
 
 
 def set_location_flags(state: State, path: str, flags: str | None) -> None:

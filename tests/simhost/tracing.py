@@ -15,7 +15,9 @@ and Failed Request Tracing"):
 - The section is delegated (TRACING-3): a site's web.config may hold rules (seeded, :mod:`winmodel.webconfig`).
   Gather returns the rules IIS enforces at the site with ``defined_in`` ``site`` (applicationHost.config at the
   site's location) or ``web.config``; ``tracing_set`` refuses to add a rule for a path the web.config already
-  has (IIS would see the key twice and fail the site with 500.19). ``maxLogFiles`` is 1..10000 (TRACING-6).
+  has (IIS would see the key twice and fail the site with 500.19). Where both already hold a path (seeded), the
+  merged read fails as the Windows model's does (IISCONFIG-19), so gather and ``tracing_set`` fail at that site.
+  ``maxLogFiles`` is 1..10000 (TRACING-6).
 - ``tracing_set`` writes the site's switch and adds or replaces the rule for ``path`` with provider
   ``WWW Server``, areas ``Authentication,Security``, verbosity ``Verbose`` and the status codes joined with
   ``,``. It changes nothing when all of that is already there: status codes are compared as a set, the
@@ -41,8 +43,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from winmodel import features as winfeatures
-from winmodel import webconfig
+from winmodel import iis as winiis
+from winmodel import iisdoc, webconfig
+from winmodel import iisschema as schema
 from winmodel.errors import StateError
+from winmodel.iisschema import IisError
 from winmodel.state import State
 
 from simhost import iis
@@ -52,11 +57,10 @@ SECTION = "system.webServer/tracing/traceFailedRequests"
 LOGGING = "traceFailedRequestsLogging"
 RULES = "traceFailedRequests"
 
-DEFAULT_DIRECTORY = "%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles"
-#: Attribute -> schema default of ``traceFailedRequestsLogging``.
-LOGGING_DEFAULTS: dict[str, Any] = {"enabled": False, "directory": DEFAULT_DIRECTORY, "maxLogFiles": 50}
-#: traceFailedRequestsLogging@maxLogFiles as IIS accepts it (WINDOWS_FACTS VALID-5)
-MAX_LOG_FILES = (1, 10000)
+#: Attribute -> schema default of ``traceFailedRequestsLogging`` (TRACING-1, IISCONFIG-16; winmodel.iisschema).
+LOGGING_DEFAULTS: dict[str, Any] = schema.TRACE_LOGGING.defaults()
+#: traceFailedRequestsLogging@maxLogFiles as the schema bounds it (WINDOWS_FACTS TRACING-6; winmodel.iisschema)
+MAX_LOG_FILES: tuple[int, int] = schema.TRACE_LOGGING.attribute("maxLogFiles").bounds  # type: ignore[union-attr]
 
 #: What ``tracing_set`` writes in the rule's ``traceAreas``.
 PROVIDER = "WWW Server"
@@ -101,8 +105,9 @@ def _put_rules(state: State, site_name: str, rules: list[dict[str, Any]]) -> Non
 
 
 def _find_rule(rules: list[dict[str, Any]], path: str) -> int | None:
-    wanted = path.casefold()
-    return next((index for index, rule in enumerate(rules) if rule["path"].casefold() == wanted), None)
+    """The rule keyed by ``path`` as IIS keys it (IISCONFIG-7)."""
+    wanted = schema.TRACE_RULE.key_of({"path": path})
+    return next((index for index, rule in enumerate(rules) if schema.TRACE_RULE.key_of(rule) == wanted), None)
 
 
 def split_status_codes(text: str) -> list[str]:
@@ -174,6 +179,7 @@ def tracing_set(
     _check_path(path)
     codes = check_status_codes(status_codes)
     _check_logging(directory, max_log_files)
+    _read_merged(state, name)
     in_web_config = _find_rule(_web_config_rules(state, name), path) is not None
     if in_web_config and _find_rule(_stored_rules(state, name), path) is None:
         raise OpError(
@@ -247,6 +253,16 @@ def _web_config_rules(state: State, site_name: str) -> list[dict[str, Any]]:
     return webconfig.section(state, site_name, RULES) or []
 
 
+def _read_merged(state: State, site_name: str) -> None:
+    """Read the rules IIS enforces at the site as the module does (the merged view, the Windows model's
+    :func:`winmodel.iis.read_section`): a web.config rule whose path applicationHost.config has at the site fails it
+    with IIS's duplicate-key error (IISCONFIG-19, TRACING-3), so gather and ``tracing_set`` fail there."""
+    try:
+        winiis.read_section(iisdoc.load(state), SECTION, site_name, merged=True)
+    except IisError as err:
+        raise OpError(f"reading {SECTION} at '{site_name}': {err.message}") from None
+
+
 def view_rule(rule: dict[str, Any], defined_in: str = "site") -> dict[str, Any]:
     """A rule as gather shows it: status codes split, provider/areas/verbosity of the first trace area, and
     where it is defined."""
@@ -264,6 +280,7 @@ def view_rule(rule: dict[str, Any], defined_in: str = "site") -> dict[str, Any]:
 
 def view_site(state: State, name: str, site: dict[str, Any]) -> dict[str, Any]:
     """The merged view IIS enforces at the site: its own rules, then those only its web.config has."""
+    _read_merged(state, name)
     settings = logging_settings(site)
     own = _stored_rules(state, name)
     from_web_config = [rule for rule in _web_config_rules(state, name) if _find_rule(own, rule["path"]) is None]

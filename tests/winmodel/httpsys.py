@@ -36,6 +36,8 @@ Windows facts modelled:
 from __future__ import annotations
 
 import copy
+import ipaddress
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -85,6 +87,51 @@ DEFAULTS: dict[str, Any] = {
     "revocation_url_retrieval_timeout": 0,
     "ctl_identifier": None,
 }
+
+
+_KEY_HOST = re.compile(r"[A-Za-z0-9*](?:[A-Za-z0-9.*-]*[A-Za-z0-9])?")
+
+
+def parse_port(text: str, where: str) -> int:
+    """A TCP port 1..65535, as IIS and netsh take it; :class:`WindowsError_` naming ``where`` otherwise."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise WindowsError_(f"{where}: port '{text}' is not a number 1..65535")
+    return int(text)
+
+
+def parse_key(kind: str, key: str) -> str:
+    """A record key as netsh parses ``ipport=<ip:port>`` (IPv6 in brackets, IPv4 not), ``hostnameport=<host:port>`` or
+    ``ccs=<port>`` (HTTPSYS-11), returned as given; :class:`WindowsError_` saying what is wrong otherwise (netsh itself
+    only says "The parameter is incorrect.", HTTPSYS-13). The op engine's ``httpsys_set``/``httpsys_remove`` and
+    :mod:`winmodel.netsh` both check keys here."""
+    if kind not in KINDS:
+        raise WindowsError_(f"HTTP.sys record kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if kind == "ccs":
+        parse_port(key, f"HTTP.sys ccs key '{key}'")
+        return key
+    address, sep, port = key.rpartition(":")
+    if not sep or not address:
+        raise WindowsError_(f"HTTP.sys key '{key}' is not '<address>:<port>'")
+    parse_port(port, f"HTTP.sys key '{key}'")
+    if kind == "ipport":
+        bracketed = address.startswith("[") and address.endswith("]")
+        try:
+            parsed = ipaddress.ip_address(address[1:-1] if bracketed else address)
+        except ValueError:
+            raise WindowsError_(f"HTTP.sys ipport key '{key}' does not start with an IP address") from None
+        if parsed.version == 6 and not bracketed:
+            raise WindowsError_(f"HTTP.sys ipport key '{key}': an IPv6 address must be in brackets")
+        if parsed.version == 4 and bracketed:
+            raise WindowsError_(f"HTTP.sys ipport key '{key}': an IPv4 address is not put in brackets")
+    elif not _KEY_HOST.fullmatch(address):
+        raise WindowsError_(f"HTTP.sys hostnameport key '{key}' does not start with a host name")
+    return key
+
+
+def check_mode(mode: int, freshness: int) -> int:
+    """DefaultSslCertCheckMode as a record is written: ``mode``, plus bit 4 when a revocation freshness time above 0 is
+    given (HTTPSYS-9; that netsh sets it: unverified). netsh's model and the op engine's ``httpsys_set`` both use it."""
+    return mode | (CHECK_FRESHNESS_TIME if freshness > 0 else 0)
 
 
 def normalise_record(record: Mapping[str, Any]) -> Record:

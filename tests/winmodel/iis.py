@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree import ElementTree
 
-from winmodel import features, httpsys, iisbinding, iisdoc, webconfig
+from winmodel import features, iisbinding, iisdoc, webconfig
 from winmodel import iisschema as schema
 from winmodel.errors import UnknownFunction, WindowsError_
 from winmodel.iisschema import COM, THROWN, IisError
@@ -89,11 +89,7 @@ def _chain(doc: iisdoc.Doc, section: str, location: str, merged: bool) -> list[t
 
 
 def _key_of(element: schema.Element, entry: Node) -> tuple[Any, ...]:
-    values = []
-    for attr in element.keys:
-        value = entry["attributes"].get(attr.name, attr.default)
-        values.append(value.casefold() if isinstance(value, str) and not attr.case_sensitive else value)
-    return tuple(values)
+    return element.key_of(entry["attributes"])  # IISCONFIG-7
 
 
 def _duplicate(element: schema.Element, entry: Node) -> IisError:
@@ -113,11 +109,18 @@ def _encrypted(element: schema.Element, name: str) -> bool:
     return attr is not None and attr.encrypted
 
 
-def _merge(element: schema.Element, layers: list[tuple[str, Node]], here: str) -> Node:
-    """The tree of one element seen through its layers (outermost first): the boundary's plain node."""
+def _merged_attributes(element: schema.Element, layers: list[tuple[str, Node]]) -> dict[str, Any]:
+    """Attributes inherit one by one: the innermost layer that writes one wins, else the schema default
+    (IISCONFIG-15, IISCONFIG-16); encrypted ones are never returned (IISCONFIG-6)."""
     attributes = {attr.name: attr.default for attr in element.attributes if not attr.encrypted}
     for _level, layer in layers:
         attributes.update({k: v for k, v in layer["attributes"].items() if not _encrypted(element, k)})
+    return attributes
+
+
+def _merge(element: schema.Element, layers: list[tuple[str, Node]], here: str) -> Node:
+    """The tree of one element seen through its layers (outermost first): the boundary's plain node."""
+    attributes = _merged_attributes(element, layers)
     children = {}
     for child in element.children:
         below = [(level, layer["children"][child.name]) for level, layer in layers if child.name in layer["children"]]
@@ -158,6 +161,16 @@ def read_section(doc: iisdoc.Doc, path: str, location: str, merged: bool) -> Nod
         layers = [("", {"attributes": {}, "children": {}, "collection": doc["sites"]})]
         return _merge(section.element, layers, "")
     return _merge(section.element, _chain(doc, section.path, location, merged), location.casefold())
+
+
+def attributes_in_effect(state: State, section_path: str, location: str) -> dict[str, Any]:
+    """A section's attributes in effect at ``location`` ("" = the server level) in applicationHost.config alone (the
+    server level, then each ``<location>`` from the site down, then the schema default: IISCONFIG-3, IISCONFIG-11,
+    IISCONFIG-15, IISCONFIG-16, IISCONFIG-21), enums by name as the host file stores them. The op engine
+    (``tests/simhost``) reads inheritance here."""
+    section = schema.section(section_path)
+    layers = _chain(iisdoc.load(state), section.path, location, False)
+    return iisdoc.stored_attributes(section.element, _merged_attributes(section.element, layers))
 
 
 # --- editing ------------------------------------------------------------------------------------------
@@ -409,10 +422,8 @@ def _commit_rewrites(state: State, doc: iisdoc.Doc, rewrites: list[dict[str, Any
         binding = rewrite["binding"]
         if not any(binding is other for other in live):
             continue
-        flags = int(binding["attributes"].get("sslFlags", 0))
-        kind, key = iisbinding.httpsys_endpoint(binding["attributes"]["bindingInformation"], flags)
-        mirrored = iisbinding.mirrored_flags(flags)
-        httpsys.put_binding(state, httpsys.iis_record(kind, key, rewrite["cert_hash"], rewrite["cert_store"], mirrored))
+        information, flags = binding["attributes"]["bindingInformation"], int(binding["attributes"].get("sslFlags", 0))
+        iisbinding.write_record(state, information, flags, rewrite["cert_hash"], rewrite["cert_store"])
 
 
 # --- Invoke-MtlsWinIisEdit ----------------------------------------------------------------------------

@@ -28,21 +28,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from winmodel import httpsys
+from winmodel import httpsys, iisschema
 from winmodel.errors import StateError, WindowsError_
 from winmodel.state import State
 
 # --- access sslFlags ----------------------------------------------------------------------------------
 
-#: Names IIS writes for ``access@sslFlags``, in the order it writes them.
-ACCESS_FLAGS: tuple[tuple[str, int], ...] = (
-    ("None", 0),
-    ("Ssl", 8),
-    ("SslNegotiateCert", 32),
-    ("SslRequireCert", 64),
-    ("Ssl128", 256),
-)
-ACCESS_BITS = 8 | 32 | 64 | 256
+#: Names IIS writes for ``access@sslFlags``, in the order it writes them (the schema's, IISCONFIG-12).
+ACCESS_FLAGS: tuple[tuple[str, int], ...] = tuple(iisschema.ACCESS_FLAGS.items())
+ACCESS_BITS = sum(iisschema.ACCESS_FLAGS.values())
 
 
 def access_flags_text(value: int) -> str:
@@ -64,9 +58,9 @@ def access_flags_value(text: str) -> int:
 
 # --- binding sslFlags and keys ---------------------------------------------------------------------
 
-SNI = 1
-CENTRAL_CERT_STORE = 2
-BINDING_FLAGS_MAX = 255
+SNI = iisschema.BINDING_FLAGS["Sni"]
+CENTRAL_CERT_STORE = iisschema.BINDING_FLAGS["CentralCertStore"]
+BINDING_FLAGS_MAX = sum(iisschema.BINDING_FLAGS.values())
 
 #: Binding sslFlags bit -> the HTTP.sys DefaultFlags bit IIS writes for it (community-sourced, REFERENCE.md).
 BINDING_TO_HTTPSYS: dict[int, int] = {
@@ -101,7 +95,7 @@ def parse_binding_information(text: str) -> Endpoint:
         raise WindowsError_(
             f"binding information '{text}' is not 'ip:port:host' (e.g. '*:443:' or '*:443:www.contoso.com')"
         )
-    number = parse_port(port, f"binding information '{text}'")
+    number = httpsys.parse_port(port, f"binding information '{text}'")
     if ip != "*":
         bracketed = ip.startswith("[") and ip.endswith("]")
         try:
@@ -114,13 +108,6 @@ def parse_binding_information(text: str) -> Endpoint:
     if host and not _HOST.fullmatch(host):
         raise WindowsError_(f"binding information '{text}': '{host}' is not a host name")
     return Endpoint(ip, number, host)
-
-
-def parse_port(text: str, where: str) -> int:
-    """A TCP port 1..65535, as IIS and netsh take it."""
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise WindowsError_(f"{where}: port '{text}' is not a number 1..65535")
-    return int(text)
 
 
 def httpsys_endpoint(binding_information: str, ssl_flags: int) -> tuple[str, str]:
@@ -149,6 +136,14 @@ def _endpoint_or_none(binding: dict[str, Any]) -> tuple[str, str] | None:
 def mirrored_flags(ssl_flags: int) -> int:
     """The HTTP.sys DefaultFlags IIS writes for a binding's sslFlags (only the TLS bits)."""
     return sum(bit for flag, bit in BINDING_TO_HTTPSYS.items() if ssl_flags & flag)
+
+
+def write_record(state: State, binding_information: str, ssl_flags: int, cert_hash: str, cert_store: str) -> None:
+    """The HTTP.sys record IIS writes for an https binding when it commits (BINDING-7, HTTPSYS-4): at the binding's key,
+    with its certificate, the IIS app id and only the TLS bits mirrored from its sslFlags
+    (:func:`winmodel.httpsys.iis_record`). Both engines commit bindings through here."""
+    kind, key = httpsys_endpoint(binding_information, ssl_flags)
+    httpsys.put_binding(state, httpsys.iis_record(kind, key, cert_hash, cert_store, mirrored_flags(ssl_flags)))
 
 
 def view_binding(state: State, binding: dict[str, Any]) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def _typed_attributes(element: schema.Element, stored: dict[str, Any]) -> dict[s
     return out
 
 
-def _stored(element: schema.Element, typed_attributes: dict[str, Any]) -> dict[str, Any]:
+def stored_attributes(element: schema.Element, typed_attributes: dict[str, Any]) -> dict[str, Any]:
     """Typed attributes back as the simulator stores them (enum names)."""
     out: dict[str, Any] = {}
     for name, value in typed_attributes.items():
@@ -146,7 +146,8 @@ def load(state: State) -> Doc:
     server: dict[str, Node] = {
         schema.ACCESS: node({"sslFlags": iisbinding.access_flags_value(store["server_ssl_flags"])})
     }
-    for name, stored in store.get("server_auth", {}).items():
+    # A host file from before authentication was simulated holds what a fresh install writes (as simhost.auth reads it)
+    for name, stored in store.get("server_auth", new_iis()["server_auth"]).items():
         server[_AUTH[name]] = _auth_node(_AUTH[name], stored)
     levels: dict[str, dict[str, Node]] = {"": server}
     for path, body in store.get("locations", {}).items():
@@ -170,7 +171,7 @@ def _not_held(what: str) -> UnknownFunction:
 
 def _store_mapping(entry_schema: schema.Element, entry: Node) -> dict[str, Any]:
     values = {attr.name: attr.default for attr in entry_schema.attributes if not attr.encrypted}
-    values.update(_stored(entry_schema, entry["attributes"]))
+    values.update(stored_attributes(entry_schema, entry["attributes"]))
     values.setdefault("password", None)
     values["password_writes"] = int(entry.get(WRITES, 0))
     rules = entry_schema.child("rules")
@@ -182,13 +183,13 @@ def _store_mapping(entry_schema: schema.Element, entry: Node) -> dict[str, Any]:
 
 def _defaults_then(element: schema.Element, entry: Node) -> dict[str, Any]:
     values = {attr.name: attr.default for attr in element.attributes if not attr.encrypted}
-    values.update(_stored(element, entry["attributes"]))
+    values.update(stored_attributes(element, entry["attributes"]))
     return values
 
 
 def _store_auth(path: str, section: Node) -> dict[str, Any]:
     element = schema.SECTIONS[path].element
-    stored: dict[str, Any] = {"attributes": _stored(element, section["attributes"])}
+    stored: dict[str, Any] = {"attributes": stored_attributes(element, section["attributes"])}
     for name in _MAPPINGS:
         child = element.child(name)
         if child is not None and child.entry is not None:

@@ -68,6 +68,20 @@ class Element:
     def keys(self) -> tuple[Attr, ...]:
         return tuple(attr for attr in self.attributes if attr.key)
 
+    def key_of(self, attributes: Mapping[str, Any]) -> tuple[Any, ...]:
+        """What IIS keys an entry of this schema by (IISCONFIG-7): its key attributes (an absent one at its default),
+        strings without case unless the attribute is ``caseSensitive``."""
+        values = []
+        for attr in self.keys:
+            value = attributes.get(attr.name, attr.default)
+            values.append(value.casefold() if isinstance(value, str) and not attr.case_sensitive else value)
+        return tuple(values)
+
+    def defaults(self) -> dict[str, Any]:
+        """The schema default of every attribute IIS returns (IISCONFIG-16; encrypted ones never, IISCONFIG-6), enum
+        values by name as the simulator's host file stores them."""
+        return {attr.name: stored_default(attr) for attr in self.attributes if not attr.encrypted}
+
 
 @dataclass(frozen=True)
 class Section:
@@ -75,6 +89,11 @@ class Section:
     element: Element
     override_mode_default: str  # "Allow" or "Deny" (default applicationHost.config <configSections>)
     app_host_only: bool = False
+
+
+def stored_default(attr: Attr) -> Any:
+    """An attribute's schema default as the host file stores it: an enum by its name."""
+    return text(attr, attr.default) if attr.kind == "enum" else attr.default
 
 
 def _bool(name: str, default: bool) -> Attr:
@@ -126,22 +145,21 @@ _BINDING = Element(
         Attr("sslFlags", "flags", 0, BINDING_FLAGS),
     ),
 )
+#: ``sites/site/traceFailedRequestsLogging`` (TRACING-1; ``maxLogFiles`` 1..10000, TRACING-6).
+TRACE_LOGGING = Element(
+    "traceFailedRequestsLogging",
+    (
+        _bool("enabled", False),
+        _str("directory", DEFAULT_FREB_DIRECTORY),
+        Attr("maxLogFiles", "uint", 50, bounds=(1, 10000)),
+    ),
+)
 _SITE = Element(
     "site",
     (_str("name", key=True), Attr("id", "uint", 0, key=True)),
-    (
-        Element("bindings", entry=_BINDING),
-        Element(
-            "traceFailedRequestsLogging",
-            (
-                _bool("enabled", False),
-                _str("directory", DEFAULT_FREB_DIRECTORY),
-                Attr("maxLogFiles", "uint", 50, bounds=(1, 10000)),
-            ),
-        ),
-    ),
+    (Element("bindings", entry=_BINDING), TRACE_LOGGING),
 )
-_ONE_TO_ONE = Element(
+ONE_TO_ONE_ENTRY = Element(
     "add",
     (
         _bool("enabled", True),
@@ -150,7 +168,7 @@ _ONE_TO_ONE = Element(
         _str("certificate", key=True),
     ),
 )
-_RULE = Element(
+MAPPING_RULE = Element(
     "add",
     (
         Attr("certificateField", "enum", 1, CERTIFICATE_FIELDS, key=True),
@@ -159,7 +177,7 @@ _RULE = Element(
         _bool("compareCaseSensitive", True),
     ),
 )
-_MANY_TO_ONE = Element(
+MANY_TO_ONE_ENTRY = Element(
     "add",
     (
         _str("name", key=True),
@@ -169,9 +187,9 @@ _MANY_TO_ONE = Element(
         _str("userName"),
         _str("password", encrypted=True),
     ),
-    (Element("rules", entry=_RULE),),
+    (Element("rules", entry=MAPPING_RULE),),
 )
-_TRACE_RULE = Element(
+TRACE_RULE = Element(
     "add",
     (_str("path", key=True),),
     (
@@ -201,8 +219,8 @@ SECTIONS: dict[str, Section] = {
                 _str("defaultLogonDomain"),
             ),
             (
-                Element("oneToOneMappings", entry=_ONE_TO_ONE, removable=False),
-                Element("manyToOneMappings", entry=_MANY_TO_ONE, removable=False),
+                Element("oneToOneMappings", entry=ONE_TO_ONE_ENTRY, removable=False),
+                Element("manyToOneMappings", entry=MANY_TO_ONE_ENTRY, removable=False),
             ),
         ),
         "Deny",
@@ -218,7 +236,7 @@ SECTIONS: dict[str, Section] = {
         ),
         "Deny",
     ),
-    TRACING: Section(TRACING, Element("traceFailedRequests", entry=_TRACE_RULE), "Allow"),
+    TRACING: Section(TRACING, Element("traceFailedRequests", entry=TRACE_RULE), "Allow"),
 }
 
 

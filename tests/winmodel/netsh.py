@@ -24,13 +24,13 @@ Windows facts modelled (docs/WINDOWS_FACTS.md):
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from winmodel import httpsys, stores
+from winmodel.errors import WindowsError_
 from winmodel.state import State
 
 #: Exit codes of netsh (HTTPSYS-2).
@@ -79,8 +79,6 @@ WIN32_TEXT: dict[int, str] = {
 DONE = {"add": "added", "update": "updated", "delete": "deleted"}
 FAILED = {"add": "add", "update": "update", "delete": "deletion"}
 
-_HOST = re.compile(r"[A-Za-z0-9*](?:[A-Za-z0-9.*-]*[A-Za-z0-9])?")
-
 
 class NetshFailure(Exception):
     """netsh printed these lines and exited 1."""
@@ -123,35 +121,18 @@ def _parse_tags(verb: str, arguments: Sequence[str]) -> dict[str, str]:
     return tags
 
 
-def _port(text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) <= 65535:
-        raise NetshFailure(PARAMETER_INCORRECT)
-    return int(text)
-
-
 def _key(tags: dict[str, str], verb: str) -> tuple[str, str]:
-    """``(kind, key)`` of the record the command names, checked as netsh parses it."""
+    """``(kind, key)`` of the record the command names, checked as netsh parses it (:func:`winmodel.httpsys.parse_key`);
+    a ``ccs=`` port as a number."""
     given = [tag for tag in KEY_TAGS if tag in tags]
     if len(given) != 1:
         raise _syntax_error(verb, missing=not given)
     kind, key = given[0], tags[given[0]]
-    if kind == "ccs":
-        return kind, str(_port(key))
-    address, sep, port = key.rpartition(":")
-    if not sep:
-        raise NetshFailure(PARAMETER_INCORRECT)
-    _port(port)
-    if kind == "ipport":
-        bracketed = address.startswith("[") and address.endswith("]")
-        try:
-            parsed = ipaddress.ip_address(address[1:-1] if bracketed else address)
-        except ValueError:
-            raise NetshFailure(PARAMETER_INCORRECT) from None
-        if (parsed.version == 6) != bracketed:
-            raise NetshFailure(PARAMETER_INCORRECT)
-    elif not _HOST.fullmatch(address):
-        raise NetshFailure(PARAMETER_INCORRECT)
-    return kind, key
+    try:
+        httpsys.parse_key(kind, key)
+    except WindowsError_:
+        raise NetshFailure(PARAMETER_INCORRECT) from None
+    return kind, str(int(key)) if kind == "ccs" else key
 
 
 def _switch(value: str) -> bool:
@@ -195,22 +176,22 @@ def _record(verb: str, kind: str, key: str, tags: dict[str, str]) -> dict[str, A
     if verb == "add" and 0 in numbers.values():  # HTTPSYS-12
         raise NetshFailure(PARAMETER_INCORRECT)
     freshness = numbers.get("revocationfreshnesstime", 0)
-    if freshness:
-        mode |= httpsys.CHECK_FRESHNESS_TIME
-    store = tags.get("certstorename") or (None if kind == "ccs" else "MY")
-    return {
-        "key": key,
-        "kind": kind,
-        "cert_hash": cert_hash,
-        "cert_store": store,
-        "app_id": app_id,
-        "ctl_store_name": tags.get("sslctlstorename") or None,
-        "ctl_identifier": tags.get("sslctlidentifier") or None,
-        "default_flags": flags,
-        "cert_check_mode": mode,
-        "revocation_freshness_time": freshness,
-        "revocation_url_retrieval_timeout": numbers.get("urlretrievaltimeout", 0),
-    }
+    store = tags.get("certstorename") or (None if kind == "ccs" else httpsys.DEFAULTS["cert_store"])
+    return httpsys.normalise_record(
+        {
+            "key": key,
+            "kind": kind,
+            "cert_hash": cert_hash,
+            "cert_store": store,
+            "app_id": app_id,
+            "ctl_store_name": tags.get("sslctlstorename") or None,
+            "ctl_identifier": tags.get("sslctlidentifier") or None,
+            "default_flags": flags,
+            "cert_check_mode": httpsys.check_mode(mode, freshness),
+            "revocation_freshness_time": freshness,
+            "revocation_url_retrieval_timeout": numbers.get("urlretrievaltimeout", 0),
+        }
+    )
 
 
 def _usable_certificate(state: State, store: str, thumbprint: str) -> bool:

@@ -468,6 +468,16 @@ def test_two_rules_with_the_same_field_subfield_and_match_are_refused(mapped: St
     assert seed.many_to_one(mapped, SITE) == []
 
 
+def test_two_rules_differing_only_in_match_are_both_written(mapped: State) -> None:
+    # AUTH-8: field, subfield and match are the key together (winmodel.iisschema), so another match is another rule.
+    both = [*PARTNER_RULES, {**PARTNER_RULES[0], "match": "Contoso*"}]
+    assert apply(mapped, many_to_one(rules=both))["changed"] is True
+    assert [rule["match"] for rule in seed.many_to_one(mapped, SITE)[0]["rules"]] == [
+        PARTNER_RULES[0]["match"],
+        "Contoso*",
+    ]
+
+
 @pytest.mark.parametrize("op", ["set", "remove"])
 def test_a_mapping_inherited_from_the_server_level_cannot_be_changed_at_the_site(mapped: State, op: str) -> None:
     # WINDOWS_FACTS AUTH-7: the mapping collections have no <remove> element.

@@ -240,6 +240,8 @@ def test_httpsys_set_with_a_certificate_without_key_fails(state: State, server) 
         ({"kind": "ccs", "key": "443"}, "a Central Certificate Store record names no certificate_hash"),
         ({"kind": "ccs", "key": "0.0.0.0:443", "certificate_hash": "", "certificate_store": ""}, "is not a number"),
         ({"kind": "ipport", "key": "www.contoso.com:443"}, "does not start with an IP address"),
+        # netsh's key parser, shared with winmodel.netsh (issue 20): an IPv4 address is not bracketed
+        ({"kind": "ipport", "key": "[10.0.0.5]:443"}, "an IPv4 address is not put in brackets"),
         ({"key": "www.contoso.com"}, "is not '<address>:<port>'"),
         ({"app_id": "iis"}, "is not a GUID"),
         ({"revocation": "strict"}, "argument revocation must be one of"),

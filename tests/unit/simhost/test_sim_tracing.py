@@ -133,6 +133,22 @@ def test_tracing_set_refuses_a_path_the_sites_web_config_already_has(traced: Sta
     assert traced == before
 
 
+def test_a_web_config_rule_with_a_path_the_site_has_fails_the_gather(traced: State) -> None:
+    # IISCONFIG-19, TRACING-3: the merged view holds the key twice (the Windows model's read, as the module's).
+    both = [{"path": "*", "status_codes": ["500"]}]
+    seed.set_tracing(traced, SITE, rules=both, web_config_rules=both)
+    with pytest.raises(OpError, match="Cannot add duplicate collection entry of type 'add' with unique key attribute"):
+        gather(traced)
+
+
+def test_a_web_config_rule_with_a_path_the_site_has_fails_tracing_set(traced: State) -> None:
+    both = [{"path": "*", "status_codes": ["500"]}]
+    seed.set_tracing(traced, SITE, rules=both, web_config_rules=both)
+    before = copy.deepcopy(traced)
+    assert "Cannot add duplicate collection entry" in failure(traced, set_op(path="*"))
+    assert traced == before
+
+
 def test_seed_tracing_is_what_gather_shows(traced: State) -> None:
     seed.set_tracing(traced, SITE, enabled=True, rules=[{"path": "*", "status_codes": CODES}], max_log_files=10)
     assert seed.tracing(traced, SITE) == gather(traced)[SITE]
