@@ -8,18 +8,28 @@
 
 #AnsibleRequires -CSharpUtil Ansible.Basic
 #AnsibleRequires -PowerShell ..module_utils.CertStore
+#AnsibleRequires -PowerShell ..module_utils.CertStoreWrite
 #AnsibleRequires -PowerShell ..module_utils.CertPfx
 #AnsibleRequires -PowerShell ..module_utils.Schannel
+#AnsibleRequires -PowerShell ..module_utils.SchannelWrite
 #AnsibleRequires -PowerShell ..module_utils.HttpSys
 #AnsibleRequires -PowerShell ..module_utils.HttpSysRecord
+#AnsibleRequires -PowerShell ..module_utils.HttpSysRecordWrite
 #AnsibleRequires -PowerShell ..module_utils.HttpSysSaved
+#AnsibleRequires -PowerShell ..module_utils.HttpSysSavedWrite
 #AnsibleRequires -PowerShell ..module_utils.IisConfig
+#AnsibleRequires -PowerShell ..module_utils.IisConfigWrite
 #AnsibleRequires -PowerShell ..module_utils.IisAccess
+#AnsibleRequires -PowerShell ..module_utils.IisAccessWrite
 #AnsibleRequires -PowerShell ..module_utils.IisBinding
+#AnsibleRequires -PowerShell ..module_utils.IisBindingWrite
 #AnsibleRequires -PowerShell ..module_utils.IisAuth
+#AnsibleRequires -PowerShell ..module_utils.IisAuthWrite
 #AnsibleRequires -PowerShell ..module_utils.IisMapping
 #AnsibleRequires -PowerShell ..module_utils.IisTracing
+#AnsibleRequires -PowerShell ..module_utils.IisTracingWrite
 #AnsibleRequires -PowerShell ..module_utils.WindowsFeature
+#AnsibleRequires -PowerShell ..module_utils.WindowsFeatureWrite
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'

@@ -24,6 +24,7 @@ BeforeAll {
     }
 
     $script:Schannel = $Prefix + 'Schannel'
+    $script:SchannelWrite = $Prefix + 'SchannelWrite'
     $script:WindowsFeature = $Prefix + 'WindowsFeature'
     $script:Registry = @{
         'SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL' = New-RegistryKeyAnswer -Values @{ EventLogging = @('REG_DWORD', 1L) }
@@ -34,12 +35,12 @@ BeforeAll {
         }
     }
     $script:Writes = New-Object -TypeName System.Collections.Generic.List[string]
-    foreach ($module in @($Schannel, $WindowsFeature)) {
+    foreach ($module in @($Schannel, $SchannelWrite, $WindowsFeature)) {
         # WINDOWS_FACTS REG-3: Get-MtlsWinRegistryKey answers $null for a key that does not exist.
         Mock -ModuleName $module Get-MtlsWinRegistryKey { $script:Registry[$Path] }
     }
-    Mock -ModuleName $Schannel New-MtlsWinRegistryKey { $script:Writes.Add("key $Path") }
-    Mock -ModuleName $Schannel Set-MtlsWinRegistryValue { $script:Writes.Add("set $Name=$Data") }
+    Mock -ModuleName $SchannelWrite New-MtlsWinRegistryKey { $script:Writes.Add("key $Path") }
+    Mock -ModuleName $SchannelWrite Set-MtlsWinRegistryValue { $script:Writes.Add("set $Name=$Data") }
     Mock -ModuleName $WindowsFeature Get-MtlsWinComputerName { 'WEB02' }
 }
 

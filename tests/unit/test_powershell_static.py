@@ -127,20 +127,32 @@ def doc_says_no_log(option: dict[str, Any]) -> bool:
 # --- the files this file checks ------------------------------------------------------------------------------
 
 
+#: the engine utils; each ``X`` that has a ``XWrite`` keeps the readers (all the gather run sends) and ``XWrite`` its
+#: writers (docs/ENGINE.md, "Two modules")
 ENGINE_UTILS = (
     "CertStore.psm1",
+    "CertStoreWrite.psm1",
     "CertPfx.psm1",
     "Schannel.psm1",
+    "SchannelWrite.psm1",
     "HttpSys.psm1",
     "HttpSysRecord.psm1",
+    "HttpSysRecordWrite.psm1",
     "HttpSysSaved.psm1",
+    "HttpSysSavedWrite.psm1",
     "IisConfig.psm1",
+    "IisConfigWrite.psm1",
     "IisAccess.psm1",
+    "IisAccessWrite.psm1",
     "IisBinding.psm1",
+    "IisBindingWrite.psm1",
     "IisAuth.psm1",
+    "IisAuthWrite.psm1",
     "IisMapping.psm1",
     "IisTracing.psm1",
+    "IisTracingWrite.psm1",
     "WindowsFeature.psm1",
+    "WindowsFeatureWrite.psm1",
 )
 
 
@@ -249,7 +261,17 @@ def test_every_util_function_a_util_calls_from_another_util_is_exported_by_a_uti
     assert not missing, f"{rel(path)} calls functions of other utils that no util it requires exports: {missing}"
 
 
-IIS_UTILS = ("IisAccess.psm1", "IisBinding.psm1", "IisAuth.psm1", "IisMapping.psm1", "IisTracing.psm1")
+IIS_UTILS = (
+    "IisAccess.psm1",
+    "IisAccessWrite.psm1",
+    "IisBinding.psm1",
+    "IisBindingWrite.psm1",
+    "IisAuth.psm1",
+    "IisAuthWrite.psm1",
+    "IisMapping.psm1",
+    "IisTracing.psm1",
+    "IisTracingWrite.psm1",
+)
 
 
 @pytest.mark.parametrize("name", IIS_UTILS)
