@@ -23,7 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 UTILS = "plugins/module_utils"
-MODULE = "plugins/modules/host_state.ps1"
+MODULE = "plugins/modules/host_state_apply.ps1"
 
 
 @dataclass(frozen=True)
