@@ -8,9 +8,9 @@ runs the audit (check mode, report in HTML and JSON), the converge with diff (th
 converge that must report changed=0, and a final audit. It prints the module runs of each pass.
 
 ``--engine pwsh`` (``make demo ENGINE=pwsh``) runs the same demo on the pwsh host of issue 20 instead of the simulated
-op engine: the real engine modules (``host_state_gather.ps1``, ``host_state_apply.ps1``) through Ansible's exec wrapper on pwsh, the Windows boundary faked onto the
-Windows model (docs/TESTING.md "The pwsh host"). A boundary function the model does not answer yet fails the run
-naming it.
+op engine: the real engine modules (``host_state_gather.ps1``, ``host_state_apply.ps1``) through Ansible's exec
+wrapper on pwsh, the Windows boundary faked onto the Windows model (docs/TESTING.md "The pwsh host"). A boundary
+function the model does not answer yet fails the run naming it.
 """
 
 from __future__ import annotations

@@ -15,8 +15,9 @@ What ansible-test needs and how it gets it here:
 - pip's bootstrap script, which ansible-test downloads from a host we cannot reach: its cache is pre-seeded with
   a stand-in that installs pip with ``ensurepip`` and then installs exactly the pins ansible-test asks for from
   the package index.
-- PowerShell for ``validate-modules`` on the engine modules (``host_state_*.ps1``): ``shared/pwsh/pwsh`` found by walking up from the
-  repository (worktrees and CI clones sit at different depths), else ``pwsh`` on ``PATH``; missing both fails.
+- PowerShell for ``validate-modules`` on the engine modules (``host_state_*.ps1``): ``shared/pwsh/pwsh`` found by
+  walking up from the repository (worktrees and CI clones sit at different depths), else ``pwsh`` on ``PATH``;
+  missing both fails.
   ``pslint`` is skipped by name: it needs PSScriptAnalyzer, which no registry we reach has.
 """
 

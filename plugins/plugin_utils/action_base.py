@@ -140,9 +140,7 @@ class HostStateAction(ActionBase):
         try:
             return self._execute_module(module_name=module, module_args=module_args, task_vars=task_vars)
         except AnsibleConnectionFailure as exc:
-            raise HostUnreachable(
-                f"the connection to the host failed while running {module}: {to_text(exc)}"
-            ) from exc
+            raise HostUnreachable(f"the connection to the host failed while running {module}: {to_text(exc)}") from exc
         except AnsibleError as exc:
             raise HostStateError(f"running {module} failed: {to_text(exc)}") from exc
         except OSError as exc:

@@ -15,8 +15,8 @@ description:
     with no output.
   - With O(engine=pwsh) the payload runs on a real PowerShell 7 instead (Ansible's exec wrapper, the real
     C(host_state_gather.ps1) or C(host_state_apply.ps1) and the engine utils it requires); the boundary utils are the
-    fakes of the test build (C(tests/pwshhost)), which ask the Windows model server (C(tests/winmodel)) about the same state file. Round trips, the run log and
-    connection drops are the same in both engines.
+    fakes of the test build (C(tests/pwshhost)), which ask the Windows model server (C(tests/winmodel)) about the same
+    state file. Round trips, the run log and connection drops are the same in both engines.
 author: mtls.iis maintainers
 options:
   remote_addr:
