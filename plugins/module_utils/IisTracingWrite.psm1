@@ -1,7 +1,7 @@
 # Copyright: (c) 2025, mtls.iis maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-# The writers of IisTracing.psm1 (what the apply run needs besides its readers); that file's header says what
+# The part of IisTracing.psm1 only the apply run uses: its writers and their helpers; that file's header says what
 # they act on and which Windows facts they rely on. The gather run (host_state_gather) does not send this file
 # (docs/ENGINE.md, "Two modules").
 
