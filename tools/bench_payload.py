@@ -172,7 +172,7 @@ def _existing(text: str) -> tuple[dict[tuple[str, str], str], str]:
         cells = [cell.strip() for cell in line.split("|")]
         if line.startswith("| 2.") and len(cells) > 2:
             rows[(cells[1].rsplit(".", 1)[0], cells[2])] = line
-    intro = body.split("\n| ")[0].removeprefix(TITLE).strip()
+    intro = body.split("\n" + HEADER)[0].removeprefix(TITLE).strip()  # prose and tables above the measured rows
     return rows, intro
 
 
