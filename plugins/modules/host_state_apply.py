@@ -100,8 +100,9 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: none
-    details: It fails in check mode; the action plugins stop after planning in check mode.
+    support: partial
+    details: It accepts check mode only to fail with a message that names the cause, before any operation runs;
+      the action plugins stop after planning in check mode.
   diff_mode:
     support: none
   platform:
