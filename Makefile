@@ -33,7 +33,7 @@ $(VENV_OLDEST)/.installed: requirements.txt tests/requirements.txt
 	$(VENV_OLDEST)/bin/pip install $(PIP_FLAGS) '$(OLDEST_CORE)' -r requirements.txt -r tests/requirements.txt
 	touch $@
 
-# ENGINE=pwsh: the same demo on the pwsh host (the real host_state.ps1 on pwsh, tools/demo.py, docs/TESTING.md).
+# ENGINE=pwsh: the same demo on the pwsh host (the real engine modules on pwsh, tools/demo.py, docs/TESTING.md).
 ENGINE ?= sim
 demo: $(VENV)/.installed
 	$(VENV)/bin/python tools/demo.py --engine $(ENGINE)
@@ -114,7 +114,7 @@ pester: $(VENV)/.installed $(VENV_OLDEST)/.installed
 	done
 
 # The differential test of issue 20 (tests/differential, docs/TESTING.md): every scenario on the simulated op engine
-# and on the pwsh host (the real host_state.ps1 through Ansible's exec wrapper on pwsh, the Windows boundary faked
+# and on the pwsh host (the real engine modules through Ansible's exec wrapper on pwsh, the Windows boundary faked
 # onto the Python Windows model), on the newest ansible-core and on 2.16; prints the scenario count and disagreements.
 # E2E_PWSH_ONLY narrows it (MTLS_DIFF_ONLY: names, or prefixes ending in *).
 e2e-pwsh: $(VENV)/.installed $(VENV_OLDEST)/.installed

@@ -6,8 +6,9 @@ floor (one no-op PowerShell module, ansible.windows.win_ping) through the record
 and measures per host the module runs and bytes sent, and the controller's wall time and CPU. Then the
 same runs go over real WinRM (ansible.builtin.winrm and pywinrm against the loopback endpoint in
 tests/wsman, Basic over HTTP) at 1 and 50 hosts (MTLS_BENCH_WINRM_HOSTS), measuring HTTP requests and
-bytes on the wire per host. Then it times the pure planner on synthetic hosts and splits one module
-payload by author. It writes docs/PERFORMANCE.md and docs/performance.png.
+bytes on the wire per host. Then it times the pure planner on synthetic hosts. It writes docs/PERFORMANCE.md
+and docs/performance.png.
+The payload section is tools/bench_payload.py's (run once per ansible-core release); make bench keeps it.
 MTLS_BENCH_HOSTS="1,50" limits the host counts (the README's numbers come from the full run).
 """
 
@@ -27,10 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from bench_payload import PayloadPart, breakdown
 from bench_planner import planner_scaling
 from simhost import recorder, seed
-from simhost.endpoint import dumped_payloads
 from simhost.runner import FOREIGN_MODULES_ENV
 from support import pki, wire
 from support.collection import sim_env
@@ -233,16 +232,6 @@ def bench_hosts(hosts: int, files: Path, thumbprint: str, path: str = "mtls_sim"
     ]
 
 
-def payload_parts(files: Path, thumbprint: str) -> list[PayloadPart]:
-    """One no-change gather of our role on one host, its payload dumped and split by author."""
-    inv = inventory("payload", 1, files, thumbprint)
-    env = sim_env(MTLS_SIM_DUMP_PAYLOADS="1", MTLS_IIS_CACHE_DIR=str(WORK / "cache"))
-    cmd = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(inv), str(CONVERGE)]
-    subprocess.run([*cmd, "-e", "mtls_hosts=bench", "--check"], env=env, capture_output=True, check=True)
-    [first, *_unused] = dumped_payloads(_state_dir("payload", 1, "mtls_sim"), "payload0000")
-    return breakdown(first.read_bytes())
-
-
 def main() -> None:
     counts = [int(n) for n in os.environ.get("MTLS_BENCH_HOSTS", "1,50,500").split(",")]
     winrm_counts = [int(n) for n in os.environ.get("MTLS_BENCH_WINRM_HOSTS", "1,50").split(",") if n]
@@ -261,14 +250,12 @@ def main() -> None:
     measures += [m for n in winrm_counts for m in bench_hosts(n, files, thumbprint, "winrm")]
     print("planner scaling:", flush=True)
     scaling = planner_scaling()
-    parts = payload_parts(files, thumbprint)
     from bench_report import write_chart, write_report
 
     write_chart([m for m in measures if m.path == "mtls_sim"], DOCS / "performance.png")
     write_report(
         measures,
         scaling,
-        parts,
         DOCS / "PERFORMANCE.md",
         {
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),

@@ -104,21 +104,6 @@ def _wire_table(measures: list[Any]) -> list[str]:
     return rows
 
 
-def _payload_table(parts: list[Any]) -> list[str]:
-    total = sum(part.payload_bytes for part in parts)
-    rows = ["| part | author | KB in the payload | KB of source |", "|---|---|---:|---:|"]
-    for part in sorted(parts, key=lambda p: (p.owner, -p.payload_bytes)):
-        source = f"{part.source_bytes / 1024:.1f}" if part.source_bytes else "-"
-        rows.append(f"| `{part.name}` | {part.owner} | {part.payload_bytes / 1024:.1f} | {source} |")
-    by_owner: dict[str, int] = {}
-    for part in parts:
-        by_owner[part.owner] = by_owner.get(part.owner, 0) + part.payload_bytes
-    for owner, size in sorted(by_owner.items()):
-        rows.append(f"| **all of {owner}** | | **{size / 1024:.1f}** ({100 * size / total:.0f}%) | |")
-    rows.append(f"| **payload** | | **{total / 1024:.1f}** | |")
-    return rows
-
-
 def _wire_summary(measures: list[Any], local: list[Any]) -> str:
     by, local_by = _by(measures), _by(local)
     biggest = max((m.hosts for m in measures), default=0)
@@ -142,9 +127,7 @@ def _wire_summary(measures: list[Any], local: list[Any]) -> str:
     )
 
 
-def write_report(
-    measures: list[Any], scaling: dict[str, Any], parts: list[Any], path: Path, meta: dict[str, str]
-) -> None:
+def write_report(measures: list[Any], scaling: dict[str, Any], path: Path, meta: dict[str, str]) -> None:
     wire_measures = _on(measures, "winrm")
     measures = _on(measures, "mtls_sim")
     by = _by(measures)
@@ -208,17 +191,6 @@ def write_report(
         "",
         *_wire_table(wire_measures),
         "",
-        "## What one module run sends",
-        "",
-        "The payload of one gather of our role (ansible-core of this run), split by author: what Ansible adds to "
-        "every PowerShell module (the bootstrap exec wrapper, `module_wrapper.ps1`, `Ansible.Basic.cs`, "
-        "`Ansible.ModuleUtils.AddType`) and what this collection sends (`host_state.ps1` and every module_util "
-        "it requires). Sizes are as sent inside the payload (base64 in JSON); over WinRM the payload is base64 "
-        "encoded once more into `Send` envelopes. Cutting our share is left to the PowerShell rewrite (issue 15, "
-        "item 6).",
-        "",
-        *_payload_table(parts),
-        "",
         "## Planner scaling",
         "",
         "`plan()` of the whole host (parse the gathered snapshot, plan every part, judge cross-part warnings) on "
@@ -257,11 +229,13 @@ def write_report(
         "",
     ]
     page = "\n".join(text)
-    for kept in (ARGSPEC_SECTION, WIRE_SECTION):
+    for kept in (PAYLOAD_SECTION, ARGSPEC_SECTION, WIRE_SECTION):
         page = keep_section(path, kept, page)
     path.write_text(page)
 
 
+#: written by tools/bench_payload.py (once per ansible-core release), kept when ``make bench`` rewrites the rest
+PAYLOAD_SECTION = "## What one module run sends"
 #: written by tools/bench_argspec.py, kept when ``make bench`` rewrites the rest of the page
 ARGSPEC_SECTION = "## The role's argument check"
 #: written by tools/bench_wire.py, kept likewise

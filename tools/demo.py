@@ -8,9 +8,9 @@ runs the audit (check mode, report in HTML and JSON), the converge with diff (th
 converge that must report changed=0, and a final audit. It prints the module runs of each pass.
 
 ``--engine pwsh`` (``make demo ENGINE=pwsh``) runs the same demo on the pwsh host of issue 20 instead of the simulated
-op engine: the real ``host_state.ps1`` through Ansible's exec wrapper on pwsh, the Windows boundary faked onto the
-Windows model (docs/TESTING.md "The pwsh host"). A boundary function the model does not answer yet fails the run
-naming it.
+op engine: the real engine modules (``host_state_gather.ps1``, ``host_state_apply.ps1``) through Ansible's exec
+wrapper on pwsh, the Windows boundary faked onto the Windows model (docs/TESTING.md "The pwsh host"). A boundary
+function the model does not answer yet fails the run naming it.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def playbook(name: str, env: dict[str, str], *extra: str, quiet: bool = False, r
     if proc.returncode != 0:
         print(proc.stdout if quiet else "", proc.stderr, file=sys.stderr)
         raise SystemExit(f"{name}: ansible-playbook failed (rc={proc.returncode})")
-    runs = {h: [r["mode"] for r in recorder.read_runs(WORK / "hosts", h) if r["module"] == "host_state"] for h in HOSTS}
+    runs = {h: [r["mode"] for r in recorder.read_runs(WORK / "hosts", h) if r["mode"]] for h in HOSTS}
     if not quiet:
         total = sum(len(v) for v in runs.values())
         detail = "; ".join(f"{h}: {len(v)} ({', '.join(v) or '-'})" for h, v in runs.items())
@@ -160,12 +160,12 @@ def model_server(engine: str) -> Iterator[str | None]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", choices=("sim", "pwsh"), default="sim", help="what answers host_state")
+    parser.add_argument("--engine", choices=("sim", "pwsh"), default="sim", help="what answers the engine's modules")
     engine = parser.parse_args().engine
     with model_server(engine) as socket:
         demo(prepare(socket))
         if engine == "pwsh":
-            print("The whole demo ran on the pwsh host: the real host_state.ps1, the Windows boundary faked.")
+            print("The whole demo ran on the pwsh host: the real engine modules, the Windows boundary faked.")
 
 
 def demo(env: dict[str, str]) -> None:

@@ -169,7 +169,7 @@ def make_tree(name: str) -> Path:
 
 
 #: Unit test files never run against mutants: the corpus (minutes, an openssl process per certificate) and the tests
-#: that start pwsh (the op vocabulary's parses host_state.ps1 with it, through support.psparse).
+#: that start pwsh (the op vocabulary's parses host_state_apply.ps1 with it, through support.psparse).
 SLOW_TESTS = ("test_corpus.py", "test_powershell_static.py", "test_psstatic_rules.py", "test_op_vocabulary.py")
 
 

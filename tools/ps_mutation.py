@@ -23,7 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 UTILS = "plugins/module_utils"
-MODULE = "plugins/modules/host_state.ps1"
+MODULE = "plugins/modules/host_state_apply.ps1"
 
 
 @dataclass(frozen=True)
@@ -37,21 +37,21 @@ class Mutant:
 
 MUTANTS: tuple[Mutant, ...] = (
     Mutant(
-        f"{UTILS}/HttpSysRecord.psm1",
+        f"{UTILS}/HttpSysRecordWrite.psm1",
         "negotiate_client_certificate = 0x2",
         "negotiate_client_certificate = 0x4",
         "HttpSysRecord.Tests.ps1",
         "negotiation read from the wrong DefaultFlags bit",
     ),
     Mutant(
-        f"{UTILS}/HttpSysRecord.psm1",
+        f"{UTILS}/HttpSysRecordWrite.psm1",
         "disable_session_id = @(0x4000,",
         "disable_session_id = @(0x2000,",
         "HttpSysRecord.Tests.ps1",
         "a kept (unmanaged) setting read from the wrong bit",
     ),
     Mutant(
-        f"{UTILS}/HttpSysRecord.psm1",
+        f"{UTILS}/HttpSysRecordWrite.psm1",
         "if (($mode -band $script:CheckModeNoCheck) -ne 0) {",
         "if (($mode -band $script:CheckModeNoCheck) -eq 0) {",
         "HttpSysRecord.Tests.ps1",
@@ -65,14 +65,14 @@ MUTANTS: tuple[Mutant, ...] = (
         "netsh told to check revocation when asked not to",
     ),
     Mutant(
-        f"{UTILS}/Schannel.psm1",
+        f"{UTILS}/SchannelWrite.psm1",
         "    Set-MtlsSchannelRebootMarker\n    # A value of another type",
         "    # A value of another type",
         "Schannel.Tests.ps1",
         "a Schannel value changed without the reboot marker (a reboot need not reported)",
     ),
     Mutant(
-        f"{UTILS}/CertStore.psm1",
+        f"{UTILS}/CertStoreWrite.psm1",
         "if ($normalised -notmatch '^[0-9A-F]{40}$') {",
         "if ($normalised -notmatch '^[0-9A-F]{39,40}$') {",
         "CertStore.Tests.ps1",
@@ -100,14 +100,14 @@ MUTANTS: tuple[Mutant, ...] = (
         "a one-to-one mapping's new password not written when the rest is unchanged",
     ),
     Mutant(
-        f"{UTILS}/WindowsFeature.psm1",
+        f"{UTILS}/WindowsFeatureWrite.psm1",
         "reboot_required = ([string]$outcome.restart_needed -ne 'No')",
         "reboot_required = ([string]$outcome.restart_needed -eq 'Yes')",
         "WindowsFeature.Tests.ps1",
         "RestartNeeded 'Maybe' not reported as a reboot",
     ),
     Mutant(
-        f"{UTILS}/WindowsFeature.psm1",
+        f"{UTILS}/WindowsFeatureWrite.psm1",
         "return @{ changed = $false; reboot_required = $false }",
         "return @{ changed = $true; reboot_required = $false }",
         "WindowsFeature.Tests.ps1",

@@ -15,8 +15,9 @@ What ansible-test needs and how it gets it here:
 - pip's bootstrap script, which ansible-test downloads from a host we cannot reach: its cache is pre-seeded with
   a stand-in that installs pip with ``ensurepip`` and then installs exactly the pins ansible-test asks for from
   the package index.
-- PowerShell for ``validate-modules`` on ``host_state.ps1``: ``shared/pwsh/pwsh`` found by walking up from the
-  repository (worktrees and CI clones sit at different depths), else ``pwsh`` on ``PATH``; missing both fails.
+- PowerShell for ``validate-modules`` on the engine modules (``host_state_*.ps1``): ``shared/pwsh/pwsh`` found by
+  walking up from the repository (worktrees and CI clones sit at different depths), else ``pwsh`` on ``PATH``;
+  missing both fails.
   ``pslint`` is skipped by name: it needs PSScriptAnalyzer, which no registry we reach has.
 """
 
@@ -68,7 +69,7 @@ def find_pwsh(start: Path = REPO_ROOT, path: str | None = None) -> Path:
         return Path(on_path)
     raise SystemExit(
         f"PowerShell not found: no {PWSH_IN_SHARED} in {start} or any folder above it, and no pwsh on PATH. "
-        "ansible-test's validate-modules needs it for plugins/modules/host_state.ps1: put the shared pwsh "
+        "ansible-test's validate-modules needs it for plugins/modules/host_state_*.ps1: put the shared pwsh "
         "bundle beside the checkout or pwsh on PATH."
     )
 

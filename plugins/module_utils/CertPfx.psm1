@@ -8,6 +8,7 @@
 
 #AnsibleRequires -PowerShell ..module_utils.WinCertStore
 #AnsibleRequires -PowerShell ..module_utils.CertStore
+#AnsibleRequires -PowerShell ..module_utils.CertStoreWrite
 #AnsibleRequires -PowerShell ..module_utils.WindowsFeature
 
 Set-StrictMode -Version 2.0

@@ -13,7 +13,7 @@
 # checked on the read-back (issue 10 item 5, WINDOWS_FACTS HTTPSYS-11).
 
 #AnsibleRequires -PowerShell ..module_utils.WinNetsh
-#AnsibleRequires -PowerShell ..module_utils.HttpSysRecord
+#AnsibleRequires -PowerShell ..module_utils.HttpSysRecordWrite
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'

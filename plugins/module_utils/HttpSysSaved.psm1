@@ -6,54 +6,15 @@
 # controller saves them first, and httpsys_set / httpsys_remove forget the copy once the record is as asked. One REG_SZ
 # per record under the engine's own key (WINDOWS_FACTS HTTPSYS-5), named '<kind> <key>', holding the record's settings
 # as JSON: the ones httpsys_set manages and the ones it keeps (reject ... ctl_identifier), since IIS drops both. Every registry access goes through WinRegistry.psm1.
+# Its writers are in HttpSysSavedWrite.psm1: the gather run (host_state_gather) sends the readers only, the apply
+# run (host_state_apply) both (docs/ENGINE.md, "Two modules").
 
 #AnsibleRequires -PowerShell ..module_utils.WinRegistry
-#AnsibleRequires -PowerShell ..module_utils.RegistryValue
-#AnsibleRequires -PowerShell ..module_utils.HttpSys
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
 
 $script:SavedRecordsPath = 'SOFTWARE\mtls.iis\HttpSysSaved'
-
-Function Save-MtlsHttpSysRecord {
-    <#
-    .SYNOPSIS
-    Op httpsys_save: keeps a copy of a record's settings (the op's arguments without key and kind: every setting of the
-    record, the kept ones included, in the names of ConvertFrom-MtlsHttpSysRecord) under the engine's
-    own key; changed=false when the same copy is already there.
-    #>
-    [CmdletBinding()]
-    [OutputType([hashtable])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
-        [string]
-        $Key,
-
-        [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
-        [string]
-        $Kind,
-
-        [Parameter(Mandatory = $true)]
-        [System.Collections.IDictionary]
-        $Settings
-    )
-
-    Assert-MtlsHttpSysKey -Key $Key -Kind $Kind
-    $sorted = [ordered]@{}
-    foreach ($name in @($Settings.Keys | Sort-Object)) {
-        $sorted[$name] = $Settings[$name]
-    }
-    $text = ConvertTo-Json -InputObject $sorted -Compress
-    $stored = Find-MtlsRegistryValue -Key (Get-MtlsWinRegistryKey -Path $script:SavedRecordsPath) -Name "$Kind $Key" -Kind 'REG_SZ'
-    if ($null -ne $stored -and [string]$stored.data -ceq $text) {
-        return @{ changed = $false }
-    }
-    Set-MtlsWinRegistryValue -Path $script:SavedRecordsPath -Name "$Kind $Key" -Kind 'REG_SZ' -Data $text
-    @{ changed = $true }
-}
 
 Function Get-MtlsHttpSysSavedRecord {
     <#
@@ -82,58 +43,21 @@ Function Get-MtlsHttpSysSavedRecord {
     }
 }
 
-Function Get-MtlsHttpSysSavedSetting {
+Function Get-MtlsHttpSysSavedConstant {
     <#
     .SYNOPSIS
-    The settings of the copy kept for one record (keys compare case-insensitively, as the registry compares value
-    names, WINDOWS_FACTS REG-2); $null when none is kept.
+    A constant of this util by its variable name, for its writers in HttpSysSavedWrite.psm1 (a module's script
+    variables are its own): each Windows name is defined once.
     #>
     [CmdletBinding()]
     param (
         [Parameter(Mandatory = $true)]
         [string]
-        $Key,
-
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Kind
+        $Name
     )
 
-    foreach ($saved in @(Get-MtlsHttpSysSavedRecord)) {
-        if ($saved.kind -eq $Kind -and $saved.key -eq $Key) {
-            return $saved.record
-        }
-    }
-    $null
+    , (Get-Variable -Name $Name -Scope Script -ValueOnly)
 }
 
-Function Clear-MtlsHttpSysSavedRecord {
-    <#
-    .SYNOPSIS
-    Forgets the saved copy of one record (registry value names compare case-insensitively, WINDOWS_FACTS REG-2); tells
-    whether one was there.
-    #>
-    [CmdletBinding()]
-    [OutputType([bool])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Key,
-
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Kind
-    )
-
-    $savedKey = Get-MtlsWinRegistryKey -Path $script:SavedRecordsPath
-    if ($null -eq (Find-MtlsRegistryValue -Key $savedKey -Name "$Kind $Key")) {
-        return $false
-    }
-    Remove-MtlsWinRegistryValue -Path $script:SavedRecordsPath -Name "$Kind $Key"
-    $true
-}
-
-Export-ModuleMember -Function Save-MtlsHttpSysRecord
 Export-ModuleMember -Function Get-MtlsHttpSysSavedRecord
-Export-ModuleMember -Function Get-MtlsHttpSysSavedSetting
-Export-ModuleMember -Function Clear-MtlsHttpSysSavedRecord
+Export-ModuleMember -Function Get-MtlsHttpSysSavedConstant

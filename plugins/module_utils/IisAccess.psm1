@@ -11,6 +11,8 @@
 # - explicit: the flags text written at exactly that <location path> of applicationHost.config, or $null.
 # When effective and application_host differ, web_config names the shallowest path of the site where they start to
 # differ: the web.config there holds the override, and writing applicationHost.config cannot change what IIS enforces.
+# Its writers are in IisAccessWrite.psm1: the gather run (host_state_gather) sends the readers only, the apply
+# run (host_state_apply) both (docs/ENGINE.md, "Two modules").
 
 #AnsibleRequires -PowerShell ..module_utils.IisConfig
 
@@ -22,9 +24,6 @@ $script:AccessSection = 'system.webServer/security/access'
 # sslFlags names of the IIS 10 schema (WINDOWS_FACTS IISCONFIG-12). SslMapCert=128 is known only to read a file that has
 # it: access_set never writes it.
 $script:AccessFlagBits = @{ None = 0; Ssl = 8; SslNegotiateCert = 32; SslRequireCert = 64; SslMapCert = 128; Ssl128 = 256 }
-
-# Bits access_set writes: Ssl, SslNegotiateCert, SslRequireCert, Ssl128.
-$script:AccessWritableMask = 0x168
 
 Function Get-MtlsIisExplicitAccess {
     <#
@@ -153,76 +152,23 @@ Function Get-MtlsIisSiteAccessPath {
     $paths | Sort-Object -Unique
 }
 
-Function Assert-MtlsIisAccessFlag {
-    <# .SYNOPSIS Validates access_set's ssl_flags: a JSON integer with bits of Ssl, SslNegotiateCert, SslRequireCert, Ssl128 only. #>
-    [CmdletBinding()]
-    param ([AllowNull()][object]$Value)
-
-    # JSON integers arrive as Int32 or Int64; a bool, a string or a float is a damaged op, not something to coerce.
-    if ($Value -isnot [int] -and $Value -isnot [long]) {
-        throw "ssl_flags must be an integer, got '$Value'"
-    }
-    if ($Value -lt 0 -or ([long]$Value -band (-bnot [long]$script:AccessWritableMask)) -ne 0) {
-        throw "ssl_flags $Value has bits outside Ssl (8), SslNegotiateCert (32), SslRequireCert (64) and Ssl128 (256)"
-    }
-}
-
-Function Set-MtlsIisAccessSslFlag {
+Function Get-MtlsIisAccessConstant {
     <#
     .SYNOPSIS
-    Op access_set: sslFlags at a location path of applicationHost.config (the section is locked: never web.config),
-    written under the site's own name; changed only when the location did not already have exactly these flags.
+    A constant of this util by its variable name, for its writers in IisAccessWrite.psm1 (a module's script
+    variables are its own): each Windows name is defined once.
     #>
     [CmdletBinding()]
-    [OutputType([hashtable])]
     param (
-        [Parameter(Mandatory = $true)][hashtable]$Session,
-        [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Location,
-        [AllowNull()][object]$SslFlags
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Name
     )
 
-    Assert-MtlsIisLocation -Location $Location
-    Assert-MtlsIisAccessFlag -Value $SslFlags
-    $resolved = Resolve-MtlsIisLocation -Session $Session -Location $Location
-    if ($null -eq $resolved.site) {
-        throw "IIS site '$($Location.Split('/')[0])' does not exist on this host; create the site first or correct its name"
-    }
-    $current = Get-MtlsIisExplicitAccess -Session $Session -Location $resolved.path
-    if ($current.explicit -and $current.value -eq $SslFlags) {
-        return @{ changed = $false }
-    }
-    # An integer for the flags attribute, as for bindings; IIS writes it as names (WINDOWS_FACTS IISCONFIG-12).
-    Add-MtlsIisEdit -Session $Session -Edit @(@{ action = 'set'; section = $script:AccessSection; location = $resolved.path; attributes = @{ sslFlags = [int]$SslFlags } })
-    $Session.explicit[(Get-MtlsIisLocationKey -Path $resolved.path)] = [long]$SslFlags
-    @{ changed = $true }
-}
-
-Function Remove-MtlsIisAccessSslFlag {
-    <#
-    .SYNOPSIS
-    Op access_unset: removes the explicit sslFlags at a location so that it inherits (no-op when not explicit there).
-    No site check: a location left behind by a deleted site can still be cleaned up.
-    #>
-    [CmdletBinding()]
-    [OutputType([hashtable])]
-    param (
-        [Parameter(Mandatory = $true)][hashtable]$Session,
-        [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Location
-    )
-
-    Assert-MtlsIisLocation -Location $Location
-    Assert-MtlsIisAvailable -Session $Session
-    $current = Get-MtlsIisExplicitAccess -Session $Session -Location $Location
-    if (-not $current.explicit) {
-        return @{ changed = $false }
-    }
-    # Delete: the value at this path goes, the path inherits (WINDOWS_FACTS IISCONFIG-8).
-    Add-MtlsIisEdit -Session $Session -Edit @(@{ action = 'delete'; section = $script:AccessSection; location = $current.path; attributes = @('sslFlags') })
-    $Session.explicit[(Get-MtlsIisLocationKey -Path $Location)] = $null
-    @{ changed = $true }
+    , (Get-Variable -Name $Name -Scope Script -ValueOnly)
 }
 
 Export-ModuleMember -Function Get-MtlsIisAccessSnapshot
 Export-ModuleMember -Function Get-MtlsIisSiteAccessPath
-Export-ModuleMember -Function Set-MtlsIisAccessSslFlag
-Export-ModuleMember -Function Remove-MtlsIisAccessSslFlag
+Export-ModuleMember -Function Get-MtlsIisAccessConstant
+Export-ModuleMember -Function Get-MtlsIisExplicitAccess

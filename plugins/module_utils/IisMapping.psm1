@@ -14,7 +14,9 @@
 # - Passwords are write-only: written only when the op gives one, never read, compared, or put in a message.
 
 #AnsibleRequires -PowerShell ..module_utils.IisConfig
+#AnsibleRequires -PowerShell ..module_utils.IisConfigWrite
 #AnsibleRequires -PowerShell ..module_utils.IisAuth
+#AnsibleRequires -PowerShell ..module_utils.IisAuthWrite
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'

@@ -10,6 +10,8 @@
 # volatile key HKLM\SOFTWARE\mtls.iis\SchannelRebootPending under the ordinary key HKLM\SOFTWARE\mtls.iis. A
 # volatile key lives in memory only and is gone after the next restart (WINDOWS_FACTS REG-6), so a reboot is pending
 # exactly while that key exists (WINDOWS_FACTS SCHANNEL-4). The SCHANNEL key itself is never written for this.
+# Its writers are in SchannelWrite.psm1: the gather run (host_state_gather) sends the readers only, the apply
+# run (host_state_apply) both (docs/ENGINE.md, "Two modules").
 
 #AnsibleRequires -PowerShell ..module_utils.WinRegistry
 #AnsibleRequires -PowerShell ..module_utils.RegistryValue
@@ -20,53 +22,7 @@ $ErrorActionPreference = 'Stop'
 $script:SchannelKeyPath = 'SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL'
 $script:SchannelValueNames = @('ClientAuthTrustMode', 'SendTrustedIssuerList')
 
-# The marker's parent is created as an ordinary key first: creating the volatile key with a missing parent would make
-# the parent volatile too (WINDOWS_FACTS REG-6).
-$script:MarkerParentPath = 'SOFTWARE\mtls.iis'
 $script:MarkerKeyPath = 'SOFTWARE\mtls.iis\SchannelRebootPending'
-
-Function Assert-MtlsSchannelValueName {
-    <#
-    .SYNOPSIS
-    Refuses any value name other than the two the collection owns (defence in depth).
-    #>
-    [CmdletBinding()]
-    param (
-        [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
-        [string]
-        $Name
-    )
-
-    # Case-sensitive: a value created under another casing would keep that casing in the registry.
-    if ($script:SchannelValueNames -cnotcontains $Name) {
-        throw "'$Name' is not a Schannel value this collection manages; only $($script:SchannelValueNames -join ' and ') are"
-    }
-}
-
-Function ConvertTo-MtlsDword {
-    <#
-    .SYNOPSIS
-    Validates an op's value: an integer in the REG_DWORD range 0..4294967295, returned as [long].
-    #>
-    [CmdletBinding()]
-    [OutputType([long])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [AllowNull()]
-        [object]
-        $Value
-    )
-
-    # JSON integers arrive as Int32 or Int64; a bool, a string or a float is a damaged op, not something to coerce.
-    if ($Value -isnot [int] -and $Value -isnot [long]) {
-        throw "value '$Value' is not an integer"
-    }
-    if ($Value -lt 0 -or $Value -gt 4294967295) {
-        throw "value $Value is outside the REG_DWORD range 0..4294967295"
-    }
-    [long]$Value
-}
 
 Function ConvertTo-MtlsSchannelSnapshotValue {
     <#
@@ -110,19 +66,6 @@ Function Test-MtlsSchannelRebootPending {
     $null -ne (Get-MtlsWinRegistryKey -Path $script:MarkerKeyPath)
 }
 
-Function Set-MtlsSchannelRebootMarker {
-    <#
-    .SYNOPSIS
-    Records that a Schannel value changes before the next restart: the ordinary key HKLM\SOFTWARE\mtls.iis, then the
-    volatile key SchannelRebootPending under it (WINDOWS_FACTS REG-6). Touches nothing else.
-    #>
-    [CmdletBinding()]
-    param ()
-
-    New-MtlsWinRegistryKey -Path $script:MarkerParentPath
-    New-MtlsWinRegistryKey -Path $script:MarkerKeyPath -Volatile
-}
-
 Function Get-MtlsSchannelSnapshot {
     <#
     .SYNOPSIS
@@ -140,65 +83,21 @@ Function Get-MtlsSchannelSnapshot {
     $snapshot
 }
 
-Function Set-MtlsSchannelValue {
+Function Get-MtlsSchannelConstant {
     <#
     .SYNOPSIS
-    Op schannel_set: writes one owned value as REG_DWORD; changed only when the stored type or value differs, and
-    then the reboot marker is written first.
+    A constant of this util by its variable name, for its writers in SchannelWrite.psm1 (a module's script
+    variables are its own): each Windows name is defined once.
     #>
     [CmdletBinding()]
-    [OutputType([hashtable])]
     param (
         [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
-        [string]
-        $Name,
-
-        [Parameter(Mandatory = $true)]
-        [AllowNull()]
-        [object]
-        $Value
-    )
-
-    Assert-MtlsSchannelValueName -Name $Name
-    $dword = ConvertTo-MtlsDword -Value $Value
-    $current = Find-MtlsRegistryValue -Key (Get-MtlsWinRegistryKey -Path $script:SchannelKeyPath) -Name $Name
-    if ($null -ne $current -and $current.kind -eq 'REG_DWORD' -and [long]$current.data -eq $dword) {
-        return @{ changed = $false }
-    }
-    # The marker first: a failure between the two writes can only report a reboot that is not needed, never hide one
-    # that is.
-    Set-MtlsSchannelRebootMarker
-    # A value of another type becomes a REG_DWORD: the write replaces type and data (WINDOWS_FACTS REG-4).
-    Set-MtlsWinRegistryValue -Path $script:SchannelKeyPath -Name $Name -Kind 'REG_DWORD' -Data $dword
-    @{ changed = $true }
-}
-
-Function Remove-MtlsSchannelValue {
-    <#
-    .SYNOPSIS
-    Op schannel_unset: deletes one owned value if present (absent means the Windows default, WINDOWS_FACTS
-    SCHANNEL-1); when it deletes one, the reboot marker is written first.
-    #>
-    [CmdletBinding()]
-    [OutputType([hashtable])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [AllowEmptyString()]
         [string]
         $Name
     )
 
-    Assert-MtlsSchannelValueName -Name $Name
-    $current = Find-MtlsRegistryValue -Key (Get-MtlsWinRegistryKey -Path $script:SchannelKeyPath) -Name $Name
-    if ($null -eq $current) {
-        return @{ changed = $false }
-    }
-    Set-MtlsSchannelRebootMarker
-    Remove-MtlsWinRegistryValue -Path $script:SchannelKeyPath -Name $Name
-    @{ changed = $true }
+    , (Get-Variable -Name $Name -Scope Script -ValueOnly)
 }
 
 Export-ModuleMember -Function Get-MtlsSchannelSnapshot
-Export-ModuleMember -Function Set-MtlsSchannelValue
-Export-ModuleMember -Function Remove-MtlsSchannelValue
+Export-ModuleMember -Function Get-MtlsSchannelConstant

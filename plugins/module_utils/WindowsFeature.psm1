@@ -9,6 +9,8 @@
 # Get-WindowsFeature and Install-WindowsFeature exist on Windows Server only (WINDOWS_FACTS FEATURE-1). Client
 # editions (Windows 10/11) manage their IIS parts as optional features under other names, which this file does not
 # handle: it fails with a message saying so.
+# Its writers are in WindowsFeatureWrite.psm1: the gather run (host_state_gather) sends the readers only, the apply
+# run (host_state_apply) both (docs/ENGINE.md, "Two modules").
 
 #AnsibleRequires -PowerShell ..module_utils.WinFeature
 #AnsibleRequires -PowerShell ..module_utils.WinRegistry
@@ -104,33 +106,6 @@ Function Get-MtlsWindowsFeatureSnapshot {
     $snapshot
 }
 
-Function Install-MtlsWindowsFeature {
-    <#
-    .SYNOPSIS
-    Op feature_install: installs a Windows feature (no-op when installed). Returns changed and reboot_required.
-    #>
-    [CmdletBinding()]
-    [OutputType([hashtable])]
-    param (
-        [AllowNull()]
-        [object]
-        $Name
-    )
-
-    Assert-MtlsWindowsFeatureName -Name $Name -What 'name'
-    $feature = (Get-MtlsWindowsFeatureState -Names @([string]$Name))[[string]$Name]
-    if ([bool]$feature.installed) {
-        return @{ changed = $false; reboot_required = $false }
-    }
-    # Exactly the named role service; Windows adds the features it depends on (WINDOWS_FACTS FEATURE-3).
-    $outcome = Install-MtlsWinFeature -Name ([string]$feature.name)
-    if (-not [bool]$outcome.success) {
-        throw "Install-WindowsFeature $Name did not succeed (exit code $($outcome.exit_code)); see the Server Manager event log on the host, and check that the installation source is reachable"
-    }
-    # RestartNeeded is No, Yes or Maybe (WINDOWS_FACTS FEATURE-3): Maybe counts as needed.
-    @{ changed = $true; reboot_required = ([string]$outcome.restart_needed -ne 'No') }
-}
-
 Function Get-MtlsWindowsVersion {
     <#
     .SYNOPSIS
@@ -175,6 +150,7 @@ Function Get-MtlsHostIdentity {
 }
 
 Export-ModuleMember -Function Get-MtlsWindowsFeatureSnapshot
-Export-ModuleMember -Function Install-MtlsWindowsFeature
 Export-ModuleMember -Function Get-MtlsHostIdentity
 Export-ModuleMember -Function Get-MtlsWindowsVersion
+Export-ModuleMember -Function Assert-MtlsWindowsFeatureName
+Export-ModuleMember -Function Get-MtlsWindowsFeatureState

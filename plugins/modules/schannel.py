@@ -51,7 +51,8 @@ attributes:
   platform:
     platforms: windows
 notes:
-  - Runs C(mtls.iis.host_state) on the host at most twice (gather, then apply when something changes).
+  - Runs the engine on the host at most twice, C(mtls.iis.host_state_gather) and then C(mtls.iis.host_state_apply) when
+    something changes.
 seealso:
   - module: mtls.iis.trusted_certs
 author:

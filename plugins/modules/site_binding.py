@@ -161,8 +161,9 @@ attributes:
   platform:
     platforms: windows
 notes:
-  - Runs C(mtls.iis.host_state) on the host at most twice. HTTP.sys state is read from the registry, never from
-    localized C(netsh) output; writes go through C(netsh http add|update|delete sslcert).
+  - Runs the engine (C(mtls.iis.host_state_gather), C(mtls.iis.host_state_apply)) on the host at most twice. HTTP.sys
+    state is read from the registry, never from localized C(netsh) output; writes go through
+    C(netsh http add|update|delete sslcert).
   - Switching a binding between a fixed certificate and the Central Certificate Store replaces the binding; the HTTP.sys
     record it leaves is deleted when no other binding uses it. A non-SNI binding with a fixed certificate on the same
     port has an C(ipport) record, which HTTP.sys consults before the C(ccs) record.

@@ -122,7 +122,8 @@ attributes:
     platforms: windows
 notes:
   - Needs the C(cryptography) Python library on the controller.
-  - Runs C(mtls.iis.host_state) on the host at most twice (gather, then apply when something changes).
+  - Runs the engine on the host at most twice, C(mtls.iis.host_state_gather) and then C(mtls.iis.host_state_apply) when
+    something changes.
 seealso:
   - module: mtls.iis.schannel
   - module: mtls.iis.client_cert_info

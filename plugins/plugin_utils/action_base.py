@@ -30,7 +30,8 @@ from .ops import REBOOT_OPS
 from .plan import Plan
 from .snapshot import Scope, Snapshot
 
-HOST_STATE = "mtls.iis.host_state"
+HOST_STATE_GATHER = "mtls.iis.host_state_gather"
+HOST_STATE_APPLY = "mtls.iis.host_state_apply"
 
 
 def is_transport_error(exc: BaseException) -> bool:
@@ -134,35 +135,34 @@ class HostStateAction(ActionBase):
         return read_controller_file(self, path, option)
 
     # -- the two module runs -----------------------------------------------------------------
-    def _host_state(self, module_args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+    def _host_state(self, module: str, module_args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        """Run ``module`` (the engine's gather or apply module) on the host; a lost connection is HostUnreachable."""
         try:
-            return self._execute_module(module_name=HOST_STATE, module_args=module_args, task_vars=task_vars)
+            return self._execute_module(module_name=module, module_args=module_args, task_vars=task_vars)
         except AnsibleConnectionFailure as exc:
-            raise HostUnreachable(
-                f"the connection to the host failed while running {HOST_STATE}: {to_text(exc)}"
-            ) from exc
+            raise HostUnreachable(f"the connection to the host failed while running {module}: {to_text(exc)}") from exc
         except AnsibleError as exc:
-            raise HostStateError(f"running {HOST_STATE} failed: {to_text(exc)}") from exc
+            raise HostStateError(f"running {module} failed: {to_text(exc)}") from exc
         except OSError as exc:
             if not is_transport_error(exc):
                 raise
             raise HostUnreachable(
-                f"the connection to the host was lost while running {HOST_STATE}: {to_text(exc)}"
+                f"the connection to the host was lost while running {module}: {to_text(exc)}"
             ) from exc
 
     def _gather(self, scope: Scope, task_vars: dict[str, Any]) -> Snapshot:
-        reply = self._host_state({"mode": "gather", "scope": scope.to_wire()}, task_vars)
+        reply = self._host_state(HOST_STATE_GATHER, {"scope": scope.to_wire()}, task_vars)
         if reply.get("failed"):
             raise HostStateError(f"gathering the host state failed: {reply.get('msg', 'no message')}")
         return Snapshot.from_wire(reply.get("snapshot") or {})
 
     def _apply(self, plan: Plan, task_vars: dict[str, Any]) -> dict[str, Any]:
-        module_args: dict[str, Any] = {"mode": "apply", "ops": plan.to_wire()}
+        module_args: dict[str, Any] = {"ops": plan.to_wire()}
         if plan.secrets:
             module_args["secrets"] = plan.secrets
         described = plan.describe()
         try:
-            reply = self._host_state(module_args, task_vars)
+            reply = self._host_state(HOST_STATE_APPLY, module_args, task_vars)
         except HostUnreachable as exc:
             # No answer came back: which ops ran is unknown. The plan (in the result) says what was being applied.
             return {
@@ -175,11 +175,11 @@ class HostStateAction(ActionBase):
         except HostStateError as exc:
             return {"failed": True, "changed": False, "msg": f"{exc}; which of the plan's ops ran is not known."}
         if reply.get("failed") and "results" not in reply:
-            # host_state never reported (its process was killed or died): ops may have run, none is known to have
+            # host_state_apply never reported (its process was killed or died): ops may have run, none is known to have
             return {
                 "failed": True,
                 "changed": False,
-                "msg": f"{HOST_STATE} ended without reporting what it applied: {reply.get('msg', 'no message')}. "
+                "msg": f"{HOST_STATE_APPLY} ended without reporting what it applied: {reply.get('msg', 'no message')}. "
                 f"Which of the plan's {len(described)} op(s) ran is not known (see plan): run the task again, the plan "
                 "is recomputed from the host's state.",
             }

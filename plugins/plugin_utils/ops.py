@@ -4,7 +4,7 @@
 
 """The op vocabulary of ``host_state`` apply: names and arguments, defined once here.
 
-Tests keep it equal to ``$OpArguments``/``$OpHandlers`` in ``plugins/modules/host_state.ps1`` and to
+Tests keep it equal to ``$OpArguments``/``$OpHandlers`` in ``plugins/modules/host_state_apply.ps1`` and to
 ``OP_ARGS``/``OP_HANDLERS`` of the simulator in ``tests/simhost``; every ``Op`` the planners build is
 checked against it. ``docs/ENGINE.md`` says what each op does.
 """

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The host snapshot returned by ``host_state`` gather, as typed values (see docs/ENGINE.md)."""
+"""The host snapshot returned by ``host_state_gather``, as typed values (see docs/ENGINE.md)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Both engines get the same playbook (one inventory host per scenario, each including its own task file) and the same
 seeded host files; the simulated op engine (``tests/simhost``) answers one fleet, the pwsh host (the real
-``host_state.ps1`` through Ansible's exec wrapper on pwsh, the boundary faked onto ``tests/winmodel``) the other.
+the engine modules through Ansible's exec wrapper on pwsh, the boundary faked onto ``tests/winmodel``) the other.
 
 Compared per scenario: every task's result (normalised as :data:`IGNORED_RESULT_KEYS` documents), the final host
 file, and the module runs (module, mode, ops, rc, check mode): the round trips.
@@ -24,7 +24,7 @@ from differential.scenarios import Scenario
 
 #: Error texts: the simulated engine words its errors itself (until it moves onto the Windows model), so a failure's
 #: ``msg`` is compared up to the first ": " or " - " (the failure's kind: ``op 1 (feature_install) failed``,
-#: ``gather failed``, ``host_state apply does not run in check mode``); the rest is the engine's wording.
+#: ``gather failed``, ``host_state_apply does not run in check mode``); the rest is the engine's wording.
 _MSG_KIND = re.compile(r"^(.*?)(?:: | - |$)", re.DOTALL)
 
 #: Result keys not compared, and why:

@@ -19,7 +19,8 @@ from simhost import seed
 from support.pki import make_intermediate, make_leaf, make_root
 from winmodel.state import State
 
-HOST_STATE = "mtls.iis.host_state"
+GATHER = "mtls.iis.host_state_gather"
+APPLY = "mtls.iis.host_state_apply"
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,11 @@ class Scenario:
 
 
 def _gather(scope: dict[str, Any]) -> dict[str, Any]:
-    return {"name": "gather", HOST_STATE: {"mode": "gather", "scope": scope}, "ignore_errors": True}
+    return {"name": "gather", GATHER: {"scope": scope}, "ignore_errors": True}
 
 
 def _apply(*ops: dict[str, Any], name: str = "apply", check: bool = False) -> dict[str, Any]:
-    task: dict[str, Any] = {"name": name, HOST_STATE: {"mode": "apply", "ops": list(ops)}, "ignore_errors": True}
+    task: dict[str, Any] = {"name": name, APPLY: {"ops": list(ops)}, "ignore_errors": True}
     if check:
         task["check_mode"] = True
     return task
@@ -125,7 +126,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("module-schannel-default", [_schannel(client_auth_trust_mode="default")], _seed_mode(1), module_runs=2),
 )
 
-# IIS ops and gather scopes (task WMIIS), in their own file; it imports Scenario and HOST_STATE from here.
+# IIS ops and gather scopes (task WMIIS), in their own file; it imports Scenario, GATHER and APPLY from here.
 from differential.scenarios_iis import IIS_SCENARIOS
 
 SCENARIOS = SCENARIOS + IIS_SCENARIOS
@@ -180,7 +181,7 @@ _PFX_3DES = _b64(_pfx_3des(_PASSWORD))
 
 def _apply_secret(*ops: dict[str, Any], check: bool = False, secrets: dict[str, str] | None = None) -> dict[str, Any]:
     task = _apply(*ops, check=check)
-    task[HOST_STATE]["secrets"] = _SECRETS if secrets is None else secrets
+    task[APPLY]["secrets"] = _SECRETS if secrets is None else secrets
     return task
 
 

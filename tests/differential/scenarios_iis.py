@@ -10,7 +10,7 @@ from simhost import seed
 from support.pki import make_root
 from winmodel.state import State
 
-from differential.scenarios import HOST_STATE, Scenario
+from differential.scenarios import APPLY, GATHER, Scenario
 
 SITE = "Contoso"
 _CLIENT = make_root("Differential Client").der_b64
@@ -20,14 +20,14 @@ _RULE = {"field": "Subject", "subfield": "O", "match": "Fabrikam*", "case_sensit
 
 
 def _gather(scope: dict[str, Any]) -> dict[str, Any]:
-    return {"name": "gather", HOST_STATE: {"mode": "gather", "scope": scope}, "ignore_errors": True}
+    return {"name": "gather", GATHER: {"scope": scope}, "ignore_errors": True}
 
 
 def _apply(*ops: dict[str, Any], check: bool = False, secrets: dict[str, str] | None = None) -> dict[str, Any]:
-    args: dict[str, Any] = {"mode": "apply", "ops": list(ops)}
+    args: dict[str, Any] = {"ops": list(ops)}
     if secrets:
         args["secrets"] = secrets
-    task: dict[str, Any] = {"name": "apply", HOST_STATE: args, "ignore_errors": True}
+    task: dict[str, Any] = {"name": "apply", APPLY: args, "ignore_errors": True}
     if check:
         task["check_mode"] = True
     return task

@@ -12,7 +12,7 @@ from winmodel.server import WinModelServer
 
 pytestmark = pytest.mark.pwsh_host
 
-GATHER = {"mtls.iis.host_state": {"mode": "gather", "scope": {"schannel": True}}}
+GATHER = {"mtls.iis.host_state_gather": {"scope": {"schannel": True}}}
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The ``mtls_sim`` connection receives the real payload ``ansible-playbook`` builds for Windows.
 
-A throw-away collection (``simtest.payload``) holds a ``host_state.ps1`` that requires a C# util and
-a collection PowerShell util, so the test does not depend on the real module being finished. It runs
+A throw-away collection (``simtest.payload``) holds a ``host_state_gather.ps1`` and a ``host_state_apply.ps1`` that
+require a C# util and a collection PowerShell util, so the test does not depend on the real modules. It runs
 with whatever ansible-core sits next to ``sys.executable``: 2.16 sends the legacy manifest, 2.19+
 the bootstrap + exec manifest; both must decode to the same module, args and utils.
 """
@@ -19,7 +19,7 @@ import pytest
 from ansible.release import __version__ as ansible_version
 from simhost import seed
 from simhost.endpoint import dumped_payloads
-from simhost.payload import decode_payload
+from simhost.payload import DecodedPayload, decode_payload
 from simhost.recorder import read_runs
 from support.collection import CONNECTION_PLUGINS_DIR, ensure_collection_link
 from support.pki import make_root
@@ -33,7 +33,7 @@ MODULE_PS1 = """#!powershell
 #AnsibleRequires -CSharpUtil Ansible.Basic
 #AnsibleRequires -PowerShell ..module_utils.Probe
 
-$spec = @{ options = @{ mode = @{ type = 'str' }; scope = @{ type = 'dict' } } }
+$spec = @{ options = @{ scope = @{ type = 'dict' } } }
 $module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
 $module.ExitJson()
 """
@@ -48,11 +48,12 @@ def _core_version() -> tuple[int, int]:
     return int(major), int(minor)
 
 
-def _collection(root: Path, module_name: str, module_text: str) -> Path:
+def _collection(root: Path, module_text: str) -> Path:
     base = root / "ansible_collections" / "simtest" / "payload" / "plugins"
     (base / "modules").mkdir(parents=True, exist_ok=True)
     (base / "module_utils").mkdir(parents=True, exist_ok=True)
-    (base / "modules" / f"{module_name}.ps1").write_text(module_text)
+    for module_name in ("host_state_gather", "host_state_apply"):
+        (base / "modules" / f"{module_name}.ps1").write_text(module_text)
     (base / "module_utils" / "Probe.psm1").write_text(PROBE_PSM1)
     return root
 
@@ -92,7 +93,7 @@ def _run_playbook(
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One playbook: gather, apply (with a secret), gather in check mode; results kept on the controller."""
     tmp_path = tmp_path_factory.mktemp("payload")
-    collections = _collection(tmp_path / "collections", "host_state", MODULE_PS1)
+    collections = _collection(tmp_path / "collections", MODULE_PS1)
     state_dir = tmp_path / "state"
     root = make_root("E2E Payload Root")
     state = new_state()
@@ -102,13 +103,12 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tasks = [
         {
             "name": "gather",
-            "simtest.payload.host_state": {"mode": "gather", "scope": {"stores": ["Root", "ClientAuthIssuer"]}},
+            "simtest.payload.host_state_gather": {"scope": {"stores": ["Root", "ClientAuthIssuer"]}},
             "register": "gathered",
         },
         {
             "name": "apply",
-            "simtest.payload.host_state": {
-                "mode": "apply",
+            "simtest.payload.host_state_apply": {
                 "ops": [{"op": "store_create", "store": "ClientAuthIssuer"}],
                 "secrets": {"mapping_password": SECRET},
             },
@@ -116,7 +116,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         },
         {
             "name": "gather in check mode",
-            "simtest.payload.host_state": {"mode": "gather", "scope": {"stores": ["ClientAuthIssuer"]}},
+            "simtest.payload.host_state_gather": {"scope": {"stores": ["ClientAuthIssuer"]}},
             "check_mode": True,
             "register": "checked",
         },
@@ -144,9 +144,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_one_recorded_run_per_task_on_the_host(scenario: dict[str, Any]) -> None:
     runs = scenario["runs"]
     assert [(run["module"], run["mode"], run["ops"], run["rc"]) for run in runs] == [
-        ("host_state", "gather", None, 0),
-        ("host_state", "apply", ["store_create"], 0),
-        ("host_state", "gather", None, 0),
+        ("host_state_gather", "gather", None, 0),
+        ("host_state_apply", "apply", ["store_create"], 0),
+        ("host_state_gather", "gather", None, 0),
     ]
 
 
@@ -158,11 +158,10 @@ def test_payload_layout_matches_the_ansible_core_version(scenario: dict[str, Any
 
 def test_decoded_args_are_the_task_args(scenario: dict[str, Any]) -> None:
     gather, _applied, checked = scenario["payloads"]
-    assert gather.module_args["mode"] == "gather"
     assert gather.module_args["scope"] == {"stores": ["Root", "ClientAuthIssuer"]}
     assert gather.module_args["_ansible_check_mode"] is False
     assert checked.module_args["_ansible_check_mode"] is True
-    assert gather.module_name is not None and gather.module_name.endswith("host_state")
+    assert gather.module_name is not None and gather.module_name.endswith("host_state_gather")
 
 
 def test_required_utils_were_bundled(scenario: dict[str, Any]) -> None:
@@ -197,29 +196,40 @@ def test_the_secret_is_in_no_result_and_no_log(scenario: dict[str, Any]) -> None
 
 def test_a_missing_required_util_fails_on_the_controller_before_anything_is_sent(tmp_path: Path) -> None:
     broken = MODULE_PS1.replace("..module_utils.Probe", "..module_utils.Missing")
-    collections = _collection(tmp_path / "collections", "host_state", broken)
+    collections = _collection(tmp_path / "collections", broken)
     state_dir = tmp_path / "state"
-    task = {"simtest.payload.host_state": {"mode": "gather"}}
+    task = {"simtest.payload.host_state_gather": {}}
     proc = _run_playbook(tmp_path, collections, state_dir, [task])
     assert proc.returncode != 0
     assert "module_utils.Missing" in proc.stdout + proc.stderr
     assert read_runs(state_dir, HOST) == []
 
 
-REAL_MODULE = (
-    ensure_collection_link() / "ansible_collections" / "mtls" / "iis" / "plugins" / "modules" / "host_state.ps1"
-)
+UTILS = "ansible_collections.mtls.iis.plugins.module_utils."
+#: utils only an apply needs: the writer halves of the split utils and the utils that hold writers only
+WRITERS = ("CertPfx", "HttpSys", "IisMapping")
 
 
-@pytest.mark.skipif(not REAL_MODULE.exists(), reason="plugins/modules/host_state.ps1 not written yet")
-def test_the_real_host_state_is_sent_with_its_module_utils(tmp_path: Path) -> None:
+def _real_payload(tmp_path: Path, task: dict[str, Any]) -> DecodedPayload:
     state_dir = tmp_path / "state"
-    task = {"mtls.iis.host_state": {"mode": "gather", "scope": {"stores": ["Root"], "schannel": True}}}
     proc = _run_playbook(tmp_path, tmp_path / "no-extra-collections", state_dir, [task])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     [payload] = [decode_payload(path.read_bytes()) for path in dumped_payloads(state_dir, HOST)]
-    utils = "ansible_collections.mtls.iis.plugins.module_utils."
-    for name in ("CertStore", "Schannel", "HttpSys"):
-        assert utils + name in payload.powershell_utils
+    return payload
+
+
+def test_the_real_gather_is_sent_with_the_reader_utils_only(tmp_path: Path) -> None:
+    payload = _real_payload(tmp_path, {"mtls.iis.host_state_gather": {"scope": {"stores": ["Root"], "schannel": True}}})
+    for name in ("CertStore", "Schannel", "HttpSysRecord"):
+        assert UTILS + name in payload.powershell_utils
         assert f"#AnsibleRequires -PowerShell ..module_utils.{name}" in (payload.module_source or "")
+    sent = {name.removeprefix(UTILS) for name in payload.powershell_utils}
+    assert {name for name in sent if name.endswith("Write") or name in WRITERS} == set()
     assert payload.csharp_utils == ("Ansible.Basic",)
+
+
+def test_the_real_apply_is_sent_with_the_writer_utils(tmp_path: Path) -> None:
+    payload = _real_payload(tmp_path, {"mtls.iis.host_state_apply": {"ops": []}})
+    sent = {name.removeprefix(UTILS) for name in payload.powershell_utils}
+    assert {"CertStoreWrite", "SchannelWrite", "IisConfigWrite", *WRITERS} <= sent
+    assert {"CertStore", "Schannel", "IisConfig"} <= sent  # each writer half requires its readers

@@ -55,7 +55,7 @@ def fleet(tmp_path, server):
 
 
 def host_state_runs(fleet: SimFleet) -> int:
-    return sum(1 for h in HOSTS for r in fleet.module_runs(h) if r["module"] == "host_state")
+    return sum(1 for h in HOSTS for r in fleet.module_runs(h) if r["mode"])
 
 
 def probes(run) -> list[dict]:

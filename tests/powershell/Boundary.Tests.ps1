@@ -56,7 +56,7 @@ Describe 'the boundary stubs' {
 Describe 'the boundary list' {
     It 'is every util named Win*.psm1, and nothing else' {
         $listed = @((Get-MtlsTestConfig).boundary | ForEach-Object { [System.IO.Path]::GetFileName($_) } | Sort-Object)
-        $files = @(Get-ChildItem -LiteralPath $UtilsDir -Filter 'Win*.psm1' | Where-Object { $_.Name -ne 'WindowsFeature.psm1' } |
+        $files = @(Get-ChildItem -LiteralPath $UtilsDir -Filter 'Win*.psm1' | Where-Object { $_.Name -notlike 'WindowsFeature*.psm1' } |
                 ForEach-Object { $_.Name } | Sort-Object)
         $listed | Should -Be $files
     }

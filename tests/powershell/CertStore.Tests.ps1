@@ -79,27 +79,27 @@ BeforeAll {
         $certificates = @(foreach ($entry in $script:Stores[$Name]) { @{ der = $entry.der; has_private_key = $entry.has_private_key } })
         @{ exists = $true; certificates = $certificates }
     }
-    Mock -ModuleName CertStore New-MtlsWinCertStore {
+    Mock -ModuleName CertStoreWrite New-MtlsWinCertStore {
         Assert-Allowed -Name $Name -Method 'Open' -Write
         $script:Writes.Add("create $Name")
         if (-not $script:Stores.ContainsKey($Name)) {
             $script:Stores[$Name] = New-Object -TypeName System.Collections.Generic.List[hashtable]
         }
     }
-    Mock -ModuleName CertStore Add-MtlsWinCertStoreCertificate {
+    Mock -ModuleName CertStoreWrite Add-MtlsWinCertStoreCertificate {
         Assert-Allowed -Name $Name -Method 'Add' -Write
         $thumbprint = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Der).Thumbprint
         $script:Writes.Add("add $Name $thumbprint")
         Add-TestEntry -Name $Name -Entry @{ der = $Der; thumbprint = $thumbprint; has_private_key = $false }
     }
     # WINDOWS_FACTS CERT-18: the copy carries the source's properties, the key link among them.
-    Mock -ModuleName CertStore Copy-MtlsWinCertStoreCertificate {
+    Mock -ModuleName CertStoreWrite Copy-MtlsWinCertStoreCertificate {
         Assert-Allowed -Name $Name -Method 'Add' -Write
         $script:Writes.Add("copy $SourceName $Name $Thumbprint")
         $source = Get-TestEntry -Name $SourceName -Thumbprint $Thumbprint
         Add-TestEntry -Name $Name -Entry @{ der = $source.der; thumbprint = $source.thumbprint; has_private_key = $source.has_private_key }
     }
-    Mock -ModuleName CertStore Remove-MtlsWinCertStoreCertificate {
+    Mock -ModuleName CertStoreWrite Remove-MtlsWinCertStoreCertificate {
         Assert-Allowed -Name $Name -Method 'Remove' -Write
         $script:Writes.Add("remove $Name $Thumbprint")
         if ($script:Stores.ContainsKey($Name) -and $script:Sticky -notcontains $Thumbprint) {
@@ -190,7 +190,7 @@ Describe 'Add-MtlsCertificate' {
         Set-TestStore
         (Add-MtlsCertificate -StoreName 'Root' -Der $Root.base64 -Thumbprint $Root.thumbprint).changed | Should -BeTrue
         @($script:Writes) | Should -Be @("add Root $($Root.thumbprint)")
-        Should -Invoke -ModuleName CertStore Add-MtlsWinCertStoreCertificate -Times 1 -Exactly -ParameterFilter {
+        Should -Invoke -ModuleName CertStoreWrite Add-MtlsWinCertStoreCertificate -Times 1 -Exactly -ParameterFilter {
             [System.Convert]::ToBase64String($Der) -eq $Root.base64
         }
     }
@@ -241,7 +241,7 @@ Describe 'Move-MtlsCertificate' {
         Set-TestStore -Stores @{ Root = @(@{ der = $Server.der; thumbprint = $Server.thumbprint; key = $true }) }
         $null = Move-MtlsCertificate -FromStore 'Root' -ToStore 'My' -Thumbprint $Server.thumbprint
         (Get-TestEntry -Name 'My' -Thumbprint $Server.thumbprint).has_private_key | Should -BeTrue
-        Should -Invoke -ModuleName CertStore Add-MtlsWinCertStoreCertificate -Times 0 -Exactly
+        Should -Invoke -ModuleName CertStoreWrite Add-MtlsWinCertStoreCertificate -Times 0 -Exactly
     }
 
     It 'changes nothing when the certificate is already in the target store only (a finished move)' {
@@ -267,15 +267,15 @@ Describe 'Move-MtlsCertificate' {
         Set-TestStore -Stores @{ Root = @($Issuing) } -DeniedWrites 'CA'
         { Move-MtlsCertificate -FromStore 'Root' -ToStore 'CA' -Thumbprint $Issuing.thumbprint } |
             Should -Throw "copying certificate $($Issuing.thumbprint) from LocalMachine\Root to LocalMachine\CA was denied*; it is still in Root"
-        Should -Invoke -ModuleName CertStore Remove-MtlsWinCertStoreCertificate -Times 0 -Exactly
+        Should -Invoke -ModuleName CertStoreWrite Remove-MtlsWinCertStoreCertificate -Times 0 -Exactly
     }
 
     It 'removes nothing when the target does not show the certificate after the copy' {
         Set-TestStore -Stores @{ Root = @($Issuing) }
-        Mock -ModuleName CertStore Copy-MtlsWinCertStoreCertificate { $script:Writes.Add('copy lost') }
+        Mock -ModuleName CertStoreWrite Copy-MtlsWinCertStoreCertificate { $script:Writes.Add('copy lost') }
         { Move-MtlsCertificate -FromStore 'Root' -ToStore 'CA' -Thumbprint $Issuing.thumbprint } |
             Should -Throw "certificate $($Issuing.thumbprint) was not found in LocalMachine\CA after copying it there; it was left in Root"
-        Should -Invoke -ModuleName CertStore Remove-MtlsWinCertStoreCertificate -Times 0 -Exactly
+        Should -Invoke -ModuleName CertStoreWrite Remove-MtlsWinCertStoreCertificate -Times 0 -Exactly
     }
 
     It 'says the certificate is in both stores when the removal from the source is denied' {

@@ -15,19 +15,25 @@ $ErrorActionPreference = 'Stop'
 
 $script:RepoRoot = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../..')).Path
 $script:UtilsDir = Join-Path -Path $script:RepoRoot -ChildPath 'plugins/module_utils'
-$script:HostStatePath = Join-Path -Path $script:RepoRoot -ChildPath 'plugins/modules/host_state.ps1'
+# The engine's two modules (docs/ENGINE.md, "Two modules"): the gather run and the op run.
+$script:EngineModulePaths = [ordered]@{
+    gather = Join-Path -Path $script:RepoRoot -ChildPath 'plugins/modules/host_state_gather.ps1'
+    apply = Join-Path -Path $script:RepoRoot -ChildPath 'plugins/modules/host_state_apply.ps1'
+}
 
-# Defines host_state.ps1's variables and functions in the scope that dot-sources this block, without running the
-# module: with no arguments Ansible.Basic fails on the required option mode and exits, which the replaced Exit
-# delegate turns into an exception. Use: BeforeAll { . $HostStateLoader }.
+# Defines the variables and functions of both engine modules in the scope that dot-sources this block, without running
+# them: with an option neither module knows, Ansible.Basic fails and exits, which the replaced Exit delegate turns into
+# an exception. Use: BeforeAll { . $HostStateLoader }.
 $script:HostStateLoader = {
-    $global:complex_args = @{}
-    try {
-        . $HostStatePath
-    }
-    catch {
-        if ("$_" -notlike '*exit: 1*') {
-            throw
+    foreach ($enginePath in $EngineModulePaths.Values) {
+        $global:complex_args = @{ mtls_pester_load_only = $true }
+        try {
+            . $enginePath
+        }
+        catch {
+            if ("$_" -notlike '*exit: 1*') {
+                throw
+            }
         }
     }
     Set-StrictMode -Version 2.0
@@ -177,11 +183,16 @@ Function Initialize-MtlsPesterSession {
 Function Invoke-HostStateModule {
     <#
     .SYNOPSIS
-    Runs host_state.ps1 as Ansible's exec wrapper does (arguments in $complex_args, the real Ansible.Basic) and returns
-    @{ rc; result; json; module } with result the module's JSON as hashtables and arrays. Mocks of the test apply: the module runs
-    in this function's scope, a child of the test's.
+    Runs an engine module (host_state_gather.ps1 or host_state_apply.ps1) as Ansible's exec wrapper does (arguments in
+    $complex_args, the real Ansible.Basic) and returns @{ rc; result; json; module } with result the module's JSON as
+    hashtables and arrays. Mocks of the test apply: the module runs in this function's scope, a child of the test's.
     #>
     param (
+        [Parameter(Mandatory = $true)]
+        [ValidateSet('gather', 'apply')]
+        [string]
+        $Engine,
+
         [Parameter(Mandatory = $true)]
         [hashtable]
         $Arguments,
@@ -197,7 +208,7 @@ Function Invoke-HostStateModule {
     $global:MtlsModuleOutput.Clear()
     $rc = $null
     try {
-        . $script:HostStatePath
+        . $script:EngineModulePaths[$Engine]
     }
     catch {
         if ("$_" -notmatch 'exit: (\d+)') {
@@ -206,7 +217,7 @@ Function Invoke-HostStateModule {
         $rc = [int]$Matches[1]
     }
     if ($null -eq $rc -or $global:MtlsModuleOutput.Count -eq 0) {
-        throw "host_state.ps1 ended without ExitJson or FailJson"
+        throw "host_state_$Engine.ps1 ended without ExitJson or FailJson"
     }
     $json = $global:MtlsModuleOutput[$global:MtlsModuleOutput.Count - 1]
     @{

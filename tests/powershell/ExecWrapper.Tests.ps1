@@ -1,7 +1,7 @@
 # The utils loaded the way Ansible's exec wrapper loads them: each util's source text becomes a dynamic module with
 # New-Module, named after the util's full collection name, imported globally (ansible-core 2.16
-# module_wrapper.ps1 and 2.19+ exec_wrapper.ps1). host_state.ps1 then runs a gather and an apply on them. The boundary
-# utils are stubs loaded the same way; the tests mock them inside the engine utils' dynamic modules.
+# module_wrapper.ps1 and 2.19+ exec_wrapper.ps1). host_state_gather.ps1 and host_state_apply.ps1 then run on them.
+# The boundary utils are stubs loaded the same way; the tests mock them inside the engine utils' dynamic modules.
 
 BeforeAll {
     . (Join-Path -Path $PSScriptRoot -ChildPath 'Common.ps1')
@@ -24,6 +24,7 @@ BeforeAll {
     }
 
     $script:Schannel = $Prefix + 'Schannel'
+    $script:SchannelWrite = $Prefix + 'SchannelWrite'
     $script:WindowsFeature = $Prefix + 'WindowsFeature'
     $script:Registry = @{
         'SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL' = New-RegistryKeyAnswer -Values @{ EventLogging = @('REG_DWORD', 1L) }
@@ -34,12 +35,12 @@ BeforeAll {
         }
     }
     $script:Writes = New-Object -TypeName System.Collections.Generic.List[string]
-    foreach ($module in @($Schannel, $WindowsFeature)) {
+    foreach ($module in @($Schannel, $SchannelWrite, $WindowsFeature)) {
         # WINDOWS_FACTS REG-3: Get-MtlsWinRegistryKey answers $null for a key that does not exist.
         Mock -ModuleName $module Get-MtlsWinRegistryKey { $script:Registry[$Path] }
     }
-    Mock -ModuleName $Schannel New-MtlsWinRegistryKey { $script:Writes.Add("key $Path") }
-    Mock -ModuleName $Schannel Set-MtlsWinRegistryValue { $script:Writes.Add("set $Name=$Data") }
+    Mock -ModuleName $SchannelWrite New-MtlsWinRegistryKey { $script:Writes.Add("key $Path") }
+    Mock -ModuleName $SchannelWrite Set-MtlsWinRegistryValue { $script:Writes.Add("set $Name=$Data") }
     Mock -ModuleName $WindowsFeature Get-MtlsWinComputerName { 'WEB02' }
 }
 
@@ -58,7 +59,7 @@ Describe 'the utils loaded as Ansible exec wrapper loads them' {
     }
 
     It 'run a host_state gather' {
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'gather'; scope = @{ schannel = $true } }
+        $run = Invoke-HostStateModule -Engine gather -Arguments @{ scope = @{ schannel = $true } }
         $run.rc | Should -Be 0
         $run.result.snapshot.host.os_version | Should -Be '10.0.17763'
         $run.result.snapshot.host.computer_name | Should -Be 'WEB02'
@@ -67,7 +68,7 @@ Describe 'the utils loaded as Ansible exec wrapper loads them' {
     }
 
     It 'run a host_state apply' {
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'apply'; ops = @(@{ op = 'schannel_set'; name = 'ClientAuthTrustMode'; value = 1 }) }
+        $run = Invoke-HostStateModule -Engine apply -Arguments @{ ops = @(@{ op = 'schannel_set'; name = 'ClientAuthTrustMode'; value = 1 }) }
         $run.rc | Should -Be 0
         $run.result.changed | Should -BeTrue
         @($script:Writes) | Should -Be @('key SOFTWARE\mtls.iis', 'key SOFTWARE\mtls.iis\SchannelRebootPending', 'set ClientAuthTrustMode=1')

@@ -1,6 +1,6 @@
-# The functions of host_state.ps1 (dispatcher, op arguments, scope handling, commit semantics of IIS runs, failure
-# messages, secret masking), with the engine utils mocked: the utils have tests of their own, and host_state decides
-# nothing about Windows.
+# The functions of the engine's modules, host_state_gather.ps1 (scope handling) and host_state_apply.ps1 (dispatcher,
+# op arguments, commit semantics of IIS runs, failure messages, secret masking), with the engine utils mocked: the
+# utils have tests of their own, and the engine decides nothing about Windows.
 
 BeforeAll {
     . (Join-Path -Path $PSScriptRoot -ChildPath 'Common.ps1')

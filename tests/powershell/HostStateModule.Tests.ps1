@@ -1,5 +1,6 @@
-# host_state.ps1 run as Ansible runs it: the real Ansible.Basic of the ansible-core under test, the arguments in
-# $complex_args, the result read from what the module writes. The engine utils are mocked.
+# The engine's modules (host_state_gather.ps1, host_state_apply.ps1) run as Ansible runs them: the real Ansible.Basic
+# of the ansible-core under test, the arguments in $complex_args, the result read from what the module writes. The
+# engine utils are mocked.
 
 BeforeAll {
     . (Join-Path -Path $PSScriptRoot -ChildPath 'Common.ps1')
@@ -15,66 +16,76 @@ BeforeAll {
     Mock Close-MtlsIisSession { }
 }
 
-Describe 'host_state.ps1 with the real Ansible.Basic' {
-    It 'sets no_log at the root of its spec, so Ansible.Basic writes no arguments to the Windows event log' {
+Describe 'the engine modules with the real Ansible.Basic' {
+    It 'sets no_log at the root of the <engine> spec, so Ansible.Basic writes no arguments to the Windows event log' -ForEach @(
+        @{ engine = 'gather'; arguments = @{ scope = @{ schannel = $true } } }
+        @{ engine = 'apply'; arguments = @{ ops = @() } }
+    ) {
         # WINDOWS_FACTS ANSIBLE-1: Ansible.Basic logs "Invoked with" and every argument unless NoLog.
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'gather'; scope = @{ schannel = $true } }
+        $run = Invoke-HostStateModule -Engine $engine -Arguments $arguments
         $run.rc | Should -Be 0
         $run.module.NoLog | Should -BeTrue
     }
 
     It 'gathers the scope asked for and reports changed=false' {
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'gather'; scope = @{ schannel = $true } }
+        $run = Invoke-HostStateModule -Engine gather -Arguments @{ scope = @{ schannel = $true } }
         $run.rc | Should -Be 0
         $run.result.changed | Should -BeFalse
         $run.result.snapshot.host.os_version | Should -Be '10.0.20348'
         $run.result.snapshot.host.computer_name | Should -Be 'WEB01'
         $run.result.snapshot.schannel.ClientAuthTrustMode | Should -Be 2
         $run.result.snapshot.schannel.pending_reboot | Should -BeTrue
-        $run.result.invocation.module_args.mode | Should -Be 'gather'
+        $run.result.invocation.module_args.scope.schannel | Should -BeTrue
     }
 
     It 'gathers in check mode' {
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'gather'; scope = @{ schannel = $true } } -CheckMode
+        $run = Invoke-HostStateModule -Engine gather -Arguments @{ scope = @{ schannel = $true } } -CheckMode
         $run.rc | Should -Be 0
         $run.result.snapshot.schannel.ClientAuthTrustMode | Should -Be 2
     }
 
     It 'fails a gather naming the cause and saying nothing was changed' {
         Mock Get-MtlsSchannelSnapshot { throw 'Requested registry access is not allowed.' }
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'gather'; scope = @{ schannel = $true } }
+        $run = Invoke-HostStateModule -Engine gather -Arguments @{ scope = @{ schannel = $true } }
         $run.rc | Should -Be 1
         $run.result.failed | Should -BeTrue
         $run.result.msg | Should -BeLike 'gather failed: Requested registry access is not allowed. - nothing was changed;*local administrator'
     }
 
     It 'fails a gather with a scope key it does not know' {
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'gather'; scope = @{ certificates = @('Root') } }
+        $run = Invoke-HostStateModule -Engine gather -Arguments @{ scope = @{ certificates = @('Root') } }
         $run.rc | Should -Be 1
         $run.result.msg | Should -BeLike "gather failed: unknown scope key 'certificates'*"
     }
 
     It 'refuses an option it does not know, as Ansible.Basic does' {
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'gather'; force = $true }
+        $run = Invoke-HostStateModule -Engine gather -Arguments @{ force = $true }
         $run.rc | Should -Be 1
         $run.result.msg | Should -BeLike '*Unsupported parameters*force*'
     }
 
-    It 'refuses a run without mode' {
-        $run = Invoke-HostStateModule -Arguments @{ scope = @{} }
+    It 'refuses ops on the gather module: a gather runs no op' {
+        $run = Invoke-HostStateModule -Engine gather -Arguments @{ ops = @(@{ op = 'schannel_set'; name = 'ClientAuthTrustMode'; value = 2 }) }
         $run.rc | Should -Be 1
-        $run.result.msg | Should -BeLike '*missing required arguments: mode*'
+        $run.result.msg | Should -BeLike '*Unsupported parameters*ops*'
+        Should -Invoke Set-MtlsSchannelValue -Times 0 -Exactly
+    }
+
+    It 'refuses a scope on the apply module: an apply reads no snapshot' {
+        $run = Invoke-HostStateModule -Engine apply -Arguments @{ scope = @{ schannel = $true } }
+        $run.rc | Should -Be 1
+        $run.result.msg | Should -BeLike '*Unsupported parameters*scope*'
     }
 
     It 'refuses to apply in check mode, running no op' {
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'apply'; ops = @(@{ op = 'schannel_set'; name = 'ClientAuthTrustMode'; value = 2 }) } -CheckMode
+        $run = Invoke-HostStateModule -Engine apply -Arguments @{ ops = @(@{ op = 'schannel_set'; name = 'ClientAuthTrustMode'; value = 2 }) } -CheckMode
         $run.rc | Should -Be 1
-        $run.result.msg | Should -BeLike 'host_state apply does not run in check mode*'
+        $run.result.msg | Should -BeLike 'host_state_apply does not run in check mode*'
         Should -Invoke Set-MtlsSchannelValue -Times 0 -Exactly
     }
 
     It 'applies the ops and reports changed and one result per op' {
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'apply'; ops = @(@{ op = 'schannel_set'; name = 'ClientAuthTrustMode'; value = 2 }) }
+        $run = Invoke-HostStateModule -Engine apply -Arguments @{ ops = @(@{ op = 'schannel_set'; name = 'ClientAuthTrustMode'; value = 2 }) }
         $run.rc | Should -Be 0
         $run.result.changed | Should -BeTrue
         $run.result.results | Should -HaveCount 1
@@ -84,7 +95,7 @@ Describe 'host_state.ps1 with the real Ansible.Basic' {
     }
 
     It 'changes nothing when apply has no ops' {
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'apply' }
+        $run = Invoke-HostStateModule -Engine apply -Arguments @{}
         $run.rc | Should -Be 0
         $run.result.changed | Should -BeFalse
         $run.result.results | Should -HaveCount 0
@@ -97,7 +108,7 @@ Describe 'host_state.ps1 with the real Ansible.Basic' {
             @{ op = 'schannel_set'; name = 'SendTrustedIssuerList'; value = 0 }
         )
         # At verbosity 3 Ansible.Basic returns the error record as exception.
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'apply'; ops = $ops; _ansible_verbosity = 3 }
+        $run = Invoke-HostStateModule -Engine apply -Arguments @{ ops = $ops; _ansible_verbosity = 3 }
         $run.rc | Should -Be 1
         $run.result.failed_index | Should -Be 1
         $run.result.results | Should -HaveCount 2
@@ -109,7 +120,7 @@ Describe 'host_state.ps1 with the real Ansible.Basic' {
 
     It 'never echoes a secret or the PFX: invocation masks secrets and summarises ops' {
         $ops = @(@{ op = 'pfx_import'; store = 'My'; pfx = $PfxBase64; password_ref = 'p0'; thumbprint = 'A' * 40 })
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'apply'; ops = $ops; secrets = @{ p0 = $Secret } }
+        $run = Invoke-HostStateModule -Engine apply -Arguments @{ ops = $ops; secrets = @{ p0 = $Secret } }
         $run.rc | Should -Be 0
         Should -Invoke Import-MtlsPfxCertificate -Times 1 -Exactly -ParameterFilter { $Password -eq $Secret -and $Pfx -eq $PfxBase64 }
         $run.result.invocation.module_args.secrets | Should -Be 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
@@ -120,7 +131,7 @@ Describe 'host_state.ps1 with the real Ansible.Basic' {
     It 'masks a secret that reaches a failure message and does not return the error that carries it' {
         Mock Import-MtlsPfxCertificate { throw "the password $Secret is wrong" }
         $ops = @(@{ op = 'pfx_import'; store = 'My'; pfx = $PfxBase64; password_ref = 'p0'; thumbprint = 'A' * 40 })
-        $run = Invoke-HostStateModule -Arguments @{ mode = 'apply'; ops = $ops; secrets = @{ p0 = $Secret }; _ansible_verbosity = 3 }
+        $run = Invoke-HostStateModule -Engine apply -Arguments @{ ops = $ops; secrets = @{ p0 = $Secret }; _ansible_verbosity = 3 }
         $run.rc | Should -Be 1
         $run.result.msg | Should -BeLike '*the password ******** is wrong*'
         $run.result.ContainsKey('exception') | Should -BeFalse

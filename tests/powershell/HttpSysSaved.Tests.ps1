@@ -29,9 +29,11 @@ BeforeAll {
         }
         $script:Writes = New-Object -TypeName System.Collections.Generic.List[string]
     }
-    Mock -ModuleName HttpSysSaved Get-MtlsWinRegistryKey -ParameterFilter { $Path -eq $SavedPath } { $script:SavedKey }
-    Mock -ModuleName HttpSysSaved Set-MtlsWinRegistryValue { $script:Writes.Add("set $Path|$Name|$Kind|$Data") }
-    Mock -ModuleName HttpSysSaved Remove-MtlsWinRegistryValue { $script:Writes.Add("delete $Path|$Name") }
+    foreach ($module in 'HttpSysSaved', 'HttpSysSavedWrite') {
+        Mock -ModuleName $module Get-MtlsWinRegistryKey -ParameterFilter { $Path -eq $SavedPath } { $script:SavedKey }
+    }
+    Mock -ModuleName HttpSysSavedWrite Set-MtlsWinRegistryValue { $script:Writes.Add("set $Path|$Name|$Kind|$Data") }
+    Mock -ModuleName HttpSysSavedWrite Remove-MtlsWinRegistryValue { $script:Writes.Add("delete $Path|$Name") }
 }
 
 Describe 'Save-MtlsHttpSysRecord' {

@@ -109,7 +109,7 @@ Function Invoke-IisTestHostEdit {
 }
 
 Function Register-IisTestHost {
-    <# .SYNOPSIS Mocks the IIS boundary inside IisConfig (the only util that calls it) with the fake. #>
+    <# .SYNOPSIS Mocks the IIS boundary inside IisConfig and IisConfigWrite (the only utils that call it) with the fake. #>
     # WINDOWS_FACTS IISCONFIG-1, -2: IIS is there when MWA loads and applicationHost.config exists.
     Mock -ModuleName IisConfig Test-MtlsWinIis { $script:IisHost.available }
     # WINDOWS_FACTS BINDING-1: every site with its bindings, the certificate as HTTP.sys has it.
@@ -117,12 +117,15 @@ Function Register-IisTestHost {
     # WINDOWS_FACTS IISCONFIG-2: the committed text of applicationHost.config.
     Mock -ModuleName IisConfig Read-MtlsWinIisConfigFile { $script:IisHost.config }
     # WINDOWS_FACTS IISCONFIG-9: edits in order, reads after them, one commit unless -NoCommit.
-    Mock -ModuleName IisConfig Invoke-MtlsWinIisEdit {
-        $requests = Get-Variable -Name Read -ValueOnly -ErrorAction SilentlyContinue
-        if ($null -eq $requests) {
-            $requests = @()
+    # Reads run through IisConfig, commits through IisConfigWrite.
+    foreach ($module in 'IisConfig', 'IisConfigWrite') {
+        Mock -ModuleName $module Invoke-MtlsWinIisEdit {
+            $requests = Get-Variable -Name Read -ValueOnly -ErrorAction SilentlyContinue
+            if ($null -eq $requests) {
+                $requests = @()
+            }
+            Invoke-IisTestHostEdit -Edit $Edit -Read $requests -NoCommit ([bool](Get-Variable -Name NoCommit -ValueOnly -ErrorAction SilentlyContinue))
         }
-        Invoke-IisTestHostEdit -Edit $Edit -Read $requests -NoCommit ([bool](Get-Variable -Name NoCommit -ValueOnly -ErrorAction SilentlyContinue))
     }
 }
 

@@ -21,11 +21,13 @@ BeforeAll {
         }
         $script:Writes = New-Object -TypeName System.Collections.Generic.List[string]
     }
-    Mock -ModuleName Schannel Get-MtlsWinRegistryKey -ParameterFilter { $Path -eq $SchannelPath } { $script:SchannelKey }
-    Mock -ModuleName Schannel Get-MtlsWinRegistryKey -ParameterFilter { $Path -eq $MarkerPath } { $script:MarkerKey }
-    Mock -ModuleName Schannel New-MtlsWinRegistryKey { $script:Writes.Add("key $Path volatile=$([bool](Get-Variable -Name Volatile -ValueOnly -ErrorAction SilentlyContinue))") }
-    Mock -ModuleName Schannel Set-MtlsWinRegistryValue { $script:Writes.Add("set $Path $Name $Kind $Data") }
-    Mock -ModuleName Schannel Remove-MtlsWinRegistryValue { $script:Writes.Add("delete $Path $Name") }
+    foreach ($module in 'Schannel', 'SchannelWrite') {
+        Mock -ModuleName $module Get-MtlsWinRegistryKey -ParameterFilter { $Path -eq $SchannelPath } { $script:SchannelKey }
+        Mock -ModuleName $module Get-MtlsWinRegistryKey -ParameterFilter { $Path -eq $MarkerPath } { $script:MarkerKey }
+    }
+    Mock -ModuleName SchannelWrite New-MtlsWinRegistryKey { $script:Writes.Add("key $Path volatile=$([bool](Get-Variable -Name Volatile -ValueOnly -ErrorAction SilentlyContinue))") }
+    Mock -ModuleName SchannelWrite Set-MtlsWinRegistryValue { $script:Writes.Add("set $Path $Name $Kind $Data") }
+    Mock -ModuleName SchannelWrite Remove-MtlsWinRegistryValue { $script:Writes.Add("delete $Path $Name") }
 }
 
 Describe 'Get-MtlsSchannelSnapshot' {

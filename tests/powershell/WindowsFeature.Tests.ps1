@@ -78,7 +78,7 @@ Describe 'Install-MtlsWindowsFeature' {
     BeforeAll {
         $script:Installs = New-Object -TypeName System.Collections.Generic.List[string]
         $script:InstallAnswer = $null
-        Mock -ModuleName WindowsFeature Install-MtlsWinFeature { $script:Installs.Add($Name); $script:InstallAnswer }
+        Mock -ModuleName WindowsFeatureWrite Install-MtlsWinFeature { $script:Installs.Add($Name); $script:InstallAnswer }
     }
 
     BeforeEach {

@@ -2,7 +2,7 @@
 
 The payload Ansible built (both layouts, docs of ``simhost.payload``) goes unchanged to ``pwsh`` with the command
 line Ansible asked for (its ``PowerShell`` replaced by the pwsh ``tools/find-pwsh`` names): Ansible's own exec
-wrapper runs the real ``host_state.ps1`` and engine utils; the boundary utils are the fakes of the test build
+wrapper runs the real engine modules and utils; the boundary utils are the fakes of the test build
 (:mod:`pwshhost.build`), which ask the Windows model server named by ``socket`` about the host file of ``host``.
 The run log, connection drops and the per-host state file are those of the simulated engine.
 """

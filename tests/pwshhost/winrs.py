@@ -43,7 +43,7 @@ from simhost import endpoint as simhost_endpoint
 from simhost.faults import take_connection_drop
 from simhost.payload import PayloadError, decode_payload
 from simhost.recorder import make_entry, record_run
-from simhost.runner import short_module_name
+from simhost.runner import engine_mode, short_module_name
 from support.pwsh import find_pwsh
 from winmodel.server import on_change
 from winmodel.state import load_state, save_state
@@ -312,8 +312,8 @@ def _describe(stdin: bytes) -> dict[str, Any]:
         check_test_build(payload)
     except NotATestBuild as err:
         return {"kind": "module", "refused": str(err)}
-    mode = payload.module_args.get("mode")
-    return {"kind": "module", "module": payload.module_name, "mode": mode if isinstance(mode, str) else None}
+    mode = engine_mode(payload.module_name or "")
+    return {"kind": "module", "module": payload.module_name, "mode": mode}
 
 
 class PwshRunner:

@@ -1,10 +1,10 @@
 """Module option checks in the manner of ``Ansible.Basic.AnsibleModule`` (ansible-core's C# util).
 
-Only what ``host_state`` needs: types str/bool/int/dict/list (with ``elements``), ``required``,
+Only what the engine's modules need: types str/bool/int/dict/list (with ``elements``), ``required``,
 ``choices``, ``default``, nested ``options``, ``required_if``. Messages follow Ansible.Basic's wording
-so tests read the same failure they would get from Windows. :data:`HOST_STATE_SPEC` mirrors the
-``$spec`` of ``plugins/modules/host_state.ps1`` (``scope`` is a plain dict there: its keys are
-checked by gather, see :meth:`simhost.host.SimulatedHost.gather`).
+so tests read the same failure they would get from Windows. :data:`GATHER_SPEC` and :data:`APPLY_SPEC` mirror
+the ``$spec`` of ``plugins/modules/host_state_gather.ps1`` and ``host_state_apply.ps1`` (``scope`` is a plain
+dict there: its keys are checked by gather, see :meth:`simhost.host.SimulatedHost.gather`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ class ArgSpecError(ValueError):
     """The module would call FailJson with this message before doing anything."""
 
 
-HOST_STATE_SPEC: dict[str, dict[str, Any]] = {
-    "mode": {"type": "str", "required": True, "choices": ["gather", "apply"]},
+GATHER_SPEC: dict[str, dict[str, Any]] = {
     "scope": {"type": "dict"},
+}
+
+APPLY_SPEC: dict[str, dict[str, Any]] = {
     "ops": {"type": "list", "elements": "dict"},
     "secrets": {"type": "dict", "no_log": True},
 }

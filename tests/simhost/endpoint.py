@@ -17,7 +17,7 @@ from urllib.parse import quote
 from simhost.errors import ConnectionDropped
 from simhost.payload import DecodedPayload, PayloadError, decode_payload
 from simhost.recorder import make_entry, record_run
-from simhost.runner import run_module, short_module_name
+from simhost.runner import engine_mode, run_module, short_module_name
 
 
 def _checked_host(host: str) -> str:
@@ -51,7 +51,7 @@ def _dump(state_dir: Path, host: str, data: bytes) -> None:
 
 def _details(payload: DecodedPayload) -> dict[str, Any]:
     args = payload.module_args
-    mode = args.get("mode") if isinstance(args.get("mode"), str) else None
+    mode = engine_mode(payload.module_name or "")
     ops = args.get("ops") if mode == "apply" and isinstance(args.get("ops"), list) else None
     return {
         "mode": mode,

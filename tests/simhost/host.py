@@ -111,15 +111,16 @@ class SimulatedHost:
         """Run ops in order; the first failure stops the run and the result says which ops ran.
 
         IIS configuration ops (:data:`~simhost.ops.IIS_CONFIG_OPS`) commit once per contiguous run, before
-        the next other op and at the end, as ``host_state.ps1`` does: IIS writes the HTTP.sys records of the
+        the next other op and at the end, as ``host_state_apply.ps1`` does: IIS writes the HTTP.sys records of the
         bindings the run changed at that moment. An op that fails inside a run discards the whole run
         (its earlier ops report ``changed: false`` and are named in the message). Raises
         :class:`~simhost.errors.ConnectionDropped` for a ``disconnect`` fault, after committing what ran.
         """
         results: list[dict[str, Any]] = []
         if check_mode:
-            # host_state.ps1 fails before any op runs, so without results (found by the differential test, issue 20)
-            return {"changed": False, "failed": True, "msg": "host_state apply does not run in check mode"}
+            # host_state_apply.ps1 fails before any op runs, so without results (found by the differential test,
+            # issue 20)
+            return {"changed": False, "failed": True, "msg": "host_state_apply does not run in check mode"}
         run = _IisRun(self.state)
         for index, op in enumerate(ops):
             name = op.get("op") if isinstance(op, Mapping) else None
@@ -155,7 +156,7 @@ class SimulatedHost:
                     raise OpError(message, changed=outcome.changed)
             except OpError as err:
                 uncommitted = run.discard(results)
-                # no msg in the entry: host_state.ps1 puts the reason only in the (masked) failure message
+                # no msg in the entry: host_state_apply.ps1 puts the reason only in the (masked) failure message
                 results.append({"index": index, "op": name, "changed": err.changed, "failed": True})
                 msg = f"op {index} ({name}) failed: {err}"
                 if uncommitted:
@@ -192,7 +193,7 @@ class _IisRun:
             self._first_index = index
 
     def refused(self, results: list[dict[str, Any]]) -> Result | None:
-        """host_state.ps1's check before it commits a run that changed something (Assert-MtlsIisAuthConsistent):
+        """host_state_apply.ps1's check before it commits a run that changed something (Assert-MtlsIisAuthConsistent):
         the failure when IIS would refuse it, the run discarded and its last op reported failed; else None."""
         reason = auth.run_conflict(self.state) if self._start is not None else None
         if reason is None:

@@ -2,11 +2,12 @@
 
 Entries written by the connection plugin::
 
-    {"module": "host_state", "mode": "gather", "ops": null, "bytes_in": 180001,
+    {"module": "host_state_gather", "mode": "gather", "ops": null, "bytes_in": 180001,
      "bytes_out": 812, "rc": 0, "reply": "<the module's JSON>"}
 
 ``module`` is the short module name, ``put_file``, ``fetch_file`` or ``raw``; ``mode`` is
-``gather``/``apply`` for ``host_state`` (else null); ``ops`` lists the op names of an apply (else
+``gather`` for ``host_state_gather`` and ``apply`` for ``host_state_apply`` (else null), so a count of the
+engine's round trips reads ``mode`` whichever module ran; ``ops`` lists the op names of an apply (else
 null). Module runs also carry ``format`` (payload layout), ``check_mode`` and the bundled
 ``powershell_utils`` / ``csharp_utils``. Tests count round trips and bytes from this file.
 """

@@ -11,13 +11,15 @@ from typing import Any
 
 from winmodel.state import load_state, save_state
 
-from simhost.argspec import HOST_STATE_SPEC, ArgSpecError, validate
+from simhost.argspec import APPLY_SPEC, GATHER_SPEC, ArgSpecError, validate
 from simhost.errors import ConnectionDropped, OpError
 from simhost.faults import take_connection_drop
 from simhost.host import SimulatedHost
 
 NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
-SIMULATED_MODULES: frozenset[str] = frozenset({"host_state"})
+#: the engine's two modules (docs/ENGINE.md) and the run each one is
+ENGINE_MODES: dict[str, str] = {"host_state_gather": "gather", "host_state_apply": "apply"}
+SIMULATED_MODULES: frozenset[str] = frozenset(ENGINE_MODES)
 
 Result = dict[str, Any]
 
@@ -49,7 +51,8 @@ def foreign_answer(state_path: Path, short: str, args: Mapping[str, Any]) -> Res
 
 
 def short_module_name(name: str) -> str:
-    """``host_state`` from ``mtls.iis.host_state``, ``ansible_collections.mtls.iis.plugins.modules.host_state.ps1``…"""
+    """``host_state_gather`` from ``mtls.iis.host_state_gather``, ``ansible_collections.mtls.iis.plugins.modules.
+    host_state_gather.ps1``…"""
     base = name[:-4] if name.lower().endswith(".ps1") else name
     return base.rsplit(".", 1)[-1]
 
@@ -59,7 +62,7 @@ def _to_bool(value: Any) -> bool:
 
 
 def hide_secret_values(text: str, secrets: Any) -> str:
-    """host_state.ps1's ``Hide-SecretValue``: every non-empty string value of the secrets dict (top level only)
+    """host_state_apply.ps1's ``Hide-SecretValue``: every non-empty string value of the secrets dict (top level only)
     replaced by asterisks. The module applies it to its apply failure message and nowhere else (WINDOWS_FACTS
     ANSIBLE-2: Ansible.Basic masks nothing inside the secrets dict), so the simulator does the same."""
     if not text or not isinstance(secrets, Mapping):
@@ -70,10 +73,17 @@ def hide_secret_values(text: str, secrets: Any) -> str:
     return text
 
 
-def module_invocation(args: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``invocation`` host_state.ps1 sets itself once its options are valid: mode and scope as given, the ops
-    counted, the secrets replaced by the no_log placeholder."""
-    invocation: dict[str, Any] = {"mode": args.get("mode"), "scope": args.get("scope")}
+def engine_mode(module_name: str) -> str | None:
+    """``gather`` or ``apply`` for a module name of the engine (any spelling :func:`short_module_name` reads)."""
+    return ENGINE_MODES.get(short_module_name(module_name))
+
+
+def module_invocation(mode: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``invocation`` the engine's modules set themselves once their options are valid: host_state_gather its
+    scope as given, host_state_apply the ops counted and the secrets replaced by the no_log placeholder."""
+    if mode == "gather":
+        return {"scope": args.get("scope")}
+    invocation: dict[str, Any] = {}
     if args.get("ops") is not None:
         invocation["ops"] = f"{len(args['ops'])} op(s)"
     if args.get("secrets") is not None:
@@ -81,20 +91,20 @@ def module_invocation(args: Mapping[str, Any]) -> dict[str, Any]:
     return invocation
 
 
-def _run_host_state(state_path: Path, params: Mapping[str, Any], check_mode: bool, display_name: str) -> Result:
+def _run_engine(state_path: Path, mode: str, params: Mapping[str, Any], check_mode: bool, display_name: str) -> Result:
     try:
-        args = validate(HOST_STATE_SPEC, params, display_name)
+        args = validate(GATHER_SPEC if mode == "gather" else APPLY_SPEC, params, display_name)
     except ArgSpecError as err:
-        # Ansible.Basic fails before host_state sets its invocation; where it injects one (ansible-core 2.21: only with
+        # Ansible.Basic fails before the module sets its invocation; where it injects one (ansible-core 2.21: only with
         # INJECT_INVOCATION) it echoes the arguments with only its own no_log masking, which leaves the values inside
         # the secrets dict as they are (WINDOWS_FACTS ANSIBLE-2). The simulator always echoes them: the worst case.
         return {"changed": False, "failed": True, "msg": str(err), "invocation": {"module_args": dict(params)}}
     state = load_state(state_path)
-    if take_connection_drop(state, args["mode"]):
+    if take_connection_drop(state, mode):
         save_state(state_path, state)  # the drop fires once
-        raise ConnectionDropped(f"the connection to the host was lost before {args['mode']} reached it")
+        raise ConnectionDropped(f"the connection to the host was lost before {mode} reached it")
     host = SimulatedHost(state)
-    if args["mode"] == "gather":
+    if mode == "gather":
         try:
             result: Result = {"changed": False, "snapshot": host.gather(args["scope"])}
         except OpError as err:
@@ -110,7 +120,7 @@ def _run_host_state(state_path: Path, params: Mapping[str, Any], check_mode: boo
             raise
         if state != before:  # also a failed op that changed something before it failed
             save_state(state_path, state)
-    result["invocation"] = {"module_args": module_invocation(args)}
+    result["invocation"] = {"module_args": module_invocation(mode, args)}
     return result
 
 
@@ -120,7 +130,7 @@ def run_module(state_path: Path, module_name: str, module_args: dict[str, Any]) 
     Raises :class:`~simhost.errors.ConnectionDropped` when an injected fault loses the connection.
 
     ``_ansible_*`` keys are internal (only ``_ansible_check_mode`` and ``_ansible_module_name`` are
-    used). Secrets are masked only where host_state.ps1 masks them (its ``invocation``, its apply failure
+    used). Secrets are masked only where host_state_apply.ps1 masks them (its ``invocation``, its apply failure
     message), never elsewhere: a secret that reaches a result through our code reaches the tests too.
     """
     short = short_module_name(module_name)
@@ -133,7 +143,7 @@ def run_module(state_path: Path, module_name: str, module_args: dict[str, Any]) 
     check_mode = _to_bool(module_args.get("_ansible_check_mode", False))
     display_name = str(module_args.get("_ansible_module_name") or short)
     try:
-        result = _run_host_state(Path(state_path), params, check_mode, display_name)
+        result = _run_engine(Path(state_path), ENGINE_MODES[short], params, check_mode, display_name)
     except ConnectionDropped:
         raise
     except Exception as err:  # a simulator bug surfaces like an unhandled PowerShell exception
@@ -142,6 +152,6 @@ def run_module(state_path: Path, module_name: str, module_args: dict[str, Any]) 
             "failed": True,
             "msg": f"Unhandled exception while executing module: {err}",
             "exception": traceback.format_exc(),
-            "invocation": {"module_args": module_invocation(params)},
+            "invocation": {"module_args": module_invocation(ENGINE_MODES[short], params)},
         }
     return (1 if result.get("failed") else 0), result

@@ -2,7 +2,7 @@
 flow (validate -> gather -> plan -> check/diff -> apply -> result) without ansible-playbook.
 
 Only what Ansible hands an action is stood in for: the task (its args, check and diff mode), the connection (its
-shell family) and ``_execute_module``, which runs ``host_state`` in the simulator (``simhost.runner``) as the test
+shell family) and ``_execute_module``, which runs the engine's modules in the simulator (``simhost.runner``) as the test
 connection would, a lost connection raising ``AnsibleConnectionFailure`` as ``ansible.builtin.winrm`` does, and
 ``mtls.iis.probe``'s client (``tls_probe.observe_params``, the module's own work) in this process. The plugin's own
 code, the plan and the result all run as they do under ansible-playbook.
@@ -24,7 +24,7 @@ from ansible.parsing.vault import VaultSecret
 from ansible.plugins import loader as plugin_loader
 from ansible_collections.mtls.iis.plugins.module_utils import tls_probe
 from simhost.errors import ConnectionDropped
-from simhost.runner import run_module
+from simhost.runner import engine_mode, run_module
 from winmodel.state import State, load_state, save_state
 
 
@@ -76,7 +76,7 @@ class SimHost:
         def execute_module(
             _action: Any, module_name: str, module_args: dict[str, Any], task_vars: dict[str, Any]
         ) -> dict[str, Any]:
-            runs.append((module_name, str(module_args.get("mode", ""))))
+            runs.append((module_name, engine_mode(module_name) or ""))
             if module_name == "mtls.iis.probe":
                 return {"changed": False, "observation": tls_probe.observe_params(module_args)}
             try:

@@ -67,7 +67,7 @@ class SimFleet:
     ) -> None:
         self.workdir = workdir
         #: with the socket of a Windows model server (tests/winmodel): the pwsh host of issue 20 (the real
-        #: host_state.ps1 on pwsh through the test build of tests/pwshhost) instead of the simulated op engine,
+        #: the engine modules on pwsh through the test build of tests/pwshhost) instead of the simulated op engine,
         #: over mtls_sim or behind the WinRM endpoint (a pwsh process per WinRS command, issue 21)
         self.model_socket = model_socket
         self.hosts = hosts

@@ -99,7 +99,7 @@ def top_level_list(path: str | Path, variable: str) -> list[Any]:
 
 
 def dispatcher_op_names(path: str | Path) -> set[str]:
-    """The keys of the op-dispatch hashtable (``$OpHandlers = @{ name = { ... }; ... }``) of host_state.ps1."""
+    """The keys of the op-dispatch hashtable (``$OpHandlers = @{ name = { ... }; ... }``) of host_state_apply.ps1."""
     return {key for key, _value in _hashtable_entries(_single_assignment(path, DISPATCHER_VARIABLE), "$OpHandlers")}
 
 

@@ -36,7 +36,7 @@ TASK_FILES = sorted(TARGETS_DIR.glob("*/tasks/*.yml"))
 
 ALLOWED_COLLECTIONS = ("ansible.builtin.", "ansible.windows.", "mtls.iis.")
 #: Modules the targets may not call: the engine is internal, the user-facing modules are what is tested.
-INTERNAL_MODULES = {"host_state"}
+INTERNAL_MODULES = {"host_state_gather", "host_state_apply"}
 
 #: Task keywords (everything in a task mapping that is not the module call).
 TASK_KEYWORDS = frozenset(

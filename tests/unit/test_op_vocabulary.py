@@ -9,7 +9,7 @@ from simhost.ops import OP_HANDLERS
 from support import psparse
 from support.collection import REPO_ROOT
 
-HOST_STATE = REPO_ROOT / "plugins" / "modules" / "host_state.ps1"
+HOST_STATE = REPO_ROOT / "plugins" / "modules" / "host_state_apply.ps1"
 
 
 def _all_args(name: str) -> set[str]:

@@ -98,7 +98,12 @@ def test_the_tarball_holds_only_allow_listed_files(tarball_files):
 
 
 def test_the_tarball_holds_the_plugins_role_playbooks_and_licence(tarball_files):
-    for required in ("COPYING", "CHANGELOG.rst", "roles/client_cert_auth/README.md", "plugins/modules/host_state.ps1"):
+    for required in (
+        "COPYING",
+        "CHANGELOG.rst",
+        "roles/client_cert_auth/README.md",
+        "plugins/modules/host_state_gather.ps1",
+    ):
         assert required in tarball_files
     assert "playbooks/converge.yml" in tarball_files
 

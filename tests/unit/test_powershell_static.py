@@ -23,8 +23,12 @@ from support import psparse, psstatic
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PLUGINS_DIR = REPO_ROOT / "plugins"
 UTILS_DIR = PLUGINS_DIR / "module_utils"
-MODULE = PLUGINS_DIR / "modules" / "host_state.ps1"
-MODULE_DOC = PLUGINS_DIR / "modules" / "host_state.py"
+#: the engine's two modules (docs/ENGINE.md, "Two modules"): the gather run and the op run
+GATHER_MODULE = PLUGINS_DIR / "modules" / "host_state_gather.ps1"
+APPLY_MODULE = PLUGINS_DIR / "modules" / "host_state_apply.ps1"
+MODULES = (GATHER_MODULE, APPLY_MODULE)
+#: utils only the apply run needs: the writer halves and the utils that hold writers only
+WRITER_UTILS = ("CertPfx.psm1", "HttpSys.psm1", "IisMapping.psm1")
 BASELINE = REPO_ROOT / "tests" / "sanity" / "powershell_static_baseline.json"
 COLLECTION_UTILS_PREFIX = "ansible_collections.mtls.iis.plugins.module_utils."
 UTIL_NOUN_PREFIX = "Mtls"
@@ -84,25 +88,25 @@ def resolve_util(name: str, requiring: Path) -> Path | None:
     return candidate
 
 
-def module_util_exports() -> dict[str, Path]:
-    """Exported function name -> the util that exports it, for the utils host_state.ps1 requires."""
+def module_util_exports(module: Path) -> dict[str, Path]:
+    """Exported function name -> the util that exports it, for the utils ``module`` requires."""
     exports: dict[str, Path] = {}
-    for name in psparse.requires_utils(MODULE):
-        util = resolve_util(name, MODULE)
+    for name in psparse.requires_utils(module):
+        util = resolve_util(name, module)
         assert util is not None, f"{name} does not resolve"
         for function in psparse.exported_functions(util):
             exports[function] = util
     return exports
 
 
-def documented_options() -> dict[str, dict[str, Any]]:
-    tree = ast.parse(MODULE_DOC.read_text(encoding="utf-8"))
+def documented_options(module: Path) -> dict[str, dict[str, Any]]:
+    tree = ast.parse(module.with_suffix(".py").read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "DOCUMENTATION" for t in node.targets
         ):
             return yaml.safe_load(ast.literal_eval(node.value))["options"]
-    raise AssertionError(f"{rel(MODULE_DOC)} has no DOCUMENTATION")
+    raise AssertionError(f"{rel(module.with_suffix('.py'))} has no DOCUMENTATION")
 
 
 def normalised_option(option: dict[str, Any], *, no_log: bool) -> dict[str, Any]:
@@ -127,25 +131,37 @@ def doc_says_no_log(option: dict[str, Any]) -> bool:
 # --- the files this file checks ------------------------------------------------------------------------------
 
 
+#: the engine utils; each ``X`` that has a ``XWrite`` keeps the readers (all the gather run sends) and ``XWrite`` its
+#: writers (docs/ENGINE.md, "Two modules")
 ENGINE_UTILS = (
     "CertStore.psm1",
+    "CertStoreWrite.psm1",
     "CertPfx.psm1",
     "Schannel.psm1",
+    "SchannelWrite.psm1",
     "HttpSys.psm1",
     "HttpSysRecord.psm1",
+    "HttpSysRecordWrite.psm1",
     "HttpSysSaved.psm1",
+    "HttpSysSavedWrite.psm1",
     "IisConfig.psm1",
+    "IisConfigWrite.psm1",
     "IisAccess.psm1",
+    "IisAccessWrite.psm1",
     "IisBinding.psm1",
+    "IisBindingWrite.psm1",
     "IisAuth.psm1",
+    "IisAuthWrite.psm1",
     "IisMapping.psm1",
     "IisTracing.psm1",
+    "IisTracingWrite.psm1",
     "WindowsFeature.psm1",
+    "WindowsFeatureWrite.psm1",
 )
 
 
 def test_the_engine_module_and_its_utils_are_found():
-    assert MODULE in POWERSHELL_FILES
+    assert set(MODULES) <= set(POWERSHELL_FILES)
     assert {path.name for path in UTIL_FILES} >= set(ENGINE_UTILS)
 
 
@@ -218,19 +234,47 @@ def test_every_ansible_requires_powershell_target_is_a_util_file_of_this_collect
     assert not unresolved, f"{rel(path)} requires utils that are not files under plugins/module_utils: {unresolved}"
 
 
-def test_host_state_requires_every_engine_util():
-    required = {resolve_util(name, MODULE) for name in psparse.requires_utils(MODULE)}
-    assert required == {UTILS_DIR / name for name in ENGINE_UTILS}
+def sent_utils(module: Path) -> set[Path]:
+    """Every util a run of ``module`` sends: what it requires and, in turn, what those require."""
+    sent: set[Path] = set()
+    pending = [module]
+    while pending:
+        requiring = pending.pop()
+        for name in psparse.requires_utils(requiring):
+            util = resolve_util(name, requiring)
+            assert util is not None, f"{rel(requiring)}: {name} does not resolve"
+            if util not in sent:
+                sent.add(util)
+                pending.append(util)
+    return sent
 
 
-def test_every_util_function_host_state_calls_is_exported_by_a_required_util():
-    exports = module_util_exports()
+def test_the_two_modules_together_send_every_engine_util():
+    sent = sent_utils(GATHER_MODULE) | sent_utils(APPLY_MODULE)
+    assert {UTILS_DIR / name for name in ENGINE_UTILS} <= sent
+
+
+def test_the_gather_run_sends_no_writer():
+    writers = {u.name for u in sent_utils(GATHER_MODULE) if u.stem.endswith("Write") or u.name in WRITER_UTILS}
+    assert writers == set()
+
+
+def test_the_gather_run_sends_every_reader_it_needs():
+    # the readers of every part of the snapshot (docs/ENGINE.md)
+    readers = {"CertStore", "Schannel", "HttpSysRecord", "HttpSysSaved", "IisConfig", "IisAccess", "IisBinding"}
+    readers |= {"IisAuth", "IisTracing", "WindowsFeature"}
+    assert readers <= {u.stem for u in sent_utils(GATHER_MODULE)}
+
+
+@pytest.mark.parametrize("module", MODULES, ids=rel)
+def test_every_util_function_a_module_calls_is_exported_by_a_required_util(module: Path):
+    exports = module_util_exports(module)
     defined_in_utils = set().union(*(psparse.defined_functions(util) for util in UTIL_FILES))
-    called = psparse.called_commands(MODULE)
+    called = psparse.called_commands(module)
     util_calls = {c for c in called if c in defined_in_utils or c.split("-", 1)[-1].startswith(UTIL_NOUN_PREFIX)}
-    assert util_calls, "host_state.ps1 calls no util function: the check would be vacuous"
+    assert util_calls, f"{rel(module)} calls no util function: the check would be vacuous"
     missing = sorted(util_calls - set(exports))
-    assert not missing, f"host_state.ps1 calls util functions that no required util exports: {missing}"
+    assert not missing, f"{rel(module)} calls util functions that no required util exports: {missing}"
 
 
 @pytest.mark.parametrize("path", UTIL_FILES, ids=rel)
@@ -249,7 +293,17 @@ def test_every_util_function_a_util_calls_from_another_util_is_exported_by_a_uti
     assert not missing, f"{rel(path)} calls functions of other utils that no util it requires exports: {missing}"
 
 
-IIS_UTILS = ("IisAccess.psm1", "IisBinding.psm1", "IisAuth.psm1", "IisMapping.psm1", "IisTracing.psm1")
+IIS_UTILS = (
+    "IisAccess.psm1",
+    "IisAccessWrite.psm1",
+    "IisBinding.psm1",
+    "IisBindingWrite.psm1",
+    "IisAuth.psm1",
+    "IisAuthWrite.psm1",
+    "IisMapping.psm1",
+    "IisTracing.psm1",
+    "IisTracingWrite.psm1",
+)
 
 
 @pytest.mark.parametrize("name", IIS_UTILS)
@@ -285,11 +339,12 @@ def test_util_function_nouns_start_with_the_util_prefix(path: Path):
     assert not bad, f"{rel(path)}: not <Verb>-{UTIL_NOUN_PREFIX}<Noun>: {bad}"
 
 
-def test_module_functions_leave_the_util_prefix_to_utils():
+@pytest.mark.parametrize("module", MODULES, ids=rel)
+def test_module_functions_leave_the_util_prefix_to_utils(module: Path):
     bad = sorted(
-        name for name in psparse.defined_functions(MODULE) if name.partition("-")[2].startswith(UTIL_NOUN_PREFIX)
+        name for name in psparse.defined_functions(module) if name.partition("-")[2].startswith(UTIL_NOUN_PREFIX)
     )
-    assert not bad, f"host_state.ps1 functions named like util functions: {bad}"
+    assert not bad, f"{rel(module)} functions named like util functions: {bad}"
 
 
 def test_util_exports_do_not_collide_between_utils():
@@ -304,26 +359,26 @@ def test_util_exports_do_not_collide_between_utils():
 
 
 def test_dispatcher_op_names_equal_the_python_op_vocabulary():
-    assert psparse.dispatcher_op_names(MODULE) == set(OP_NAMES)
+    assert psparse.dispatcher_op_names(APPLY_MODULE) == set(OP_NAMES)
 
 
 def test_every_dispatcher_handler_is_a_scriptblock():
-    kinds = psparse.dispatcher_handler_kinds(MODULE)
+    kinds = psparse.dispatcher_handler_kinds(APPLY_MODULE)
     assert {name: kind for name, kind in kinds.items() if kind != "scriptblock"} == {}
 
 
 def test_the_argument_table_lists_exactly_the_dispatched_ops():
-    assert set(psparse.top_level_hashtable(MODULE, "OpArguments")) == psparse.dispatcher_op_names(MODULE)
+    assert set(psparse.top_level_hashtable(APPLY_MODULE, "OpArguments")) == psparse.dispatcher_op_names(APPLY_MODULE)
 
 
 def test_every_handler_reads_exactly_the_arguments_its_op_declares():
-    declared = {name: set(args) for name, args in psparse.top_level_hashtable(MODULE, "OpArguments").items()}
-    assert psparse.dispatcher_argument_reads(MODULE) == declared
+    declared = {name: set(args) for name, args in psparse.top_level_hashtable(APPLY_MODULE, "OpArguments").items()}
+    assert psparse.dispatcher_argument_reads(APPLY_MODULE) == declared
 
 
 def test_every_handler_takes_the_op_the_secrets_and_the_context_in_that_order():
     # Invoke-Op calls every handler as `& $handler $Op $Secrets $Context`.
-    parameters = psparse.dispatcher_handler_parameters(MODULE)
+    parameters = psparse.dispatcher_handler_parameters(APPLY_MODULE)
     assert {name: params for name, params in parameters.items() if params != ["Op", "Secrets", "Context"]} == {}
 
 
@@ -331,28 +386,31 @@ IIS_CONFIG_OP_PREFIXES = ("binding_", "access_", "auth_", "one_to_one_", "many_t
 
 
 def test_the_iis_ops_committed_per_run_are_exactly_the_binding_access_auth_mapping_and_tracing_ops():
-    iis_ops = psparse.top_level_list(MODULE, "IisConfigOps")
+    iis_ops = psparse.top_level_list(APPLY_MODULE, "IisConfigOps")
     assert len(iis_ops) == len(set(iis_ops))
     assert set(iis_ops) == {name for name in OP_NAMES if name.startswith(IIS_CONFIG_OP_PREFIXES)}
 
 
 def test_the_simulator_commits_the_same_ops_per_run_as_the_module():
-    assert set(psparse.top_level_list(MODULE, "IisConfigOps")) == set(IIS_CONFIG_OPS)
+    assert set(psparse.top_level_list(APPLY_MODULE, "IisConfigOps")) == set(IIS_CONFIG_OPS)
 
 
 def test_feature_install_is_not_committed_with_the_iis_ops():
     # It must run after the pending IIS changes are committed, like any other non-IIS op.
     assert "feature_install" in OP_NAMES
-    assert "feature_install" not in psparse.top_level_list(MODULE, "IisConfigOps")
+    assert "feature_install" not in psparse.top_level_list(APPLY_MODULE, "IisConfigOps")
 
 
 @pytest.mark.parametrize(
     "path",
     [
-        MODULE,
+        GATHER_MODULE,
+        APPLY_MODULE,
         UTILS_DIR / "CertStore.psm1",
+        UTILS_DIR / "CertStoreWrite.psm1",
         UTILS_DIR / "CertPfx.psm1",
         UTILS_DIR / "IisAuth.psm1",
+        UTILS_DIR / "IisAuthWrite.psm1",
         UTILS_DIR / "IisMapping.psm1",
     ],
     ids=rel,
@@ -365,9 +423,10 @@ def test_no_double_quoted_string_mentions_a_password_or_the_secrets(path: Path):
 # --- $spec against the documentation ---------------------------------------------------------------------------
 
 
-def test_spec_options_equal_the_documented_options():
-    spec = psparse.spec_options(MODULE)
-    docs = documented_options()
+@pytest.mark.parametrize("module", MODULES, ids=rel)
+def test_spec_options_equal_the_documented_options(module: Path):
+    spec = psparse.spec_options(module)
+    docs = documented_options(module)
     assert set(spec) == set(docs)
     for name in spec:
         from_spec = normalised_option(spec[name], no_log=bool(spec[name].get("no_log", False)))
@@ -375,20 +434,23 @@ def test_spec_options_equal_the_documented_options():
         assert from_spec == from_docs, f"option {name}: $spec {from_spec} != documentation {from_docs}"
 
 
-def test_spec_marks_only_secrets_no_log():
-    no_log = {name for name, option in psparse.spec_options(MODULE).items() if option.get("no_log")}
-    assert no_log == {"secrets"}
+@pytest.mark.parametrize(
+    ("module", "secret_options"), [(GATHER_MODULE, set()), (APPLY_MODULE, {"secrets"})], ids=["gather", "apply"]
+)
+def test_spec_marks_only_secrets_no_log(module: Path, secret_options: set[str]):
+    no_log = {name for name, option in psparse.spec_options(module).items() if option.get("no_log")}
+    assert no_log == secret_options
 
 
-def test_every_scope_key_host_state_accepts_is_documented_under_scope():
-    documented = documented_options()["scope"]["description"]
+def test_every_scope_key_the_gather_accepts_is_documented_under_scope():
+    documented = documented_options(GATHER_MODULE)["scope"]["description"]
     text = " ".join(documented) if isinstance(documented, list) else str(documented)
-    undocumented = [key for key in psparse.top_level_list(MODULE, "ScopeKeys") if f"C({key})" not in text]
-    assert not undocumented, f"scope keys missing from the scope description of {rel(MODULE_DOC)}: {undocumented}"
+    undocumented = [key for key in psparse.top_level_list(GATHER_MODULE, "ScopeKeys") if f"C({key})" not in text]
+    assert not undocumented, f"scope keys missing from the scope description of host_state_gather.py: {undocumented}"
 
 
 def test_spec_supports_check_mode_so_gather_runs_in_check_mode():
-    assert psparse.spec_value(MODULE, "supports_check_mode") is True
+    assert psparse.spec_value(GATHER_MODULE, "supports_check_mode") is True
 
 
 # --- the parsing helpers themselves ----------------------------------------------------------------------------
@@ -504,9 +566,9 @@ def test_interpolated_variables_finds_variables_in_strings_and_their_subexpressi
     assert psparse.interpolated_variables(path) == {"one", "two", "three"}
 
 
-def test_host_state_replaces_invocation_so_secret_values_never_echo():
+def test_the_apply_module_replaces_invocation_so_secret_values_never_echo():
     """Ansible.Basic masks a dict no_log option only by its type name: the module must set invocation itself."""
-    source = (REPO_ROOT / "plugins" / "modules" / "host_state.ps1").read_text()
+    source = APPLY_MODULE.read_text()
     create = source.index("[Ansible.Basic.AnsibleModule]::Create(")
     override = source.index("$module.Result.invocation = ", create)
     between = source[create:override]

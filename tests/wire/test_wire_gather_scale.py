@@ -101,7 +101,7 @@ def gathered() -> Iterator[Gathered]:
         fleet = SimFleet(workdir, (HOST,), connection=profile, model_socket=server.socket_path)
         _seed(fleet, host)
         scope = {"stores": ["My", "Root"], "sites": [Host.site(index) for index in range(SITES)], "httpsys": True}
-        task = {"name": TASK, "mtls.iis.host_state": {"mode": "gather", "scope": scope}}
+        task = {"name": TASK, "mtls.iis.host_state_gather": {"scope": scope}}
         fleet.address(HOST)  # the listener is up before the clock starts
         started = time.monotonic()
         run = fleet.run_tasks([task])

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from simhost import endpoint as simhost_endpoint
 from simhost.errors import ConnectionDropped
 from simhost.payload import NEW_SEPARATOR, PayloadError, decode_payload
+from simhost.runner import engine_mode
 
 from wsman.soap import Output
 
@@ -155,8 +156,8 @@ def _describe(in_data: bytes | None) -> dict[str, Any]:
         payload = decode_payload(in_data)
     except PayloadError:
         return {"kind": "undecodable"}
-    mode = payload.module_args.get("mode")
-    return {"kind": "module", "module": payload.module_name, "mode": mode if isinstance(mode, str) else None}
+    mode = engine_mode(payload.module_name or "")
+    return {"kind": "module", "module": payload.module_name, "mode": mode}
 
 
 def _put_file_target(script: str, in_data: bytes | None) -> tuple[str, bytes] | None:

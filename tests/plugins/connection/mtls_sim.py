@@ -11,11 +11,12 @@ description:
     answers it from the simulated host in C(tests/simhost), whose state is the JSON file
     C(<state_dir>/<remote_addr>.json).
   - Every call is logged to C(<state_dir>/<remote_addr>.runs.jsonl).
-  - Only the C(host_state) module is simulated; C(raw) commands answer rc 0 with no output.
+  - Only the engine's modules (C(host_state_gather), C(host_state_apply)) are simulated; C(raw) commands answer rc 0
+    with no output.
   - With O(engine=pwsh) the payload runs on a real PowerShell 7 instead (Ansible's exec wrapper, the real
-    C(host_state.ps1) and engine utils); the boundary utils are the fakes of the test build (C(tests/pwshhost)),
-    which ask the Windows model server (C(tests/winmodel)) about the same state file. Round trips, the run log and
-    connection drops are the same in both engines.
+    C(host_state_gather.ps1) or C(host_state_apply.ps1) and the engine utils it requires); the boundary utils are the
+    fakes of the test build (C(tests/pwshhost)), which ask the Windows model server (C(tests/winmodel)) about the same
+    state file. Round trips, the run log and connection drops are the same in both engines.
 author: mtls.iis maintainers
 options:
   remote_addr:

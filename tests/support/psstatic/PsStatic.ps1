@@ -13,7 +13,7 @@ echoing the request's "id" (tests/support/psstatic.py drives it); otherwise the 
 answer printed.
 
 .EXAMPLE
-../shared/pwsh/pwsh -NoProfile -File tests/support/psstatic/PsStatic.ps1 -Text plugins/modules/host_state.ps1
+../shared/pwsh/pwsh -NoProfile -File tests/support/psstatic/PsStatic.ps1 -Text plugins/modules/host_state_apply.ps1
 
 .EXAMPLE
 ../shared/pwsh/pwsh -NoProfile -File tests/support/psstatic/PsStatic.ps1 -Check ps51 plugins/module_utils/CertStore.psm1

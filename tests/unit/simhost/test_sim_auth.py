@@ -638,11 +638,11 @@ def test_no_mapping_password_appears_in_the_module_result(host_file: Path, chain
     save_state(host_file, state)
     user = "" if case == "missing_user" else "CONTOSO\\alice"
     ops = [one_to_one(chain.leaf, user=user, password_ref="alice"), many_to_one(password_ref="m2o")]
-    args = {"mode": "apply", "ops": ops, "secrets": {"alice": SECRET, "m2o": OTHER_SECRET}}
-    rc, result = run_module(host_file, "host_state", args)
+    args = {"ops": ops, "secrets": {"alice": SECRET, "m2o": OTHER_SECRET}}
+    rc, result = run_module(host_file, "host_state_apply", args)
     assert rc == (0 if case == "success" else 1)
     text = json.dumps(result) + json.dumps(
-        run_module(host_file, "host_state", {"mode": "gather", "scope": {"auth_sites": [SITE]}})
+        run_module(host_file, "host_state_gather", {"scope": {"auth_sites": [SITE]}})
     )
     assert SECRET not in text
     assert OTHER_SECRET not in text

@@ -121,7 +121,7 @@ def test_feature_install_through_the_module_is_saved_and_reports_the_reboot(host
     seed.install_feature(state, "Web-Cert-Auth", installed=False, reboot_required=True)
     save_state(host_file, state)
     rc, result = run_module(
-        host_file, "host_state", {"mode": "apply", "ops": [{"op": "feature_install", "name": "Web-Cert-Auth"}]}
+        host_file, "host_state_apply", {"ops": [{"op": "feature_install", "name": "Web-Cert-Auth"}]}
     )
     assert (rc, result["results"][0]["reboot_required"]) == (0, True)
     assert seed.feature_installed(load_state(host_file), "Web-Cert-Auth")

@@ -73,8 +73,8 @@ def test_pfx_import_with_a_wrong_password_fails_and_never_shows_it(state: State,
 
 
 def test_pfx_import_wrong_password_is_masked_in_the_module_result(host_file: Path, server) -> None:
-    args = {"mode": "apply", "ops": [pfx_op(server.first, server.first.pfx("x"))], "secrets": {"server_pfx": PASSWORD}}
-    rc, result = run_module(host_file, "host_state", args)
+    args = {"ops": [pfx_op(server.first, server.first.pfx("x"))], "secrets": {"server_pfx": PASSWORD}}
+    rc, result = run_module(host_file, "host_state_apply", args)
     assert rc == 1
     assert PASSWORD not in json.dumps(result)
 

@@ -149,12 +149,12 @@ def test_a_host_file_from_before_boots_were_simulated_is_at_its_first_boot(host_
 
 
 def test_the_pending_reboot_survives_in_the_host_file_until_a_reboot(host_file: Path) -> None:
-    rc, _result = run_module(host_file, "host_state", {"mode": "apply", "ops": [SET_MODE_2]})
-    _rc, before = run_module(host_file, "host_state", {"mode": "gather", "scope": {"schannel": True}})
+    rc, _result = run_module(host_file, "host_state_apply", {"ops": [SET_MODE_2]})
+    _rc, before = run_module(host_file, "host_state_gather", {"scope": {"schannel": True}})
     state = load_state(host_file)
     seed.reboot(state)
     save_state(host_file, state)
-    _rc, after = run_module(host_file, "host_state", {"mode": "gather", "scope": {"schannel": True}})
+    _rc, after = run_module(host_file, "host_state_gather", {"scope": {"schannel": True}})
     assert (rc, before["snapshot"]["schannel"]["pending_reboot"], after["snapshot"]["schannel"]["pending_reboot"]) == (
         0,
         True,

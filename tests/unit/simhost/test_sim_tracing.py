@@ -312,6 +312,6 @@ def test_tracing_set_through_the_module_is_saved(host_file: Path) -> None:
     state = load_state(host_file)
     seed.install_feature(state, "Web-Http-Tracing")
     save_state(host_file, state)
-    rc, _result = run_module(host_file, "host_state", {"mode": "apply", "ops": [set_op()]})
-    _rc, result = run_module(host_file, "host_state", {"mode": "gather", "scope": {"tracing_sites": [SITE]}})
+    rc, _result = run_module(host_file, "host_state_apply", {"ops": [set_op()]})
+    _rc, result = run_module(host_file, "host_state_gather", {"scope": {"tracing_sites": [SITE]}})
     assert (rc, result["snapshot"]["tracing"][SITE]["rules"]) == (0, [rule()])

@@ -3,23 +3,23 @@
 # Copyright: (c) 2025, mtls.iis maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-# The host_state engine (docs/ENGINE.md): gather reads exactly the scope asked for, apply runs ops in order.
-# No desired-state logic lives here; the action plugins plan on the controller.
+# The apply run of the host_state engine (docs/ENGINE.md): runs ops in order. No desired-state logic lives here; the
+# action plugins plan on the controller. The gather run is host_state_gather.
 
 #AnsibleRequires -CSharpUtil Ansible.Basic
-#AnsibleRequires -PowerShell ..module_utils.CertStore
+#AnsibleRequires -PowerShell ..module_utils.CertStoreWrite
 #AnsibleRequires -PowerShell ..module_utils.CertPfx
-#AnsibleRequires -PowerShell ..module_utils.Schannel
+#AnsibleRequires -PowerShell ..module_utils.SchannelWrite
 #AnsibleRequires -PowerShell ..module_utils.HttpSys
-#AnsibleRequires -PowerShell ..module_utils.HttpSysRecord
-#AnsibleRequires -PowerShell ..module_utils.HttpSysSaved
+#AnsibleRequires -PowerShell ..module_utils.HttpSysSavedWrite
 #AnsibleRequires -PowerShell ..module_utils.IisConfig
-#AnsibleRequires -PowerShell ..module_utils.IisAccess
-#AnsibleRequires -PowerShell ..module_utils.IisBinding
-#AnsibleRequires -PowerShell ..module_utils.IisAuth
+#AnsibleRequires -PowerShell ..module_utils.IisConfigWrite
+#AnsibleRequires -PowerShell ..module_utils.IisAccessWrite
+#AnsibleRequires -PowerShell ..module_utils.IisBindingWrite
+#AnsibleRequires -PowerShell ..module_utils.IisAuthWrite
 #AnsibleRequires -PowerShell ..module_utils.IisMapping
-#AnsibleRequires -PowerShell ..module_utils.IisTracing
-#AnsibleRequires -PowerShell ..module_utils.WindowsFeature
+#AnsibleRequires -PowerShell ..module_utils.IisTracingWrite
+#AnsibleRequires -PowerShell ..module_utils.WindowsFeatureWrite
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
@@ -31,17 +31,11 @@ $spec = @{
     # masked invocation below.
     no_log = $true
     options = @{
-        mode = @{ type = 'str'; required = $true; choices = 'gather', 'apply' }
-        scope = @{ type = 'dict' }
         ops = @{ type = 'list'; elements = 'dict' }
         secrets = @{ type = 'dict'; no_log = $true }
     }
     supports_check_mode = $true
 }
-
-$ScopeKeys = @(
-    'stores', 'schannel', 'httpsys', 'ctl_stores', 'sites', 'access_paths', 'auth_sites', 'features', 'tracing_sites'
-)
 
 # The arguments each op takes besides 'op'; any other argument fails the op before it touches the host, so a
 # controller and an engine of different versions cannot silently disagree.
@@ -397,189 +391,6 @@ Function Get-SecretValue {
         throw "secrets entry '$Reference' is not a string"
     }
     $value
-}
-
-Function Get-StoreSnapshotMap {
-    <#
-    .SYNOPSIS
-    Gathers each requested store, keyed by the name as requested.
-    #>
-    [CmdletBinding()]
-    [OutputType([hashtable])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [AllowEmptyCollection()]
-        [object[]]
-        $Names
-    )
-
-    $stores = @{}
-    foreach ($name in $Names) {
-        if ([string]::IsNullOrWhiteSpace([string]$name)) {
-            throw "scope.stores contains an empty store name"
-        }
-        $stores[[string]$name] = Get-MtlsCertStoreSnapshot -Name ([string]$name)
-    }
-    $stores
-}
-
-Function Join-CtlStoreName {
-    <#
-    .SYNOPSIS
-    The store names to read for scope ctl_stores: the requested ones as they are, then every distinct non-empty
-    ctl_store_name of the HTTP.sys records that is not among them (compared case-insensitively, as Windows compares
-    store names), first spelling kept.
-    #>
-    [CmdletBinding()]
-    param (
-        [AllowNull()]
-        [object[]]
-        $Names,
-
-        [AllowNull()]
-        [AllowEmptyCollection()]
-        [object[]]
-        $Bindings
-    )
-
-    $all = New-Object -TypeName System.Collections.Generic.List[object]
-    # PowerShell hashtables compare string keys case-insensitively.
-    $seen = @{}
-    foreach ($name in @($Names)) {
-        if ($null -eq $name) {
-            continue
-        }
-        $all.Add($name)
-        $seen[[string]$name] = $true
-    }
-    foreach ($binding in @($Bindings)) {
-        if ($binding -isnot [System.Collections.IDictionary]) {
-            continue
-        }
-        $ctl = [string]$binding['ctl_store_name']
-        if ([string]::IsNullOrWhiteSpace($ctl) -or $seen.ContainsKey($ctl)) {
-            continue
-        }
-        $all.Add($ctl)
-        $seen[$ctl] = $true
-    }
-    # The comma keeps an empty or one-element list an array for the caller.
-    , $all.ToArray()
-}
-
-Function Test-ScopeFlag {
-    <#
-    .SYNOPSIS
-    Tells whether a boolean scope key is present and true.
-    #>
-    [CmdletBinding()]
-    [OutputType([bool])]
-    param (
-        [Parameter(Mandatory = $true)]
-        [object]
-        $Scope,
-
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Name
-    )
-
-    if (-not $Scope.ContainsKey($Name) -or $null -eq $Scope[$Name]) {
-        return $false
-    }
-    [Ansible.Basic.AnsibleModule]::ParseBool($Scope[$Name])
-}
-
-Function Get-ScopeList {
-    <#
-    .SYNOPSIS
-    A list-valued scope key as an array, or $null when the key is absent or null.
-    #>
-    [CmdletBinding()]
-    param (
-        [Parameter(Mandatory = $true)]
-        [object]
-        $Scope,
-
-        [Parameter(Mandatory = $true)]
-        [string]
-        $Name
-    )
-
-    if (-not $Scope.ContainsKey($Name) -or $null -eq $Scope[$Name]) {
-        return $null
-    }
-    # The comma keeps an empty or one-element list an array for the caller.
-    , @($Scope[$Name])
-}
-
-Function Get-HostSnapshot {
-    <#
-    .SYNOPSIS
-    Reads exactly the parts of the host that the scope asks for.
-    #>
-    [CmdletBinding()]
-    [OutputType([hashtable])]
-    param (
-        [AllowNull()]
-        [object]
-        $Scope
-    )
-
-    $snapshot = @{ host = Get-MtlsHostIdentity }
-    if ($null -eq $Scope) {
-        return $snapshot
-    }
-    foreach ($key in @($Scope.Keys)) {
-        # Case-sensitive like the ContainsKey lookups below: a 'Stores' key must not be silently ignored.
-        if ($ScopeKeys -cnotcontains $key) {
-            throw "unknown scope key '$key'; known keys are $($ScopeKeys -join ', ')"
-        }
-    }
-    # ctl_stores implies httpsys: the HTTP.sys records are read first, then the stores they name are read with the
-    # requested ones (never created).
-    $readCtlStores = Test-ScopeFlag -Scope $Scope -Name 'ctl_stores'
-    if ($readCtlStores -or (Test-ScopeFlag -Scope $Scope -Name 'httpsys')) {
-        $snapshot.httpsys = @(Get-MtlsHttpSysBinding)
-        $snapshot.httpsys_saved = @(Get-MtlsHttpSysSavedRecord)
-    }
-    $storeNames = Get-ScopeList -Scope $Scope -Name 'stores'
-    if ($readCtlStores) {
-        $storeNames = Join-CtlStoreName -Names $storeNames -Bindings $snapshot.httpsys
-    }
-    if ($null -ne $storeNames) {
-        $snapshot.stores = Get-StoreSnapshotMap -Names $storeNames
-    }
-    if (Test-ScopeFlag -Scope $Scope -Name 'schannel') {
-        $snapshot.schannel = Get-MtlsSchannelSnapshot
-    }
-    # One IIS session for the whole gather: the site list and applicationHost.config are read once.
-    $iis = New-MtlsIisSession
-    $siteNames = Get-ScopeList -Scope $Scope -Name 'sites'
-    $accessPaths = Get-ScopeList -Scope $Scope -Name 'access_paths'
-    if ($null -ne $siteNames -or $null -ne $accessPaths) {
-        # @($null) would be a list holding one null: an absent key becomes an empty list instead.
-        if ($null -eq $siteNames) {
-            $siteNames = @()
-        }
-        if ($null -eq $accessPaths) {
-            $accessPaths = @()
-        }
-        $snapshot.iis = Get-MtlsIisSnapshot -Session $iis -SiteNames $siteNames -AccessPaths $accessPaths
-    }
-    $authSites = Get-ScopeList -Scope $Scope -Name 'auth_sites'
-    if ($null -ne $authSites) {
-        $snapshot.auth = Get-MtlsIisAuthSnapshot -Session $iis -SiteNames $authSites
-    }
-    $featureNames = Get-ScopeList -Scope $Scope -Name 'features'
-    if ($null -ne $featureNames) {
-        $snapshot.features = Get-MtlsWindowsFeatureSnapshot -Names $featureNames
-    }
-    $tracingSites = Get-ScopeList -Scope $Scope -Name 'tracing_sites'
-    if ($null -ne $tracingSites) {
-        $snapshot.tracing = Get-MtlsIisTracingSnapshot -Session $iis -SiteNames $tracingSites
-    }
-    $snapshot
 }
 
 Function Invoke-Op {
@@ -944,7 +755,7 @@ $module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
 # Ansible.Basic masks a no_log option through its ToString(); for a dict such as secrets that is the
 # type name, so the secret values inside it would reach invocation.module_args. Set invocation here
 # (Ansible.Basic keeps an existing one) with the secrets replaced and the bulky ops summarised.
-$safeArgs = @{ mode = $module.Params.mode; scope = $module.Params.scope }
+$safeArgs = @{}
 if ($null -ne $module.Params.ops) {
     $safeArgs.ops = '{0} op(s)' -f @($module.Params.ops).Count
 }
@@ -953,20 +764,8 @@ if ($null -ne $module.Params.secrets) {
 }
 $module.Result.invocation = @{ module_args = $safeArgs }
 
-if ($module.Params.mode -eq 'gather') {
-    $snapshot = $null
-    try {
-        $snapshot = Get-HostSnapshot -Scope $module.Params.scope
-    }
-    catch {
-        $module.FailJson("gather failed: $($_.Exception.Message) - nothing was changed; check the scope the action plugin sent and that the connection user is a local administrator", $_)
-    }
-    $module.Result.snapshot = $snapshot
-    $module.ExitJson()
-}
-
 if ($module.CheckMode) {
-    $module.FailJson('host_state apply does not run in check mode - the mtls.iis action plugins stop after planning in check mode; run the task without --check to apply')
+    $module.FailJson('host_state_apply does not run in check mode - the mtls.iis action plugins stop after planning in check mode; run the task without --check to apply')
 }
 
 $run = Invoke-OpList -Ops $module.Params.ops -Secrets $module.Params.secrets

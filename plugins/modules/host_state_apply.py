@@ -1,23 +1,17 @@
 # Copyright: (c) 2025, mtls.iis maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-# Documentation only: the module is host_state.ps1; its contract is docs/ENGINE.md.
+# Documentation only: the module is host_state_apply.ps1; its contract is docs/ENGINE.md.
 
 DOCUMENTATION = r"""
 ---
-module: host_state
-short_description: Internal engine that reads and changes the client-certificate state of a Windows host
+module: host_state_apply
+short_description: Internal engine run that changes the client-certificate state of a Windows host
 version_added: 0.1.0
 description:
   - Internal module, used by the action plugins of this collection; not meant to be called directly.
     Use M(mtls.iis.client_cert) or one of the single-part modules instead.
-  - With O(mode=gather) it returns a snapshot of exactly the parts of the host named in O(scope), among
-    LocalMachine certificate stores, the two Schannel registry values the collection manages, the
-    HTTP.sys SSL bindings, the https bindings of IIS sites, the C(sslFlags) of IIS location paths, the
-    client certificate mapping and anonymous authentication settings of IIS sites, the Failed Request Tracing
-    settings of IIS sites, and whether Windows features are installed. Gathering never changes the host, never
-    creates a certificate store and never reads a mapping password.
-  - With O(mode=apply) it runs the operations in O(ops) in order and stops at the first one that fails.
+  - Runs the operations in O(ops) in order and stops at the first one that fails.
     It holds no desired-state logic; the action plugins plan the operations on the controller.
   - IIS configuration changes (the C(binding_*), C(access_*), C(auth_set), C(one_to_one_*),
     C(many_to_one_*) and C(tracing_*) operations) are saved to C(applicationHost.config) once per contiguous run of such
@@ -26,50 +20,12 @@ description:
     together with Active Directory client certificate mapping). When an operation of a run, that check or
     the save fails, the changes of that run are not saved and its operations are reported with
     C(changed=false); the failure message lists them.
-  - The gather/apply contract is described in C(docs/ENGINE.md) of the collection.
+  - The gather/apply contract is described in C(docs/ENGINE.md) of the collection; M(mtls.iis.host_state_gather)
+    reads the host. The two runs are two modules so that a gather sends only the code that reads.
 options:
-  mode:
-    description:
-      - V(gather) reads the parts of the host listed in O(scope) and returns them as RV(snapshot).
-      - V(apply) runs O(ops) in order and returns one entry per operation that ran in RV(results).
-    type: str
-    required: true
-    choices: [gather, apply]
-  scope:
-    description:
-      - What O(mode=gather) reads. An absent key is not read.
-      - C(stores) is a list of LocalMachine certificate store names, for example C([Root, CA, ClientAuthIssuer]).
-        Store names are case-insensitive on Windows.
-      - C(schannel) true reads C(ClientAuthTrustMode) and C(SendTrustedIssuerList) under
-        C(HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL), and whether a change made by this
-        module to one of them still waits for a reboot (C(pending_reboot)).
-      - C(httpsys) true reads the HTTP.sys SSL bindings (IP:port and SNI host:port) from the registry.
-      - C(ctl_stores) true reads the HTTP.sys SSL bindings (as C(httpsys) does) and also reads, into C(stores),
-        every certificate store that a binding names as its client certificate issuer store (CTL store name,
-        for example C(ClientAuthIssuer)) and that is not already in the C(stores) list (compared ignoring case).
-        A store that does not exist is reported with C(exists=false), never created.
-      - C(sites) is a list of IIS site names. For each site that exists it reads the site id, its https bindings
-        (binding information, C(sslFlags) as an integer, certificate hash and store), and the C(sslFlags) of the
-        site root and of every location under the site that sets them. A site that does not exist is left out.
-      - C(access_paths) is a list of IIS location paths such as C(Default Web Site) or C(Default Web Site/api)
-        (no leading slash). For each it reads the C(sslFlags) in effect there and the value written for exactly
-        that path in C(applicationHost.config), if any.
-      - C(auth_sites) is a list of IIS site names. For each site that exists it reads, at the site (where IIS
-        honours certificate mappings), the IIS client certificate mapping authentication (its switches, logon
-        method, default logon domain, one-to-one and many-to-one mappings without their passwords), whether
-        Active Directory client certificate mapping and anonymous authentication are enabled, and the paths
-        below the site that configure IIS client certificate mapping (which IIS ignores there).
-      - C(features) is a list of Windows feature names such as C(Web-Cert-Auth), C(Web-Client-Auth),
-        C(Web-Http-Tracing); each is reported installed or not. It needs the C(ServerManager) PowerShell module
-        of Windows Server; on other editions, or for a name Windows does not know, gather fails.
-      - C(tracing_sites) is a list of IIS site names. For each site that exists it reads the site's Failed Request
-        Tracing switch (C(traceFailedRequestsLogging) C(enabled), C(directory), C(maxLogFiles)) and the Failed
-        Request Tracing rules written for the site in C(applicationHost.config) (rules in the site's own
-        C(web.config) are not read).
-    type: dict
   ops:
     description:
-      - What O(mode=apply) does, in execution order. Each operation is a dictionary with an C(op) key naming it
+      - What to do, in execution order. Each operation is a dictionary with an C(op) key naming it
         and its arguments.
       - C(store_create) (C(store)), C(cert_import) (C(store), C(der) base64 DER, C(thumbprint) its SHA-1 as computed
         on the controller; a mismatch fails the operation), C(cert_move) (C(from_store),
@@ -78,7 +34,7 @@ options:
       - C(schannel_set) and C(schannel_unset) accept only C(ClientAuthTrustMode) and C(SendTrustedIssuerList).
         When one of them changes a value it first creates the volatile registry key
         C(HKLM\SOFTWARE\mtls.iis\SchannelRebootPending), which Windows removes at the next restart, so that
-        gather can tell that a reboot is pending.
+        M(mtls.iis.host_state_gather) can tell that a reboot is pending.
       - C(pfx_import) (C(store), C(pfx) base64 PFX, C(password_ref) the key in O(secrets) holding the PFX password,
         C(thumbprint)) imports a certificate with its private key into the LocalMachine store (machine key set,
         persisted, not exportable); it is a no-op when the store already has that certificate with a key.
@@ -145,14 +101,14 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: partial
-    details: O(mode=gather) runs in check mode (it only reads); O(mode=apply) fails in check mode.
+    details: It accepts check mode only to fail with a message that names the cause, before any operation runs;
+      the action plugins stop after planning in check mode.
   diff_mode:
     support: none
   platform:
     platforms: windows
 notes:
-  - IIS is read and changed through C(Microsoft.Web.Administration); without IIS, gather returns
-    C(iis.available=false) and the IIS operations fail.
+  - IIS is read and changed through C(Microsoft.Web.Administration); without IIS, the IIS operations fail.
   - HTTP.sys records are written with C(netsh http), judged by its exit code only (its output is localized).
     The C(disable*) settings exist only on newer Windows builds; they are passed to netsh only when set or
     when the current record has them.
@@ -167,6 +123,7 @@ notes:
   - Turning Active Directory client certificate mapping on or off outside IIS Manager takes effect after IIS
     restarts; this module does not restart IIS.
 seealso:
+  - module: mtls.iis.host_state_gather
   - module: mtls.iis.client_cert
   - module: mtls.iis.client_cert_info
 author:
@@ -174,17 +131,9 @@ author:
 """
 
 EXAMPLES = r"""
-# Internal: the action plugins of mtls.iis call this module; these tasks only show the contract.
-- name: Read the trust stores and Schannel values of a host
-  mtls.iis.host_state:
-    mode: gather
-    scope:
-      stores: [Root, CA, ClientAuthIssuer]
-      schannel: true
-
+# Internal: the action plugins of mtls.iis call this module; this task only shows the contract.
 - name: Create the client-auth issuer store and restrict Schannel to it
-  mtls.iis.host_state:
-    mode: apply
+  mtls.iis.host_state_apply:
     ops:
       - op: store_create
         store: ClientAuthIssuer
@@ -194,108 +143,6 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-snapshot:
-  description:
-    - The parts of the host named in O(scope). Keys not asked for are absent.
-    - C(host) is always present, with C(os_version) (major.minor.build, read from the registry key
-      C(HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion)) and C(computer_name).
-    - C(stores) maps each requested store name (as requested) to C(exists) and C(certificates), a list of
-      C(thumbprint) (upper-case hex SHA-1), C(der) (base64 DER) and C(has_private_key). With C(ctl_stores), the
-      CTL stores of the HTTP.sys bindings are there too, keyed by the name the binding gives.
-    - C(schannel) maps C(ClientAuthTrustMode) and C(SendTrustedIssuerList) to the REG_DWORD as an integer,
-      null when absent, or a string for a value of another registry type; C(pending_reboot) is true when this
-      module changed one of them since the host last restarted.
-    - C(httpsys) is a list of bindings with C(key), C(kind) (C(ipport) or C(hostnameport)), C(cert_hash),
-      C(cert_store), C(app_id), C(ctl_store_name), C(default_flags), C(cert_check_mode) and
-      C(revocation_freshness_time).
-    - C(iis) (when O(scope) has C(sites) or C(access_paths)) has C(available) (false without IIS), C(sites)
-      keyed by the requested site names, with C(id) and C(bindings) (C(protocol), C(binding_information),
-      C(ssl_flags) integer, C(certificate_hash) upper-case hex or empty, C(certificate_store)), and C(access)
-      keyed by location path, with C(effective) (the C(sslFlags) integer in effect) and C(explicit) (the
-      C(sslFlags) text written for exactly that path, or null when it inherits).
-    - C(auth) (when O(scope) has C(auth_sites); empty without IIS) maps each existing requested site to
-      C(iis_mapping) (C(enabled), C(one_to_one_enabled), C(many_to_one_enabled), C(logon_method),
-      C(default_logon_domain), C(one_to_one) a list of C(certificate) base64 DER on one line, C(user),
-      C(enabled), and C(many_to_one) a list of C(name), C(description), C(enabled), C(permission), C(user),
-      C(rules) with C(field), C(subfield), C(match), C(case_sensitive)), C(ad_mapping) and C(anonymous) (each
-      C(enabled)), and C(below_site) (location paths under the site that configure IIS client certificate
-      mapping). A section whose Windows feature is not installed (C(iis_mapping) needs Web-Cert-Auth,
-      C(ad_mapping) needs Web-Client-Auth) is null. Passwords are never returned.
-    - C(features) (when O(scope) has C(features)) maps each requested feature name to true when installed.
-    - C(tracing) (when O(scope) has C(tracing_sites); empty without IIS) maps each existing requested site to
-      C(enabled), C(directory), C(max_log_files) and C(rules), a list of C(path), C(status_codes) (a list),
-      C(provider), C(areas) and C(verbosity) (those three from the rule's first trace area, null when it has
-      none). C(rules) is null when Failed Request Tracing (Web-Http-Tracing) is not installed.
-  returned: mode is gather
-  type: dict
-  sample:
-    host:
-      os_version: 10.0.20348
-      computer_name: WEB01
-    stores:
-      ClientAuthIssuer:
-        exists: false
-        certificates: []
-    schannel:
-      ClientAuthTrustMode: 2
-      SendTrustedIssuerList: null
-      pending_reboot: true
-    iis:
-      available: true
-      sites:
-        Default Web Site:
-          id: 1
-          bindings:
-            - protocol: https
-              binding_information: "*:443:www.contoso.com"
-              ssl_flags: 1
-              certificate_hash: 0123456789ABCDEF0123456789ABCDEF01234567
-              certificate_store: My
-      access:
-        Default Web Site:
-          effective: 0
-          explicit: null
-        Default Web Site/api:
-          effective: 104
-          explicit: Ssl, SslNegotiateCert, SslRequireCert
-    auth:
-      Default Web Site:
-        iis_mapping:
-          enabled: true
-          one_to_one_enabled: true
-          many_to_one_enabled: true
-          logon_method: ClearText
-          default_logon_domain: ""
-          one_to_one: []
-          many_to_one:
-            - name: partners
-              description: ""
-              enabled: true
-              permission: Allow
-              user: CONTOSO\svc-partners
-              rules:
-                - field: Subject
-                  subfield: O
-                  match: Fabrikam*
-                  case_sensitive: true
-        ad_mapping:
-          enabled: false
-        anonymous:
-          enabled: true
-        below_site: []
-    features:
-      Web-Cert-Auth: true
-    tracing:
-      Default Web Site:
-        enabled: true
-        directory: "%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles"
-        max_log_files: 50
-        rules:
-          - path: "*"
-            status_codes: ["403.7", "403.16"]
-            provider: WWW Server
-            areas: Authentication,Security
-            verbosity: Verbose
 results:
   description:
     - One entry per operation that ran, in order, with C(index), C(op) and C(changed).
@@ -303,7 +150,7 @@ results:
     - C(reboot_required) (C(feature_install) only) is true when Windows needs a restart to finish installing.
     - The operation that failed, if any, is the last entry and has C(failed=true). When saving the IIS
       configuration fails, the last IIS operation before the save is the one marked failed.
-  returned: mode is apply
+  returned: always
   type: list
   elements: dict
   sample:
@@ -314,7 +161,7 @@ results:
         der: MIIB...
 failed_index:
   description: Index in O(ops) of the operation that failed; the operations before it were applied.
-  returned: mode is apply and an operation failed
+  returned: an operation failed
   type: int
   sample: 2
 """
