@@ -1,6 +1,6 @@
 """IIS authentication sections: client certificate mapping (IIS one-to-one / many-to-one, AD) and anonymous.
 
-Windows facts followed (/work/shared/REFERENCE.md, "IIS client certificate mapping"), as the module
+Windows facts followed (the project's REFERENCE.md, "IIS client certificate mapping"), as the module
 ``plugins/module_utils/IisAuth.psm1`` applies them:
 
 - ``iisClientCertificateMappingAuthentication``, ``clientCertificateMappingAuthentication`` (AD mapping) and

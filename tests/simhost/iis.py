@@ -1,6 +1,6 @@
 """IIS: sites, their https bindings, and ``system.webServer/security/access@sslFlags`` per location.
 
-Windows facts followed (/work/shared/REFERENCE.md):
+Windows facts followed (the project's REFERENCE.md):
 
 - Binding keys, the binding and access ``sslFlags`` bits and names, and a binding's certificate read from the
   HTTP.sys record at its key are the Windows model's (:mod:`winmodel.iisbinding`: "Site bindings", BINDING-1,

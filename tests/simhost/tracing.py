@@ -1,6 +1,6 @@
 """Failed Request Tracing: the site switch ``traceFailedRequestsLogging`` and ``traceFailedRequests`` rules.
 
-Windows facts followed (/work/shared/REFERENCE.md, "The 403 family"; docs/ENGINE.md, "Diagnosis support
+Windows facts followed (the project's REFERENCE.md, "The 403 family"; docs/ENGINE.md, "Diagnosis support
 and Failed Request Tracing"):
 
 - Each site has ``sites/site/traceFailedRequestsLogging`` with ``enabled`` (default false), ``directory``

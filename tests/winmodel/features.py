@@ -23,7 +23,7 @@ Windows facts modelled:
 - FEATURE-4 (install pending a restart) is not modelled: an install is visible at once.
 - ``Web-Cert-Auth`` brings IIS client certificate mapping (``iisClientCertificateMappingAuthentication``),
   ``Web-Client-Auth`` AD client certificate mapping (``clientCertificateMappingAuthentication``), ``Web-Http-Tracing``
-  failed request tracing (/work/shared/REFERENCE.md, "IIS client certificate mapping"); a fresh host has none of them.
+  failed request tracing (the project's REFERENCE.md, "IIS client certificate mapping"); a fresh host has none of them.
 """
 
 from __future__ import annotations

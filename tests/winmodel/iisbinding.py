@@ -4,7 +4,7 @@ The lower layer of the simulator (issue 20, "The simulator in two layers"): the 
 :mod:`winmodel.iis` / :mod:`winmodel.iisdoc` and the engine's IIS ops (``simhost/iis.py``) read flags, binding keys and
 a binding's certificate through this module.
 
-Windows facts followed (docs/WINDOWS_FACTS.md; /work/shared/REFERENCE.md):
+Windows facts followed (docs/WINDOWS_FACTS.md; the project's REFERENCE.md):
 
 - "Site bindings": ``bindingInformation`` is ``ip:port:host`` (IPv6 in brackets; host names ASCII DNS labels, VALID-1,
   VALID-2); the binding ``sslFlags`` bits are 1 SNI, 2 central certificate store, 4 DisableHTTP2, 8

@@ -4,7 +4,7 @@ The lower layer of the simulator (issue 20, "The simulator in two layers"): the 
 :mod:`winmodel.certstore` / :mod:`winmodel.pfx` and the op engine of ``tests/simhost`` both act on stores through
 this module.
 
-Windows facts followed (docs/WINDOWS_FACTS.md; /work/shared/REFERENCE.md, "Certificates on the controller" and
+Windows facts followed (docs/WINDOWS_FACTS.md; the project's REFERENCE.md, "Certificates on the controller" and
 "The 403 family"):
 
 - store names are case-insensitive (``Root`` and ``root`` are the same store, CERT-11);
