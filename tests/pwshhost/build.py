@@ -111,10 +111,19 @@ def _link_tree(source: Path, target: Path, replaced: dict[str, str], depth: tupl
 
 
 def build(root: Path = REPO_ROOT) -> Path:
-    """The collections dir of the test build (created once per content of the fakes); point
+    """The collections dir of the test build (created once per content of the fakes and set of linked names); point
     ``ANSIBLE_COLLECTIONS_PATH`` at it."""
     replaced = fakes()
-    digest = hashlib.sha256("\0".join(f"{k}\0{v}" for k, v in sorted(replaced.items())).encode()).hexdigest()[:12]
+    # The build links the entries of these three folders one by one (_link_tree), so a file added to one of them
+    # since (a new util) needs a new build: their names are part of the key, beside the fakes' content.
+    linked = [
+        f"{folder}/{entry.name}"
+        for folder in ("", "plugins", "plugins/module_utils")
+        for entry in (root / folder).iterdir()
+        if not entry.name.startswith(".")  # .build, .git, .venv*, tool caches: not what a module run loads
+    ]
+    key = [*(f"{k}\0{v}" for k, v in sorted(replaced.items())), *sorted(linked)]
+    digest = hashlib.sha256("\0".join(key).encode()).hexdigest()[:12]
     collections = root / ".build" / f"pwsh-collections-{digest}"
     if collections.is_dir():
         return collections

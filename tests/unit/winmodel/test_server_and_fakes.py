@@ -8,7 +8,7 @@ import re
 import socket
 
 import pytest
-from pwshhost.build import BOUNDARY_UTILS, FAKE_MARKER, MODULE_UTILS, fake_source, fakes
+from pwshhost.build import BOUNDARY_UTILS, FAKE_MARKER, MODULE_UTILS, build, fake_source, fakes
 from support.pki import make_root
 from winmodel.dispatch import FUNCTIONS, NOT_MODELLED
 from winmodel.server import WinModelServer
@@ -97,3 +97,13 @@ def test_every_boundary_function_is_faked_with_its_real_parameter_block(name):
 def test_every_boundary_function_is_either_modelled_or_listed_as_not_yet():
     exported = {f for name in BOUNDARY_UTILS for f in _exported(fakes()[f"{name}.psm1"])}
     assert exported == set(FUNCTIONS) | set(NOT_MODELLED)
+
+
+def test_a_util_added_after_a_build_is_in_the_next_build(tmp_path):
+    utils = tmp_path / "plugins" / "module_utils"
+    utils.mkdir(parents=True)
+    (utils / "CertStore.psm1").write_text("# reader\n")
+    build(tmp_path)
+    (utils / "CertStoreWrite.psm1").write_text("# writer\n")
+    rebuilt = build(tmp_path) / "ansible_collections" / "mtls" / "iis" / "plugins" / "module_utils"
+    assert (rebuilt / "CertStoreWrite.psm1").read_text() == "# writer\n"
